@@ -1,0 +1,1 @@
+"""briefing: cited, checkable news briefs."""

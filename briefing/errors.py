@@ -1,0 +1,38 @@
+"""Errors raised by the library.
+
+Two families, because the caller reacts differently to each: a `UserError` means the
+person running briefing must change something (a path, an option, a key) and the run
+stops with one line; a `ProviderError` means the model server misbehaved, which for a
+single article is a value in the run report (the article falls back), not the end of
+the run.
+"""
+
+from __future__ import annotations
+
+
+class BriefingError(Exception):
+    """Base class of every error briefing raises on purpose."""
+
+
+class UserError(BriefingError):
+    """Configuration or input the user must fix; shown as one line, never a traceback."""
+
+
+class NoArticlesError(UserError):
+    """Nothing usable was found in the inputs."""
+
+
+class ProviderError(BriefingError):
+    """The model endpoint failed or answered unusably."""
+
+    def __init__(self, message: str, *, article_id: str | None = None, attempts: int = 0) -> None:
+        super().__init__(message)
+        self.article_id = article_id
+        self.attempts = attempts
+
+
+class FatalProviderError(ProviderError, UserError):
+    """A provider answer that retrying cannot fix and that will fail every article (401, 403, 404, 400).
+
+    The run stops early with one line instead of spending the same error on every article.
+    """

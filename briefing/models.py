@@ -1,0 +1,336 @@
+"""Pydantic contracts passed between pipeline stages.
+
+Every stage takes and returns these models and nothing else, so a stage can be
+replaced (a model backend for the extractive one, say) without the others
+noticing. The models the language model fills (`ArticleExtraction` and the
+models inside it) carry field descriptions written as instructions: instructor
+sends them to the model as part of the JSON schema, so they are the prompt as
+much as the documentation.
+
+`SCHEMA_VERSION` must be bumped whenever a model the language model fills
+changes shape or meaning; it is recorded in every extraction and brief, and it
+is part of the extraction cache key.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------------------
+# ingest -> extract
+# ---------------------------------------------------------------------------
+
+
+class Article(_Model):
+    """One cleaned news article, as every later stage sees it."""
+
+    id: str = Field(description="Stable id: the first 12 hex digits of the SHA-256 of the cleaned text.")
+    source: str = Field(description="Short label for the source (outlet or file stem).")
+    title: str = Field(description="The article's title: its first line if it looks like one, else the file stem.")
+    path: str | None = Field(default=None, description="Where the article was read from ('-' for stdin).")
+    text: str = Field(description="Cleaned text: paragraphs separated by a blank line.")
+    notes: list[str] = Field(
+        default_factory=list,
+        description="What ingest changed (debris removed, duplicate paragraphs dropped, encoding guessed).",
+    )
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return [p for p in self.text.split("\n\n") if p.strip()]
+
+
+class InputProblem(_Model):
+    """An input that could not be used, or was used with a caveat."""
+
+    path: str
+    reason: str
+    action: str = Field(description="What was done about it: 'skipped', 'decoded as cp1252', ...")
+
+    def line(self) -> str:
+        return f"{self.path}: {self.reason}; {self.action}"
+
+
+class IngestResult(_Model):
+    articles: list[Article]
+    problems: list[InputProblem] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------
+# extract: what the model (or the extractive backend) fills
+# ---------------------------------------------------------------------------
+
+
+class EntityKind(StrEnum):
+    person = "person"
+    organization = "organization"
+    place = "place"
+    other = "other"
+
+
+class ClaimCategory(StrEnum):
+    event = "event"
+    figure = "figure"
+    quote = "quote"
+    background = "background"
+    reaction = "reaction"
+    analysis = "analysis"
+    outlook = "outlook"
+
+
+class Figure(_Model):
+    """A number stated in the article."""
+
+    value: str = Field(
+        description="The number exactly as written in the article, e.g. '34.5%', '$28.8 billion', '145%'."
+    )
+    unit: str = Field(
+        description="What the number counts: 'percent', 'USD', 'people', 'tonnes', 'days'... Use 'percent' for %."
+    )
+    period: str | None = Field(
+        default=None,
+        description="The time or comparison the number refers to, if stated: 'May 2025', 'year-on-year', "
+        "'compared with April'. Null when the article does not say.",
+    )
+
+
+class Entity(_Model):
+    """A person, organisation or place named in the article."""
+
+    name: str = Field(description="The name exactly as written in the article, without titles such as 'Mr.'.")
+    kind: EntityKind = Field(description="person, organization, place or other.")
+    role: str | None = Field(
+        default=None,
+        description="Role or title the article gives, as written ('Treasury Secretary', 'former President'); "
+        "null if none.",
+    )
+
+
+class Claim(_Model):
+    """One self-contained factual statement made by the article."""
+
+    statement: str = Field(
+        description="One self-contained sentence in plain English that a reader understands without the "
+        "article. Use only names and numbers that appear in the evidence."
+    )
+    category: ClaimCategory = Field(
+        description="event (what happened), figure (a statistic), quote (someone's words), background, "
+        "reaction (of people or markets), analysis (an expert's or the writer's reading), outlook (what comes next)."
+    )
+    figures: list[Figure] = Field(
+        default_factory=list, description="Every number the statement states, each as written in the evidence."
+    )
+    evidence: str = Field(
+        description="A span copied verbatim, character for character, from the article that supports the "
+        "statement. Usually one sentence. Never paraphrase here."
+    )
+
+
+class Quote(_Model):
+    """Words the article attributes to someone, inside quotation marks."""
+
+    speaker: str = Field(description="Who said it, as named in the article.")
+    text: str = Field(description="The quoted words, copied verbatim from inside the article's quotation marks.")
+
+
+class InterpretationPoint(_Model):
+    """The article's own reading of events: why it matters, what it may lead to."""
+
+    lead: str = Field(description="A short lead phrase of two to six words, e.g. 'Rare earths are the crux'.")
+    text: str = Field(description="One or two sentences of interpretation, attributed ('analysts expect ...').")
+    evidence: str = Field(description="A span copied verbatim from the article on which the point rests.")
+
+
+class ArticleExtraction(_Model):
+    """Everything the brief needs from one article."""
+
+    headline: str = Field(description="The article's news in one short headline, no more than 14 words.")
+    summary: str = Field(description="One sentence that says what the article reports.")
+    entities: list[Entity] = Field(default_factory=list, description="People, organisations and places named.")
+    claims: list[Claim] = Field(
+        default_factory=list, description="The article's factual statements, most important first."
+    )
+    quotes: list[Quote] = Field(default_factory=list, description="Direct quotations with their speakers.")
+    interpretation: list[InterpretationPoint] = Field(
+        default_factory=list, description="The article's own interpretation or analysis points, if any."
+    )
+
+
+# ---------------------------------------------------------------------------
+# extract -> merge: one extraction with how it was made
+# ---------------------------------------------------------------------------
+
+
+class Backend(StrEnum):
+    model = "model"
+    extractive = "extractive"
+
+
+class Usage(_Model):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            cached_tokens=self.cached_tokens + other.cached_tokens,
+        )
+
+
+class ExtractionMeta(_Model):
+    """How one extraction was produced; carried into the brief's sources list and JSON."""
+
+    backend: Backend
+    model: str | None = Field(default=None, description="Model name when the model backend made it.")
+    prompt_version: str | None = None
+    schema_version: str = SCHEMA_VERSION
+    attempts: int = Field(default=0, description="HTTP calls made for this article (0 for extractive).")
+    usage: Usage = Field(default_factory=Usage)
+    fallback_reason: str | None = Field(
+        default=None, description="Why the model path failed for good and the extractive backend was used."
+    )
+    dropped: list[str] = Field(
+        default_factory=list, description="Items removed by validation, each with the reason."
+    )
+
+
+class ExtractedArticle(_Model):
+    article: Article
+    extraction: ArticleExtraction
+    meta: ExtractionMeta
+
+
+# ---------------------------------------------------------------------------
+# merge -> render: the brief
+# ---------------------------------------------------------------------------
+
+
+class SourceRef(_Model):
+    """One numbered entry of the brief's Sources list."""
+
+    number: int = Field(description="1-based citation number used as [n] in the brief.")
+    article_id: str
+    source: str
+    title: str
+    backend: Backend
+    model: str | None = None
+    fallback_reason: str | None = None
+
+
+class EntityMention(_Model):
+    name: str
+    role: str | None
+    article_id: str
+
+
+class MergedEntity(_Model):
+    id: str
+    name: str = Field(description="Canonical spelling: the one most sources use.")
+    kind: EntityKind
+    variants: list[str] = Field(description="Every spelling seen, canonical first.")
+    roles: list[str] = Field(default_factory=list, description="Distinct roles or titles given.")
+    mentions: list[EntityMention]
+    article_ids: list[str]
+    source_count: int
+
+
+class Evidence(_Model):
+    article_id: str
+    text: str
+
+
+class MergedClaim(_Model):
+    """Claims from several articles that state the same thing."""
+
+    id: str = Field(description="Stable id derived from the claim's content.")
+    statement: str
+    category: ClaimCategory
+    figures: list[Figure] = Field(default_factory=list)
+    evidence: list[Evidence]
+    article_ids: list[str]
+    source_count: int
+    single_source: bool
+    score: float = Field(description="Ranking score: supporting sources first, then centrality.")
+
+
+class DiscrepancyValue(_Model):
+    value: str
+    article_ids: list[str]
+    evidence: list[Evidence]
+
+
+class Discrepancy(_Model):
+    """The same quantity or role reported differently by different sources."""
+
+    id: str
+    kind: Literal["figure", "role"]
+    subject: str = Field(description="What the sources disagree about, e.g. \"China's exports to the US, May\".")
+    values: list[DiscrepancyValue]
+    claim_ids: list[str] = Field(default_factory=list)
+
+
+class Section(_Model):
+    title: str
+    claim_ids: list[str]
+
+
+class BriefInterpretation(_Model):
+    lead: str
+    text: str
+    claim_ids: list[str] = Field(description="Claims the point rests on.")
+    article_ids: list[str]
+
+
+class ArticleReport(_Model):
+    article_id: str
+    source: str
+    backend: Backend
+    attempts: int
+    usage: Usage
+    claims_extracted: int
+    claims_dropped: list[str]
+    fallback_reason: str | None = None
+
+
+class RunReport(_Model):
+    """What happened during the run; rendered to stderr and stored in the JSON brief."""
+
+    articles_in: int = 0
+    articles_used: int = 0
+    inputs_skipped: list[InputProblem] = Field(default_factory=list)
+    claims_extracted: int = 0
+    claims_dropped: int = 0
+    fallbacks: int = 0
+    attempts: int = 0
+    usage: Usage = Field(default_factory=Usage)
+    articles: list[ArticleReport] = Field(default_factory=list)
+
+
+class Brief(_Model):
+    """The merged brief: the single input of every renderer."""
+
+    headline: str
+    date: str | None = Field(default=None, description="Edition date, YYYY-MM-DD, given by the caller.")
+    lede_claim_ids: list[str]
+    backend: str = Field(description="'extractive', 'model', or 'model+extractive' when some articles fell back.")
+    models: list[str] = Field(default_factory=list)
+    prompt_version: str | None = None
+    schema_version: str = SCHEMA_VERSION
+    sources: list[SourceRef]
+    entities: list[MergedEntity]
+    claims: list[MergedClaim]
+    sections: list[Section]
+    interpretation: list[BriefInterpretation]
+    discrepancies: list[Discrepancy]
+    report: RunReport = Field(default_factory=RunReport)
