@@ -258,10 +258,15 @@ class MergedClaim(_Model):
     category: ClaimCategory
     figures: list[Figure] = Field(default_factory=list)
     evidence: list[Evidence]
-    article_ids: list[str]
-    source_count: int
+    article_ids: list[str] = Field(description="Articles that support the statement as worded (its citations).")
+    disputed_by: list[str] = Field(
+        default_factory=list,
+        description="Articles that report the same thing with a different figure (see discrepancy_ids).",
+    )
+    discrepancy_ids: list[str] = Field(default_factory=list)
+    source_count: int = Field(description="How many independent sources support the statement as worded.")
     single_source: bool
-    score: float = Field(description="Ranking score: supporting sources first, then centrality.")
+    score: float = Field(description="Ranking score: supporting sources first, then centrality and position.")
 
 
 class DiscrepancyValue(_Model):
@@ -283,6 +288,7 @@ class Discrepancy(_Model):
 class Section(_Model):
     title: str
     claim_ids: list[str]
+
 
 
 class BriefInterpretation(_Model):

@@ -1,0 +1,198 @@
+"""Command-line interface. Thin: parse options, call the library, turn errors into one line.
+
+Exit codes (also in `briefing build --help` and the README):
+  0  a clean brief was written
+  3  a brief was written, but some inputs were skipped or fell back to the extractive backend
+  1  no brief (no usable article, or the model endpoint refused every request)
+  2  usage error (bad option or argument)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import tempfile
+from contextlib import ExitStack
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from briefing.errors import BriefingError
+from briefing.models import Article, Brief, RunReport
+from briefing.pipeline import BackendChoice, BuildOptions, build, exit_status
+from briefing.render import render
+
+EXIT_OK = 0
+EXIT_NO_BRIEF = 1
+EXIT_USAGE = 2
+EXIT_PARTIAL = 3
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 clean brief; 3 brief written but some inputs were skipped or fell back "
+    "to the extractive backend; 1 no brief; 2 usage error."
+)
+
+app = typer.Typer(
+    name="briefing",
+    help="Turn several news articles about one story into a short, cited, checkable brief.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+class OutputFormat(StrEnum):
+    md = "md"
+    json = "json"
+
+
+def _err(console: Console, message: str) -> None:
+    console.print(f"briefing: {message}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _parse_date(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError as exc:
+        raise typer.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from exc
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write next to the target and rename, so a crash never leaves half a brief."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as tmp:
+        tmp.write(text)
+    os.replace(tmp.name, path)
+
+
+def _report_lines(report: RunReport) -> list[str]:
+    lines = [
+        f"report: {report.articles_used} of {report.articles_in} inputs used; "
+        f"{report.claims_extracted} claims extracted, {report.claims_dropped} dropped; "
+        f"{report.fallbacks} fallback(s); {report.attempts} model call(s); "
+        f"tokens {report.usage.prompt_tokens} in / {report.usage.completion_tokens} out"
+    ]
+    for article in report.articles:
+        if article.fallback_reason:
+            lines.append(f"fallback: {article.source}: {article.fallback_reason}")
+        for reason in article.claims_dropped:
+            lines.append(f"dropped: {article.source}: {reason}")
+    return lines
+
+
+@app.callback()
+def _main() -> None:
+    """Turn several news articles about one story into a short, cited, checkable brief."""
+
+
+@app.command(name="build", epilog=EXIT_CODES_HELP)
+def build_command(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="Article files (.txt, .md), folders of them, or '-' for standard input.",
+            show_default=False,
+        ),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the brief to this file instead of standard output."),
+    ] = None,
+    fmt: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", help="md: the readable brief; json: the merged Brief model."),
+    ] = OutputFormat.md,
+    backend: Annotated[
+        BackendChoice,
+        typer.Option(
+            help="auto: use the model when an endpoint is configured (OPENAI_API_KEY or a base URL), "
+            "else the offline extractive backend; model: require the model; extractive: never call a model."
+        ),
+    ] = BackendChoice.auto,
+    model: Annotated[
+        str | None,
+        typer.Option(help="Model name for the endpoint (default: $BRIEFING_MODEL or gpt-4o-mini)."),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 for llama.cpp's server "
+            "(default: $OPENAI_BASE_URL, else OpenAI). The key comes from $OPENAI_API_KEY only."
+        ),
+    ] = None,
+    mode: Annotated[
+        str | None,
+        typer.Option(help="instructor mode (tools, json_schema, json, md_json); chosen per endpoint if unset."),
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for one model response.", min=1)] = 60.0,
+    date: Annotated[
+        str | None,
+        typer.Option(help="Edition date shown in the brief, YYYY-MM-DD (default: none)."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not print the run report.")] = False,
+) -> None:
+    """Build one cited brief from articles about the same story."""
+    console = Console(stderr=True)
+    options = BuildOptions(
+        backend=backend,
+        model=model,
+        base_url=base_url,
+        mode=mode,
+        timeout=timeout,
+        date=_parse_date(date),
+    )
+    try:
+        brief = _build_with_progress(paths, options, console)
+    except BriefingError as exc:
+        _err(console, f"error: {exc}")
+        raise typer.Exit(EXIT_NO_BRIEF) from None
+
+    for problem in brief.report.inputs_skipped:
+        _err(console, problem.line())
+    text = render(brief, fmt.value)
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        _write_atomically(output, text)
+    if not quiet:
+        for line in _report_lines(brief.report):
+            _err(console, line)
+    raise typer.Exit(exit_status(brief))
+
+
+def _build_with_progress(paths: list[str], options: BuildOptions, console: Console) -> Brief:
+    if not console.is_terminal:
+        return build(paths, options)
+    with ExitStack() as stack:
+        progress = stack.enter_context(
+            Progress(
+                TextColumn("extracting"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            )
+        )
+        task = progress.add_task("extract", total=None)
+
+        def on_start(total: int) -> None:
+            progress.update(task, total=total)
+
+        def on_progress(article: Article) -> None:
+            progress.advance(task)
+
+        return build(paths, options, on_start=on_start, on_progress=on_progress)
+    raise AssertionError("unreachable")
+
+
+def main() -> None:  # pragma: no cover - console entry for `python -m briefing`
+    app()

@@ -1,0 +1,367 @@
+"""Ingest: files, folders and stdin -> cleaned `Article` models.
+
+Real news text arrives messy: web debris ("Related Articles", "Back to top"),
+paragraphs repeated by syndication, lines broken mid-sentence, unknown encodings.
+Ingest cleans what it can without changing any sentence's words, because the
+evidence spans later checked against the article must still be found in it.
+Every input that cannot be used becomes an `InputProblem` (one line for the user),
+never an exception, so one bad file does not stop the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+import unicodedata
+from collections.abc import Iterable
+from html.parser import HTMLParser
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from briefing.models import Article, IngestResult, InputProblem
+from briefing.text import collapse_spaces, comparable, strip_invisible
+
+__all__ = ["ARTICLE_SUFFIXES", "article_from_text", "ingest", "read_text"]
+
+ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".text")
+
+# Whole lines that are page furniture, not article text (compared case-insensitively,
+# ignoring punctuation). Kept as data so an editor can see and extend the list.
+DEBRIS_LINES = frozenset(
+    {
+        "related articles",
+        "related",
+        "related stories",
+        "read more",
+        "read also",
+        "see also",
+        "more stories",
+        "back to top",
+        "back to top button",
+        "share this article",
+        "share",
+        "share on facebook",
+        "share on twitter",
+        "tweet",
+        "advertisement",
+        "sponsored",
+        "skip to content",
+        "skip to main content",
+        "print",
+        "comments",
+        "leave a comment",
+        "subscribe",
+        "sign up",
+        "newsletter",
+        "cookie settings",
+        "accept cookies",
+    }
+)
+_DEBRIS_PREFIXES = (
+    "follow us on",
+    "sign up for",
+    "subscribe to",
+    "click here",
+    "all rights reserved",
+    "copyright ©",
+    "©",
+)
+_SOURCE_LINE = re.compile(r"^(?:source|sources|via)\s*:\s*(?P<name>.{2,60}?)\.?$", re.IGNORECASE)
+_TERMINAL = tuple('.!?:;"\'”’)]…')
+_HTML_HINT = re.compile(r"<\s*(?:!doctype|html|body|p|div|article|br|span|head)\b", re.IGNORECASE)
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+_MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+_MAX_BYTES = 5_000_000
+
+
+def ingest(paths: Iterable[str], *, stdin: bytes | None = None) -> IngestResult:
+    """Read every path (file, folder, or '-' for stdin) into articles and problems.
+
+    Folders are scanned recursively, in sorted order, for `ARTICLE_SUFFIXES`; hidden
+    files are ignored. Identical articles (same cleaned text) are kept once.
+    """
+    articles: list[Article] = []
+    problems: list[InputProblem] = []
+    seen: dict[str, str] = {}
+    for raw in paths:
+        for label, data, problem in _read_inputs(raw, stdin):
+            if problem is not None:
+                problems.append(problem)
+                continue
+            assert data is not None
+            article, problem = _article_from_bytes(data, label)
+            if problem is not None:
+                problems.append(problem)
+            if article is None:
+                continue
+            if article.id in seen:
+                problems.append(
+                    InputProblem(path=label, reason=f"same text as {seen[article.id]}", action="skipped")
+                )
+                continue
+            seen[article.id] = label
+            articles.append(article)
+    return IngestResult(articles=articles, problems=problems)
+
+
+def _read_inputs(raw: str, stdin: bytes | None) -> Iterable[tuple[str, bytes | None, InputProblem | None]]:
+    if raw == "-":
+        data = stdin if stdin is not None else sys.stdin.buffer.read()
+        yield "-", data, None
+        return
+    path = Path(raw)
+    if not path.exists():
+        yield raw, None, InputProblem(path=raw, reason="no such file or folder", action="skipped")
+        return
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path))
+        usable = [p for p in files if p.suffix.lower() in ARTICLE_SUFFIXES]
+        for other in files:
+            if other.suffix.lower() not in ARTICLE_SUFFIXES:
+                yield (
+                    str(other),
+                    None,
+                    InputProblem(
+                        path=str(other),
+                        reason=f"not an article file (expected {', '.join(ARTICLE_SUFFIXES)})",
+                        action="skipped",
+                    ),
+                )
+        if not usable:
+            yield raw, None, InputProblem(path=raw, reason="folder has no article files", action="skipped")
+        for file in usable:
+            yield from _read_file(file)
+        return
+    yield from _read_file(path)
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def _read_file(path: Path) -> Iterable[tuple[str, bytes | None, InputProblem | None]]:
+    try:
+        size = path.stat().st_size
+        if size > _MAX_BYTES:
+            yield (
+                str(path),
+                None,
+                InputProblem(
+                    path=str(path), reason=f"file is {size:,} bytes, over the 5 MB limit", action="skipped"
+                ),
+            )
+            return
+        yield str(path), path.read_bytes(), None
+    except OSError as exc:
+        yield str(path), None, InputProblem(path=str(path), reason=f"cannot read ({exc.strerror})", action="skipped")
+
+
+def read_text(data: bytes) -> tuple[str | None, str | None]:
+    """Decode bytes as text; return (text, note) or (None, reason) for binary data.
+
+    UTF-8 is tried first; anything else is guessed with charset-normalizer and the
+    guess is reported, because a wrong guess garbles names and the user should know.
+    """
+    if b"\x00" in data[:8192]:
+        return None, "binary file (contains NUL bytes)"
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data).best()
+    if best is None:
+        return None, "binary file (no text encoding fits)"
+    text = str(best)
+    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t")
+    if controls > max(2, len(text) // 100):
+        return None, "binary file (mostly control characters)"
+    return text, f"not UTF-8; decoded as {best.encoding}"
+
+
+def _article_from_bytes(data: bytes, label: str) -> tuple[Article | None, InputProblem | None]:
+    text, note = read_text(data)
+    if text is None:
+        return None, InputProblem(path=label, reason=note or "not text", action="skipped")
+    if not text.strip():
+        reason = "empty file" if not text else "file has only whitespace"
+        return None, InputProblem(path=label, reason=reason, action="skipped")
+    notes = [note] if note else []
+    article = article_from_text(text, label=label, notes=notes)
+    if article is None:
+        return None, InputProblem(path=label, reason="no article text left after cleaning", action="skipped")
+    problem = InputProblem(path=label, reason=note, action="used") if note else None
+    return article, problem
+
+
+def article_from_text(text: str, *, label: str, notes: list[str] | None = None) -> Article | None:
+    """Clean raw text into an `Article`; None when nothing usable remains."""
+    notes = list(notes or [])
+    if _HTML_HINT.search(text):
+        text = _html_to_text(text)
+        notes.append("HTML given as text; converted to plain text")
+    text = strip_invisible(unicodedata.normalize("NFC", text)).replace("\r\n", "\n").replace("\r", "\n")
+    text = _HTML_COMMENT.sub("", text)
+    paragraphs = _paragraphs(collapse_spaces(text))
+    paragraphs = [_strip_markdown(p) for p in paragraphs]
+
+    source: str | None = None
+    kept: list[str] = []
+    debris = 0
+    for paragraph in paragraphs:
+        match = _SOURCE_LINE.match(paragraph)
+        if match:
+            source = match.group("name").strip()
+            continue
+        if _is_debris(paragraph):
+            debris += 1
+            continue
+        kept.append(paragraph)
+    while kept and _is_debris(kept[-1]):
+        kept.pop()
+    if debris:
+        notes.append(f"removed {debris} line(s) of web debris")
+    kept, repeats = _drop_repeats(kept)
+    if repeats:
+        notes.append(f"dropped {repeats} repeated paragraph(s)")
+    if not kept:
+        return None
+    body = "\n\n".join(kept)
+    stem = Path(label).stem if label != "-" else "stdin"
+    return Article(
+        id=hashlib.sha256(body.encode("utf-8")).hexdigest()[:12],
+        source=source or stem,
+        title=_title(kept) or stem,
+        path=label,
+        text=body,
+        notes=notes,
+    )
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Split into paragraphs, re-joining lines broken in the middle of a sentence.
+
+    Blank lines always separate paragraphs. Inside a block, a hard-wrapped paragraph
+    (several long lines) is joined whole; otherwise each line is its own paragraph
+    unless it visibly continues on the next one (the next line starts in lower case,
+    or a capitalised name is split across the break).
+    """
+    out: list[str] = []
+    for block in re.split(r"\n\s*\n", text):
+        lines = [line.strip() for line in block.split("\n") if line.strip()]
+        if not lines:
+            continue
+        if _hard_wrapped(lines):
+            out.append(" ".join(lines))
+            continue
+        current = lines[0]
+        for line in lines[1:]:
+            if _continues(current, line):
+                current = f"{current} {line}"
+            else:
+                out.append(current)
+                current = line
+        out.append(current)
+    return out
+
+
+def _hard_wrapped(lines: list[str]) -> bool:
+    if len(lines) < 3:
+        return False
+    body = lines[:-1]
+    return sum(55 <= len(line) <= 100 for line in body) >= 0.8 * len(body) and not all(
+        line.endswith(_TERMINAL) for line in body
+    )
+
+
+def _continues(line: str, following: str) -> bool:
+    if line.endswith(_TERMINAL) or _title_like(line):
+        return False
+    if following[:1].islower():
+        return True
+    last = line.split()[-1]
+    return last[:1].isupper() and following[:1].isupper() and len(line.split()) >= 4
+
+
+def _title_like(line: str) -> bool:
+    words = [w for w in line.split() if w[:1].isalpha()]
+    if not words:
+        return True
+    capitals = sum(w[:1].isupper() for w in words)
+    return len(words) <= 3 or capitals / len(words) >= 0.6
+
+
+def _strip_markdown(paragraph: str) -> str:
+    paragraph = _MD_HEADING.sub("", paragraph)
+    paragraph = _MD_LINK.sub(r"\1", paragraph)
+    return _MD_EMPHASIS.sub(r"\2", paragraph)
+
+
+def _is_debris(paragraph: str) -> bool:
+    key = re.sub(r"[^\w\s©]", "", paragraph).strip().casefold()
+    return key in DEBRIS_LINES or any(key.startswith(prefix) for prefix in _DEBRIS_PREFIXES)
+
+
+def _drop_repeats(paragraphs: list[str]) -> tuple[list[str], int]:
+    """Drop a paragraph seen before, or a truncated copy of one (a prefix of an earlier paragraph)."""
+    kept: list[str] = []
+    keys: list[str] = []
+    dropped = 0
+    for paragraph in paragraphs:
+        key = comparable(paragraph)
+        if any(key == k or (len(key) >= 40 and k.startswith(key)) for k in keys):
+            dropped += 1
+            continue
+        kept.append(paragraph)
+        keys.append(key)
+    return kept, dropped
+
+
+def _title(paragraphs: list[str]) -> str | None:
+    """The first short line that reads as a headline (a one-word section label is skipped)."""
+    for paragraph in paragraphs[:3]:
+        words = paragraph.split()
+        if len(words) <= 1:
+            continue
+        if len(words) <= 25 and not paragraph.endswith((".", ",", ";")):
+            return paragraph
+        return None
+    return None
+
+
+class _TextOnly(HTMLParser):
+    """Keep text, one paragraph per block element; drop scripts, styles and page furniture."""
+
+    _SKIP = frozenset({"script", "style", "noscript", "template", "nav", "footer", "aside", "head"})
+    _BLOCK = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "article", "section", "tr"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIP:
+            self._skipping += 1
+        elif tag in self._BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in self._BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def _html_to_text(html: str) -> str:
+    parser = _TextOnly()
+    parser.feed(_HTML_COMMENT.sub("", html))
+    parser.close()
+    return re.sub(r"[ \t]*\n[ \t\n]*\n[ \t\n]*", "\n\n", "".join(parser.parts)).strip()

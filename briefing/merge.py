@@ -1,0 +1,488 @@
+"""Merge: many `ExtractedArticle`s -> one `Brief`. Deterministic, no model, no I/O.
+
+Sources are compared, not blended. Claims that say the same thing become one item
+that cites every article behind it; the same quantity reported with different
+values stays visible as a discrepancy; names spelled differently become one entity
+(see `entities.py`). Everything is sorted by content before it is compared, so the
+same extractions in any order give byte-identical output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from briefing.entities import EntityInput, merge_entities, role_conflicts
+from briefing.figures import conflicting, find_figures, same_value
+from briefing.models import (
+    SCHEMA_VERSION,
+    ArticleReport,
+    Backend,
+    Brief,
+    BriefInterpretation,
+    Claim,
+    ClaimCategory,
+    Discrepancy,
+    DiscrepancyValue,
+    Evidence,
+    ExtractedArticle,
+    Figure,
+    InputProblem,
+    MergedClaim,
+    MergedEntity,
+    RunReport,
+    Section,
+    SourceRef,
+    Usage,
+)
+from briefing.similarity import TokenIndex, content_tokens, weighted_jaccard
+from briefing.text import comparable
+
+__all__ = ["MergeOptions", "merge"]
+
+# Section titles for the Highlights part, in reading order.
+SECTION_TITLES: tuple[tuple[str, tuple[ClaimCategory, ...]], ...] = (
+    ("What happened", (ClaimCategory.event,)),
+    ("The numbers", (ClaimCategory.figure,)),
+    ("What was said", (ClaimCategory.quote, ClaimCategory.reaction)),
+    ("Background", (ClaimCategory.background,)),
+)
+INTERPRETATION_CATEGORIES = (ClaimCategory.analysis, ClaimCategory.outlook)
+_BASIS_PATTERNS = (
+    ("year", re.compile(r"year[- ]on[- ]year|year[- ]over[- ]year|\byoy\b|from a year (?:earlier|ago)|annual", re.I)),
+    (
+        "month",
+        re.compile(
+            r"month[- ]on[- ]month|from the previous month|compared (?:to|with) (?:january|february|march|april|"
+            r"may|june|july|august|september|october|november|december)\b(?! \d{4})|from (?:january|february|march|"
+            r"april|june|july|august|september|october|november|december)\b",
+            re.I,
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class MergeOptions:
+    """Knobs of the merge; the defaults are tuned on the labelled examples in tests/."""
+
+    same_claim: float = 0.42
+    same_quantity: float = 0.22
+    max_highlights: int = 12
+    max_per_section: int = 4
+    max_interpretation: int = 4
+    lede_claims: int = 2
+
+
+@dataclass
+class _Item:
+    """One claim of one article, as the merge sees it."""
+
+    article_id: str
+    rank: int
+    claim: Claim
+    tokens: frozenset[str]
+    basis: str | None
+    sort_key: tuple[str, str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sort_key = (comparable(self.claim.statement), self.article_id, self.rank)
+
+
+def merge(
+    extracted: Sequence[ExtractedArticle],
+    *,
+    date: str | None = None,
+    problems: Sequence[InputProblem] = (),
+    options: MergeOptions | None = None,
+) -> Brief:
+    """Build the brief from every article's extraction; order of `extracted` does not matter."""
+    options = options or MergeOptions()
+    articles = sorted(extracted, key=lambda e: (e.article.source.casefold(), e.article.title, e.article.id))
+    sources = [
+        SourceRef(
+            number=n,
+            article_id=e.article.id,
+            source=e.article.source,
+            title=e.article.title,
+            backend=e.meta.backend,
+            model=e.meta.model,
+            fallback_reason=e.meta.fallback_reason,
+        )
+        for n, e in enumerate(articles, start=1)
+    ]
+    entities = merge_entities(
+        [
+            EntityInput(name=ent.name, kind=ent.kind, role=ent.role, article_id=e.article.id)
+            for e in articles
+            for ent in e.extraction.entities
+            if ent.name.strip()
+        ]
+    )
+    items = _items(articles)
+    claims = _merge_claims(items, entities, options)
+    discrepancies = _figure_discrepancies(claims) + _role_discrepancies(entities)
+    _link_discrepancies(claims, discrepancies)
+    ranked = sorted(claims, key=lambda c: (-c.score, c.id))
+    lede_ids, sections = _sections(ranked, options)
+    interpretation = _interpretation(ranked, articles, options)
+    backends = sorted({e.meta.backend.value for e in articles})
+    models = sorted({e.meta.model for e in articles if e.meta.model and e.meta.backend == Backend.model})
+    prompt_versions = sorted({e.meta.prompt_version for e in articles if e.meta.prompt_version})
+    return Brief(
+        headline=_headline(articles),
+        date=date,
+        lede_claim_ids=lede_ids,
+        backend="+".join(sorted(backends, key=lambda b: b != "model")) if backends else "none",
+        models=models,
+        prompt_version=prompt_versions[0] if len(prompt_versions) == 1 else None,
+        schema_version=SCHEMA_VERSION,
+        sources=sources,
+        entities=entities,
+        claims=ranked,
+        sections=sections,
+        interpretation=interpretation,
+        discrepancies=discrepancies,
+        report=_report(articles, problems),
+    )
+
+
+def _basis(text: str) -> str | None:
+    for name, pattern in _BASIS_PATTERNS:
+        if pattern.search(text):
+            return name
+    return None
+
+
+def _items(articles: Sequence[ExtractedArticle]) -> list[_Item]:
+    items: list[_Item] = []
+    for e in articles:
+        claims = list(e.extraction.claims)
+        known = {comparable(c.evidence) for c in claims}
+        # Interpretation points rest on evidence too; one not already a claim becomes an analysis claim.
+        for point in e.extraction.interpretation:
+            if comparable(point.evidence) not in known:
+                claims.append(
+                    Claim(statement=point.text, category=ClaimCategory.analysis, evidence=point.evidence)
+                )
+                known.add(comparable(point.evidence))
+        for rank, claim in enumerate(claims):
+            periods = " ".join(f.period or "" for f in claim.figures)
+            items.append(
+                _Item(
+                    article_id=e.article.id,
+                    rank=rank,
+                    claim=claim,
+                    tokens=content_tokens(claim.statement),
+                    basis=_basis(f"{periods} {claim.statement} {claim.evidence}"),
+                )
+            )
+    return sorted(items, key=lambda i: i.sort_key)
+
+
+def _figures_compatible(a: _Item, b: _Item) -> bool:
+    """Two claims can be one fact only if their numbers measure the same kind of thing the same way."""
+    if a.basis and b.basis and a.basis != b.basis:
+        return False
+    units_a = {f.unit.casefold() for f in a.claim.figures}
+    units_b = {f.unit.casefold() for f in b.claim.figures}
+    return not (units_a and units_b and not units_a & units_b)
+
+
+def _share_figure(a: _Item, b: _Item) -> bool:
+    return any(f.unit.casefold() == g.unit.casefold() for f in a.claim.figures for g in b.claim.figures)
+
+
+def _merge_claims(items: list[_Item], entities: list[MergedEntity], options: MergeOptions) -> list[MergedClaim]:
+    """Greedy clustering in content order: each claim joins the most similar earlier cluster."""
+    index = TokenIndex([i.tokens for i in items])
+    cluster_of: list[int] = [-1] * len(items)
+    clusters: list[list[int]] = []
+    for i, item in enumerate(items):
+        best, best_sim = -1, 0.0
+        for j in index.candidates(i, min_shared=1):
+            if j >= i or cluster_of[j] < 0:
+                continue
+            other = items[j]
+            if not _figures_compatible(item, other):
+                continue
+            members = clusters[cluster_of[j]]
+            if any(items[m].article_id == item.article_id for m in members):
+                continue
+            sim = index.similarity(i, j)
+            threshold = options.same_quantity if _share_figure(item, other) else options.same_claim
+            if sim >= threshold and sim > best_sim:
+                best, best_sim = cluster_of[j], sim
+        if best < 0:
+            cluster_of[i] = len(clusters)
+            clusters.append([i])
+        else:
+            cluster_of[i] = best
+            clusters[best].append(i)
+    n_articles = len({i.article_id for i in items}) or 1
+    centrality = _centrality(items, index, cluster_of, len(clusters))
+    variants = _variant_map(entities)
+    return [
+        _merged_claim([items[m] for m in members], centrality[c], n_articles, index.idf, variants)
+        for c, members in enumerate(clusters)
+    ]
+
+
+def _centrality(items: list[_Item], index: TokenIndex, cluster_of: list[int], n: int) -> list[float]:
+    """LexRank-style degree centrality: how much of the story's vocabulary a cluster shares with others."""
+    degree = [0.0] * n
+    for i in range(len(items)):
+        for j in index.candidates(i, min_shared=1):
+            if cluster_of[i] != cluster_of[j]:
+                degree[cluster_of[i]] += index.similarity(i, j)
+    top = max(degree, default=0.0) or 1.0
+    return [round(d / top, 6) for d in degree]
+
+
+def _variant_map(entities: list[MergedEntity]) -> list[tuple[re.Pattern[str], str]]:
+    """Whole-word patterns that rewrite a variant spelling to the entity's canonical name."""
+    out: list[tuple[re.Pattern[str], str]] = []
+    for entity in entities:
+        canonical_last = entity.name.split()[-1]
+        for variant in entity.variants[1:]:
+            if len(variant.split()) > 1:
+                out.append((re.compile(rf"\b{re.escape(variant)}\b"), entity.name))
+            elif variant != canonical_last and variant not in entity.name.split():
+                out.append((re.compile(rf"\b{re.escape(variant)}\b"), canonical_last))
+    return sorted(out, key=lambda p: (-len(p[0].pattern), p[0].pattern))
+
+
+def _canonical_names(text: str, variants: list[tuple[re.Pattern[str], str]]) -> str:
+    for pattern, name in variants:
+        text = pattern.sub(name, text)
+    return text
+
+
+def _merged_claim(
+    members: list[_Item],
+    centrality: float,
+    n_articles: int,
+    idf: dict[str, float],
+    variants: list[tuple[re.Pattern[str], str]],
+) -> MergedClaim:
+    # Representative: the member most like the others, preferring better-supported figures.
+    groups = _value_groups(members)
+    main_value = groups[0] if groups else None
+    candidates = [m for m in members if main_value is None or m.article_id in main_value[1]]
+
+    def centrality_of(m: _Item) -> float:
+        return sum(weighted_jaccard(m.tokens, o.tokens, idf) for o in members if o is not m)
+
+    rep = sorted(candidates, key=lambda m: (-round(centrality_of(m), 9), len(m.claim.statement), m.sort_key))[0]
+    supporting = sorted({m.article_id for m in candidates})
+    disputed = sorted({m.article_id for m in members} - set(supporting))
+    categories = sorted({m.claim.category for m in members}, key=lambda c: (c != rep.claim.category, c.value))
+    evidence = sorted(
+        {(m.article_id, m.claim.evidence) for m in members}, key=lambda pair: (pair[0], comparable(pair[1]))
+    )
+    digest = hashlib.sha256(
+        "\n".join(f"{a}:{comparable(t)}" for a, t in evidence).encode("utf-8")
+    ).hexdigest()[:10]
+    position = sum(1.0 / (1 + m.rank) for m in members) / len(members)
+    all_sources = len({m.article_id for m in members})
+    score = all_sources / n_articles + 0.35 * centrality + 0.15 * position
+    return MergedClaim(
+        id=f"c-{digest}",
+        statement=_canonical_names(rep.claim.statement, variants),
+        category=categories[0],
+        figures=list(rep.claim.figures),
+        evidence=[Evidence(article_id=a, text=t) for a, t in evidence],
+        article_ids=supporting,
+        disputed_by=disputed,
+        source_count=len(supporting),
+        single_source=len(supporting) == 1,
+        score=round(score, 6),
+    )
+
+
+def _value_groups(members: list[_Item]) -> list[tuple[Figure, list[str]]]:
+    """Group members by the value of their first figure; best-supported value first."""
+    groups: list[tuple[Figure, list[str]]] = []
+    for m in members:
+        if not m.claim.figures:
+            continue
+        figure = m.claim.figures[0]
+        for existing, ids in groups:
+            if same_value(existing, figure) or not conflicting(existing, figure):
+                if m.article_id not in ids:
+                    ids.append(m.article_id)
+                break
+        else:
+            groups.append((figure, [m.article_id]))
+    return sorted(groups, key=lambda g: (-len(g[1]), g[0].value))
+
+
+def _figure_discrepancies(claims: list[MergedClaim]) -> list[Discrepancy]:
+    out: list[Discrepancy] = []
+    for claim in sorted(claims, key=lambda c: c.id):
+        if not claim.disputed_by:
+            continue
+        by_value: dict[str, set[str]] = defaultdict(set)
+        ev_by_article = {e.article_id: e for e in claim.evidence}
+        for figure_value, article_id in _claim_values(claim):
+            by_value[figure_value].add(article_id)
+        if len(by_value) < 2:
+            continue
+        values = [
+            DiscrepancyValue(
+                value=value,
+                article_ids=sorted(ids),
+                evidence=[ev_by_article[a] for a in sorted(ids) if a in ev_by_article],
+            )
+            for value, ids in sorted(by_value.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        ]
+        out.append(
+            Discrepancy(
+                id=f"d-{claim.id[2:]}",
+                kind="figure",
+                subject=_subject(claim.statement),
+                values=values,
+                claim_ids=[claim.id],
+            )
+        )
+    return out
+
+
+def _claim_values(claim: MergedClaim) -> list[tuple[str, str]]:
+    """(figure as written, article) for the figure each article's evidence gives in this claim."""
+    unit = claim.figures[0].unit.casefold() if claim.figures else None
+    pairs: list[tuple[str, str]] = []
+    for ev in claim.evidence:
+        found = [f for f in find_figures(ev.text) if unit is None or f.unit.casefold() == unit]
+        if found:
+            pairs.append((found[0].value, ev.article_id))
+    # Spellings of one value ("34.5%", "34.5 percent") are one value.
+    canonical: list[Figure] = []
+    out: list[tuple[str, str]] = []
+    for value, article_id in pairs:
+        figure = Figure(value=value, unit=unit or "")
+        match = next((c for c in canonical if same_value(c, figure)), None)
+        if match is None:
+            canonical.append(figure)
+            match = figure
+        out.append((match.value, article_id))
+    return out
+
+
+def _subject(statement: str) -> str:
+    """A short subject for a discrepancy line: the statement up to its first figure or clause."""
+    text = re.split(r"\s(?:by|to|of|from|at)\s[\d$€£]|\s[\d$€£]", statement, maxsplit=1)[0]
+    words = text.split()
+    return " ".join(words[:12]).rstrip(",;:") + ("…" if len(words) > 12 else "")
+
+
+def _role_discrepancies(entities: list[MergedEntity]) -> list[Discrepancy]:
+    out: list[Discrepancy] = []
+    for entity in entities:
+        if len(entity.roles) < 2 or not role_conflicts(entity.roles):
+            continue
+        by_role: dict[str, set[str]] = defaultdict(set)
+        for mention in entity.mentions:
+            if mention.role:
+                by_role[mention.role.strip()].add(mention.article_id)
+        values = [
+            DiscrepancyValue(value=role, article_ids=sorted(ids), evidence=[])
+            for role, ids in sorted(by_role.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        ]
+        out.append(Discrepancy(id=f"d-{entity.id[2:]}", kind="role", subject=entity.name, values=values))
+    return out
+
+
+def _link_discrepancies(claims: list[MergedClaim], discrepancies: list[Discrepancy]) -> None:
+    by_claim: dict[str, list[str]] = defaultdict(list)
+    for d in discrepancies:
+        for claim_id in d.claim_ids:
+            by_claim[claim_id].append(d.id)
+    for claim in claims:
+        claim.discrepancy_ids = sorted(by_claim.get(claim.id, []))
+
+
+def _sections(ranked: list[MergedClaim], options: MergeOptions) -> tuple[list[str], list[Section]]:
+    highlights = [c for c in ranked if c.category not in INTERPRETATION_CATEGORIES]
+    lede_pool = [c for c in highlights if c.category in (ClaimCategory.event, ClaimCategory.background)]
+    lede = [c.id for c in (lede_pool or highlights)[: options.lede_claims]]
+    remaining = [c for c in highlights if c.id not in lede][: options.max_highlights]
+    sections: list[Section] = []
+    for title, categories in SECTION_TITLES:
+        ids = [c.id for c in remaining if c.category in categories][: options.max_per_section]
+        if ids:
+            sections.append(Section(title=title, claim_ids=ids))
+    return lede, sections
+
+
+def _interpretation(
+    ranked: list[MergedClaim], articles: Sequence[ExtractedArticle], options: MergeOptions
+) -> list[BriefInterpretation]:
+    leads: dict[str, str] = {}
+    for e in articles:
+        for point in e.extraction.interpretation:
+            leads.setdefault(comparable(point.evidence), point.lead)
+    out: list[BriefInterpretation] = []
+    for claim in ranked:
+        if claim.category not in INTERPRETATION_CATEGORIES:
+            continue
+        lead = next((leads[k] for k in (comparable(e.text) for e in claim.evidence) if k in leads), None)
+        out.append(
+            BriefInterpretation(
+                lead=lead or ("What comes next" if claim.category == ClaimCategory.outlook else "How it is read"),
+                text=claim.statement,
+                claim_ids=[claim.id],
+                article_ids=claim.article_ids,
+            )
+        )
+        if len(out) >= options.max_interpretation:
+            break
+    return out
+
+
+def _headline(articles: Sequence[ExtractedArticle]) -> str:
+    """The headline most like the others: the story all sources tell, not one outlet's angle."""
+    headlines = sorted({e.extraction.headline.strip() for e in articles if e.extraction.headline.strip()})
+    if not headlines:
+        return "News brief"
+    tokens = [content_tokens(h) for h in headlines]
+    index = TokenIndex(tokens, max_df_share=1.0)
+
+    def support(i: int) -> float:
+        return sum(index.similarity(i, j) for j in range(len(headlines)) if j != i)
+
+    best = sorted(range(len(headlines)), key=lambda i: (-round(support(i), 9), len(headlines[i]), headlines[i]))[0]
+    return headlines[best]
+
+
+def _report(articles: Sequence[ExtractedArticle], problems: Sequence[InputProblem]) -> RunReport:
+    reports = [
+        ArticleReport(
+            article_id=e.article.id,
+            source=e.article.source,
+            backend=e.meta.backend,
+            attempts=e.meta.attempts,
+            usage=e.meta.usage,
+            claims_extracted=len(e.extraction.claims),
+            claims_dropped=list(e.meta.dropped),
+            fallback_reason=e.meta.fallback_reason,
+        )
+        for e in articles
+    ]
+    usage = Usage()
+    for r in reports:
+        usage = usage + r.usage
+    return RunReport(
+        articles_in=len(articles) + len([p for p in problems if p.action == "skipped"]),
+        articles_used=len(articles),
+        inputs_skipped=list(problems),
+        claims_extracted=sum(r.claims_extracted for r in reports),
+        claims_dropped=sum(len(r.claims_dropped) for r in reports),
+        fallbacks=sum(1 for r in reports if r.fallback_reason),
+        attempts=sum(r.attempts for r in reports),
+        usage=usage,
+        articles=reports,
+    )

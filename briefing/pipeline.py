@@ -1,0 +1,111 @@
+"""The whole pipeline behind `briefing build`: ingest -> extract -> merge.
+
+This is the library entry point the CLI (and later the daily job) calls. It never
+prints and never exits: problems come back in the result, user errors as
+`UserError`, so each caller decides how to show them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from briefing.errors import NoArticlesError, UserError
+from briefing.extract import extract_all
+from briefing.extract.extractive import ExtractiveBackend
+from briefing.ingest import ingest
+from briefing.merge import merge
+from briefing.models import Article, Brief
+
+if TYPE_CHECKING:
+    from briefing.extract.model import ModelBackend
+
+__all__ = ["BackendChoice", "BuildOptions", "build", "exit_status"]
+
+DEFAULT_MODEL = "gpt-4o-mini"
+
+
+class BackendChoice(StrEnum):
+    auto = "auto"
+    model = "model"
+    extractive = "extractive"
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What `build` needs besides the inputs. API keys are read from the environment only."""
+
+    backend: BackendChoice = BackendChoice.auto
+    model: str | None = None
+    base_url: str | None = None
+    mode: str | None = None
+    timeout: float = 60.0
+    date: str | None = None
+
+
+def _model_backend(options: BuildOptions) -> ModelBackend | None:
+    """Build the model backend, or None when the offline extractive backend is to be used."""
+    from briefing.providers import endpoint_configured
+
+    if options.backend == BackendChoice.extractive:
+        return None
+    if not endpoint_configured(options.base_url, None):
+        if options.backend == BackendChoice.auto and not options.model:
+            return None
+        raise UserError(
+            "the model backend needs an endpoint: set OPENAI_API_KEY (for OpenAI) "
+            "or --base-url / OPENAI_BASE_URL (for a local OpenAI-compatible server)"
+        )
+    import instructor
+
+    from briefing.extract.model import ModelBackend
+    from briefing.providers import make_client
+
+    client = make_client(base_url=options.base_url, api_key=None, timeout=options.timeout)
+    mode = None
+    if options.mode:
+        try:
+            mode = instructor.Mode(options.mode)
+        except ValueError as exc:
+            choices = ", ".join(m.value for m in instructor.Mode)
+            raise UserError(f"unknown --mode {options.mode!r}; choose one of {choices}") from exc
+    model = options.model or os.environ.get("BRIEFING_MODEL") or DEFAULT_MODEL
+    return ModelBackend(client, model, mode=mode)
+
+
+def build(
+    paths: Sequence[str],
+    options: BuildOptions | None = None,
+    *,
+    stdin: bytes | None = None,
+    on_progress: Callable[[Article], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> Brief:
+    """Build a brief from files, folders or '-' (stdin).
+
+    Raises:
+        NoArticlesError: no input held a usable article (the problems are in the message).
+        UserError: the endpoint or options are wrong in a way every article would hit.
+    """
+    options = options or BuildOptions()
+    ingested = ingest(paths, stdin=stdin)
+    if not ingested.articles:
+        details = "; ".join(p.line() for p in ingested.problems) or "no inputs given"
+        raise NoArticlesError(f"no usable articles ({details})")
+    model = _model_backend(options)
+    if on_start is not None:
+        on_start(len(ingested.articles))
+    extracted = extract_all(
+        ingested.articles, model=model, extractive=ExtractiveBackend(), on_progress=on_progress
+    )
+    return merge(extracted, date=options.date, problems=ingested.problems)
+
+
+def exit_status(brief: Brief) -> int:
+    """0 for a clean brief; 3 when inputs were skipped or articles fell back (a scheduler can alert)."""
+    report = brief.report
+    skipped = any(p.action == "skipped" for p in report.inputs_skipped)
+    return 3 if skipped or report.fallbacks else 0

@@ -1,0 +1,141 @@
+"""Render: `Brief` -> Markdown or JSON. Pure: the same brief always gives the same bytes.
+
+Layout lives in `templates/` (Jinja2), not in string concatenation, so an editor
+can change the format without touching the logic. Every statement is followed by
+its citations; a statement only one source makes is marked so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from briefing.models import Brief, MergedClaim
+
+__all__ = ["md_escape", "render", "render_json", "render_markdown"]
+
+FORMATS = ("md", "json")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+
+
+def md_escape(text: str) -> str:
+    """Escape Markdown syntax in text that came from an article or a model.
+
+    Article text is data: a "[link](url)" or "**" inside a source must show as
+    written, not become a link or bold text in the brief.
+    """
+    text = _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    text = re.sub(r"^([#>+-])(\s)", r"\\\1\2", text)
+    return re.sub(r"^(\d+)\.(\s)", r"\1\\.\2", text)
+
+
+@cache
+def _environment() -> Environment:
+    # Markdown output: autoescape would turn quotes into HTML entities. The HTML email
+    # renderer uses its own environment with autoescaping on.
+    return Environment(
+        loader=PackageLoader("briefing", "templates"),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=False,
+        autoescape=False,
+    )
+
+
+@dataclass(frozen=True)
+class _Spelling:
+    name: str
+    article_ids: list[str]
+
+
+@dataclass(frozen=True)
+class _SpellingLine:
+    name: str
+    others: list[_Spelling]
+
+
+def made_by(brief: Brief) -> str:
+    """One phrase saying which backend and model made the brief."""
+    fallbacks = sum(1 for s in brief.sources if s.fallback_reason)
+    if "model" not in brief.backend:
+        return "extractive backend, no model"
+    models = ", ".join(brief.models) or "unknown model"
+    text = f"model {models}"
+    if fallbacks:
+        text += f"; {fallbacks} article{'s' if fallbacks != 1 else ''} fell back to the extractive backend"
+    return text
+
+
+def render_markdown(brief: Brief) -> str:
+    """The brief in the Highlights / Interpretation format, with citations and a Sources list."""
+    numbers = {s.article_id: s.number for s in brief.sources}
+    claims = {c.id: c for c in brief.claims}
+
+    def cite(article_ids: list[str]) -> str:
+        return "".join(f"[{n}]" for n in sorted(numbers[a] for a in article_ids if a in numbers))
+
+    def statement(claim: MergedClaim) -> str:
+        text = md_escape(claim.statement.strip())
+        line = f"{text} {cite(claim.article_ids)}"
+        if claim.disputed_by:
+            line += f" (reported differently by {cite(claim.disputed_by)})"
+        if claim.single_source:
+            line += " *(one source)*"
+        return line
+
+    spellings = []
+    for entity in brief.entities:
+        if len(entity.variants) < 2:
+            continue
+        others = [
+            _Spelling(
+                name=md_escape(v),
+                article_ids=sorted({m.article_id for m in entity.mentions if m.name == v}),
+            )
+            for v in entity.variants[1:]
+        ]
+        spellings.append(_SpellingLine(name=md_escape(entity.name), others=others))
+
+    template = _environment().get_template("brief.md.j2")
+    text = template.render(
+        brief=brief,
+        made_by=made_by(brief),
+        lede=[claims[i] for i in brief.lede_claim_ids],
+        sections=[
+            {"title": s.title, "claims": [claims[i] for i in s.claim_ids]} for s in brief.sections
+        ],
+        interpretation=brief.interpretation,
+        discrepancies=brief.discrepancies,
+        spellings=spellings,
+        statement=statement,
+        cite=cite,
+        e=md_escape,
+    )
+    return _tidy(text)
+
+
+def _tidy(text: str) -> str:
+    """Collapse the blank lines template control flow leaves behind."""
+    lines = text.splitlines()
+    out: list[str] = []
+    for line in lines:
+        if not line.strip() and (not out or not out[-1].strip()):
+            continue
+        out.append(line.rstrip())
+    return "\n".join(out).strip() + "\n"
+
+
+def render_json(brief: Brief) -> str:
+    """The merged `Brief` model as JSON (the input of `verify` and `send`)."""
+    return brief.model_dump_json(indent=2) + "\n"
+
+
+def render(brief: Brief, fmt: str) -> str:
+    if fmt == "json":
+        return render_json(brief)
+    if fmt == "md":
+        return render_markdown(brief)
+    raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
