@@ -1,1 +1,48 @@
-"""briefing: cited, checkable news briefs."""
+"""briefing: turn several news articles about one story into a short, cited, checkable brief."""
+
+from briefing.errors import BriefingError, FatalProviderError, NoArticlesError, ProviderError, UserError
+from briefing.ingest import ingest
+from briefing.merge import MergeOptions, merge
+from briefing.models import (
+    SCHEMA_VERSION,
+    Article,
+    ArticleExtraction,
+    Brief,
+    Claim,
+    Entity,
+    ExtractedArticle,
+    ExtractionMeta,
+    Figure,
+    InterpretationPoint,
+    Quote,
+)
+from briefing.pipeline import BackendChoice, BuildOptions, build
+from briefing.render import render, render_json, render_markdown
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Article",
+    "ArticleExtraction",
+    "BackendChoice",
+    "Brief",
+    "BriefingError",
+    "BuildOptions",
+    "Claim",
+    "Entity",
+    "ExtractedArticle",
+    "ExtractionMeta",
+    "FatalProviderError",
+    "Figure",
+    "InterpretationPoint",
+    "MergeOptions",
+    "NoArticlesError",
+    "ProviderError",
+    "Quote",
+    "UserError",
+    "build",
+    "ingest",
+    "merge",
+    "render",
+    "render_json",
+    "render_markdown",
+]

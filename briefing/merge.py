@@ -49,8 +49,10 @@ SECTION_TITLES: tuple[tuple[str, tuple[ClaimCategory, ...]], ...] = (
     ("The numbers", (ClaimCategory.figure,)),
     ("What was said", (ClaimCategory.quote, ClaimCategory.reaction)),
     ("Background", (ClaimCategory.background,)),
+    ("What comes next", (ClaimCategory.outlook,)),
 )
-INTERPRETATION_CATEGORIES = (ClaimCategory.analysis, ClaimCategory.outlook)
+# Analysis is the sources' reading of events: it goes to Interpretation, never to Highlights.
+INTERPRETATION_CATEGORIES = (ClaimCategory.analysis,)
 _BASIS_PATTERNS = (
     ("year", re.compile(r"year[- ]on[- ]year|year[- ]over[- ]year|\byoy\b|from a year (?:earlier|ago)|annual", re.I)),
     (
@@ -127,8 +129,8 @@ def merge(
     discrepancies = _figure_discrepancies(claims) + _role_discrepancies(entities)
     _link_discrepancies(claims, discrepancies)
     ranked = sorted(claims, key=lambda c: (-c.score, c.id))
-    lede_ids, sections = _sections(ranked, options)
     interpretation = _interpretation(ranked, articles, options)
+    lede_ids, sections = _sections(ranked, {i for p in interpretation for i in p.claim_ids}, options)
     backends = sorted({e.meta.backend.value for e in articles})
     models = sorted({e.meta.model for e in articles if e.meta.model and e.meta.backend == Backend.model})
     prompt_versions = sorted({e.meta.prompt_version for e in articles if e.meta.prompt_version})
@@ -270,8 +272,8 @@ def _merged_claim(
 ) -> MergedClaim:
     # Representative: the member most like the others, preferring better-supported figures.
     groups = _value_groups(members)
-    main_value = groups[0] if groups else None
-    candidates = [m for m in members if main_value is None or m.article_id in main_value[1]]
+    disputing = {a for _, ids in groups[1:] for a in ids} - (set(groups[0][1]) if groups else set())
+    candidates = [m for m in members if m.article_id not in disputing]
 
     def centrality_of(m: _Item) -> float:
         return sum(weighted_jaccard(m.tokens, o.tokens, idf) for o in members if o is not m)
@@ -343,7 +345,7 @@ def _figure_discrepancies(claims: list[MergedClaim]) -> list[Discrepancy]:
             Discrepancy(
                 id=f"d-{claim.id[2:]}",
                 kind="figure",
-                subject=_subject(claim.statement),
+                subject=_subject(claim.statement, claim.figures),
                 values=values,
                 claim_ids=[claim.id],
             )
@@ -372,11 +374,13 @@ def _claim_values(claim: MergedClaim) -> list[tuple[str, str]]:
     return out
 
 
-def _subject(statement: str) -> str:
-    """A short subject for a discrepancy line: the statement up to its first figure or clause."""
+def _subject(statement: str, figures: list[Figure]) -> str:
+    """A short subject for a discrepancy line: the statement up to its first figure, plus the period."""
     text = re.split(r"\s(?:by|to|of|from|at)\s[\d$€£]|\s[\d$€£]", statement, maxsplit=1)[0]
     words = text.split()
-    return " ".join(words[:12]).rstrip(",;:") + ("…" if len(words) > 12 else "")
+    subject = " ".join(words[:12]).rstrip(",;:") + ("…" if len(words) > 12 else "")
+    period = next((f.period for f in figures if f.period), None)
+    return f"{subject} ({period})" if period else subject
 
 
 def _role_discrepancies(entities: list[MergedEntity]) -> list[Discrepancy]:
@@ -405,8 +409,10 @@ def _link_discrepancies(claims: list[MergedClaim], discrepancies: list[Discrepan
         claim.discrepancy_ids = sorted(by_claim.get(claim.id, []))
 
 
-def _sections(ranked: list[MergedClaim], options: MergeOptions) -> tuple[list[str], list[Section]]:
-    highlights = [c for c in ranked if c.category not in INTERPRETATION_CATEGORIES]
+def _sections(
+    ranked: list[MergedClaim], interpreted: set[str], options: MergeOptions
+) -> tuple[list[str], list[Section]]:
+    highlights = [c for c in ranked if c.category not in INTERPRETATION_CATEGORIES and c.id not in interpreted]
     lede_pool = [c for c in highlights if c.category in (ClaimCategory.event, ClaimCategory.background)]
     lede = [c.id for c in (lede_pool or highlights)[: options.lede_claims]]
     remaining = [c for c in highlights if c.id not in lede][: options.max_highlights]
@@ -421,26 +427,39 @@ def _sections(ranked: list[MergedClaim], options: MergeOptions) -> tuple[list[st
 def _interpretation(
     ranked: list[MergedClaim], articles: Sequence[ExtractedArticle], options: MergeOptions
 ) -> list[BriefInterpretation]:
+    """Interpretation points: the sources' own analysis, each resting on the claims that carry it."""
     leads: dict[str, str] = {}
+    points: set[str] = set()
     for e in articles:
         for point in e.extraction.interpretation:
-            leads.setdefault(comparable(point.evidence), point.lead)
+            leads.setdefault(comparable(point.evidence), point.lead.strip())
+            points.add(comparable(point.evidence))
     out: list[BriefInterpretation] = []
+    used_leads: set[str] = set()
     for claim in ranked:
-        if claim.category not in INTERPRETATION_CATEGORIES:
+        keys = [comparable(e.text) for e in claim.evidence]
+        if claim.category not in INTERPRETATION_CATEGORIES and not points.intersection(keys):
             continue
-        lead = next((leads[k] for k in (comparable(e.text) for e in claim.evidence) if k in leads), None)
+        lead = next((leads[k] for k in keys if k in leads and leads[k].casefold() not in used_leads), None)
+        lead = lead or _lead_from(claim.statement)
+        if lead.casefold() in used_leads:
+            continue  # the same speaker or point again, in other words: one line is enough
+        used_leads.add(lead.casefold())
         out.append(
-            BriefInterpretation(
-                lead=lead or ("What comes next" if claim.category == ClaimCategory.outlook else "How it is read"),
-                text=claim.statement,
-                claim_ids=[claim.id],
-                article_ids=claim.article_ids,
-            )
+            BriefInterpretation(lead=lead, text=claim.statement, claim_ids=[claim.id], article_ids=claim.article_ids)
         )
         if len(out) >= options.max_interpretation:
             break
     return out
+
+
+def _lead_from(statement: str) -> str:
+    """A lead phrase when no source gave one: who is speaking, or the sentence's opening words."""
+    match = re.match(r"^(.{3,60}?)\s(?:said|says|warned|noted|argued|expects?|believes?)\b", statement)
+    if match:
+        return f"{match.group(1).rstrip(',')}'s view"
+    words = statement.rstrip(".").split()
+    return " ".join(words[:5]) + ("…" if len(words) > 5 else "")
 
 
 def _headline(articles: Sequence[ExtractedArticle]) -> str:

@@ -1,0 +1,151 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from briefing.merge import merge
+from briefing.models import (
+    Article,
+    ArticleExtraction,
+    Backend,
+    Claim,
+    ClaimCategory,
+    Entity,
+    EntityKind,
+    ExtractedArticle,
+    ExtractionMeta,
+    Figure,
+)
+from briefing.render import render_json, render_markdown
+
+
+def extracted(aid: str, claims: list[Claim], entities: list[Entity] | None = None) -> ExtractedArticle:
+    text = "\n\n".join(c.evidence for c in claims)
+    return ExtractedArticle(
+        article=Article(id=aid, source=f"Outlet {aid}", title=f"Title {aid}", text=text or "x"),
+        extraction=ArticleExtraction(
+            headline=f"Talks resume in London ({aid})",
+            summary=claims[0].statement if claims else "",
+            entities=entities or [],
+            claims=claims,
+        ),
+        meta=ExtractionMeta(backend=Backend.extractive),
+    )
+
+
+def claim(
+    text: str, category: ClaimCategory = ClaimCategory.event, figures: list[Figure] | None = None
+) -> Claim:
+    return Claim(statement=text, category=category, figures=figures or [], evidence=text)
+
+
+def pct(value: str, period: str | None = None) -> Figure:
+    return Figure(value=value, unit="percent", period=period)
+
+
+VENUE = [
+    "Talks between the two delegations were held at Lancaster House in London on Monday.",
+    "The delegations held their talks at London's Lancaster House on Monday.",
+    "On Monday the talks took place at Lancaster House in London.",
+]
+YOY = "China's exports to the US fell {} year-on-year in May, the steepest drop since 2020."
+MOM = "Chinese exports to the US dropped {} in May compared with April, to $28.8 billion."
+
+
+def story() -> list[ExtractedArticle]:
+    return [
+        extracted(
+            "aaaaaaaaaaaa",
+            [
+                claim(VENUE[0]),
+                claim(YOY.format("34.5%"), ClaimCategory.figure, [pct("34.5%", "year-on-year, May")]),
+            ],
+            [Entity(name="Donald Trump", kind=EntityKind.person, role="President")],
+        ),
+        extracted(
+            "bbbbbbbbbbbb",
+            [
+                claim(VENUE[1]),
+                claim(YOY.format("34.5%"), ClaimCategory.figure, [pct("34.5%", "year-on-year")]),
+                claim(
+                    MOM.format("12.7%"),
+                    ClaimCategory.figure,
+                    [pct("12.7%", "May compared with April"), Figure(value="$28.8 billion", unit="USD")],
+                ),
+            ],
+            [Entity(name="Donald Trump", kind=EntityKind.person, role="President")],
+        ),
+        extracted(
+            "cccccccccccc",
+            [
+                claim(VENUE[2]),
+                claim(YOY.format("34-35%"), ClaimCategory.figure, [pct("34-35%", "year-on-year")]),
+                claim("Gold prices rose slightly on Monday.", ClaimCategory.reaction),
+            ],
+            [Entity(name="Donald Trump", kind=EntityKind.person, role="former President")],
+        ),
+    ]
+
+
+def test_same_claim_across_sources_is_one_item_citing_all() -> None:
+    brief = merge(story())
+    venue = [c for c in brief.claims if "Lancaster House" in c.statement]
+    assert len(venue) == 1
+    assert venue[0].source_count == 3 and not venue[0].single_source
+    assert venue[0].article_ids == ["aaaaaaaaaaaa", "bbbbbbbbbbbb", "cccccccccccc"]
+    assert len(venue[0].evidence) == 3
+
+
+def test_conflicting_figure_is_a_discrepancy_not_a_blend() -> None:
+    brief = merge(story())
+    yoy = [c for c in brief.claims if "year-on-year" in c.statement]
+    assert len(yoy) == 1
+    assert "34.5%" in yoy[0].statement
+    assert yoy[0].article_ids == ["aaaaaaaaaaaa", "bbbbbbbbbbbb"]
+    assert yoy[0].disputed_by == ["cccccccccccc"]
+    figure = [d for d in brief.discrepancies if d.kind == "figure"]
+    assert len(figure) == 1
+    assert [(v.value, v.article_ids) for v in figure[0].values] == [
+        ("34.5%", ["aaaaaaaaaaaa", "bbbbbbbbbbbb"]),
+        ("34-35%", ["cccccccccccc"]),
+    ]
+    assert yoy[0].discrepancy_ids == [figure[0].id]
+
+
+def test_month_on_month_figure_is_a_different_quantity() -> None:
+    brief = merge(story())
+    mom = [c for c in brief.claims if "12.7%" in c.statement]
+    assert len(mom) == 1 and mom[0].single_source and not mom[0].disputed_by
+    for d in brief.discrepancies:
+        assert "12.7%" not in {v.value for v in d.values}
+
+
+def test_role_disagreement_is_shown() -> None:
+    brief = merge(story())
+    roles = [d for d in brief.discrepancies if d.kind == "role"]
+    assert len(roles) == 1 and roles[0].subject == "Donald Trump"
+    assert [(v.value, v.article_ids) for v in roles[0].values] == [
+        ("President", ["aaaaaaaaaaaa", "bbbbbbbbbbbb"]),
+        ("former President", ["cccccccccccc"]),
+    ]
+
+
+def test_markdown_cites_every_statement_and_shows_disagreements() -> None:
+    md = render_markdown(merge(story(), date="2025-06-10"))
+    assert md.startswith("# 📰 Highlights\n")
+    assert "*2025-06-10 · 3 sources · extractive backend, no model*" in md
+    assert "## ⚖️ Where sources disagree" in md
+    assert "34.5% [1][2] · 34-35% [3]" in md
+    assert "President [1][2] · former President [3]" in md
+    assert "Gold prices rose slightly on Monday. [3] *(one source)*" in md
+    for line in md.split("## ⚖️")[0].splitlines():
+        if line.startswith("- "):
+            assert "[" in line and "]" in line, line
+    assert "1. **Outlet aaaaaaaaaaaa**: Title aaaaaaaaaaaa" in md
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.permutations(range(3)))
+def test_any_input_order_gives_identical_bytes(order: list[int]) -> None:
+    base = story()
+    shuffled = [base[i] for i in order]
+    assert render_markdown(merge(shuffled)) == render_markdown(merge(base))
+    assert render_json(merge(shuffled)) == render_json(merge(base))
