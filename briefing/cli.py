@@ -10,6 +10,7 @@ Exit codes (also in `briefing build --help` and the README):
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import sys
 import tempfile
@@ -67,7 +68,9 @@ def _parse_date(value: str | None) -> str | None:
 def _write_atomically(path: Path, text: str) -> None:
     """Write next to the target and rename, so a crash never leaves half a brief."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as tmp:
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp"
+    ) as tmp:
         tmp.write(text)
     os.replace(tmp.name, path)
 
@@ -129,7 +132,9 @@ def build_command(
     ] = None,
     mode: Annotated[
         str | None,
-        typer.Option(help="instructor mode (tools, json_schema, json, md_json); chosen per endpoint if unset."),
+        typer.Option(
+            help="instructor mode (tools, json_schema, json, md_json); chosen per endpoint if unset."
+        ),
     ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for one model response.", min=1)] = 60.0,
     date: Annotated[
@@ -140,6 +145,8 @@ def build_command(
 ) -> None:
     """Build one cited brief from articles about the same story."""
     console = Console(stderr=True)
+    # instructor logs every failed attempt; the run report already accounts for them.
+    logging.getLogger("instructor").setLevel(logging.CRITICAL)
     options = BuildOptions(
         backend=backend,
         model=model,

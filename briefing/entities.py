@@ -25,7 +25,9 @@ __all__ = ["EntityInput", "merge_entities", "normalize_name", "role_conflicts"]
 
 HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "dame", "lord", "lady", "h.e"})
 # Role words that change who someone is: "former President" is not "President".
-ROLE_MODIFIERS = frozenset({"former", "ex", "acting", "interim", "late", "outgoing", "incoming", "deputy", "vice"})
+ROLE_MODIFIERS = frozenset(
+    {"former", "ex", "acting", "interim", "late", "outgoing", "incoming", "deputy", "vice"}
+)
 # Different words for the same office, as used by different outlets and translations.
 ROLE_SYNONYMS = {
     "deputy prime minister": "vice premier",
@@ -168,7 +170,10 @@ def _compatible_kind(a: EntityKind, b: EntityKind) -> bool:
 
 
 def _transliterated(ordered: list[EntityInput], ia: list[int], ib: list[int], a: str, b: str) -> bool:
-    """A transliteration keeps the family name and the office: 'Vice Premier He Lifeng' = 'Deputy PM He Lap Phong'."""
+    """A transliteration keeps the family name and the office.
+
+    'Vice Premier He Lifeng' and 'Deputy Prime Minister He Lap Phong' are one person.
+    """
     ta, tb = a.split(), b.split()
     if len(ta) < 2 or len(tb) < 2 or ta[0] != tb[0]:
         return False

@@ -69,7 +69,7 @@ _DEBRIS_PREFIXES = (
     "©",
 )
 _SOURCE_LINE = re.compile(r"^(?:source|sources|via)\s*:\s*(?P<name>.{2,60}?)\.?$", re.IGNORECASE)
-_TERMINAL = tuple('.!?:;"\'”’)]…')
+_TERMINAL = tuple(".!?:;\"'”’)]…")
 _HTML_HINT = re.compile(r"<\s*(?:!doctype|html|body|p|div|article|br|span|head)\b", re.IGNORECASE)
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -157,7 +157,11 @@ def _read_file(path: Path) -> Iterable[tuple[str, bytes | None, InputProblem | N
             return
         yield str(path), path.read_bytes(), None
     except OSError as exc:
-        yield str(path), None, InputProblem(path=str(path), reason=f"cannot read ({exc.strerror})", action="skipped")
+        yield (
+            str(path),
+            None,
+            InputProblem(path=str(path), reason=f"cannot read ({exc.strerror})", action="skipped"),
+        )
 
 
 def read_text(data: bytes) -> tuple[str | None, str | None]:
@@ -336,7 +340,9 @@ class _TextOnly(HTMLParser):
     """Keep text, one paragraph per block element; drop scripts, styles and page furniture."""
 
     _SKIP = frozenset({"script", "style", "noscript", "template", "nav", "footer", "aside", "head"})
-    _BLOCK = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "article", "section", "tr"})
+    _BLOCK = frozenset(
+        {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "article", "section", "tr"}
+    )
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

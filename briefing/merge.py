@@ -54,13 +54,19 @@ SECTION_TITLES: tuple[tuple[str, tuple[ClaimCategory, ...]], ...] = (
 # Analysis is the sources' reading of events: it goes to Interpretation, never to Highlights.
 INTERPRETATION_CATEGORIES = (ClaimCategory.analysis,)
 _BASIS_PATTERNS = (
-    ("year", re.compile(r"year[- ]on[- ]year|year[- ]over[- ]year|\byoy\b|from a year (?:earlier|ago)|annual", re.I)),
+    (
+        "year",
+        re.compile(
+            r"year[- ]on[- ]year|year[- ]over[- ]year|\byoy\b|from a year (?:earlier|ago)|annual", re.I
+        ),
+    ),
     (
         "month",
         re.compile(
-            r"month[- ]on[- ]month|from the previous month|compared (?:to|with) (?:january|february|march|april|"
-            r"may|june|july|august|september|october|november|december)\b(?! \d{4})|from (?:january|february|march|"
-            r"april|june|july|august|september|october|november|december)\b",
+            r"month[- ]on[- ]month|from the previous month"
+            r"|compared (?:to|with) (?:january|february|march|april|may|june|july|august|september|october"
+            r"|november|december)\b(?! \d{4})"
+            r"|from (?:january|february|march|april|june|july|august|september|october|november|december)\b",
             re.I,
         ),
     ),
@@ -198,7 +204,9 @@ def _share_figure(a: _Item, b: _Item) -> bool:
     return any(f.unit.casefold() == g.unit.casefold() for f in a.claim.figures for g in b.claim.figures)
 
 
-def _merge_claims(items: list[_Item], entities: list[MergedEntity], options: MergeOptions) -> list[MergedClaim]:
+def _merge_claims(
+    items: list[_Item], entities: list[MergedEntity], options: MergeOptions
+) -> list[MergedClaim]:
     """Greedy clustering in content order: each claim joins the most similar earlier cluster."""
     index = TokenIndex([i.tokens for i in items])
     cluster_of: list[int] = [-1] * len(items)
@@ -278,7 +286,9 @@ def _merged_claim(
     def centrality_of(m: _Item) -> float:
         return sum(weighted_jaccard(m.tokens, o.tokens, idf) for o in members if o is not m)
 
-    rep = sorted(candidates, key=lambda m: (-round(centrality_of(m), 9), len(m.claim.statement), m.sort_key))[0]
+    rep = sorted(candidates, key=lambda m: (-round(centrality_of(m), 9), len(m.claim.statement), m.sort_key))[
+        0
+    ]
     supporting = sorted({m.article_id for m in candidates})
     disputed = sorted({m.article_id for m in members} - set(supporting))
     categories = sorted({m.claim.category for m in members}, key=lambda c: (c != rep.claim.category, c.value))
@@ -412,7 +422,9 @@ def _link_discrepancies(claims: list[MergedClaim], discrepancies: list[Discrepan
 def _sections(
     ranked: list[MergedClaim], interpreted: set[str], options: MergeOptions
 ) -> tuple[list[str], list[Section]]:
-    highlights = [c for c in ranked if c.category not in INTERPRETATION_CATEGORIES and c.id not in interpreted]
+    highlights = [
+        c for c in ranked if c.category not in INTERPRETATION_CATEGORIES and c.id not in interpreted
+    ]
     lede_pool = [c for c in highlights if c.category in (ClaimCategory.event, ClaimCategory.background)]
     lede = [c.id for c in (lede_pool or highlights)[: options.lede_claims]]
     remaining = [c for c in highlights if c.id not in lede][: options.max_highlights]
@@ -446,7 +458,9 @@ def _interpretation(
             continue  # the same speaker or point again, in other words: one line is enough
         used_leads.add(lead.casefold())
         out.append(
-            BriefInterpretation(lead=lead, text=claim.statement, claim_ids=[claim.id], article_ids=claim.article_ids)
+            BriefInterpretation(
+                lead=lead, text=claim.statement, claim_ids=[claim.id], article_ids=claim.article_ids
+            )
         )
         if len(out) >= options.max_interpretation:
             break
@@ -473,7 +487,9 @@ def _headline(articles: Sequence[ExtractedArticle]) -> str:
     def support(i: int) -> float:
         return sum(index.similarity(i, j) for j in range(len(headlines)) if j != i)
 
-    best = sorted(range(len(headlines)), key=lambda i: (-round(support(i), 9), len(headlines[i]), headlines[i]))[0]
+    best = sorted(
+        range(len(headlines)), key=lambda i: (-round(support(i), 9), len(headlines[i]), headlines[i])
+    )[0]
     return headlines[best]
 
 

@@ -36,7 +36,9 @@ class Article(_Model):
 
     id: str = Field(description="Stable id: the first 12 hex digits of the SHA-256 of the cleaned text.")
     source: str = Field(description="Short label for the source (outlet or file stem).")
-    title: str = Field(description="The article's title: its first line if it looks like one, else the file stem.")
+    title: str = Field(
+        description="The article's title: its first line if it looks like one, else the file stem."
+    )
     path: str | None = Field(default=None, description="Where the article was read from ('-' for stdin).")
     text: str = Field(description="Cleaned text: paragraphs separated by a blank line.")
     notes: list[str] = Field(
@@ -94,7 +96,8 @@ class Figure(_Model):
         description="The number exactly as written in the article, e.g. '34.5%', '$28.8 billion', '145%'."
     )
     unit: str = Field(
-        description="What the number counts: 'percent', 'USD', 'people', 'tonnes', 'days'... Use 'percent' for %."
+        description="What the number counts: 'percent', 'USD', 'people', 'tonnes', 'days'... "
+        "Use 'percent' for %."
     )
     period: str | None = Field(
         default=None,
@@ -124,10 +127,12 @@ class Claim(_Model):
     )
     category: ClaimCategory = Field(
         description="event (what happened), figure (a statistic), quote (someone's words), background, "
-        "reaction (of people or markets), analysis (an expert's or the writer's reading), outlook (what comes next)."
+        "reaction (of people or markets), analysis (an expert's or the writer's reading), "
+        "outlook (what comes next)."
     )
     figures: list[Figure] = Field(
-        default_factory=list, description="Every number the statement states, each as written in the evidence."
+        default_factory=list,
+        description="Every number the statement states, each as written in the evidence.",
     )
     evidence: str = Field(
         description="A span copied verbatim, character for character, from the article that supports the "
@@ -139,14 +144,18 @@ class Quote(_Model):
     """Words the article attributes to someone, inside quotation marks."""
 
     speaker: str = Field(description="Who said it, as named in the article.")
-    text: str = Field(description="The quoted words, copied verbatim from inside the article's quotation marks.")
+    text: str = Field(
+        description="The quoted words, copied verbatim from inside the article's quotation marks."
+    )
 
 
 class InterpretationPoint(_Model):
     """The article's own reading of events: why it matters, what it may lead to."""
 
     lead: str = Field(description="A short lead phrase of two to six words, e.g. 'Rare earths are the crux'.")
-    text: str = Field(description="One or two sentences of interpretation, attributed ('analysts expect ...').")
+    text: str = Field(
+        description="One or two sentences of interpretation, attributed ('analysts expect ...')."
+    )
     evidence: str = Field(description="A span copied verbatim from the article on which the point rests.")
 
 
@@ -155,7 +164,9 @@ class ArticleExtraction(_Model):
 
     headline: str = Field(description="The article's news in one short headline, no more than 14 words.")
     summary: str = Field(description="One sentence that says what the article reports.")
-    entities: list[Entity] = Field(default_factory=list, description="People, organisations and places named.")
+    entities: list[Entity] = Field(
+        default_factory=list, description="People, organisations and places named."
+    )
     claims: list[Claim] = Field(
         default_factory=list, description="The article's factual statements, most important first."
     )
@@ -258,7 +269,9 @@ class MergedClaim(_Model):
     category: ClaimCategory
     figures: list[Figure] = Field(default_factory=list)
     evidence: list[Evidence]
-    article_ids: list[str] = Field(description="Articles that support the statement as worded (its citations).")
+    article_ids: list[str] = Field(
+        description="Articles that support the statement as worded (its citations)."
+    )
     disputed_by: list[str] = Field(
         default_factory=list,
         description="Articles that report the same thing with a different figure (see discrepancy_ids).",
@@ -280,7 +293,9 @@ class Discrepancy(_Model):
 
     id: str
     kind: Literal["figure", "role"]
-    subject: str = Field(description="What the sources disagree about, e.g. \"China's exports to the US, May\".")
+    subject: str = Field(
+        description='What the sources disagree about, e.g. "China\'s exports to the US, May".'
+    )
     values: list[DiscrepancyValue]
     claim_ids: list[str] = Field(default_factory=list)
 
@@ -288,7 +303,6 @@ class Discrepancy(_Model):
 class Section(_Model):
     title: str
     claim_ids: list[str]
-
 
 
 class BriefInterpretation(_Model):
@@ -329,7 +343,9 @@ class Brief(_Model):
     headline: str
     date: str | None = Field(default=None, description="Edition date, YYYY-MM-DD, given by the caller.")
     lede_claim_ids: list[str]
-    backend: str = Field(description="'extractive', 'model', or 'model+extractive' when some articles fell back.")
+    backend: str = Field(
+        description="'extractive', 'model', or 'model+extractive' when some articles fell back."
+    )
     models: list[str] = Field(default_factory=list)
     prompt_version: str | None = None
     schema_version: str = SCHEMA_VERSION

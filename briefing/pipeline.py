@@ -59,19 +59,11 @@ def _model_backend(options: BuildOptions) -> ModelBackend | None:
             "the model backend needs an endpoint: set OPENAI_API_KEY (for OpenAI) "
             "or --base-url / OPENAI_BASE_URL (for a local OpenAI-compatible server)"
         )
-    import instructor
-
-    from briefing.extract.model import ModelBackend
+    from briefing.extract.model import ModelBackend, mode_from_name
     from briefing.providers import make_client
 
     client = make_client(base_url=options.base_url, api_key=None, timeout=options.timeout)
-    mode = None
-    if options.mode:
-        try:
-            mode = instructor.Mode(options.mode)
-        except ValueError as exc:
-            choices = ", ".join(m.value for m in instructor.Mode)
-            raise UserError(f"unknown --mode {options.mode!r}; choose one of {choices}") from exc
+    mode = mode_from_name(options.mode) if options.mode else None
     model = options.model or os.environ.get("BRIEFING_MODEL") or DEFAULT_MODEL
     return ModelBackend(client, model, mode=mode)
 

@@ -104,9 +104,7 @@ def render_markdown(brief: Brief) -> str:
         brief=brief,
         made_by=made_by(brief),
         lede=[claims[i] for i in brief.lede_claim_ids],
-        sections=[
-            {"title": s.title, "claims": [claims[i] for i in s.claim_ids]} for s in brief.sections
-        ],
+        sections=[{"title": s.title, "claims": [claims[i] for i in s.claim_ids]} for s in brief.sections],
         interpretation=brief.interpretation,
         discrepancies=brief.discrepancies,
         spellings=spellings,

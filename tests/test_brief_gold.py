@@ -5,11 +5,11 @@ import re
 from pathlib import Path
 
 import pytest
+from gold import gold_extracted, labels
 
 from briefing.merge import merge
 from briefing.models import Brief
 from briefing.render import render_json, render_markdown
-from gold import gold_extracted, labels
 
 
 @pytest.fixture(scope="module")

@@ -117,7 +117,10 @@ def test_html_given_as_text_is_converted_without_scripts() -> None:
     )
     article = article_from_text(html, label="page.txt")
     assert article is not None
-    assert article.paragraphs == ["Bridge Reopens", "The bridge reopened on Friday after repairs costing $4 million."]
+    assert article.paragraphs == [
+        "Bridge Reopens",
+        "The bridge reopened on Friday after repairs costing $4 million.",
+    ]
     assert "HTML given as text; converted to plain text" in article.notes
 
 
@@ -128,7 +131,9 @@ def test_stdin_is_read_when_path_is_dash() -> None:
 
 
 def test_zero_width_characters_are_removed() -> None:
-    article = article_from_text("Head\u200bline Here Now\n\nThe mayor\u200d resigned on Monday.", label="z.txt")
+    article = article_from_text(
+        "Head\u200bline Here Now\n\nThe mayor\u200d resigned on Monday.", label="z.txt"
+    )
     assert article is not None
     assert "\u200b" not in article.text and "\u200d" not in article.text
 

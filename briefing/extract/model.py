@@ -1,0 +1,517 @@
+"""Model backend: one article -> `ArticleExtraction` through instructor over the openai client.
+
+Three kinds of failure are handled in three separate, bounded places, so that attempts
+never multiply behind each other's backs:
+
+- Transport (429, 5xx, timeouts, dropped connections, unreadable bodies): retried here,
+  per HTTP call, by a tenacity loop with exponential backoff and jitter that honours
+  Retry-After (capped). At most `max_transport_attempts` per call, and never past the
+  per-article deadline. The openai client's own retries must be off
+  (`briefing.providers.make_client` does that; a client passed in is copied with
+  `max_retries=0`).
+- Answers that do not validate (bad JSON, schema violations, too little evidence found
+  in the article): re-asked by instructor with the errors, at most `max_reasks` times.
+  instructor gets a tenacity `Retrying` that stops after the answers left and retries
+  only parse and validation errors; exceptions from the HTTP layer end its loop at once.
+  An answer cut off at the token limit (finish_reason "length", which instructor raises
+  without re-asking) is spent the same way: it is asked again, shorter, while the
+  re-ask budget lasts.
+- Refusals that no retry can fix (400, 401, 403, 404): `FatalProviderError` at once.
+
+So one article makes at most `max_transport_attempts * (max_reasks + 1)` HTTP calls. Every
+one is counted, and the tokens of every answer are summed, into `ExtractionMeta`.
+
+The article is data: HTML comments and invisible characters are removed, and it is sent
+alone between two boundary lines the prompt names (see `briefing.extract.prompt`, which
+also explains why instructor's `context=` argument is never used). After a valid answer,
+`briefing.grounding.check_extraction` removes whatever the article does not support and
+the removals are recorded in `ExtractionMeta.dropped`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import random
+import re
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+import httpx2
+import instructor
+import openai
+from instructor.core import IncompleteOutputException, InstructorRetryException, ResponseParsingError
+from openai.types.chat import ChatCompletion
+from pydantic import ValidationError
+from tenacity import RetryCallState, Retrying, retry_if_exception, retry_if_exception_type, stop_after_attempt
+from tenacity.stop import stop_base
+
+from briefing.errors import BriefingError, FatalProviderError, ProviderError, UserError
+from briefing.extract.prompt import (
+    PROMPT_VERSION,
+    GroundedExtraction,
+    grounded_in,
+    messages_for,
+    prepare_article_text,
+)
+from briefing.grounding import check_extraction
+from briefing.models import Article, ArticleExtraction, Backend, ExtractionMeta, Usage
+from briefing.providers import display_url, is_openai_endpoint
+
+__all__ = [
+    "MODE_NAMES",
+    "PROMPT_VERSION",
+    "SUPPORTED_MODES",
+    "ModelBackend",
+    "ModelExtractionError",
+    "choose_mode",
+    "mode_from_name",
+]
+
+SUPPORTED_MODES = (
+    instructor.Mode.JSON_SCHEMA,
+    instructor.Mode.TOOLS,
+    instructor.Mode.JSON,
+    instructor.Mode.MD_JSON,
+)
+_SCHEMA_MODES = (instructor.Mode.JSON_SCHEMA, instructor.Mode.TOOLS)
+_RETRYABLE_STATUS = frozenset({408, 409, 429})
+_BAD_ANSWER = (ValidationError, json.JSONDecodeError, ResponseParsingError)
+"""What instructor raises for an answer that does not parse or validate: re-asked, nothing else."""
+_KEY_LIKE = re.compile(r"\b(?:sk|rk|pk)-[\w*.\-]{4,}|\bBearer\s+\S+", re.IGNORECASE)
+
+
+class ModelExtractionError(ProviderError):
+    """The model path failed for good on one article; carries what the attempts cost."""
+
+    def __init__(self, message: str, *, article_id: str | None, attempts: int, usage: Usage) -> None:
+        super().__init__(message, article_id=article_id, attempts=attempts)
+        self.usage = usage
+
+
+# ---------------------------------------------------------------------------
+# what is sent
+# ---------------------------------------------------------------------------
+
+
+MODE_NAMES = {
+    "json_schema": instructor.Mode.JSON_SCHEMA,
+    "tools": instructor.Mode.TOOLS,
+    "json": instructor.Mode.JSON,
+    "md_json": instructor.Mode.MD_JSON,
+}
+
+
+def mode_from_name(name: str) -> instructor.Mode:
+    """The mode for a `--mode` value: a short name in `MODE_NAMES` or instructor's own value.
+
+    Raises:
+        UserError: Any other name, with the accepted ones.
+    """
+    key = name.strip().lower()
+    if key in MODE_NAMES:
+        return MODE_NAMES[key]
+    for mode in SUPPORTED_MODES:
+        if key == mode.value:
+            return mode
+    raise UserError(f"unknown mode {name!r}; choose one of {', '.join(MODE_NAMES)}")
+
+
+def choose_mode(base_url: str | None) -> instructor.Mode:
+    """The instructor mode for an endpoint: JSON_SCHEMA for OpenAI, JSON for anything else.
+
+    OpenAI enforces a `json_schema` response format; local servers (llama.cpp, vLLM,
+    Ollama) differ in what they accept -- llama-cpp-python answers a `json_schema`
+    response format with HTTP 500 and several ignore forced tool choice -- but all accept
+    `{"type": "json_object"}` with the schema in the system message. Every answer is
+    validated with Pydantic and the grounding checks whatever the mode.
+    """
+    return instructor.Mode.JSON_SCHEMA if is_openai_endpoint(base_url) else instructor.Mode.JSON
+
+
+# ---------------------------------------------------------------------------
+# the backend
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Call:
+    """What one article's extraction has spent so far."""
+
+    article_id: str
+    deadline: float
+    http_attempts: int = 0
+    answers: int = 0
+    usage: Usage = field(default_factory=Usage)
+
+
+class _StopAtDeadline(stop_base):
+    """Stop when the next attempt could only start after the article's deadline."""
+
+    def __init__(self, deadline: float, clock: Callable[[], float]) -> None:
+        self.deadline = deadline
+        self.clock = clock
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self.clock() + retry_state.upcoming_sleep >= self.deadline
+
+
+class _UnreadableResponse(Exception):
+    """A 200 whose body is not a chat completion (a proxy page, a cut-off body)."""
+
+
+class ModelBackend:
+    """Extracts one article per model call, validated against the schema and the article.
+
+    Attributes:
+        supports_json_schema: The mode sends the schema for the server to enforce
+            (JSON_SCHEMA, TOOLS); otherwise it is only described in the prompt.
+        needs_key: The endpoint is OpenAI's API, which needs a real key.
+    """
+
+    prompt_version = PROMPT_VERSION
+
+    def __init__(
+        self,
+        client: openai.OpenAI,
+        model: str,
+        *,
+        mode: instructor.Mode | None = None,
+        max_reasks: int = 2,
+        max_transport_attempts: int = 4,
+        deadline_s: float = 120.0,
+        max_completion_tokens: int = 2048,
+        max_claims: int = 12,
+        temperature: float | None = 0.0,
+        retry_after_cap_s: float = 30.0,
+        backoff_initial_s: float = 0.5,
+        backoff_max_s: float = 8.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        """Configure the backend; nothing is sent until `extract`.
+
+        Args:
+            client: The openai client (see `briefing.providers.make_client`). A copy with
+                the SDK's retries off is used, so retries stay in this one layer.
+            model: Model name sent with each request and recorded in every extraction.
+            mode: instructor mode; `choose_mode(client.base_url)` when None.
+            max_reasks: Answers re-asked after failing validation (0 = one answer only).
+            max_transport_attempts: HTTP attempts per model call, the first included.
+            deadline_s: Wall-clock budget per article; no attempt starts after it.
+            max_completion_tokens: Token limit of each answer.
+            max_claims: Claims asked for; halved for a re-ask after a cut-off answer.
+            temperature: Sampling temperature; None leaves it to the server.
+            retry_after_cap_s: Longest Retry-After honoured; longer values wait this long.
+            backoff_initial_s: First backoff without Retry-After; doubles per attempt.
+            backoff_max_s: Longest backoff without Retry-After.
+            sleep: Waits between attempts (tests pass a recorder).
+            clock: Monotonic clock for the deadline.
+            rng: Source of jitter.
+
+        Raises:
+            UserError: An unsupported mode or a bound below its minimum.
+        """
+        if max_reasks < 0 or max_transport_attempts < 1 or deadline_s <= 0 or max_completion_tokens < 1:
+            raise UserError("max_reasks >= 0, max_transport_attempts >= 1, deadline and token limit > 0")
+        base_url = str(client.base_url)
+        self.mode = mode if mode is not None else choose_mode(base_url)
+        if self.mode not in SUPPORTED_MODES:
+            raise UserError(
+                f"mode {self.mode.value!r} is not supported; use one of {[m.value for m in SUPPORTED_MODES]}"
+            )
+        self.model = model
+        self.supports_json_schema = self.mode in _SCHEMA_MODES
+        self.needs_key = is_openai_endpoint(base_url)
+        self.max_reasks = max_reasks
+        self.max_transport_attempts = max_transport_attempts
+        self.deadline_s = deadline_s
+        self.max_completion_tokens = max_completion_tokens
+        self.max_claims = max_claims
+        self.temperature = temperature
+        self.retry_after_cap_s = retry_after_cap_s
+        self.backoff_initial_s = backoff_initial_s
+        self.backoff_max_s = backoff_max_s
+        self._client = client.with_options(max_retries=0)
+        self._timeout_s = _timeout_seconds(client.timeout)
+        self._secret = client.api_key
+        self._url = display_url(base_url)
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng or random.Random()
+
+    @property
+    def max_http_attempts(self) -> int:
+        """The most HTTP calls one article can cost."""
+        return self.max_transport_attempts * (self.max_reasks + 1)
+
+    def extract(self, article: Article) -> tuple[ArticleExtraction, ExtractionMeta]:
+        """Extract one article, or raise once the bounded retries are spent.
+
+        Returns:
+            The extraction with unsupported items removed, and how it was made
+            (attempts, summed usage, removed items with reasons).
+
+        Raises:
+            FatalProviderError: The endpoint refuses requests (bad key, unknown model);
+                every article would fail the same way.
+            ModelExtractionError: This article failed for good; fall back.
+        """
+        text = prepare_article_text(article.text)
+        call = _Call(article_id=article.id, deadline=self._clock() + self.deadline_s)
+        if not text:
+            raise self._failure(call, "article is empty once hidden text is removed")
+        with grounded_in(text):
+            answer = self._ask(call, text)
+        extraction = ArticleExtraction.model_validate(answer.model_dump())
+        cleaned, dropped = check_extraction(extraction, text)
+        meta = ExtractionMeta(
+            backend=Backend.model,
+            model=self.model,
+            prompt_version=PROMPT_VERSION,
+            attempts=call.http_attempts,
+            usage=call.usage,
+            dropped=dropped,
+        )
+        return cleaned, meta
+
+    # -- one article: answers and re-asks -----------------------------------
+
+    def _ask(self, call: _Call, text: str) -> GroundedExtraction:
+        max_claims = self.max_claims
+        cut_off = False
+        while True:
+            messages = messages_for(text, max_claims=max_claims, cut_off=cut_off)
+            create = instructor.patch(create=functools.partial(self._send, call), mode=self.mode)
+            # Our own Retrying rather than an int: instructor has counted an int both as total
+            # attempts and (1.17) as retries after the first; this way the bound is exact either way.
+            reasks = Retrying(
+                stop=stop_after_attempt(self.max_reasks + 1 - call.answers),
+                retry=retry_if_exception_type(_BAD_ANSWER),
+                reraise=True,
+            )
+            try:
+                return create(
+                    response_model=GroundedExtraction,
+                    messages=messages,
+                    max_retries=reasks,
+                    **self._options(),
+                )
+            except IncompleteOutputException:
+                if call.answers > self.max_reasks:
+                    limit = self.max_completion_tokens
+                    reason = (
+                        f"no valid answer in {call.answers} tries; last cut off at the {limit}-token limit"
+                    )
+                    raise self._failure(call, reason) from None
+                cut_off, max_claims = True, max(3, max_claims // 2)
+            except InstructorRetryException as exc:
+                self._raise_from_instructor(call, exc)
+
+    def _options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {"model": self.model}
+        # OpenAI's newer models refuse `max_tokens`; local servers do not know the newer name.
+        options["max_completion_tokens" if self.needs_key else "max_tokens"] = self.max_completion_tokens
+        if self.temperature is not None:
+            options["temperature"] = self.temperature
+        return options
+
+    def _raise_from_instructor(self, call: _Call, exc: InstructorRetryException) -> NoReturn:
+        # instructor wraps whatever ended its loop; raise the real reason.
+        cause = exc.__cause__
+        if isinstance(cause, BriefingError):
+            raise cause
+        if isinstance(cause, _BAD_ANSWER):
+            reason = f"no valid answer in {call.answers} tries; last: {_describe(cause)}"
+            raise self._failure(call, reason) from None
+        if isinstance(cause, Exception):
+            raise cause  # a bug or a test harness refusing a request, not a model failure: let it show
+        raise exc
+
+    # -- one model call: transport attempts ------------------------------------
+
+    def _send(self, call: _Call, *args: Any, **kwargs: Any) -> ChatCompletion:
+        at_most = stop_after_attempt(self.max_transport_attempts)
+        retrying = Retrying(
+            stop=at_most | _StopAtDeadline(call.deadline, self._clock),
+            wait=self._wait,
+            retry=retry_if_exception(_is_transient),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        before = call.http_attempts
+        try:
+            for attempt in retrying:
+                with attempt:
+                    response = self._post(call, kwargs)
+        except openai.APIStatusError as exc:
+            raise self._status_failure(call, exc, call.http_attempts - before) from None
+        except (openai.APIConnectionError, _UnreadableResponse) as exc:
+            if not _is_transient(exc):
+                raise  # not a network failure (e.g. a replay-only test refusing a request)
+            spent = _gave_up(call.http_attempts - before, call.http_attempts)
+            raise self._failure(call, f"{spent}: {_describe(exc)}") from None
+        call.answers += 1
+        return response
+
+    def _post(self, call: _Call, kwargs: dict[str, Any]) -> ChatCompletion:
+        remaining = call.deadline - self._clock()
+        if remaining <= 0:
+            raise self._failure(
+                call, f"deadline of {self.deadline_s:g}s passed after {call.http_attempts} attempts"
+            )
+        call.http_attempts += 1
+        try:
+            response = self._client.chat.completions.create(**kwargs, timeout=min(self._timeout_s, remaining))
+        except (json.JSONDecodeError, ValidationError) as exc:
+            # A 200 whose body does not parse. It must not escape as these types: instructor
+            # would take it for a bad answer and re-ask, spending the re-ask budget on it.
+            raise _UnreadableResponse("the server's 200 response is not a chat completion") from exc
+        if not isinstance(response, ChatCompletion) or not response.choices:
+            raise _UnreadableResponse("the server's 200 response is not a chat completion")
+        call.usage += _usage(response)
+        return response
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        retry_after = _retry_after(exc)
+        if retry_after is not None:
+            return min(retry_after, self.retry_after_cap_s)
+        backoff: float = self.backoff_initial_s * 2.0 ** (state.attempt_number - 1)
+        return min(backoff + self._rng.uniform(0, self.backoff_initial_s), self.backoff_max_s)
+
+    # -- errors ------------------------------------------------------------------
+
+    def _failure(self, call: _Call, message: str) -> ModelExtractionError:
+        return ModelExtractionError(
+            self._scrub(message), article_id=call.article_id, attempts=call.http_attempts, usage=call.usage
+        )
+
+    def _status_failure(self, call: _Call, exc: openai.APIStatusError, in_call: int) -> ProviderError:
+        status = exc.status_code
+        label = f"HTTP {status} {exc.response.reason_phrase}".strip()
+        detail = self._scrub(_server_message(exc))
+        if status in (401, 403):
+            refused = "the key" if status == 401 else f"access to model {self.model!r}"
+            return FatalProviderError(
+                f"{self._url} refused {refused} ({label}): check OPENAI_API_KEY",
+                article_id=call.article_id,
+                attempts=call.http_attempts,
+            )
+        if status == 404:
+            return FatalProviderError(
+                f"{self._url} answered {label}: unknown model {self.model!r} or wrong base URL ({detail})",
+                article_id=call.article_id,
+                attempts=call.http_attempts,
+            )
+        if status == 400 and not _context_overflow(detail):
+            return FatalProviderError(
+                f"{self._url} rejected the request ({label}): {detail}",
+                article_id=call.article_id,
+                attempts=call.http_attempts,
+            )
+        if _is_transient(exc):
+            return self._failure(call, f"{_gave_up(in_call, call.http_attempts)}: last {label}")
+        return self._failure(call, f"{label}: {detail}")
+
+    def _scrub(self, text: str) -> str:
+        if self._secret:
+            text = text.replace(self._secret, "***")
+        text = _KEY_LIKE.sub("***", text)
+        return " ".join(text.split())[:300]
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+
+def _transport_errors() -> tuple[type[BaseException], ...]:
+    errors: tuple[type[BaseException], ...] = (httpx2.TransportError, OSError)
+    legacy = sys.modules.get("httpx")  # a caller may hand openai a legacy httpx client
+    if legacy is not None and hasattr(legacy, "TransportError"):
+        errors += (legacy.TransportError,)
+    return errors
+
+
+def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, openai.APITimeoutError | _UnreadableResponse):
+        return True
+    if isinstance(exc, openai.APIConnectionError):
+        return isinstance(exc.__cause__, _transport_errors())
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code in _RETRYABLE_STATUS or exc.status_code >= 500
+    return False
+
+
+def _retry_after(exc: BaseException | None) -> float | None:
+    if not isinstance(exc, openai.APIStatusError):
+        return None
+    headers = exc.response.headers
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            seconds = float(value) * scale
+        except ValueError:
+            continue  # an HTTP date: rare from model APIs; fall back to backoff
+        if seconds >= 0:
+            return seconds
+    return None
+
+
+def _timeout_seconds(timeout: object) -> float:
+    if isinstance(timeout, int | float):
+        return float(timeout)
+    read = getattr(timeout, "read", None)
+    return float(read) if isinstance(read, int | float) else 600.0
+
+
+def _usage(response: ChatCompletion) -> Usage:
+    usage = response.usage
+    if usage is None:
+        return Usage()
+    details = usage.prompt_tokens_details
+    cached = details.cached_tokens if details is not None and details.cached_tokens else 0
+    return Usage(
+        prompt_tokens=usage.prompt_tokens or 0,
+        completion_tokens=usage.completion_tokens or 0,
+        cached_tokens=cached,
+    )
+
+
+def _gave_up(in_call: int, in_all: int) -> str:
+    spent = f"gave up after {in_call} HTTP attempts"
+    return spent if in_call == in_all else f"{spent} ({in_all} for this article)"
+
+
+def _server_message(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        message = body.get("message", body)
+        return str(message)
+    return str(body) if body else exc.response.reason_phrase
+
+
+def _context_overflow(detail: str) -> bool:
+    folded = detail.casefold()
+    return "context length" in folded or "context_length" in folded or "maximum context" in folded
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "answer"
+        return f"{exc.error_count()} validation error(s), first {where}: {first['msg']}"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"invalid JSON ({exc.msg})"
+    if isinstance(exc, openai.APITimeoutError):
+        return "timed out"
+    if isinstance(exc, openai.APIConnectionError) and exc.__cause__ is not None:
+        return f"connection failed ({type(exc.__cause__).__name__})"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -1,0 +1,173 @@
+"""What is sent for one article: the prompt file, the article as data, and the response model.
+
+The prompt is a versioned Jinja2 file (`prompts/extract.v1.jinja`, shipped inside the
+wheel as `briefing/prompts/`), rendered in a sandbox with every value required. The
+article goes in as data between two boundary lines the system message names; the
+detailed instructions are the field descriptions of `ArticleExtraction`, which
+instructor sends as the JSON schema.
+
+`GroundedExtraction` is the model instructor validates answers against: the same fields
+as `ArticleExtraction`, plus a check that most claims are supported by the article, so
+that an answer built on invented evidence is re-asked rather than accepted. The check
+reads the article from a `ContextVar` set by `grounded_in`, not from instructor's
+`context=` argument: instructor 1.17 renders every message as a Jinja2 template when a
+context is given, which would execute template syntax found in an article.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import hashlib
+import importlib.resources
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal, Self
+
+from jinja2 import StrictUndefined, Template
+from jinja2.sandbox import SandboxedEnvironment
+from pydantic import ConfigDict, model_validator
+from pydantic.json_schema import DEFAULT_REF_TEMPLATE, GenerateJsonSchema, JsonSchemaMode
+
+from briefing.grounding import check_extraction
+from briefing.models import ArticleExtraction
+from briefing.text import strip_invisible
+
+__all__ = [
+    "PROMPT_VERSION",
+    "GroundedExtraction",
+    "article_boundary",
+    "grounded_in",
+    "messages_for",
+    "prepare_article_text",
+    "render_prompt",
+]
+
+PROMPT_VERSION = "extract.v1"
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+_ARTICLE_TEXT: ContextVar[str | None] = ContextVar("briefing_article_text", default=None)
+_SCHEMAS: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+
+def prepare_article_text(text: str) -> str:
+    """The article as sent: HTML comments and zero-width characters removed.
+
+    Both can hide text from a human reader while a model still reads it, which is the
+    usual way instructions are smuggled into a page.
+    """
+    return strip_invisible(_HTML_COMMENT.sub("", text)).strip()
+
+
+def article_boundary(text: str) -> str:
+    """A boundary token the article cannot contain, derived from the article itself.
+
+    It is a hash of the text, so the article's author cannot write the closing line in
+    advance (it would change the hash), yet the same article always gives the same
+    request, which recorded cassettes rely on.
+    """
+    salt = 0
+    while True:
+        token = hashlib.sha256(f"briefing-boundary:{salt}:{text}".encode()).hexdigest()[:16]
+        if token not in text:
+            return token
+        salt += 1  # pragma: no cover - a 64-bit hash collision
+
+
+def _prompt_source(name: str) -> str:
+    packaged = importlib.resources.files("briefing") / "prompts" / name
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    in_repo = Path(__file__).resolve().parents[2] / "prompts" / name  # editable installs
+    if in_repo.is_file():
+        return in_repo.read_text(encoding="utf-8")
+    raise FileNotFoundError(f"prompt {name} is neither in the installed package nor in the source tree")
+
+
+@functools.cache
+def _template(version: str) -> Template:
+    environment = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+    return environment.from_string(_prompt_source(f"{version}.jinja"))
+
+
+def render_prompt(
+    block: Literal["system", "user", "truncated"], version: str = PROMPT_VERSION, **values: Any
+) -> str:
+    """Render one message of the prompt file `prompts/<version>.jinja`; a missing value is an error."""
+    template = _template(version)
+    return "".join(template.blocks[block](template.new_context(values))).strip()
+
+
+class _CompactSchema(GenerateJsonSchema):
+    """Leaves out the per-field titles ("Headline" for `headline`): they repeat the key in every request."""
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
+
+
+class GroundedExtraction(ArticleExtraction):
+    """Everything the brief needs from one article."""
+
+    model_config = ConfigDict(extra="forbid", title="ArticleExtraction")
+
+    @classmethod
+    def model_json_schema(
+        cls,
+        by_alias: bool | None = None,
+        ref_template: str = DEFAULT_REF_TEMPLATE,
+        schema_generator: type[GenerateJsonSchema] = _CompactSchema,
+        mode: JsonSchemaMode = "validation",
+        *,
+        union_format: Literal["any_of", "primitive_type_array"] = "primitive_type_array",
+    ) -> dict[str, Any]:
+        # instructor asks for the schema on every request; generating it costs more than the rest.
+        key = (cls, by_alias, ref_template, schema_generator, mode, union_format)
+        if key not in _SCHEMAS:
+            _SCHEMAS[key] = super().model_json_schema(
+                by_alias, ref_template, schema_generator, mode, union_format=union_format
+            )
+        return copy.deepcopy(_SCHEMAS[key])
+
+    @model_validator(mode="after")
+    def _mostly_grounded(self) -> Self:
+        # Only re-ask when the answer is mostly unusable; a few bad items are dropped later.
+        text = _ARTICLE_TEXT.get()
+        if text is None:
+            return self
+        cleaned, reasons = check_extraction(self, text)
+        if not self.claims:
+            raise ValueError("no claims: give the article's factual statements, each with verbatim evidence")
+        if not cleaned.claims or 2 * len(cleaned.claims) < len(self.claims):
+            problems = "; ".join(r for r in reasons if r.startswith("claim"))[:600]
+            raise ValueError(
+                f"most claims are not supported by the article ({problems}). Copy each evidence span "
+                "character for character from the text between the article markers."
+            )
+        return self
+
+
+@contextmanager
+def grounded_in(text: str) -> Iterator[None]:
+    """Validate `GroundedExtraction` answers against `text` inside this block (per thread/task)."""
+    token = _ARTICLE_TEXT.set(text)
+    try:
+        yield
+    finally:
+        _ARTICLE_TEXT.reset(token)
+
+
+def messages_for(text: str, *, max_claims: int, cut_off: bool = False) -> list[dict[str, str]]:
+    """The chat messages for one article (already `prepare_article_text`-ed).
+
+    With `cut_off`, a note asks for a shorter answer than the one that hit the token limit.
+    """
+    boundary = article_boundary(text)
+    messages = [
+        {"role": "system", "content": render_prompt("system", boundary=boundary, max_claims=max_claims)},
+        {"role": "user", "content": render_prompt("user", boundary=boundary, article_text=text)},
+    ]
+    if cut_off:
+        messages.append({"role": "user", "content": render_prompt("truncated", max_claims=max_claims)})
+    return messages

@@ -1,0 +1,243 @@
+"""Evidence checks: is what an extraction cites really in the article?
+
+A model can paraphrase an "evidence" span, invent a number or tidy up a quote. The
+brief cites every statement, so anything whose support cannot be found in the article
+text is removed before merge rather than shown with a citation it does not have. The
+checks are pure functions of the strings involved, so the model backend can use them
+while validating an answer and a later `verify` command can rerun them on any brief.
+
+Both sides are compared after `briefing.text.comparable`, which folds typography and
+whitespace the way sources differ; long spans also tolerate a few characters of
+difference (a dropped comma, a different apostrophe) through fuzzy partial matching,
+short spans and quotes do not.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
+
+from rapidfuzz import fuzz
+
+from briefing.models import ArticleExtraction, Claim
+from briefing.text import comparable
+
+__all__ = [
+    "FUZZY_MIN_CHARS",
+    "FUZZY_MIN_SCORE",
+    "MIN_EVIDENCE_CHARS",
+    "WrittenNumber",
+    "check_extraction",
+    "figure_in_text",
+    "find_evidence",
+    "numbers_in",
+    "quote_is_verbatim",
+]
+
+FUZZY_MIN_CHARS = 20
+"""Spans shorter than this must match exactly: a few edits would change their meaning."""
+FUZZY_MIN_SCORE = 95.0
+"""rapidfuzz partial_ratio needed for a long span; 95 allows about one edit in twenty characters."""
+MIN_EVIDENCE_CHARS = 10
+"""Evidence shorter than this ('the', 'he said') would be found in any article, so proves nothing."""
+
+# A number as written: 1,200 / 34.5 / 3 / .5 ; thousands separators are commas followed by 3 digits.
+_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\d])|(?<![\w\d])\.(\d+)")
+_SCALES = {
+    "thousand": "thousand",
+    "k": "thousand",
+    "million": "million",
+    "mn": "million",
+    "m": "million",
+    "billion": "billion",
+    "bn": "billion",
+    "b": "billion",
+    "trillion": "trillion",
+    "tn": "trillion",
+    "t": "trillion",
+}
+_MULTIPLIERS = {
+    "thousand": Decimal(10) ** 3,
+    "million": Decimal(10) ** 6,
+    "billion": Decimal(10) ** 9,
+    "trillion": Decimal(10) ** 12,
+}
+_SCALE_AFTER = re.compile(r"\s*(thousand|million|billion|trillion|bn|mn|tn|[kmbt])\b", re.IGNORECASE)
+_WORD = re.compile(r"[^\W_]+")
+_ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…|\[\.\.\.\]|\[…\])\s*")
+_QUOTE_EDGES = "\"'“”‘’«» \t\n"
+
+
+def find_evidence(span: str, text: str) -> bool:
+    """Whether `span` occurs in `text`, up to typography, whitespace and case.
+
+    Spans of `FUZZY_MIN_CHARS` or more also match with rapidfuzz `partial_ratio` of at
+    least `FUZZY_MIN_SCORE`, so a model that drops a comma is not punished; shorter spans
+    must match exactly, because one changed word in a short span is a different claim.
+    """
+    needle = comparable(span)
+    if not needle:
+        return False
+    haystack = comparable(text)
+    if needle in haystack:
+        return True
+    if len(needle) < FUZZY_MIN_CHARS or len(needle) > len(haystack):
+        return False
+    return fuzz.partial_ratio(needle, haystack, score_cutoff=FUZZY_MIN_SCORE) >= FUZZY_MIN_SCORE
+
+
+class WrittenNumber(NamedTuple):
+    """A number as a text states it: its value, the scale word after it, and how it was written."""
+
+    value: Decimal
+    scale: str | None
+    literal: str
+
+    @property
+    def absolute(self) -> Decimal:
+        """The value with its scale applied, so '1.2 million' equals '1,200,000'."""
+        return self.value * _MULTIPLIERS[self.scale] if self.scale else self.value
+
+
+def numbers_in(text: str) -> list[WrittenNumber]:
+    """Every number written in `text` with digits, with the scale word that follows it, if any.
+
+    '1,200' and '1200' give the same value and '34.50' equals '34.5', so figures compare by
+    value, not spelling; the scale ('billion', 'bn') is kept so that '28.8 billion' is not
+    taken as support for '28.8 million'.
+    """
+    found: list[WrittenNumber] = []
+    folded = comparable(text)
+    for match in _NUMBER.finditer(folded):
+        if match.group(3) is not None:
+            digits = "0." + match.group(3)
+        else:
+            digits = match.group(1).replace(",", "") + (match.group(2) or "")
+        try:
+            value = Decimal(digits)
+        except InvalidOperation:  # pragma: no cover - the pattern only matches digits
+            continue
+        scale_match = _SCALE_AFTER.match(folded, match.end())
+        scale = _SCALES[scale_match.group(1).lower()] if scale_match else None
+        found.append(WrittenNumber(value, scale, match.group(0)))
+    return found
+
+
+def _supported(number: WrittenNumber, present: list[WrittenNumber]) -> bool:
+    if number.scale is None:
+        return any(number.value in (p.value, p.absolute) for p in present)
+    return any(number.absolute == p.absolute for p in present)
+
+
+def figure_in_text(value: str, text: str) -> bool:
+    """Whether the figure `value` (as the model wrote it) is stated in `text`.
+
+    Compares the numbers, not the spelling around them: '34.5%' is supported by
+    '34.5 percent' and '$28.8 billion' by '28.8 billion dollars'. When the figure names a
+    scale, the text must state the same amount ('28.8 billion' does not support
+    '$28.8 million'). A figure written without digits ('three', 'half') must appear as a word.
+    """
+    wanted = numbers_in(value)
+    if not wanted:
+        words = comparable(value)
+        return bool(words) and re.search(rf"(?<!\w){re.escape(words)}(?!\w)", comparable(text)) is not None
+    present = numbers_in(text)
+    return all(_supported(number, present) for number in wanted)
+
+
+def quote_is_verbatim(quote: str, text: str) -> bool:
+    """Whether `quote` appears word for word in `text` (typography and case aside).
+
+    Quotation marks around the quote and an ellipsis marking an omission are allowed;
+    each part between ellipses must appear, in order. No fuzzy matching: a quote that
+    differs by a word is a misquote.
+    """
+    body = comparable(quote).strip(_QUOTE_EDGES)
+    if not body:
+        return False
+    haystack = comparable(text)
+    position = 0
+    for part in _ELLIPSIS.split(body):
+        part = part.strip(_QUOTE_EDGES)
+        if not part:
+            continue
+        found = haystack.find(part, position)
+        if found < 0:
+            return False
+        position = found + len(part)
+    return True
+
+
+def _name_in_text(name: str, text: str) -> bool:
+    folded = comparable(text)
+    words = _WORD.findall(comparable(name))
+    return bool(words) and all(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", folded) for w in words)
+
+
+def _claim_problem(claim: Claim, text: str) -> str | None:
+    if len(comparable(claim.evidence)) < MIN_EVIDENCE_CHARS:
+        return "evidence too short to check"
+    if not find_evidence(claim.evidence, text):
+        return "evidence not found in article"
+    for figure in claim.figures:
+        if not figure_in_text(figure.value, claim.evidence):
+            return f"figure {figure.value!r} not in its evidence"
+    evidence_numbers = numbers_in(claim.evidence)
+    for number in numbers_in(claim.statement):
+        if not _supported(number, evidence_numbers):
+            return f"number {number.literal!r} in the statement is not in its evidence"
+    return None
+
+
+def check_extraction(extraction: ArticleExtraction, article_text: str) -> tuple[ArticleExtraction, list[str]]:
+    """Remove whatever the article does not support; say what was removed and why.
+
+    Removed: claims whose evidence is not in the article (or too short to prove
+    anything), whose figures are not in their evidence, or whose statement states a
+    number the evidence does not; quotes that are not verbatim; interpretation points
+    whose evidence is not in the article; entities whose name does not appear. Numbers
+    in reasons are 1-based positions in the input lists, e.g.
+    "claim 3: evidence not found in article".
+
+    Returns:
+        A cleaned copy (the input is not changed) and the reasons, in input order.
+    """
+    reasons: list[str] = []
+
+    claims = []
+    for number, claim in enumerate(extraction.claims, start=1):
+        problem = _claim_problem(claim, article_text)
+        if problem is None:
+            claims.append(claim)
+        else:
+            reasons.append(f"claim {number}: {problem}")
+
+    quotes = []
+    for number, quote in enumerate(extraction.quotes, start=1):
+        if quote_is_verbatim(quote.text, article_text):
+            quotes.append(quote)
+        else:
+            reasons.append(f"quote {number}: not verbatim in article")
+
+    points = []
+    for number, point in enumerate(extraction.interpretation, start=1):
+        if len(comparable(point.evidence)) >= MIN_EVIDENCE_CHARS and find_evidence(
+            point.evidence, article_text
+        ):
+            points.append(point)
+        else:
+            reasons.append(f"interpretation {number}: evidence not found in article")
+
+    entities = []
+    for number, entity in enumerate(extraction.entities, start=1):
+        if _name_in_text(entity.name, article_text):
+            entities.append(entity)
+        else:
+            reasons.append(f"entity {number}: name {entity.name!r} not found in article")
+
+    cleaned = extraction.model_copy(
+        update={"claims": claims, "quotes": quotes, "interpretation": points, "entities": entities},
+        deep=True,
+    )
+    return cleaned, reasons

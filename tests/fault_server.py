@@ -1,0 +1,334 @@
+"""A real OpenAI-compatible HTTP server on 127.0.0.1 that misbehaves on request.
+
+The openai client talks to it over real sockets, so the tests exercise the same
+transport, retries, timeouts and parsing as production. `POST /v1/chat/completions`
+answers with an `ArticleExtraction` built from the article it is sent (the first
+sentences of the delimited article become claims, with themselves as verbatim
+evidence), shaped for the request's instructor mode: a tool call when the request has
+`tools`, JSON content when it has a `response_format`, a fenced JSON block otherwise.
+
+What each request gets is scripted per article: `server.script("ART-0007", ["429:0.1",
+"ok"])` makes the first request whose delimited article contains "ART-0007" a 429 with
+`Retry-After: 0.1` and the second a normal answer; once a script is used up the answer
+is `server.default_action`. Actions:
+
+    ok            a valid answer          ok:0.2     a valid answer after 0.2 s
+    429[:s]       rate limited, Retry-After s (seconds) if given
+    500 502 503   server errors           400 401 403 404   client errors (all echo the key)
+    400ctx        400 "maximum context length exceeded"
+    hang          no answer until `hang_s` passes (past the client's timeout)
+    drop          the connection is closed without an answer
+    garbage       200 with a body that is not JSON
+    invalid_json  200, the model's JSON is cut short (finish_reason "stop")
+    schema        200, JSON that breaks the schema (missing evidence, unknown category)
+    ungrounded    200, valid JSON whose evidence is not in the article
+    partly        200, valid JSON with the last claim ungrounded and every quote altered
+    length        200, cut off with finish_reason "length"
+
+Every request is recorded (`exchanges`) with its article key, action, body and headers.
+`extra_headers` are added to every response (to check what a recording keeps of them).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+ARTICLE = re.compile(r"<<ARTICLE-(?P<b>[0-9a-f]+)>>\n(?P<text>.*?)\n<<END-(?P=b)>>", re.DOTALL)
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+NUMBER = re.compile(r"\$?\d[\d,.]*%?")
+QUOTED = re.compile(r"\"([^\"]{8,})\"")
+FAULTS = (
+    "429",
+    "500",
+    "502",
+    "503",
+    "hang",
+    "drop",
+    "garbage",
+    "invalid_json",
+    "schema",
+    "ungrounded",
+    "length",
+)
+TRANSPORT_FAULTS = ("429", "500", "502", "503", "hang", "drop", "garbage")
+ANSWER_FAULTS = ("invalid_json", "schema", "ungrounded", "length")
+
+
+@dataclass
+class Exchange:
+    key: str
+    action: str
+    path: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        return list(self.body.get("messages", []))
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int = 100
+    completion_tokens: int = 20
+    cached_tokens: int = 10
+
+
+@dataclass
+class FaultServer:
+    expected_key: str | None = None
+    hang_s: float = 3.0
+    default_action: str = "ok"
+    usage: Usage = field(default_factory=Usage)
+    extra_headers: dict[str, str] = field(default_factory=dict)
+    exchanges: list[Exchange] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._scripts: dict[str, deque[str]] = {}
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def start(self) -> FaultServer:
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        httpd.daemon_threads = True
+        httpd.fault = self  # type: ignore[attr-defined]
+        self._httpd = httpd
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    @property
+    def base_url(self) -> str:
+        assert self._httpd is not None, "start() the server first"
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+
+    # -- scripting and inspection ------------------------------------------------
+
+    def script(self, key: str, actions: Iterable[str]) -> None:
+        """Queue the actions for the requests whose article contains `key`, in order."""
+        with self._lock:
+            self._scripts[key] = deque(actions)
+
+    def count(self, key: str) -> int:
+        return sum(1 for e in self.exchanges if e.key == key)
+
+    def for_key(self, key: str) -> list[Exchange]:
+        return [e for e in self.exchanges if e.key == key]
+
+    def counts(self) -> dict[str, int]:
+        result: dict[str, int] = defaultdict(int)
+        for e in self.exchanges:
+            result[e.key] += 1
+        return dict(result)
+
+    def _next_action(self, article: str) -> tuple[str, str]:
+        with self._lock:
+            matching = [key for key in self._scripts if key in article]
+            if matching:
+                key = max(matching, key=len)  # "ART-1" must not catch "ART-12"
+                queue = self._scripts[key]
+                return key, (queue.popleft() if queue else self.default_action)
+        return article[:40], self.default_action
+
+    def _record(self, exchange: Exchange) -> None:
+        with self._lock:
+            self.exchanges.append(exchange)
+
+    def wait_or_stop(self, seconds: float) -> None:
+        self._stopping.wait(seconds)
+
+
+def delimited_article(body: dict[str, Any]) -> str:
+    """The article between the boundary lines of the request's messages ('' if there is none)."""
+    for message in body.get("messages", []):
+        content = message.get("content")
+        if isinstance(content, str) and (match := ARTICLE.search(content)):
+            return match.group("text")
+    return ""
+
+
+def extraction_for(article: str, *, grounded: bool = True) -> dict[str, Any]:
+    """A valid ArticleExtraction (as JSON data) whose claims are the article's first sentences."""
+    sentences = [s.strip() for s in SENTENCE_END.split(" ".join(article.split())) if len(s.strip()) >= 20]
+    first = sentences[0] if sentences else "The article reports an event."
+    claims = []
+    for sentence in sentences[:3]:
+        figures = []
+        for raw in NUMBER.findall(sentence):
+            value = raw.rstrip(".,")
+            unit = "percent" if value.endswith("%") else "USD" if value.startswith("$") else "count"
+            figures.append({"value": value, "unit": unit, "period": None})
+        evidence = sentence if grounded else "Officials quietly denied that anything happened at all."
+        claims.append({"statement": sentence, "category": "event", "figures": figures, "evidence": evidence})
+    quotes = [{"speaker": "a spokesperson", "text": q} for q in QUOTED.findall(article)[:2]]
+    return {
+        "headline": " ".join(first.split()[:12]),
+        "summary": first,
+        "entities": [],
+        "claims": claims,
+        "quotes": quotes,
+        "interpretation": [],
+    }
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
+    server: ThreadingHTTPServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    @property
+    def fault(self) -> FaultServer:
+        return self.server.fault  # type: ignore[attr-defined,no-any-return]
+
+    # -- plumbing ---------------------------------------------------------------
+
+    def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        self._send_bytes(status, json.dumps(payload).encode(), "application/json", headers)
+
+    def _send_bytes(
+        self, status: int, data: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in {**self.fault.extra_headers, **(headers or {})}.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:
+            self.close_connection = True  # the client gave up (a timeout); nothing to answer
+
+    def _error(self, status: int, message: str, kind: str, headers: dict[str, str] | None = None) -> None:
+        payload = {"error": {"message": message, "type": kind, "param": None, "code": None}}
+        self._send_json(status, payload, headers)
+
+    # -- endpoints --------------------------------------------------------------
+
+    def do_GET(self) -> None:
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        self.fault._record(Exchange(key="GET", action="ok", path=self.path, body={}, headers=headers))
+        if self.path.rstrip("/") == "/v1/models":
+            data = [{"id": "fault-model", "object": "model", "created": 0, "owned_by": "tests"}]
+            self._send_json(200, {"object": "list", "data": data})
+        else:
+            self._error(404, f"no route {self.path}", "invalid_request_error")
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", "0"))
+        raw = self.rfile.read(length)
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = {}
+        if self.path.rstrip("/") != "/v1/chat/completions":
+            self._error(404, f"no route {self.path}", "invalid_request_error")
+            return
+        article = delimited_article(body)
+        key, action = self.fault._next_action(article)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        self.fault._record(Exchange(key=key, action=action, path=self.path, body=body, headers=headers))
+
+        expected = self.fault.expected_key
+        given = headers.get("authorization", "").removeprefix("Bearer ")
+        if action == "401" or (expected is not None and given != expected):
+            masked = f"{given[:3]}{'*' * 8}{given[-4:]}" if given else "(none)"
+            self._error(401, f"Incorrect API key provided: {masked}.", "invalid_request_error")
+            return
+        self._act(action, body, article, given)
+
+    def _act(self, action: str, body: dict[str, Any], article: str, key: str) -> None:
+        name, _, arg = action.partition(":")
+        if name == "429":
+            self._error(429, "Rate limit reached.", "requests", {"Retry-After": arg} if arg else None)
+        elif name in ("500", "502", "503"):
+            self._error(int(name), "The server had an error.", "server_error")
+        elif name in ("400", "403", "404"):
+            # Echo the key the way careless servers do: the client must not repeat it.
+            self._error(int(name), f"Request refused with {name} for key {key}.", "invalid_request_error")
+        elif name == "400ctx":
+            self._error(400, "This model's maximum context length is 8192 tokens.", "invalid_request_error")
+        elif name == "hang":
+            self.fault.wait_or_stop(self.fault.hang_s)
+            self.close_connection = True
+        elif name == "drop":
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+        elif name == "garbage":
+            self._send_bytes(200, b"<html>upstream proxy error</html>", "application/json")
+        else:
+            if name == "ok" and arg:
+                time.sleep(float(arg))
+            self._answer(name, body, article)
+
+    def _answer(self, name: str, body: dict[str, Any], article: str) -> None:
+        finish = "stop"
+        data = extraction_for(article, grounded=name != "ungrounded")
+        text = json.dumps(data)
+        if name == "schema":
+            broken = dict(data)
+            broken["claims"] = [{"statement": "Something happened.", "category": "rumour"}]
+            text = json.dumps(broken)
+        elif name == "partly":
+            partly = dict(data)
+            partly["claims"] = [
+                *data["claims"][:-1],
+                {**data["claims"][-1], "evidence": "Nobody saw it happen."},
+            ]
+            partly["quotes"] = [{**q, "text": q["text"] + " indeed"} for q in data["quotes"]]
+            text = json.dumps(partly)
+        elif name == "invalid_json":
+            text = text[: len(text) // 2]
+        elif name == "length":
+            text, finish = text[: len(text) // 3], "length"
+        message: dict[str, Any] = {"role": "assistant", "content": None}
+        if body.get("tools"):
+            tool = body["tools"][0]["function"]["name"]
+            call = {"id": "call_0", "type": "function", "function": {"name": tool, "arguments": text}}
+            message["tool_calls"] = [call]
+            finish = "tool_calls" if finish == "stop" else finish
+        elif body.get("response_format"):
+            message["content"] = text
+        else:
+            message["content"] = f"```json\n{text}\n```"
+        usage = self.fault.usage
+        payload = {
+            "id": "chatcmpl-fault",
+            "object": "chat.completion",
+            "created": 0,
+            "model": body.get("model", "fault-model"),
+            "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+            "usage": {
+                "prompt_tokens": usage.prompt_tokens,
+                "completion_tokens": usage.completion_tokens,
+                "total_tokens": usage.prompt_tokens + usage.completion_tokens,
+                "prompt_tokens_details": {"cached_tokens": usage.cached_tokens},
+            },
+        }
+        self._send_json(200, payload)
