@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from briefing.entities import EntityInput, merge_entities, role_conflicts
-from briefing.figures import conflicting, find_figures, same_value
+from briefing.figures import conflicting, same_value
 from briefing.models import (
     SCHEMA_VERSION,
     ArticleReport,
@@ -79,6 +79,7 @@ class MergeOptions:
 
     same_claim: float = 0.42
     same_quantity: float = 0.22
+    same_figures: float = 0.1
     max_highlights: int = 12
     max_per_section: int = 4
     max_interpretation: int = 4
@@ -131,9 +132,8 @@ def merge(
         ]
     )
     items = _items(articles)
-    claims = _merge_claims(items, entities, options)
-    discrepancies = _figure_discrepancies(claims) + _role_discrepancies(entities)
-    _link_discrepancies(claims, discrepancies)
+    claims, figure_discrepancies = _merge_claims(items, entities, options)
+    discrepancies = figure_discrepancies + _role_discrepancies(entities)
     ranked = sorted(claims, key=lambda c: (-c.score, c.id))
     interpretation = _interpretation(ranked, articles, options)
     lede_ids, sections = _sections(ranked, {i for p in interpretation for i in p.claim_ids}, options)
@@ -204,9 +204,14 @@ def _share_figure(a: _Item, b: _Item) -> bool:
     return any(f.unit.casefold() == g.unit.casefold() for f in a.claim.figures for g in b.claim.figures)
 
 
+def _same_figures(a: _Item, b: _Item) -> int:
+    """How many of a's figures b states with the same value (three shared figures are rarely chance)."""
+    return sum(1 for f in a.claim.figures if any(same_value(f, g) for g in b.claim.figures))
+
+
 def _merge_claims(
     items: list[_Item], entities: list[MergedEntity], options: MergeOptions
-) -> list[MergedClaim]:
+) -> tuple[list[MergedClaim], list[Discrepancy]]:
     """Greedy clustering in content order: each claim joins the most similar earlier cluster."""
     index = TokenIndex([i.tokens for i in items])
     cluster_of: list[int] = [-1] * len(items)
@@ -223,7 +228,12 @@ def _merge_claims(
             if any(items[m].article_id == item.article_id for m in members):
                 continue
             sim = index.similarity(i, j)
-            threshold = options.same_quantity if _share_figure(item, other) else options.same_claim
+            if _same_figures(item, other) >= 3:
+                threshold = options.same_figures
+            elif _share_figure(item, other):
+                threshold = options.same_quantity
+            else:
+                threshold = options.same_claim
             if sim >= threshold and sim > best_sim:
                 best, best_sim = cluster_of[j], sim
         if best < 0:
@@ -235,10 +245,13 @@ def _merge_claims(
     n_articles = len({i.article_id for i in items}) or 1
     centrality = _centrality(items, index, cluster_of, len(clusters))
     variants = _variant_map(entities)
-    return [
+    merged = [
         _merged_claim([items[m] for m in members], centrality[c], n_articles, index.idf, variants)
         for c, members in enumerate(clusters)
     ]
+    claims = [c for c, _ in merged]
+    discrepancies = sorted((d for _, d in merged if d is not None), key=lambda d: d.id)
+    return claims, discrepancies
 
 
 def _centrality(items: list[_Item], index: TokenIndex, cluster_of: list[int], n: int) -> list[float]:
@@ -277,8 +290,9 @@ def _merged_claim(
     n_articles: int,
     idf: dict[str, float],
     variants: list[tuple[re.Pattern[str], str]],
-) -> MergedClaim:
-    # Representative: the member most like the others, preferring better-supported figures.
+) -> tuple[MergedClaim, Discrepancy | None]:
+    # The best-supported set of figures wins the statement; articles that give other values
+    # for the same quantity are kept as a discrepancy instead of being cited for it.
     groups = _value_groups(members)
     disputing = {a for _, ids in groups[1:] for a in ids} - (set(groups[0][1]) if groups else set())
     candidates = [m for m in members if m.article_id not in disputing]
@@ -301,7 +315,7 @@ def _merged_claim(
     position = sum(1.0 / (1 + m.rank) for m in members) / len(members)
     all_sources = len({m.article_id for m in members})
     score = all_sources / n_articles + 0.35 * centrality + 0.15 * position
-    return MergedClaim(
+    claim = MergedClaim(
         id=f"c-{digest}",
         statement=_canonical_names(rep.claim.statement, variants),
         category=categories[0],
@@ -313,75 +327,74 @@ def _merged_claim(
         single_source=len(supporting) == 1,
         score=round(score, 6),
     )
+    discrepancy = _figure_discrepancy(claim, groups) if disputed else None
+    if discrepancy is not None:
+        claim.discrepancy_ids = [discrepancy.id]
+    return claim, discrepancy
 
 
-def _value_groups(members: list[_Item]) -> list[tuple[Figure, list[str]]]:
-    """Group members by the value of their first figure; best-supported value first."""
-    groups: list[tuple[Figure, list[str]]] = []
+def _conflicting_units(a: list[Figure], b: list[Figure]) -> list[str]:
+    """Units both lists give a figure in, where no value of one matches a value of the other."""
+    units = sorted({f.unit.casefold() for f in a} & {g.unit.casefold() for g in b})
+    return [
+        u
+        for u in units
+        if not any(
+            same_value(f, g) or not conflicting(f, g)
+            for f in a
+            if f.unit.casefold() == u
+            for g in b
+            if g.unit.casefold() == u
+        )
+    ]
+
+
+def _value_groups(members: list[_Item]) -> list[tuple[list[Figure], list[str]]]:
+    """Group members whose figures agree; the group most articles support comes first."""
+    groups: list[tuple[list[Figure], list[str]]] = []
     for m in members:
         if not m.claim.figures:
             continue
-        figure = m.claim.figures[0]
-        for existing, ids in groups:
-            if same_value(existing, figure) or not conflicting(existing, figure):
+        for figures, ids in groups:
+            if not _conflicting_units(figures, m.claim.figures):
                 if m.article_id not in ids:
                     ids.append(m.article_id)
                 break
         else:
-            groups.append((figure, [m.article_id]))
-    return sorted(groups, key=lambda g: (-len(g[1]), g[0].value))
+            groups.append((list(m.claim.figures), [m.article_id]))
+    return sorted(groups, key=lambda g: (-len(g[1]), [f.value for f in g[0]]))
 
 
-def _figure_discrepancies(claims: list[MergedClaim]) -> list[Discrepancy]:
-    out: list[Discrepancy] = []
-    for claim in sorted(claims, key=lambda c: c.id):
-        if not claim.disputed_by:
-            continue
-        by_value: dict[str, set[str]] = defaultdict(set)
-        ev_by_article = {e.article_id: e for e in claim.evidence}
-        for figure_value, article_id in _claim_values(claim):
-            by_value[figure_value].add(article_id)
-        if len(by_value) < 2:
-            continue
-        values = [
-            DiscrepancyValue(
-                value=value,
-                article_ids=sorted(ids),
-                evidence=[ev_by_article[a] for a in sorted(ids) if a in ev_by_article],
-            )
-            for value, ids in sorted(by_value.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-        ]
-        out.append(
-            Discrepancy(
-                id=f"d-{claim.id[2:]}",
-                kind="figure",
-                subject=_subject(claim.statement, claim.figures),
-                values=values,
-                claim_ids=[claim.id],
-            )
-        )
-    return out
+def _figure_discrepancy(
+    claim: MergedClaim, groups: list[tuple[list[Figure], list[str]]]
+) -> Discrepancy | None:
+    main_figures, main_ids = groups[0]
+    evidence = {e.article_id: e for e in claim.evidence}
+    values: list[DiscrepancyValue] = []
+    shown_main: list[Figure] = []
+    for figures, ids in groups[1:]:
+        units = _conflicting_units(main_figures, figures)
+        theirs = [f for f in figures if f.unit.casefold() in units]
+        shown_main += [f for f in main_figures if f.unit.casefold() in units and f not in shown_main]
+        values.append(_value(theirs, ids, evidence))
+    if not values:
+        return None
+    values.insert(0, _value(shown_main, main_ids, evidence))
+    return Discrepancy(
+        id=f"d-{claim.id[2:]}",
+        kind="figure",
+        subject=_subject(claim.statement, shown_main),
+        values=values,
+        claim_ids=[claim.id],
+    )
 
 
-def _claim_values(claim: MergedClaim) -> list[tuple[str, str]]:
-    """(figure as written, article) for the figure each article's evidence gives in this claim."""
-    unit = claim.figures[0].unit.casefold() if claim.figures else None
-    pairs: list[tuple[str, str]] = []
-    for ev in claim.evidence:
-        found = [f for f in find_figures(ev.text) if unit is None or f.unit.casefold() == unit]
-        if found:
-            pairs.append((found[0].value, ev.article_id))
-    # Spellings of one value ("34.5%", "34.5 percent") are one value.
-    canonical: list[Figure] = []
-    out: list[tuple[str, str]] = []
-    for value, article_id in pairs:
-        figure = Figure(value=value, unit=unit or "")
-        match = next((c for c in canonical if same_value(c, figure)), None)
-        if match is None:
-            canonical.append(figure)
-            match = figure
-        out.append((match.value, article_id))
-    return out
+def _value(figures: list[Figure], ids: list[str], evidence: dict[str, Evidence]) -> DiscrepancyValue:
+    return DiscrepancyValue(
+        value=", ".join(f.value for f in figures),
+        article_ids=sorted(ids),
+        evidence=[evidence[a] for a in sorted(ids) if a in evidence],
+    )
 
 
 def _subject(statement: str, figures: list[Figure]) -> str:
@@ -408,15 +421,6 @@ def _role_discrepancies(entities: list[MergedEntity]) -> list[Discrepancy]:
         ]
         out.append(Discrepancy(id=f"d-{entity.id[2:]}", kind="role", subject=entity.name, values=values))
     return out
-
-
-def _link_discrepancies(claims: list[MergedClaim], discrepancies: list[Discrepancy]) -> None:
-    by_claim: dict[str, list[str]] = defaultdict(list)
-    for d in discrepancies:
-        for claim_id in d.claim_ids:
-            by_claim[claim_id].append(d.id)
-    for claim in claims:
-        claim.discrepancy_ids = sorted(by_claim.get(claim.id, []))
 
 
 def _sections(
