@@ -20,7 +20,6 @@ from briefing.figures import conflicting, same_value
 from briefing.models import (
     SCHEMA_VERSION,
     ArticleReport,
-    Backend,
     Brief,
     BriefInterpretation,
     Claim,
@@ -138,7 +137,8 @@ def merge(
     interpretation = _interpretation(ranked, articles, options)
     lede_ids, sections = _sections(ranked, {i for p in interpretation for i in p.claim_ids}, options)
     backends = sorted({e.meta.backend.value for e in articles})
-    models = sorted({e.meta.model for e in articles if e.meta.model and e.meta.backend == Backend.model})
+    # Models tried, including those whose articles fell back: the header must say a model was used.
+    models = sorted({e.meta.model for e in articles if e.meta.model})
     prompt_versions = sorted({e.meta.prompt_version for e in articles if e.meta.prompt_version})
     return Brief(
         headline=_headline(articles),

@@ -59,14 +59,16 @@ class _SpellingLine:
 
 def made_by(brief: Brief) -> str:
     """One phrase saying which backend and model made the brief."""
-    fallbacks = sum(1 for s in brief.sources if s.fallback_reason)
-    if "model" not in brief.backend:
+    if not brief.models:
         return "extractive backend, no model"
-    models = ", ".join(brief.models) or "unknown model"
-    text = f"model {models}"
-    if fallbacks:
-        text += f"; {fallbacks} article{'s' if fallbacks != 1 else ''} fell back to the extractive backend"
-    return text
+    models = ", ".join(brief.models)
+    fallbacks = sum(1 for s in brief.sources if s.fallback_reason)
+    if fallbacks == 0:
+        return f"model {models}"
+    if fallbacks == len(brief.sources):
+        return f"model {models} failed for every article; extractive backend used instead"
+    plural = "s" if fallbacks != 1 else ""
+    return f"model {models}; {fallbacks} article{plural} fell back to the extractive backend"
 
 
 def render_markdown(brief: Brief) -> str:

@@ -149,3 +149,17 @@ def test_any_input_order_gives_identical_bytes(order: list[int]) -> None:
     shuffled = [base[i] for i in order]
     assert render_markdown(merge(shuffled)) == render_markdown(merge(base))
     assert render_json(merge(shuffled)) == render_json(merge(base))
+
+
+def test_header_names_the_model_even_when_articles_fell_back() -> None:
+    articles = story()
+    articles[0].meta = ExtractionMeta(backend=Backend.model, model="m-1", attempts=1)
+    articles[1].meta = ExtractionMeta(backend=Backend.extractive, model="m-1", attempts=12, fallback_reason="x")
+    md = render_markdown(merge(articles))
+    assert "model m-1; 1 article fell back to the extractive backend" in md
+    assert "(model failed, extractive fallback: x)" in md
+    for e in articles:
+        e.meta = ExtractionMeta(backend=Backend.extractive, model="m-1", fallback_reason="timeout")
+    md = render_markdown(merge(articles))
+    assert "model m-1 failed for every article; extractive backend used instead" in md
+    assert "extractive backend, no model" not in md
