@@ -177,8 +177,8 @@ def _transliterated(ordered: list[EntityInput], ia: list[int], ib: list[int], a:
     ta, tb = a.split(), b.split()
     if len(ta) < 2 or len(tb) < 2 or ta[0] != tb[0]:
         return False
-    roles_a = {ordered[i].role for i in ia if ordered[i].role}
-    roles_b = {ordered[i].role for i in ib if ordered[i].role}
+    roles_a = {role for i in ia if (role := ordered[i].role)}
+    roles_b = {role for i in ib if (role := ordered[i].role)}
     return any(_same_office(x, y) for x in sorted(roles_a) for y in sorted(roles_b))
 
 

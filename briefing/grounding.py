@@ -43,7 +43,9 @@ MIN_EVIDENCE_CHARS = 10
 """Evidence shorter than this ('the', 'he said') would be found in any article, so proves nothing."""
 
 # A number as written: 1,200 / 34.5 / 3 / .5 ; thousands separators are commas followed by 3 digits.
-_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\d])|(?<![\w\d])\.(\d+)")
+# Latin letters before a number make it part of a name (A320, G7); other scripts do not
+# (Chinese writes "下降34.5%" with no space), so only ASCII word characters block a match.
+_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\d])|(?<![A-Za-z0-9_])\.(\d+)")
 _SCALES = {
     "thousand": "thousand",
     "k": "thousand",

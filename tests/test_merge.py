@@ -154,7 +154,9 @@ def test_any_input_order_gives_identical_bytes(order: list[int]) -> None:
 def test_header_names_the_model_even_when_articles_fell_back() -> None:
     articles = story()
     articles[0].meta = ExtractionMeta(backend=Backend.model, model="m-1", attempts=1)
-    articles[1].meta = ExtractionMeta(backend=Backend.extractive, model="m-1", attempts=12, fallback_reason="x")
+    articles[1].meta = ExtractionMeta(
+        backend=Backend.extractive, model="m-1", attempts=12, fallback_reason="x"
+    )
     md = render_markdown(merge(articles))
     assert "model m-1; 1 article fell back to the extractive backend" in md
     assert "(model failed, extractive fallback: x)" in md
