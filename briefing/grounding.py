@@ -15,13 +15,16 @@ short spans and quotes do not.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from rapidfuzz import fuzz
 
 from briefing.models import ArticleExtraction, Claim
 from briefing.text import comparable
+
+T = TypeVar("T")
 
 __all__ = [
     "FUZZY_MIN_CHARS",
@@ -207,36 +210,36 @@ def check_extraction(extraction: ArticleExtraction, article_text: str) -> tuple[
     """
     reasons: list[str] = []
 
-    claims = []
-    for number, claim in enumerate(extraction.claims, start=1):
-        problem = _claim_problem(claim, article_text)
-        if problem is None:
-            claims.append(claim)
-        else:
-            reasons.append(f"claim {number}: {problem}")
+    def keep(items: Sequence[T], label: str, problem: Callable[[T], str | None]) -> list[T]:
+        kept = []
+        for number, item in enumerate(items, start=1):
+            why = problem(item)
+            if why is None:
+                kept.append(item)
+            else:
+                reasons.append(f"{label} {number}: {why}")
+        return kept
 
-    quotes = []
-    for number, quote in enumerate(extraction.quotes, start=1):
-        if quote_is_verbatim(quote.text, article_text):
-            quotes.append(quote)
-        else:
-            reasons.append(f"quote {number}: not verbatim in article")
-
-    points = []
-    for number, point in enumerate(extraction.interpretation, start=1):
-        if len(comparable(point.evidence)) >= MIN_EVIDENCE_CHARS and find_evidence(
-            point.evidence, article_text
-        ):
-            points.append(point)
-        else:
-            reasons.append(f"interpretation {number}: evidence not found in article")
-
-    entities = []
-    for number, entity in enumerate(extraction.entities, start=1):
-        if _name_in_text(entity.name, article_text):
-            entities.append(entity)
-        else:
-            reasons.append(f"entity {number}: name {entity.name!r} not found in article")
+    claims = keep(extraction.claims, "claim", lambda c: _claim_problem(c, article_text))
+    quotes = keep(
+        extraction.quotes,
+        "quote",
+        lambda q: None if quote_is_verbatim(q.text, article_text) else "not verbatim in article",
+    )
+    points = keep(
+        extraction.interpretation,
+        "interpretation",
+        lambda p: (
+            None
+            if len(comparable(p.evidence)) >= MIN_EVIDENCE_CHARS and find_evidence(p.evidence, article_text)
+            else "evidence not found in article"
+        ),
+    )
+    entities = keep(
+        extraction.entities,
+        "entity",
+        lambda e: None if _name_in_text(e.name, article_text) else f"name {e.name!r} not found in article",
+    )
 
     cleaned = extraction.model_copy(
         update={"claims": claims, "quotes": quotes, "interpretation": points, "entities": entities},
