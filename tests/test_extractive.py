@@ -438,10 +438,10 @@ def test_headline_and_shorten_cut_at_clause_breaks() -> None:
         == "Short lead sentence about the talks"
     )
     long = (
-        "The first day of negotiations at the old palace ended on the night of June 9 and will continue "
-        "at 10:00 on June 10, local time."
+        "Round one of the bargaining at the old palace wrapped up late on Monday and the delegations "
+        "meet again at nine on Tuesday morning."
     )
-    assert shorten(long) == "The first day of negotiations at the old palace ended"
+    assert shorten(long) == "Round one of the bargaining at the old palace wrapped up late on Monday"
 
 
 def test_interpretation_points_rest_on_analysis_with_short_leads(port: ArticleExtraction) -> None:
@@ -465,7 +465,7 @@ def test_interpretation_points_rest_on_analysis_with_short_leads(port: ArticleEx
             "The talks take place in the old palace, underscoring the gravity of the dispute.",
             "Underscoring gravity of dispute",
         ),
-        ("The lawsuit could be filed in the supreme court.", "Lawsuit could be filed"),
+        ("The appeal could be heard by the constitutional court.", "Appeal could be heard"),
         ("They were scheduled to sit down again at 10:00 on Friday.", "Scheduled to sit down again"),
     ],
 )
@@ -482,8 +482,8 @@ def test_lead_phrases_for_inferences_and_asides(sentence: str, expected: str) ->
             "Experts: lasting settlement far away",
         ),
         (
-            "Officials from both sides are expected to issue formal statements on Friday.",
-            "Officials to issue formal statements",
+            "Ministers from both sides are expected to publish a joint communique on Friday.",
+            "Ministers to publish a joint communique",
         ),
         ("Whether these steps signal lasting calm or a pause remains to be seen.", "Lasting calm uncertain"),
         ("Analysts expect fewer breakthroughs than in the spring.", "Analysts expect fewer breakthroughs"),

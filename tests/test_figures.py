@@ -202,7 +202,7 @@ def test_year_with_count_noun_is_a_count_but_plain_year_is_not() -> None:
     [
         ("Soybean exports fell 12.7% in May compared to April.", "May, compared to April"),
         ("Soybean exports fell 12.7% in May compared with April.", "May, compared with April"),
-        ("Soybean exports in May fell 34.5% year-on-year.", "May, year-on-year"),
+        ("Soybean sales abroad in May were 34.5% lower year-on-year.", "May, year-on-year"),
         ("Soybean exports fell 34.5% year on year in May 2025.", "May 2025, year on year"),
         ("Soybean exports fell 3.1% from a year earlier.", "from a year earlier"),
         ("Soybean exports fell 2% month-on-month.", "month-on-month"),
@@ -228,7 +228,7 @@ def test_each_figure_gets_its_own_nearest_period() -> None:
 
 
 def test_a_level_takes_the_time_but_not_the_comparison() -> None:
-    figures = find_figures("Exports dropped by 12.7% in May compared to April, to $28.8 billion.")
+    figures = find_figures("Shipments slipped by 12.7% in May compared to April, to $28.8 billion.")
     assert [(f.value, f.period) for f in figures] == [
         ("12.7%", "May, compared to April"),
         ("$28.8 billion", "May"),
@@ -236,7 +236,7 @@ def test_a_level_takes_the_time_but_not_the_comparison() -> None:
 
 
 def test_since_names_a_reference_point_not_the_period() -> None:
-    sentence = "Exports fell 34.5% in May, the steepest drop since February 2020."
+    sentence = "Shipments slid 34.5% in May, their worst showing since February 2020."
     assert find_figures(sentence)[0].period == "May"
     sentence = "Exports were down 34-35%, a slump not seen since the crisis hit in 2020."
     assert find_figures(sentence)[0].period is None

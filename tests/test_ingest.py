@@ -5,7 +5,7 @@ from briefing.ingest import article_from_text, ingest, read_text
 STORY = (
     "Ministers Meet in Oslo to Discuss Fishing Quotas\n\n"
     "Fisheries ministers from five countries met in Oslo on Tuesday to discuss cod quotas.\n\n"
-    "The talks are expected to last two days, officials said.\n"
+    "Officials said the meeting would run until Thursday.\n"
 )
 
 

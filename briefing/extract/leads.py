@@ -128,9 +128,9 @@ def _trim_weak(text: str) -> str:
 def lead(sentence: str) -> str:
     """A lead phrase of two to six words: who reads it so, about what, and the verdict.
 
-    'experts say the prospect of a comprehensive deal is still far away' gives
-    'Experts: comprehensive deal far away'; 'Officials are expected to issue formal
-    statements' gives 'Officials to issue formal statements'.
+    'economists say a broad settlement is still years off' gives
+    'Economists: broad settlement years off'; 'Ministers are expected to publish a joint
+    communique' gives 'Ministers to publish a joint communique'.
     """
     text = sentence.strip().rstrip(_CLOSERS).rstrip(".!?")
     label = _source_label(text)
@@ -159,7 +159,7 @@ def lead(sentence: str) -> str:
     clause = _LEADING_ASIDE.sub("", clause, count=1)
     inference = _INFERENCE.search(clause)
     if inference:
-        # "Lutnick joining the delegation shows that rare earths are a key issue": the point is the finding.
+        # "The minister's presence suggests that fishing rights are the crux": the point is the finding.
         clause = clause[inference.end() :]
     whether = _WHETHER.match(clause)
     if whether and _OPEN_QUESTION.search(clause):
