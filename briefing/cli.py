@@ -24,9 +24,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from briefing.errors import BriefingError
+from briefing.ingest import ingest
 from briefing.models import Article, Brief, RunReport
 from briefing.pipeline import BackendChoice, BuildOptions, build, exit_status
 from briefing.render import render
+from briefing.verify import verify
 
 EXIT_OK = 0
 EXIT_NO_BRIEF = 1
@@ -173,6 +175,44 @@ def build_command(
         for line in _report_lines(brief.report):
             _err(console, line)
     raise typer.Exit(exit_status(brief))
+
+
+@app.command(
+    name="verify",
+    epilog="Exit codes: 0 every statement is supported; 1 some statement is not (each is printed); "
+    "2 usage error or unreadable brief.",
+)
+def verify_command(
+    brief_file: Annotated[
+        Path, typer.Argument(help="A brief written with --format json.", show_default=False)
+    ],
+    sources: Annotated[
+        list[str],
+        typer.Argument(
+            help="The articles the brief was built from (files, folders or '-').", show_default=False
+        ),
+    ],
+) -> None:
+    """Re-check a finished brief against its source articles, statement by statement."""
+    console = Console(stderr=True)
+    try:
+        brief = Brief.model_validate_json(brief_file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        _err(console, f"error: {brief_file}: cannot read ({exc.strerror})")
+        raise typer.Exit(EXIT_USAGE) from None
+    except ValueError as exc:
+        first = str(exc).splitlines()[0]
+        _err(console, f"error: {brief_file}: not a brief written with --format json ({first})")
+        raise typer.Exit(EXIT_USAGE) from None
+    ingested = ingest(sources)
+    for problem in ingested.problems:
+        _err(console, problem.line())
+    report = verify(brief, ingested.articles)
+    for finding in report.unsupported:
+        sys.stdout.write(f"UNSUPPORTED {finding.line()}\n")
+    supported = report.checked - len({(f.where, f.statement) for f in report.unsupported})
+    sys.stdout.write(f"{supported} of {report.checked} statements supported\n")
+    raise typer.Exit(EXIT_OK if report.ok else EXIT_NO_BRIEF)
 
 
 def _build_with_progress(paths: list[str], options: BuildOptions, console: Console) -> Brief:
