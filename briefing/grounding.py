@@ -180,6 +180,26 @@ def _name_in_text(name: str, text: str) -> bool:
     return bool(words) and all(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", folded) for w in words)
 
 
+_QUOTED = re.compile(r"[\"“”«»„]([^\"“”«»„]{3,}?)[\"“”«»]")
+# Two or more capitalised words in a row (a person or body), allowing "al-", "de", "van" inside.
+_NAME = re.compile(r"\b[A-Z][\w'’-]+(?:\s+(?:(?:al|de|van|von|bin|da|di)[- ])?[A-Z][\w'’-]+)+")
+
+
+def quoted_spans(statement: str) -> list[str]:
+    """Text a statement presents inside quotation marks (two words or more: a real quotation)."""
+    return [q for q in _QUOTED.findall(statement) if len(q.split()) >= 2]
+
+
+def names_in(statement: str) -> list[str]:
+    """Runs of capitalised words: the names (and titles) a statement puts forward."""
+    return _NAME.findall(statement)
+
+
+def name_words(text: str) -> set[str]:
+    """The words of a text as compared for names: case-folded, dots dropped (U.S. = US)."""
+    return set(_WORD.findall(comparable(text).replace(".", "")))
+
+
 def _claim_problem(claim: Claim, text: str) -> str | None:
     if len(comparable(claim.evidence)) < MIN_EVIDENCE_CHARS:
         return "evidence too short to check"
@@ -192,6 +212,13 @@ def _claim_problem(claim: Claim, text: str) -> str | None:
     for number in numbers_in(claim.statement):
         if not _supported(number, evidence_numbers):
             return f"number {number.literal!r} in the statement is not in its evidence"
+    for quoted in quoted_spans(claim.statement):
+        if not quote_is_verbatim(quoted, text):
+            return f"quotation {quoted!r} in the statement is not verbatim in the article"
+    words = name_words(text)
+    for name in names_in(claim.statement):
+        if not name_words(name) <= words:
+            return f"name {name!r} in the statement is not in the article"
     return None
 
 

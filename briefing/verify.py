@@ -11,22 +11,22 @@ merge recorded) in a cited article. Pure: no I/O.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict
 
 from briefing.figures import find_figures
-from briefing.grounding import figure_in_text, find_evidence, quote_is_verbatim
+from briefing.grounding import (
+    figure_in_text,
+    find_evidence,
+    name_words,
+    names_in,
+    quote_is_verbatim,
+    quoted_spans,
+)
 from briefing.models import Article, Brief, ClaimCategory, MergedClaim
-from briefing.text import comparable
 
 __all__ = ["Finding", "VerifyReport", "verify"]
-
-_QUOTED = re.compile(r"[\"“”«»]([^\"“”«»]{3,}?)[\"“”«»]")
-_WORD = re.compile(r"[^\W_]+")
-# Two or more capitalised words in a row (a person or body), allowing "al-", "de", "van" inside.
-_NAME = re.compile(r"\b[A-Z][\w'’-]+(?:\s+(?:(?:al|de|van|von|bin|da|di)[- ])?[A-Z][\w'’-]+)+")
 
 
 class Finding(BaseModel):
@@ -100,10 +100,6 @@ def _missing(claim_id: str) -> MergedClaim:
     )
 
 
-def _words(text: str) -> set[str]:
-    return set(_WORD.findall(comparable(text)))
-
-
 def _variants(brief: Brief) -> dict[str, set[str]]:
     """Each word of an entity's spellings -> the words of all its spellings.
 
@@ -112,7 +108,7 @@ def _variants(brief: Brief) -> dict[str, set[str]]:
     """
     out: dict[str, set[str]] = {}
     for entity in brief.entities:
-        words = set().union(*(_words(v) for v in entity.variants))
+        words = set().union(*(name_words(v) for v in entity.variants))
         for word in words:
             out.setdefault(word, set()).update(words)
     return out
@@ -141,12 +137,12 @@ def _check(
     for figure in find_figures(claim.statement):
         if not any(figure_in_text(figure.value, t) for t in evidence_texts):
             reasons.append(f"figure {figure.value} is in no cited source's evidence")
-    for quoted in _QUOTED.findall(claim.statement):
-        if len(quoted.split()) >= 2 and not any(quote_is_verbatim(quoted, a.text) for a in cited):
+    for quoted in quoted_spans(claim.statement):
+        if not any(quote_is_verbatim(quoted, a.text) for a in cited):
             reasons.append(f'quote "{quoted}" is not verbatim in any cited source')
-    words = set().union(*(_words(a.text) for a in cited))
-    for name in _NAME.findall(claim.statement):
-        for word in _words(name):
+    words = set().union(*(name_words(a.text) for a in cited))
+    for name in names_in(claim.statement):
+        for word in name_words(name):
             if not ({word} | variants.get(word, set())) & words:
                 reasons.append(f"name {name!r} is in no cited source")
                 break

@@ -191,3 +191,36 @@ def test_check_extraction_of_a_clean_extraction_changes_nothing() -> None:
     cleaned, reasons = check_extraction(extraction, TEXT)
     assert reasons == []
     assert cleaned == extraction
+
+
+ARTICLE = (
+    "Harbour master Ingrid Solberg said the port would reopen on Friday. "
+    'She called the damage "worse than anyone expected" and thanked the U.S. Coast Guard.'
+)
+
+
+def _claim(statement: str, evidence: str) -> Claim:
+    return Claim(statement=statement, category=ClaimCategory.quote, evidence=evidence)
+
+
+def test_a_paraphrase_in_quotation_marks_is_dropped() -> None:
+    evidence = 'She called the damage "worse than anyone expected" and thanked the U.S. Coast Guard.'
+    faithful = _claim('Ingrid Solberg called the damage "worse than anyone expected".', evidence)
+    paraphrase = _claim('Ingrid Solberg called the damage "far worse than predicted".', evidence)
+    extraction = ArticleExtraction(headline="h", summary="s", claims=[faithful, paraphrase])
+    cleaned, reasons = check_extraction(extraction, ARTICLE)
+    assert cleaned.claims == [faithful]
+    assert reasons == [
+        "claim 2: quotation 'far worse than predicted' in the statement is not verbatim in the article"
+    ]
+
+
+def test_a_name_not_in_the_article_is_dropped_but_acronym_spellings_match() -> None:
+    evidence = "Harbour master Ingrid Solberg said the port would reopen on Friday."
+    good = _claim("Harbour master Ingrid Solberg thanked the US Coast Guard.", evidence)
+    invented = _claim("Harbour master Erik Hansen said the port would reopen on Friday.", evidence)
+    cleaned, reasons = check_extraction(
+        ArticleExtraction(headline="h", summary="s", claims=[good, invented]), ARTICLE
+    )
+    assert cleaned.claims == [good]
+    assert reasons == ["claim 2: name 'Erik Hansen' in the statement is not in the article"]
