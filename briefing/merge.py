@@ -278,10 +278,19 @@ def _variant_map(entities: list[MergedEntity]) -> list[tuple[re.Pattern[str], st
     return sorted(out, key=lambda p: (-len(p[0].pattern), p[0].pattern))
 
 
+_QUOTATION = re.compile(r"([\"“«„][^\"“”«»„]*[\"”»])")
+
+
 def _canonical_names(text: str, variants: list[tuple[re.Pattern[str], str]]) -> str:
-    for pattern, name in variants:
-        text = pattern.sub(name, text)
-    return text
+    """Rewrite variant spellings to the canonical name, never inside quotation marks.
+
+    A quotation must stay verbatim, misspelling included, or it is no longer a quotation.
+    """
+    parts = _QUOTATION.split(text)
+    for i in range(0, len(parts), 2):
+        for pattern, name in variants:
+            parts[i] = pattern.sub(name, parts[i])
+    return "".join(parts)
 
 
 def _merged_claim(

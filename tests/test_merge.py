@@ -165,3 +165,20 @@ def test_header_names_the_model_even_when_articles_fell_back() -> None:
     md = render_markdown(merge(articles))
     assert "model m-1 failed for every article; extractive backend used instead" in md
     assert "extractive backend, no model" not in md
+
+
+def test_variant_spellings_are_canonical_outside_quotations_only() -> None:
+    said = 'Ms. Okafor said: "We met Scott Besant twice," adding that Scott Besant had been frank.'
+    articles = [
+        extracted("aaaaaaaaaaaa", [claim(VENUE[0])], [Entity(name="Scott Bessent", kind=EntityKind.person)]),
+        extracted("bbbbbbbbbbbb", [claim(VENUE[1])], [Entity(name="Scott Bessent", kind=EntityKind.person)]),
+        extracted(
+            "cccccccccccc",
+            [claim(said, ClaimCategory.quote)],
+            [Entity(name="Scott Besant", kind=EntityKind.person)],
+        ),
+    ]
+    statement = next(c.statement for c in merge(articles).claims if "Okafor" in c.statement)
+    assert (
+        statement == 'Ms. Okafor said: "We met Scott Besant twice," adding that Scott Bessent had been frank.'
+    )
