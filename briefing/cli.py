@@ -10,6 +10,7 @@ Exit codes (also in `briefing build --help` and the README):
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import sys
@@ -24,6 +25,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from briefing.errors import BriefingError
+from briefing.evaluate import evaluate, format_table
 from briefing.ingest import ingest
 from briefing.models import Article, Brief, RunReport
 from briefing.pipeline import BackendChoice, BuildOptions, build, exit_status
@@ -213,6 +215,38 @@ def verify_command(
     supported = report.checked - len({(f.where, f.statement) for f in report.unsupported})
     sys.stdout.write(f"{supported} of {report.checked} statements supported\n")
     raise typer.Exit(EXIT_OK if report.ok else EXIT_NO_BRIEF)
+
+
+@app.command(name="eval", epilog="Exit codes: 0 scored; 1 a cluster could not be built; 2 usage error.")
+def eval_command(
+    clusters: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Labelled cluster folders (a labels.json each); default: every folder in tests/eval.",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON for machines.")] = False,
+    backend: Annotated[BackendChoice, typer.Option(help="As for build.")] = BackendChoice.extractive,
+    model: Annotated[str | None, typer.Option(help="As for build.")] = None,
+    base_url: Annotated[str | None, typer.Option(help="As for build.")] = None,
+) -> None:
+    """Score briefs against hand-labelled clusters: key facts, figures, citations, disagreements, names."""
+    console = Console(stderr=True)
+    logging.getLogger("instructor").setLevel(logging.CRITICAL)
+    folders = clusters or sorted(p.parent for p in Path("tests/eval").glob("*/labels.json"))
+    if not folders:
+        _err(console, "error: no cluster folders given and none found under tests/eval")
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        scores = evaluate(folders, BuildOptions(backend=backend, model=model, base_url=base_url))
+    except BriefingError as exc:
+        _err(console, f"error: {exc}")
+        raise typer.Exit(EXIT_NO_BRIEF) from None
+    if as_json:
+        sys.stdout.write(json.dumps([s.model_dump(mode="json") for s in scores], indent=2) + "\n")
+    else:
+        sys.stdout.write(format_table(scores) + "\n")
 
 
 def _build_with_progress(paths: list[str], options: BuildOptions, console: Console) -> Brief:
