@@ -9,6 +9,8 @@ the run.
 
 from __future__ import annotations
 
+from briefing.models import Usage
+
 
 class BriefingError(Exception):
     """Base class of every error briefing raises on purpose."""
@@ -25,10 +27,13 @@ class NoArticlesError(UserError):
 class ProviderError(BriefingError):
     """The model endpoint failed or answered unusably."""
 
-    def __init__(self, message: str, *, article_id: str | None = None, attempts: int = 0) -> None:
+    def __init__(
+        self, message: str, *, article_id: str | None = None, attempts: int = 0, usage: Usage | None = None
+    ) -> None:
         super().__init__(message)
         self.article_id = article_id
         self.attempts = attempts
+        self.usage = usage
 
 
 class FatalProviderError(ProviderError, UserError):

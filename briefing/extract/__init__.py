@@ -19,6 +19,7 @@ from briefing.models import (
     Backend,
     ExtractedArticle,
     ExtractionMeta,
+    Usage,
 )
 
 if TYPE_CHECKING:
@@ -55,16 +56,14 @@ def extract_one(
     except FatalProviderError:
         raise
     except ProviderError as exc:
-        usage = getattr(exc, "usage", None)
         meta = ExtractionMeta(
             backend=Backend.extractive,
             model=model.model,
             prompt_version=model.prompt_version,
             attempts=exc.attempts,
+            usage=exc.usage or Usage(),
             fallback_reason=str(exc),
         )
-        if usage is not None:
-            meta.usage = usage
         return ExtractedArticle(article=article, extraction=extractive.extract(article), meta=meta)
     return ExtractedArticle(article=article, extraction=extraction, meta=meta)
 

@@ -88,8 +88,7 @@ class ModelExtractionError(ProviderError):
     """The model path failed for good on one article; carries what the attempts cost."""
 
     def __init__(self, message: str, *, article_id: str | None, attempts: int, usage: Usage) -> None:
-        super().__init__(message, article_id=article_id, attempts=attempts)
-        self.usage = usage
+        super().__init__(message, article_id=article_id, attempts=attempts, usage=usage)
 
 
 # ---------------------------------------------------------------------------
