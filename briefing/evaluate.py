@@ -48,7 +48,6 @@ import itertools
 import json
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -58,9 +57,10 @@ from briefing.errors import UserError
 from briefing.figures import find_figures, parse_value
 from briefing.grounding import figure_in_text, find_evidence, numbers_in
 from briefing.ingest import ingest
-from briefing.models import Article, Brief, Evidence
+from briefing.models import Article, Brief
 from briefing.pipeline import BuildOptions, build
 from briefing.text import comparable
+from briefing.verify import Shown, shown_statements
 
 __all__ = [
     "Cluster",
@@ -182,42 +182,19 @@ class ClusterScore(_Model):
     entity_names_missing: list[str] = Field(description="Label names that no merged entity spells.")
 
 
-@dataclass(frozen=True)
-class _Shown:
-    where: str
-    text: str
-    article_ids: list[str]
-    evidence: list[Evidence]
-
-
-def _shown(brief: Brief) -> list[_Shown]:
-    claims = {c.id: c for c in brief.claims}
-    placed = [("lede", i) for i in brief.lede_claim_ids]
-    placed += [(s.title, i) for s in brief.sections for i in s.claim_ids]
-    out = [
-        _Shown(where, claims[i].statement, claims[i].article_ids, claims[i].evidence)
-        for where, i in placed
-        if i in claims
-    ]
-    for n, point in enumerate(brief.interpretation, start=1):
-        evidence = [e for i in point.claim_ids if i in claims for e in claims[i].evidence]
-        out.append(_Shown(f"interpretation {n}", point.text, point.article_ids, evidence))
-    return out
-
-
 def ascii_fold(text: str) -> str:
     """Typography, case and diacritics folded: 'Kahramanmaraş' -> 'kahramanmaras'."""
     decomposed = unicodedata.normalize("NFKD", comparable(text).replace("ı", "i"))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def _key_fact_coverage(shown: list[_Shown], facts: list[KeyFact]) -> Ratio:
+def _key_fact_coverage(shown: list[Shown], facts: list[KeyFact]) -> Ratio:
     text = ascii_fold("\n".join(s.text for s in shown))
     missed = [f.fact for f in facts if not all(ascii_fold(k) in text for k in f.keywords)]
     return Ratio.of(len(facts) - len(missed), len(facts), missed)
 
 
-def _figure_faithfulness(shown: list[_Shown]) -> Ratio:
+def _figure_faithfulness(shown: list[Shown]) -> Ratio:
     hits = total = 0
     missed: list[str] = []
     for s in shown:
@@ -232,7 +209,7 @@ def _figure_faithfulness(shown: list[_Shown]) -> Ratio:
     return Ratio.of(hits, total, missed)
 
 
-def _citation_precision(shown: list[_Shown], articles: dict[str, Article]) -> Ratio:
+def _citation_precision(shown: list[Shown], articles: dict[str, Article]) -> Ratio:
     hits = total = 0
     missed: list[str] = []
     for s in shown:
@@ -326,7 +303,7 @@ def _entities(brief: Brief, labels: Labels) -> tuple[Ratio, Ratio, list[str]]:
 
 def score(brief: Brief, cluster: Cluster, articles: dict[str, Article]) -> ClusterScore:
     """Score one brief against its cluster's labels; `articles` maps article id to the ingested article."""
-    shown = _shown(brief)
+    shown = shown_statements(brief)
     discrepancy_recall, time_dependent, spurious = _discrepancies(brief, cluster.labels)
     entity_precision, entity_recall, missing = _entities(brief, cluster.labels)
     return ClusterScore(

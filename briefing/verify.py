@@ -12,6 +12,7 @@ merge recorded) in a cited article. Pure: no I/O.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
@@ -24,9 +25,9 @@ from briefing.grounding import (
     quote_is_verbatim,
     quoted_spans,
 )
-from briefing.models import Article, Brief, ClaimCategory, MergedClaim
+from briefing.models import Article, Brief, Evidence
 
-__all__ = ["Finding", "VerifyReport", "verify"]
+__all__ = ["Finding", "Shown", "VerifyReport", "shown_statements", "verify"]
 
 
 class Finding(BaseModel):
@@ -51,53 +52,67 @@ class VerifyReport(BaseModel):
         return not self.unsupported
 
 
+@dataclass(frozen=True)
+class Shown:
+    """One statement a reader of the brief sees, with what it cites and rests on."""
+
+    where: str
+    text: str
+    article_ids: list[str]
+    evidence: list[Evidence]
+    claim_ids: list[str]
+
+
+def _placed(brief: Brief) -> list[tuple[str, str]]:
+    """(where, claim id) for the lede and every section item, in reading order."""
+    return [("lede", i) for i in brief.lede_claim_ids] + [
+        (s.title, i) for s in brief.sections for i in s.claim_ids
+    ]
+
+
+def shown_statements(brief: Brief) -> list[Shown]:
+    """The lede, the section items and the interpretation points, in reading order.
+
+    An interpretation point is checked against the evidence of every claim it rests on
+    together. Claim ids the brief does not hold are left out here; `verify` reports them.
+    """
+    claims = {c.id: c for c in brief.claims}
+    placed = _placed(brief)
+    out = [
+        Shown(where, claims[i].statement, claims[i].article_ids, claims[i].evidence, [i])
+        for where, i in placed
+        if i in claims
+    ]
+    for n, point in enumerate(brief.interpretation, start=1):
+        evidence = [e for i in point.claim_ids if i in claims for e in claims[i].evidence]
+        out.append(Shown(f"interpretation {n}", point.text, point.article_ids, evidence, point.claim_ids))
+    return out
+
+
 def verify(brief: Brief, articles: Iterable[Article]) -> VerifyReport:
     """Check every statement the brief shows; return what is not supported and why."""
     by_id = {a.id: a for a in articles}
-    claims = {c.id: c for c in brief.claims}
+    known = {c.id for c in brief.claims}
     numbers = {s.article_id: s.number for s in brief.sources}
     variants = _variants(brief)
-    shown: list[tuple[str, MergedClaim]] = []
-    for claim_id in brief.lede_claim_ids:
-        shown.append(("lede", claims[claim_id]) if claim_id in claims else ("lede", _missing(claim_id)))
-    for section in brief.sections:
-        for claim_id in section.claim_ids:
-            shown.append((section.title, claims.get(claim_id) or _missing(claim_id)))
     findings: list[Finding] = []
-    for where, claim in shown:
-        findings += [
-            Finding(where=where, statement=claim.statement, reason=r)
-            for r in _check(claim, by_id, numbers, variants)
-        ]
-    for n, point in enumerate(brief.interpretation, start=1):
-        where = f"interpretation {n}"
-        if not point.claim_ids:
-            findings.append(Finding(where=where, statement=point.text, reason="rests on no claim"))
-        rested = [claims[i] for i in point.claim_ids if i in claims]
-        for missing in sorted(set(point.claim_ids) - set(claims)):
+    placed = _placed(brief)
+    for where, claim_id in placed:
+        if claim_id not in known:
             findings.append(
-                Finding(where=where, statement=point.text, reason=f"rests on unknown claim {missing}")
+                Finding(
+                    where=where, statement=f"(claim {claim_id} is not in the brief)", reason="cites no source"
+                )
             )
-        for claim in rested:
-            stand_in = claim.model_copy(update={"statement": point.text, "article_ids": point.article_ids})
-            findings += [
-                Finding(where=where, statement=point.text, reason=r)
-                for r in _check(stand_in, by_id, numbers, variants)
-            ]
-    return VerifyReport(checked=len(shown) + len(brief.interpretation), unsupported=findings)
-
-
-def _missing(claim_id: str) -> MergedClaim:
-    return MergedClaim(
-        id=claim_id,
-        statement=f"(claim {claim_id} is not in the brief)",
-        category=ClaimCategory.event,
-        evidence=[],
-        article_ids=[],
-        source_count=0,
-        single_source=False,
-        score=0.0,
-    )
+    shown = shown_statements(brief)
+    for item in shown:
+        reasons = [] if item.claim_ids else ["rests on no claim"]
+        reasons += [f"rests on unknown claim {i}" for i in sorted(set(item.claim_ids) - known)]
+        if known.intersection(item.claim_ids):
+            reasons += _check(item, by_id, numbers, variants)
+        findings += [Finding(where=item.where, statement=item.text, reason=r) for r in reasons]
+    missing = sum(1 for _, i in placed if i not in known)
+    return VerifyReport(checked=len(shown) + missing, unsupported=findings)
 
 
 def _variants(brief: Brief) -> dict[str, set[str]]:
@@ -115,33 +130,33 @@ def _variants(brief: Brief) -> dict[str, set[str]]:
 
 
 def _check(
-    claim: MergedClaim, articles: dict[str, Article], numbers: dict[str, int], variants: dict[str, set[str]]
+    item: Shown, articles: dict[str, Article], numbers: dict[str, int], variants: dict[str, set[str]]
 ) -> list[str]:
-    if not claim.article_ids:
+    if not item.article_ids:
         return ["cites no source"]
     reasons: list[str] = []
     cited: list[Article] = []
-    for article_id in claim.article_ids:
+    for article_id in item.article_ids:
         label = f"[{numbers[article_id]}]" if article_id in numbers else article_id
         article = articles.get(article_id)
         if article is None:
             reasons.append(f"cites {label}, which is not among the given sources")
             continue
         cited.append(article)
-        evidence = [e.text for e in claim.evidence if e.article_id == article_id]
+        evidence = [e.text for e in item.evidence if e.article_id == article_id]
         if not any(find_evidence(e, article.text) for e in evidence):
             reasons.append(f"{label} does not contain the statement's evidence")
     if not cited:
         return reasons
-    evidence_texts = [e.text for e in claim.evidence if e.article_id in {a.id for a in cited}]
-    for figure in find_figures(claim.statement):
+    evidence_texts = [e.text for e in item.evidence if e.article_id in {a.id for a in cited}]
+    for figure in find_figures(item.text):
         if not any(figure_in_text(figure.value, t) for t in evidence_texts):
             reasons.append(f"figure {figure.value} is in no cited source's evidence")
-    for quoted in quoted_spans(claim.statement):
+    for quoted in quoted_spans(item.text):
         if not any(quote_is_verbatim(quoted, a.text) for a in cited):
             reasons.append(f'quote "{quoted}" is not verbatim in any cited source')
     words = set().union(*(name_words(a.text) for a in cited))
-    for name in names_in(claim.statement):
+    for name in names_in(item.text):
         for word in name_words(name):
             if not ({word} | variants.get(word, set())) & words:
                 reasons.append(f"name {name!r} is in no cited source")
