@@ -214,11 +214,13 @@ def _merge_claims(
 ) -> tuple[list[MergedClaim], list[Discrepancy]]:
     """Greedy clustering in content order: each claim joins the most similar earlier cluster."""
     index = TokenIndex([i.tokens for i in items])
+    # Each claim's candidate list serves both the clustering and the centrality below.
+    neighbours = [index.candidates(i, min_shared=1) for i in range(len(items))]
     cluster_of: list[int] = [-1] * len(items)
     clusters: list[list[int]] = []
     for i, item in enumerate(items):
         best, best_sim = -1, 0.0
-        for j in index.candidates(i, min_shared=1):
+        for j in neighbours[i]:
             if j >= i or cluster_of[j] < 0:
                 continue
             other = items[j]
@@ -243,7 +245,7 @@ def _merge_claims(
             cluster_of[i] = best
             clusters[best].append(i)
     n_articles = len({i.article_id for i in items}) or 1
-    centrality = _centrality(items, index, cluster_of, len(clusters))
+    centrality = _centrality(neighbours, index, cluster_of, len(clusters))
     variants = _variant_map(entities)
     merged = [
         _merged_claim([items[m] for m in members], centrality[c], n_articles, index.idf, variants)
@@ -254,11 +256,11 @@ def _merge_claims(
     return claims, discrepancies
 
 
-def _centrality(items: list[_Item], index: TokenIndex, cluster_of: list[int], n: int) -> list[float]:
+def _centrality(neighbours: list[list[int]], index: TokenIndex, cluster_of: list[int], n: int) -> list[float]:
     """LexRank-style degree centrality: how much of the story's vocabulary a cluster shares with others."""
     degree = [0.0] * n
-    for i in range(len(items)):
-        for j in index.candidates(i, min_shared=1):
+    for i, candidates in enumerate(neighbours):
+        for j in candidates:
             if cluster_of[i] != cluster_of[j]:
                 degree[cluster_of[i]] += index.similarity(i, j)
     top = max(degree, default=0.0) or 1.0
