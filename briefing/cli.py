@@ -15,7 +15,6 @@ import logging
 import os
 import sys
 import tempfile
-from contextlib import ExitStack
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -252,17 +251,14 @@ def eval_command(
 def _build_with_progress(paths: list[str], options: BuildOptions, console: Console) -> Brief:
     if not console.is_terminal:
         return build(paths, options)
-    with ExitStack() as stack:
-        progress = stack.enter_context(
-            Progress(
-                TextColumn("extracting"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=console,
-                transient=True,
-            )
-        )
+    with Progress(
+        TextColumn("extracting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
         task = progress.add_task("extract", total=None)
 
         def on_start(total: int) -> None:
@@ -272,7 +268,6 @@ def _build_with_progress(paths: list[str], options: BuildOptions, console: Conso
             progress.advance(task)
 
         return build(paths, options, on_start=on_start, on_progress=on_progress)
-    raise AssertionError("unreachable")
 
 
 def main() -> None:  # pragma: no cover - console entry for `python -m briefing`

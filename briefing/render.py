@@ -34,8 +34,8 @@ def md_escape(text: str) -> str:
 
 @cache
 def _environment() -> Environment:
-    # Markdown output: autoescape would turn quotes into HTML entities. The HTML email
-    # renderer uses its own environment with autoescaping on.
+    # Markdown output: autoescape would turn quotes into HTML entities. Text from articles
+    # is escaped for Markdown by md_escape instead; an HTML renderer needs autoescaping on.
     return Environment(
         loader=PackageLoader("briefing", "templates"),
         undefined=StrictUndefined,

@@ -145,7 +145,6 @@ ALIASES = {
     "beijing": "china",
     "british": "uk",
     "britain": "uk",
-    "london": "london",
 }
 _WORD = re.compile(r"[a-z0-9][a-z0-9.'-]*[a-z0-9]|[a-z0-9]")
 _SUFFIXES = ("ingly", "ments", "ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "s")
