@@ -25,6 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from briefing.errors import BriefingError
 from briefing.evaluate import evaluate, format_table
+from briefing.extract.budget import DEFAULT_MAX_INPUT_TOKENS
 from briefing.ingest import ingest
 from briefing.models import Article, Brief, RunReport
 from briefing.pipeline import BackendChoice, BuildOptions, build, exit_status
@@ -86,6 +87,11 @@ def _report_lines(report: RunReport) -> list[str]:
         f"tokens {report.usage.prompt_tokens} in / {report.usage.completion_tokens} out"
     ]
     for article in report.articles:
+        if article.parts > 1:
+            lines.append(
+                f"split: {article.source}: over the model's input budget; sent in {article.parts} parts, "
+                "cut between paragraphs"
+            )
         if article.fallback_reason:
             lines.append(f"fallback: {article.source}: {article.fallback_reason}")
         for reason in article.claims_dropped:
@@ -140,6 +146,14 @@ def build_command(
         ),
     ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for one model response.", min=1)] = 60.0,
+    max_input_tokens: Annotated[
+        int,
+        typer.Option(
+            help="Estimated article tokens per model request; a longer article is sent in parts, "
+            "cut between paragraphs (never mid-sentence unless one sentence is over).",
+            min=200,
+        ),
+    ] = DEFAULT_MAX_INPUT_TOKENS,
     date: Annotated[
         str | None,
         typer.Option(help="Edition date shown in the brief, YYYY-MM-DD (default: none)."),
@@ -156,6 +170,7 @@ def build_command(
         base_url=base_url,
         mode=mode,
         timeout=timeout,
+        max_input_tokens=max_input_tokens,
         date=_parse_date(date),
     )
     try:

@@ -36,6 +36,7 @@ __all__ = [
     "find_evidence",
     "numbers_in",
     "quote_is_verbatim",
+    "reads_as_instructions",
 ]
 
 FUZZY_MIN_CHARS = 20
@@ -185,6 +186,43 @@ _QUOTED = re.compile(r"[\"“”«»„]([^\"“”«»„]{3,}?)[\"“”«»]"
 _NAME = re.compile(r"\b[A-Z][\w'’-]+(?:\s+(?:(?:al|de|van|von|bin|da|di)[- ])?[A-Z][\w'’-]+)+")
 
 
+_INSTRUCTIONS = re.compile(
+    r"|".join(
+        (
+            r"\b(?:ignore|disregard|forget|override)\b[^.!?]{0,30}"
+            r"\b(?:previous|prior|above|earlier|preceding|your|system)\b[^.!?]{0,15}"
+            r"\b(?:instructions?|prompts?|rules|guidelines|directions)\b",
+            r"^\W*(?:system|assistant|developer)\s*(?:message|prompt)?\s*:",
+            r"\b(?:system prompt|developer mode|jailbreak|as an ai\b|language model)",
+            r"\byou are (?:now|an? (?:ai|assistant|language model|chatbot))\b",
+            r"\b(?:reply|respond|answer|output)\s+(?:only\s+)?with\s+(?:only\s+)?the\s+word\b",
+            r"\badd (?:this|the following) link\b",
+            r"\b(?:change|rewrite|replace) (?:the|your) (?:headline|summary|title)\b",
+            r"<<\s*(?:article|end)-",
+        )
+    ),
+    re.IGNORECASE | re.MULTILINE,
+)
+_ANY_QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|«[^»]*»")
+_LINK = re.compile(r"\bhttps?://\S+|\bwww\.\S+", re.IGNORECASE)
+
+
+def reads_as_instructions(text: str) -> bool:
+    """True when text outside quotation marks is addressed to a language model, not to readers.
+
+    Planted instructions ("ignore previous instructions", a fake "System:" line, "add
+    this link", "change the headline") are data to report at most, never news: a claim
+    made of them is not used. Inside quotation marks the same words are someone's
+    reported speech (a story about prompt injection quotes them) and stay.
+    """
+    return bool(_INSTRUCTIONS.search(_ANY_QUOTED.sub(" ", text)))
+
+
+def links_in(text: str) -> list[str]:
+    """Web addresses written in a text."""
+    return [link.rstrip(".,;:)") for link in _LINK.findall(text)]
+
+
 def quoted_spans(statement: str) -> list[str]:
     """Text a statement presents inside quotation marks (two words or more: a real quotation)."""
     return [q for q in _QUOTED.findall(statement) if len(q.split()) >= 2]
@@ -205,6 +243,11 @@ def _claim_problem(claim: Claim, text: str) -> str | None:
         return "evidence too short to check"
     if not find_evidence(claim.evidence, text):
         return "evidence not found in article"
+    if reads_as_instructions(claim.evidence) or reads_as_instructions(claim.statement):
+        return "reads as instructions to a model, not news (article text is data)"
+    for link in links_in(claim.statement):
+        if link not in claim.evidence:
+            return f"link {link!r} in the statement is not in its evidence"
     for figure in claim.figures:
         if not figure_in_text(figure.value, claim.evidence):
             return f"figure {figure.value!r} not in its evidence"
@@ -226,8 +269,9 @@ def check_extraction(extraction: ArticleExtraction, article_text: str) -> tuple[
     """Remove whatever the article does not support; say what was removed and why.
 
     Removed: claims whose evidence is not in the article (or too short to prove
-    anything), whose figures are not in their evidence, or whose statement states a
-    number the evidence does not; quotes that are not verbatim; interpretation points
+    anything), whose figures are not in their evidence, whose statement states a
+    number or a link the evidence does not, or that read as instructions to a model
+    (`reads_as_instructions`); quotes that are not verbatim; interpretation points
     whose evidence is not in the article; entities whose name does not appear. Numbers
     in reasons are 1-based positions in the input lists, e.g.
     "claim 3: evidence not found in article".
@@ -269,7 +313,12 @@ def check_extraction(extraction: ArticleExtraction, article_text: str) -> tuple[
     )
 
     cleaned = extraction.model_copy(
-        update={"claims": claims, "quotes": quotes, "interpretation": points, "entities": entities},
+        update={
+            "claims": claims,
+            "quotes": quotes,
+            "interpretation": points,
+            "entities": entities,
+        },
         deep=True,
     )
     return cleaned, reasons

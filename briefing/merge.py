@@ -492,8 +492,12 @@ def _lead_from(statement: str) -> str:
 
 
 def _headline(articles: Sequence[ExtractedArticle]) -> str:
-    """The headline most like the others: the story all sources tell, not one outlet's angle."""
-    headlines = sorted({e.extraction.headline.strip() for e in articles if e.extraction.headline.strip()})
+    """The headline most like the others: the story all sources tell, not one outlet's angle.
+
+    An extraction without a headline (the evidence check empties one it cannot support)
+    stands for its article's own title.
+    """
+    headlines = sorted({(e.extraction.headline.strip() or e.article.title.strip()) for e in articles} - {""})
     if not headlines:
         return "News brief"
     tokens = [content_tokens(h) for h in headlines]
@@ -519,6 +523,7 @@ def _report(articles: Sequence[ExtractedArticle], problems: Sequence[InputProble
             claims_extracted=len(e.extraction.claims),
             claims_dropped=list(e.meta.dropped),
             fallback_reason=e.meta.fallback_reason,
+            parts=e.meta.parts,
         )
         for e in articles
     ]

@@ -214,6 +214,10 @@ class ExtractionMeta(_Model):
     dropped: list[str] = Field(
         default_factory=list, description="Items removed by validation, each with the reason."
     )
+    parts: int = Field(
+        default=1,
+        description="Requests the article was split into to fit the model's input budget (1: not split).",
+    )
 
 
 class ExtractedArticle(_Model):
@@ -321,6 +325,7 @@ class ArticleReport(_Model):
     claims_extracted: int
     claims_dropped: list[str]
     fallback_reason: str | None = None
+    parts: int = Field(default=1, description="Parts the article was split into for the model (1: whole).")
 
 
 class RunReport(_Model):

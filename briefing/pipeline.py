@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from briefing.errors import NoArticlesError, UserError
 from briefing.extract import extract_all
+from briefing.extract.budget import DEFAULT_MAX_INPUT_TOKENS
 from briefing.extract.extractive import ExtractiveBackend
 from briefing.ingest import ingest
 from briefing.merge import merge
@@ -43,6 +44,7 @@ class BuildOptions:
     base_url: str | None = None
     mode: str | None = None
     timeout: float = 60.0
+    max_input_tokens: int = DEFAULT_MAX_INPUT_TOKENS
     date: str | None = None
 
 
@@ -65,7 +67,7 @@ def _model_backend(options: BuildOptions) -> ModelBackend | None:
     client = make_client(base_url=options.base_url, api_key=None, timeout=options.timeout)
     mode = mode_from_name(options.mode) if options.mode else None
     model = options.model or os.environ.get("BRIEFING_MODEL") or DEFAULT_MODEL
-    return ModelBackend(client, model, mode=mode)
+    return ModelBackend(client, model, mode=mode, max_input_tokens=options.max_input_tokens)
 
 
 def build(

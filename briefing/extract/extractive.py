@@ -31,6 +31,7 @@ from briefing.extract.attribution import (
 from briefing.extract.leads import headline, lead
 from briefing.extract.lexicon import EVENT_VERBS, SPEECH_VERBS
 from briefing.figures import find_figures, is_statistic
+from briefing.grounding import reads_as_instructions
 from briefing.models import (
     Article,
     ArticleExtraction,
@@ -244,7 +245,8 @@ def reject_reason(sentence: str) -> str | None:
 
     Fragments are refused: headings and captions (no final punctuation), sentences cut
     off mid-quotation or trailing off, questions to the reader, bylines and page
-    furniture, shouting, and anything under five words.
+    furniture, shouting, anything under five words, and text planted for a model to
+    obey (`briefing.grounding.reads_as_instructions`).
     """
     stripped = sentence.rstrip(_CLOSERS + " ")
     if not stripped or stripped[-1] not in _TERMINALS:
@@ -262,6 +264,8 @@ def reject_reason(sentence: str) -> str | None:
         return "unbalanced quotation marks or brackets"
     if any(p.search(sentence) for p in _FURNITURE):
         return "byline, caption or page furniture"
+    if reads_as_instructions(sentence):
+        return "reads as instructions to a model, not news"
     if sentence.upper() == sentence and sentence.lower() != sentence and len(sentence) > 12:
         return "all capitals"
     return None

@@ -50,15 +50,18 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, retry_if_exce
 from tenacity.stop import stop_base
 
 from briefing.errors import BriefingError, FatalProviderError, ProviderError, UserError
+from briefing.extract.budget import DEFAULT_MAX_INPUT_TOKENS, split_to_budget
+from briefing.extract.leads import headline
 from briefing.extract.prompt import (
     PROMPT_VERSION,
     GroundedExtraction,
+    decoding_schema,
     grounded_in,
     messages_for,
     prepare_article_text,
 )
 from briefing.grounding import check_extraction
-from briefing.models import Article, ArticleExtraction, Backend, ExtractionMeta, Usage
+from briefing.models import Article, ArticleExtraction, Backend, Entity, ExtractionMeta, Quote, Usage
 from briefing.providers import display_url, is_openai_endpoint
 
 __all__ = [
@@ -131,6 +134,31 @@ def choose_mode(base_url: str | None) -> instructor.Mode:
     return instructor.Mode.JSON_SCHEMA if is_openai_endpoint(base_url) else instructor.Mode.JSON
 
 
+def _joined(parts: list[ArticleExtraction]) -> ArticleExtraction:
+    """One extraction from the extractions of an article's parts, in reading order.
+
+    The headline and summary are the first part's (the top of the article); entities and
+    quotes that repeat across parts are kept once.
+    """
+    if len(parts) == 1:
+        return parts[0]
+    entities: dict[tuple[str, str], Entity] = {}
+    quotes: dict[tuple[str, str], Quote] = {}
+    for part in parts:
+        for entity in part.entities:
+            entities.setdefault((entity.name.casefold(), entity.kind), entity)
+        for quote in part.quotes:
+            quotes.setdefault((quote.speaker.casefold(), quote.text), quote)
+    return ArticleExtraction(
+        headline=parts[0].headline,
+        summary=parts[0].summary,
+        entities=list(entities.values()),
+        claims=[c for p in parts for c in p.claims],
+        quotes=list(quotes.values()),
+        interpretation=[i for p in parts for i in p.interpretation],
+    )
+
+
 # ---------------------------------------------------------------------------
 # the backend
 # ---------------------------------------------------------------------------
@@ -145,6 +173,8 @@ class _Call:
     http_attempts: int = 0
     answers: int = 0
     usage: Usage = field(default_factory=Usage)
+    response_format: dict[str, Any] | None = None
+    """Replaces instructor's bare `{"type": "json_object"}` when set (see `constrain_json`)."""
 
 
 class _StopAtDeadline(stop_base):
@@ -184,7 +214,9 @@ class ModelBackend:
         deadline_s: float = 120.0,
         max_completion_tokens: int = 2048,
         max_claims: int = 12,
+        max_input_tokens: int = DEFAULT_MAX_INPUT_TOKENS,
         temperature: float | None = 0.0,
+        constrain_json: bool = True,
         retry_after_cap_s: float = 30.0,
         backoff_initial_s: float = 0.5,
         backoff_max_s: float = 8.0,
@@ -204,7 +236,15 @@ class ModelBackend:
             deadline_s: Wall-clock budget per article; no attempt starts after it.
             max_completion_tokens: Token limit of each answer.
             max_claims: Claims asked for; halved for a re-ask after a cut-off answer.
+            max_input_tokens: Estimated article tokens one request may carry; a longer
+                article is split into parts by the rule in `briefing.extract.budget`, each
+                part one extraction with the bounds above.
             temperature: Sampling temperature; None leaves it to the server.
+            constrain_json: In JSON mode, send the schema inside the response format as well
+                (`{"type": "json_object", "schema": ...}`, see `decoding_schema`). llama.cpp's
+                servers decode under a grammar made from it, so the answer has the schema's
+                shape; servers that do not know the key ignore it, and the schema is in the
+                prompt either way.
             retry_after_cap_s: Longest Retry-After honoured; longer values wait this long.
             backoff_initial_s: First backoff without Retry-After; doubles per attempt.
             backoff_max_s: Longest backoff without Retry-After.
@@ -215,8 +255,14 @@ class ModelBackend:
         Raises:
             UserError: An unsupported mode or a bound below its minimum.
         """
-        if max_reasks < 0 or max_transport_attempts < 1 or deadline_s <= 0 or max_completion_tokens < 1:
-            raise UserError("max_reasks >= 0, max_transport_attempts >= 1, deadline and token limit > 0")
+        if (
+            max_reasks < 0
+            or max_transport_attempts < 1
+            or deadline_s <= 0
+            or max_completion_tokens < 1
+            or max_input_tokens < 1
+        ):
+            raise UserError("max_reasks >= 0, max_transport_attempts >= 1, deadline and token limits > 0")
         base_url = str(client.base_url)
         self.mode = mode if mode is not None else choose_mode(base_url)
         if self.mode not in SUPPORTED_MODES:
@@ -231,7 +277,9 @@ class ModelBackend:
         self.deadline_s = deadline_s
         self.max_completion_tokens = max_completion_tokens
         self.max_claims = max_claims
+        self.max_input_tokens = max_input_tokens
         self.temperature = temperature
+        self.constrain_json = constrain_json and self.mode is instructor.Mode.JSON
         self.retry_after_cap_s = retry_after_cap_s
         self.backoff_initial_s = backoff_initial_s
         self.backoff_max_s = backoff_max_s
@@ -245,7 +293,7 @@ class ModelBackend:
 
     @property
     def max_http_attempts(self) -> int:
-        """The most HTTP calls one article can cost."""
+        """The most HTTP calls one article (or one part of a split article) can cost."""
         return self.max_transport_attempts * (self.max_reasks + 1)
 
     def extract(self, article: Article) -> tuple[ArticleExtraction, ExtractionMeta]:
@@ -264,10 +312,25 @@ class ModelBackend:
         call = _Call(article_id=article.id, deadline=self._clock() + self.deadline_s)
         if not text:
             raise self._failure(call, "article is empty once hidden text is removed")
-        with grounded_in(text):
-            answer = self._ask(call, text)
-        extraction = ArticleExtraction.model_validate(answer.model_dump())
-        cleaned, dropped = check_extraction(extraction, text)
+        parts = split_to_budget(text, self.max_input_tokens)
+        answers: list[ArticleExtraction] = []
+        for number, part in enumerate(parts, start=1):
+            # Each part has its own deadline and bounds; attempts and usage add up.
+            call.deadline = self._clock() + self.deadline_s
+            call.answers = 0
+            with grounded_in(part):
+                try:
+                    answer = self._ask(call, part)
+                except ModelExtractionError as exc:
+                    if len(parts) == 1:
+                        raise
+                    raise self._failure(call, f"part {number} of {len(parts)}: {exc}") from None
+            answers.append(ArticleExtraction.model_validate(answer.model_dump()))
+        cleaned, dropped = check_extraction(_joined(answers), text)
+        # The model's headline has no evidence to check it by (and is where planted text
+        # asks to be put): the brief shows the outlet's own title, or the lead evidence.
+        lead = cleaned.claims[0].evidence if cleaned.claims else ""
+        cleaned = cleaned.model_copy(update={"headline": headline(article.title, lead)})
         meta = ExtractionMeta(
             backend=Backend.model,
             model=self.model,
@@ -275,6 +338,7 @@ class ModelBackend:
             attempts=call.http_attempts,
             usage=call.usage,
             dropped=dropped,
+            parts=len(parts),
         )
         return cleaned, meta
 
@@ -285,6 +349,8 @@ class ModelBackend:
         cut_off = False
         while True:
             messages = messages_for(text, max_claims=max_claims, cut_off=cut_off)
+            if self.constrain_json:
+                call.response_format = {"type": "json_object", "schema": decoding_schema(max_claims)}
             create = instructor.patch(create=functools.partial(self._send, call), mode=self.mode)
             # Our own Retrying rather than an int: instructor has counted an int both as total
             # attempts and (1.17) as retries after the first; this way the bound is exact either way.
@@ -364,6 +430,8 @@ class ModelBackend:
                 call, f"deadline of {self.deadline_s:g}s passed after {call.http_attempts} attempts"
             )
         call.http_attempts += 1
+        if call.response_format is not None and kwargs.get("response_format") == {"type": "json_object"}:
+            kwargs = {**kwargs, "response_format": call.response_format}
         try:
             response = self._client.chat.completions.create(**kwargs, timeout=min(self._timeout_s, remaining))
         except (json.JSONDecodeError, ValidationError) as exc:

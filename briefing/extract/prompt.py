@@ -40,6 +40,7 @@ __all__ = [
     "PROMPT_VERSION",
     "GroundedExtraction",
     "article_boundary",
+    "decoding_schema",
     "grounded_in",
     "messages_for",
     "prepare_article_text",
@@ -146,6 +147,33 @@ class GroundedExtraction(ArticleExtraction):
                 "character for character from the text between the article markers."
             )
         return self
+
+
+def decoding_schema(max_claims: int) -> dict[str, Any]:
+    """The schema a server may enforce while it decodes: `GroundedExtraction`'s, tightened.
+
+    llama.cpp's servers turn a schema into a grammar, and a small model under a grammar
+    takes every optional field as leave to stop early: asked for the plain schema it
+    answers with no claims at all. So here every property is required (nullable ones
+    still take null) and `claims` holds 1 to `max_claims` items, which also keeps a
+    looping model from filling the token limit. What the answer says is still checked
+    against the article afterwards; the grammar only shapes it.
+    """
+    schema = GroundedExtraction.model_json_schema()
+
+    def require_all(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "object" and "properties" in node:
+                node["required"] = list(node["properties"])
+            for child in node.values():
+                require_all(child)
+        elif isinstance(node, list):
+            for child in node:
+                require_all(child)
+
+    require_all(schema)
+    schema["properties"]["claims"].update(minItems=1, maxItems=max_claims)
+    return schema
 
 
 @contextmanager
