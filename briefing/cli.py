@@ -27,9 +27,9 @@ from briefing.errors import BriefingError
 from briefing.evaluate import evaluate, format_table
 from briefing.extract.budget import DEFAULT_MAX_INPUT_TOKENS
 from briefing.ingest import ingest
-from briefing.models import Article, Brief, RunReport
+from briefing.models import Article, Brief
 from briefing.pipeline import BackendChoice, BuildOptions, build, exit_status
-from briefing.render import render
+from briefing.render import render, report_lines
 from briefing.verify import verify
 
 EXIT_OK = 0
@@ -77,26 +77,6 @@ def _write_atomically(path: Path, text: str) -> None:
     ) as tmp:
         tmp.write(text)
     os.replace(tmp.name, path)
-
-
-def _report_lines(report: RunReport) -> list[str]:
-    lines = [
-        f"report: {report.articles_used} of {report.articles_in} inputs used; "
-        f"{report.claims_extracted} claims extracted, {report.claims_dropped} dropped; "
-        f"{report.fallbacks} fallback(s); {report.attempts} model call(s); "
-        f"tokens {report.usage.prompt_tokens} in / {report.usage.completion_tokens} out"
-    ]
-    for article in report.articles:
-        if article.parts > 1:
-            lines.append(
-                f"split: {article.source}: over the model's input budget; sent in {article.parts} parts, "
-                "cut between paragraphs"
-            )
-        if article.fallback_reason:
-            lines.append(f"fallback: {article.source}: {article.fallback_reason}")
-        for reason in article.claims_dropped:
-            lines.append(f"dropped: {article.source}: {reason}")
-    return lines
 
 
 @app.callback()
@@ -188,7 +168,7 @@ def build_command(
     else:
         _write_atomically(output, text)
     if not quiet:
-        for line in _report_lines(brief.report):
+        for line in report_lines(brief.report):
             _err(console, line)
     raise typer.Exit(exit_status(brief))
 

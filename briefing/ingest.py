@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from html.parser import HTMLParser
 from pathlib import Path
 
-from charset_normalizer import from_bytes
+from charset_normalizer import CharsetMatch, from_bytes
 
 from briefing.models import Article, IngestResult, InputProblem
 from briefing.text import collapse_spaces, comparable, strip_invisible
@@ -76,6 +76,7 @@ _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 _MAX_BYTES = 5_000_000
+_HTML_NOTE = "HTML given as text; converted to plain text"
 
 
 def ingest(paths: Iterable[str], *, stdin: bytes | None = None) -> IngestResult:
@@ -176,7 +177,7 @@ def read_text(data: bytes) -> tuple[str | None, str | None]:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data).best()
+    best = _best_legacy_decoding(data)
     if best is None:
         return None, "binary file (no text encoding fits)"
     text = str(best)
@@ -184,6 +185,69 @@ def read_text(data: bytes) -> tuple[str | None, str | None]:
     if controls > max(2, len(text) // 100):
         return None, "binary file (mostly control characters)"
     return text, f"not UTF-8; decoded as {best.encoding}"
+
+
+_LEGACY_ENCODINGS = (
+    "cp1252",
+    "iso8859_15",
+    "cp1250",
+    "iso8859_2",
+    "cp1251",
+    "koi8_r",
+    "cp1253",
+    "cp1254",
+    "cp1257",
+)
+"""The common legacy encodings of news text, most common first: ties go to the earlier."""
+_TYPOGRAPHY = frozenset("€£¥°§©®™¿¡·…\u00a0")
+
+
+def _odd_characters(text: str) -> int:
+    """Non-ASCII characters that are neither letters nor typography: the marks of a wrong guess.
+
+    A wrong code page turns letters into symbols ('Z³rich' for 'Zürich', 'będ±' for 'będą');
+    the right one gives letters, quotation marks and dashes.
+    """
+    return sum(
+        1
+        for ch in text
+        if ch > "\x7f"
+        and not ch.isalpha()
+        and ch not in _TYPOGRAPHY
+        and unicodedata.category(ch) not in ("Pi", "Pf", "Pd", "Ps", "Pe", "Zs", "Mn")
+    )
+
+
+def _best_legacy_decoding(data: bytes) -> CharsetMatch | None:
+    """The most plausible decoding of bytes that are not UTF-8.
+
+    charset-normalizer ranks the code pages a text fits, but short texts fit several
+    equally well and it may rank an obscure one first. So the common encodings are
+    tried as well. A candidate much more chaotic than the cleanest is set aside; then the
+    fewest odd characters win, then a common encoding over a rare one (cp775 reads German
+    without odd characters, wrongly), then the better fit to a language's letter
+    frequencies (Turkish in cp1254 over cp1252), then the commoner encoding.
+    """
+    found = from_bytes(data)
+    candidates = {m.encoding: m for m in found}
+    for encoding in _LEGACY_ENCODINGS:
+        if encoding not in candidates and (match := from_bytes(data, cp_isolation=[encoding]).best()):
+            candidates[encoding] = match
+    if not candidates:
+        return None
+    cleanest = min(m.percent_chaos for m in candidates.values())
+    order = list(dict.fromkeys([*_LEGACY_ENCODINGS, *(m.encoding for m in found)]))
+
+    def key(match: CharsetMatch) -> tuple[bool, int, bool, float, int]:
+        return (
+            match.percent_chaos > cleanest + 1.0,
+            _odd_characters(str(match)),
+            match.encoding not in _LEGACY_ENCODINGS,
+            -round(match.percent_coherence, 1),
+            order.index(match.encoding),
+        )
+
+    return min(candidates.values(), key=key)
 
 
 def _article_from_bytes(data: bytes, label: str) -> tuple[Article | None, InputProblem | None]:
@@ -197,7 +261,10 @@ def _article_from_bytes(data: bytes, label: str) -> tuple[Article | None, InputP
     article = article_from_text(text, label=label, notes=notes)
     if article is None:
         return None, InputProblem(path=label, reason="no article text left after cleaning", action="skipped")
-    problem = InputProblem(path=label, reason=note, action="used") if note else None
+    # How the file was read is worth a line (a wrong guess garbles names); routine cleaning
+    # is kept in `Article.notes` for the JSON brief.
+    read_as = [n for n in article.notes if n in (note, _HTML_NOTE)]
+    problem = InputProblem(path=label, reason="; ".join(read_as), action="used") if read_as else None
     return article, problem
 
 
@@ -206,7 +273,7 @@ def article_from_text(text: str, *, label: str, notes: list[str] | None = None) 
     notes = list(notes or [])
     if _HTML_HINT.search(text):
         text = _html_to_text(text)
-        notes.append("HTML given as text; converted to plain text")
+        notes.append(_HTML_NOTE)
     text = strip_invisible(unicodedata.normalize("NFC", text)).replace("\r\n", "\n").replace("\r", "\n")
     text = _HTML_COMMENT.sub("", text)
     paragraphs = _paragraphs(collapse_spaces(text))

@@ -13,9 +13,9 @@ from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from briefing.models import Brief, MergedClaim
+from briefing.models import Brief, MergedClaim, RunReport
 
-__all__ = ["md_escape", "render", "render_json", "render_markdown"]
+__all__ = ["md_escape", "render", "render_json", "render_markdown", "report_lines"]
 
 FORMATS = ("md", "json")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
@@ -126,6 +126,31 @@ def _tidy(text: str) -> str:
             continue
         out.append(line.rstrip())
     return "\n".join(out).strip() + "\n"
+
+
+def report_lines(report: RunReport) -> list[str]:
+    """The run report as lines for a terminal or a log: the totals, then one line per event.
+
+    Every article that was split, fell back or lost claims is named with the reason, so
+    nothing is dropped without a line saying so.
+    """
+    lines = [
+        f"report: {report.articles_used} of {report.articles_in} inputs used; "
+        f"{report.claims_extracted} claims extracted, {report.claims_dropped} dropped; "
+        f"{report.fallbacks} fallback(s); {report.attempts} model call(s); "
+        f"tokens {report.usage.prompt_tokens} in / {report.usage.completion_tokens} out"
+    ]
+    for article in report.articles:
+        if article.parts > 1:
+            lines.append(
+                f"split: {article.source}: over the model's input budget; sent in {article.parts} parts, "
+                "cut between paragraphs"
+            )
+        if article.fallback_reason:
+            lines.append(f"fallback: {article.source}: {article.fallback_reason}")
+        for reason in article.claims_dropped:
+            lines.append(f"dropped: {article.source}: {reason}")
+    return lines
 
 
 def render_json(brief: Brief) -> str:

@@ -100,3 +100,50 @@ def test_console_script_reads_stdin(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr.decode()
     assert proc.stdout.decode().startswith("# 📰 Highlights")
     assert "[1]" in proc.stdout.decode()
+
+
+def test_a_folder_of_junk_gives_one_line_per_bad_file_and_a_brief_from_the_rest(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    first, second = sorted(EXAMPLE.glob("*.txt"))[:2]
+    (inbox / "first.txt").write_bytes(first.read_bytes())
+    (inbox / "second.txt").write_bytes(second.read_bytes())
+    (inbox / "second-again.txt").write_bytes(second.read_bytes())
+    (inbox / "empty.txt").write_bytes(b"")
+    (inbox / "blank.md").write_bytes(b" \n\t\n")
+    (inbox / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    (inbox / "scan.pdf").write_bytes(b"%PDF-1.4")
+    (inbox / "huge.txt").write_bytes(b"word " * 1_100_000)
+    latin = "Café owners in Zürich say rents rose 12% this year, the fastest rise since 2008.\n\n" * 3
+    (inbox / "latin.txt").write_bytes(("Zürich rents climb\n\n" + latin).encode("cp1252"))
+    page = "<html><body><h1>Geneva rents climb</h1><p>" + latin.replace("Zürich", "Genève") + "</p>"
+    page += "<script>x()</script></body></html>"
+    (inbox / "page.txt").write_text(page, encoding="utf-8")
+    missing, empty_folder = tmp_path / "missing.txt", tmp_path / "empty-folder"
+    empty_folder.mkdir()
+
+    result = runner.invoke(app, ["build", str(inbox), str(missing), str(empty_folder), "-q"])
+
+    assert result.exit_code == 3
+    assert "Traceback" not in result.output
+    lines = result.stderr.splitlines()
+    bad = [
+        *(inbox / n for n in ("second.txt", "empty.txt", "blank.md", "image.txt", "scan.pdf", "huge.txt")),
+        inbox / "latin.txt",
+        inbox / "page.txt",
+        missing,
+        empty_folder,
+    ]
+    named = {path.name: [line for line in lines if line.startswith(f"briefing: {path}: ")] for path in bad}
+    assert all(len(found) == 1 for found in named.values()), named
+    assert len(lines) == len(bad), "one line per bad input and nothing else with -q"
+    assert named["second.txt"][0].endswith(f"same text as {inbox / 'second-again.txt'}; skipped")
+    assert named["empty-folder"][0].endswith("folder has no article files; skipped")
+    assert named["huge.txt"][0].endswith("over the 5 MB limit; skipped")
+    assert "decoded as" in named["latin.txt"][0] and named["latin.txt"][0].endswith("; used")
+    assert "HTML given as text" in named["page.txt"][0]
+    assert result.stdout.startswith("# 📰 Highlights")
+    assert "Zürich" in result.stdout and "Genève" in result.stdout and "x()" not in result.stdout
+    assert "*4 sources" in result.stdout

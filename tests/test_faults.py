@@ -4,8 +4,10 @@ The schedule is seeded, so the run is the same every time. The outcome of every 
 is predicted from its script by `expected_outcome` (the retry policy written out as a
 spec) and compared with what happened: which backend produced it, and exactly how many
 HTTP requests it cost. The run must account for every article, fall back with a reason
-where the model path failed, count every HTTP attempt, sum the tokens of every answer,
-and never exceed `max_transport_attempts * (max_reasks + 1)` requests for one article.
+(to the real extractive backend) where the model path failed, merge into one brief whose
+sources list marks every fallback and whose run report prints the counts, count every
+HTTP attempt, sum the tokens of every answer, and never exceed
+`max_transport_attempts * (max_reasks + 1)` requests for one article.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from collections import Counter
 from fault_server import ANSWER_FAULTS, FAULTS, TRANSPORT_FAULTS, FaultServer
 
 from briefing.extract import extract_all
+from briefing.extract.extractive import ExtractiveBackend
 from briefing.extract.model import ModelBackend
 from briefing.grounding import find_evidence
-from briefing.models import Article, ArticleExtraction, Backend, Usage
+from briefing.merge import merge
+from briefing.models import Article, Backend, Usage
 from briefing.providers import make_client
+from briefing.render import report_lines
 
 ARTICLES = 200
 TROUBLED_SHARE = 0.10
@@ -88,13 +93,6 @@ def expected_outcome(actions: list[str]) -> tuple[Backend, int]:
     raise AssertionError("the schedule is too short for the bound")
 
 
-class StubExtractive:
-    name = "extractive"
-
-    def extract(self, article: Article) -> ArticleExtraction:
-        return ArticleExtraction(headline=article.title, summary="offline")
-
-
 def test_two_hundred_articles_under_thirty_percent_faults_are_all_accounted_for() -> None:
     rng = random.Random(SEED)
     articles = [synthetic_article(i, rng) for i in range(ARTICLES)]
@@ -117,8 +115,12 @@ def test_two_hundred_articles_under_thirty_percent_faults_are_all_accounted_for(
         started = time.monotonic()
 
         results = extract_all(
-            articles, model=model, extractive=StubExtractive(), on_progress=lambda a: progressed.append(a.id)
+            articles,
+            model=model,
+            extractive=ExtractiveBackend(),
+            on_progress=lambda a: progressed.append(a.id),
         )
+        brief = merge(results)
 
         elapsed = time.monotonic() - started
     finally:
@@ -145,7 +147,7 @@ def test_two_hundred_articles_under_thirty_percent_faults_are_all_accounted_for(
             outcomes["model"] += 1
         else:
             assert meta.fallback_reason, key
-            assert meta.model == "fault-model" and result.extraction.summary == "offline"
+            assert meta.model == "fault-model" and result.extraction.claims, "the offline backend filled in"
             outcomes["fallback: " + " ".join(meta.fallback_reason.split()[:4])] += 1
 
     print(
@@ -155,6 +157,18 @@ def test_two_hundred_articles_under_thirty_percent_faults_are_all_accounted_for(
     )
     print("faults served:", dict(sorted((k, v) for k, v in served.items() if k != "ok")))
     print("outcomes:", dict(outcomes))
+    lines = report_lines(brief.report)
+    print("\n".join(lines[:1] + [line for line in lines if line.startswith("fallback:")][:3]))
+
+    report = brief.report
+    fell_back = ARTICLES - outcomes["model"]
+    assert report.articles_in == report.articles_used == len(report.articles) == ARTICLES
+    assert report.fallbacks == fell_back and report.attempts == len(server.exchanges)
+    assert lines[0].startswith(f"report: {ARTICLES} of {ARTICLES} inputs used;")
+    assert f"; {fell_back} fallback(s); {len(server.exchanges)} model call(s);" in lines[0]
+    assert sum(line.startswith("fallback: ") for line in lines) == fell_back
+    assert len(brief.sources) == ARTICLES
+    assert sum(1 for source in brief.sources if source.fallback_reason) == fell_back
 
     assert set(FAULTS) <= set(served), "every fault kind was served at least once"
     assert 0.2 <= faulted / len(server.exchanges) <= 0.4

@@ -1,5 +1,7 @@
 from pathlib import Path
 
+import pytest
+
 from briefing.ingest import article_from_text, ingest, read_text
 
 STORY = (
@@ -140,3 +142,22 @@ def test_zero_width_characters_are_removed() -> None:
 
 def test_read_text_prefers_utf8() -> None:
     assert read_text("naïve".encode()) == ("naïve", None)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "text"),
+    [
+        ("cp1252", "Zürich rents climb\n\nCafé owners say rents rose 12% this year."),
+        ("cp1251", "Президент заявил, что переговоры продолжатся в понедельник в Москве."),
+        ("iso8859_2", "Prezydent powiedział, że rozmowy będą kontynuowane w poniedziałek."),
+        ("cp1250", "Prezydent powiedział, że rozmowy będą kontynuowane."),
+        ("cp1252", "Der Präsident sagte, dass die Gespräche am Montag in Zürich fortgesetzt werden."),
+        ("cp1252", "El presidente dijo que las conversaciones continuarán en Bogotá. ¿Qué pasará?"),
+        ("cp1252", "“Quoted” words — and a café."),
+        ("cp1253", "Ο πρωθυπουργός δήλωσε ότι οι συνομιλίες θα συνεχιστούν τη Δευτέρα στην Αθήνα."),
+    ],
+)
+def test_legacy_encodings_are_read_without_garbling(encoding: str, text: str) -> None:
+    decoded, note = read_text(text.encode(encoding))
+    assert decoded == text
+    assert note is not None and note.startswith("not UTF-8; decoded as")
