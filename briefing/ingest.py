@@ -404,29 +404,56 @@ def _title(paragraphs: list[str]) -> str | None:
 
 
 class _TextOnly(HTMLParser):
-    """Keep text, one paragraph per block element; drop scripts, styles and page furniture."""
+    """Keep visible text, one paragraph per block element.
+
+    Dropped: scripts, styles and page furniture, and every element a reader cannot see
+    (`hidden`, `aria-hidden="true"`, inline `display:none`, `visibility:hidden`, zero
+    font size), which is where instructions for a model are usually planted.
+    """
 
     _SKIP = frozenset({"script", "style", "noscript", "template", "nav", "footer", "aside", "head"})
     _BLOCK = frozenset(
         {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "article", "section", "tr"}
     )
+    _VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "wbr", "source", "area", "base", "col"})
+    _INVISIBLE_STYLE = re.compile(
+        r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d]*[1-9])", re.IGNORECASE
+    )
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self._open: list[tuple[str, bool]] = []  # open elements, and whether each hides its content
         self._skipping = 0
 
+    def _hides(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+        values = {name.lower(): (value or "") for name, value in attrs}
+        return (
+            tag in self._SKIP
+            or "hidden" in values
+            or values.get("aria-hidden", "").lower() == "true"
+            or bool(self._INVISIBLE_STYLE.search(values.get("style", "")))
+        )
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP:
-            self._skipping += 1
-        elif tag in self._BLOCK:
+        if tag in self._BLOCK:
             self.parts.append("\n\n")
+        if tag in self._VOID:
+            return
+        hides = self._hides(tag, attrs)
+        self._open.append((tag, hides))
+        self._skipping += hides
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP:
-            self._skipping = max(0, self._skipping - 1)
-        elif tag in self._BLOCK:
+        if tag in self._BLOCK:
             self.parts.append("\n\n")
+        if not any(name == tag for name, _ in self._open):
+            return  # a stray end tag
+        while self._open:  # close what was left open inside it, as browsers do
+            name, hides = self._open.pop()
+            self._skipping -= hides
+            if name == tag:
+                break
 
     def handle_data(self, data: str) -> None:
         if not self._skipping:

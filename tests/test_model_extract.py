@@ -202,6 +202,18 @@ def test_valid_answer_in_every_mode(
     assert body["model"] == "fault-model"
 
 
+def test_no_attempt_starts_once_the_token_budget_is_spent(server: FaultServer) -> None:
+    server.script("ART-TOK", ["schema", "schema", "ok"])
+    model = backend(server, max_reasks=2, token_budget=200)
+
+    [result] = extract_all([article("ART-TOK")], model=model, extractive=StubExtractive())
+
+    assert result.meta.backend is Backend.extractive
+    assert result.meta.fallback_reason == "token budget of 200 spent after 2 attempts"
+    assert server.count("ART-TOK") == result.meta.attempts == 2
+    assert result.meta.usage == ONE_ANSWER + ONE_ANSWER
+
+
 def test_json_mode_sends_the_tightened_schema_for_servers_that_decode_under_it(server: FaultServer) -> None:
     run(server, "ART-JS", ["schema", "ok"], mode=instructor.Mode.JSON, max_claims=5)
     run(server, "ART-BARE", ["ok"], mode=instructor.Mode.JSON, constrain_json=False)

@@ -18,8 +18,9 @@ never multiply behind each other's backs:
   re-ask budget lasts.
 - Refusals that no retry can fix (400, 401, 403, 404): `FatalProviderError` at once.
 
-So one article makes at most `max_transport_attempts * (max_reasks + 1)` HTTP calls. Every
-one is counted, and the tokens of every answer are summed, into `ExtractionMeta`.
+So one article makes at most `max_transport_attempts * (max_reasks + 1)` HTTP calls, none
+after its deadline and none once its token budget is spent. Every call is counted, and
+the tokens of every answer are summed, into `ExtractionMeta`.
 
 The article is data: HTML comments and invisible characters are removed, and it is sent
 alone between two boundary lines the prompt names (see `briefing.extract.prompt`, which
@@ -173,6 +174,8 @@ class _Call:
     http_attempts: int = 0
     answers: int = 0
     usage: Usage = field(default_factory=Usage)
+    spent_before: int = 0
+    """Tokens spent on earlier parts of a split article: each part has the whole budget."""
     response_format: dict[str, Any] | None = None
     """Replaces instructor's bare `{"type": "json_object"}` when set (see `constrain_json`)."""
 
@@ -212,6 +215,7 @@ class ModelBackend:
         max_reasks: int = 2,
         max_transport_attempts: int = 4,
         deadline_s: float = 120.0,
+        token_budget: int = 40_000,
         max_completion_tokens: int = 2048,
         max_claims: int = 12,
         max_input_tokens: int = DEFAULT_MAX_INPUT_TOKENS,
@@ -234,6 +238,8 @@ class ModelBackend:
             max_reasks: Answers re-asked after failing validation (0 = one answer only).
             max_transport_attempts: HTTP attempts per model call, the first included.
             deadline_s: Wall-clock budget per article; no attempt starts after it.
+            token_budget: Tokens (prompt and answer, every attempt counted) one article may
+                spend; no attempt starts once they are spent.
             max_completion_tokens: Token limit of each answer.
             max_claims: Claims asked for; halved for a re-ask after a cut-off answer.
             max_input_tokens: Estimated article tokens one request may carry; a longer
@@ -261,6 +267,7 @@ class ModelBackend:
             or deadline_s <= 0
             or max_completion_tokens < 1
             or max_input_tokens < 1
+            or token_budget < 1
         ):
             raise UserError("max_reasks >= 0, max_transport_attempts >= 1, deadline and token limits > 0")
         base_url = str(client.base_url)
@@ -275,6 +282,7 @@ class ModelBackend:
         self.max_reasks = max_reasks
         self.max_transport_attempts = max_transport_attempts
         self.deadline_s = deadline_s
+        self.token_budget = token_budget
         self.max_completion_tokens = max_completion_tokens
         self.max_claims = max_claims
         self.max_input_tokens = max_input_tokens
@@ -317,6 +325,7 @@ class ModelBackend:
         for number, part in enumerate(parts, start=1):
             # Each part has its own deadline and bounds; attempts and usage add up.
             call.deadline = self._clock() + self.deadline_s
+            call.spent_before = call.usage.prompt_tokens + call.usage.completion_tokens
             call.answers = 0
             with grounded_in(part):
                 try:
@@ -424,6 +433,11 @@ class ModelBackend:
         return response
 
     def _post(self, call: _Call, kwargs: dict[str, Any]) -> ChatCompletion:
+        spent = call.usage.prompt_tokens + call.usage.completion_tokens - call.spent_before
+        if spent >= self.token_budget:
+            raise self._failure(
+                call, f"token budget of {self.token_budget} spent after {call.http_attempts} attempts"
+            )
         remaining = call.deadline - self._clock()
         if remaining <= 0:
             raise self._failure(
