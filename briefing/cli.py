@@ -23,7 +23,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from briefing.errors import BriefingError
+from briefing.cache import ExtractionCache, default_cache_path
+from briefing.errors import BriefingError, UserError
 from briefing.evaluate import evaluate, format_table
 from briefing.extract.budget import DEFAULT_MAX_INPUT_TOKENS
 from briefing.ingest import ingest
@@ -126,6 +127,24 @@ def build_command(
         ),
     ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for one model response.", min=1)] = 60.0,
+    concurrency: Annotated[
+        int, typer.Option(help="Model requests in flight at once (articles extracted in parallel).", min=1)
+    ] = 8,
+    max_cost: Annotated[
+        float | None,
+        typer.Option(
+            help="Stop calling the model once the run's estimated cost reaches this many USD; "
+            "the remaining articles use the extractive backend (needs a model with a known price)."
+        ),
+    ] = None,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Neither read nor write the extraction cache ($BRIEFING_CACHE_DIR, else the user cache "
+            "directory); see `briefing cache`.",
+        ),
+    ] = False,
     max_input_tokens: Annotated[
         int,
         typer.Option(
@@ -151,10 +170,13 @@ def build_command(
         mode=mode,
         timeout=timeout,
         max_input_tokens=max_input_tokens,
+        concurrency=concurrency,
+        max_cost=max_cost,
+        use_cache=not no_cache,
         date=_parse_date(date),
     )
     try:
-        brief = _build_with_progress(paths, options, console)
+        brief = _build_with_progress(paths, options, console, quiet)
     except BriefingError as exc:
         _err(console, f"error: {exc}")
         raise typer.Exit(EXIT_NO_BRIEF) from None
@@ -243,9 +265,24 @@ def eval_command(
         sys.stdout.write(format_table(scores) + "\n")
 
 
-def _build_with_progress(paths: list[str], options: BuildOptions, console: Console) -> Brief:
-    if not console.is_terminal:
+def _build_with_progress(paths: list[str], options: BuildOptions, console: Console, quiet: bool) -> Brief:
+    if quiet:
         return build(paths, options)
+    if not console.is_terminal:
+        # Logs and schedulers get plain lines, about one per tenth of the run.
+        total, count = 0, 0
+
+        def plain_start(n: int) -> None:
+            nonlocal total
+            total = n
+
+        def plain_progress(article: Article) -> None:
+            nonlocal count
+            count += 1
+            if total > 1 and (count == total or count % max(1, total // 10) == 0):
+                _err(console, f"extracted {count} of {total}")
+
+        return build(paths, options, on_start=plain_start, on_progress=plain_progress)
     with Progress(
         TextColumn("extracting"),
         BarColumn(),
@@ -263,6 +300,35 @@ def _build_with_progress(paths: list[str], options: BuildOptions, console: Conso
             progress.advance(task)
 
         return build(paths, options, on_start=on_start, on_progress=on_progress)
+
+
+cache_app = typer.Typer(help="The extraction cache: model answers kept by article text, model and prompt.")
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command(name="stats")
+def cache_stats_command() -> None:
+    """Where the cache is, how many extractions it holds (per model) and its size."""
+    stats = _open_cache().stats()
+    sys.stdout.write(f"{stats.path}\n{stats.entries} extraction(s), {stats.bytes:,} bytes\n")
+    for model, count in stats.by_model.items():
+        sys.stdout.write(f"  {model}: {count}\n")
+
+
+@cache_app.command(name="clear")
+def cache_clear_command() -> None:
+    """Remove every cached extraction (the next run asks the model again)."""
+    cache = _open_cache()
+    removed = cache.clear()
+    sys.stdout.write(f"removed {removed} extraction(s) from {cache.path}\n")
+
+
+def _open_cache() -> ExtractionCache:
+    try:
+        return ExtractionCache(default_cache_path())
+    except UserError as exc:
+        _err(Console(stderr=True), f"error: {exc}")
+        raise typer.Exit(EXIT_NO_BRIEF) from None
 
 
 def main() -> None:  # pragma: no cover - console entry for `python -m briefing`

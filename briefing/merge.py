@@ -14,6 +14,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from briefing.entities import EntityInput, merge_entities, role_conflicts
 from briefing.figures import conflicting, same_value
@@ -37,6 +38,7 @@ from briefing.models import (
     SourceRef,
     Usage,
 )
+from briefing.pricing import PRICES_AS_OF, estimate_cost
 from briefing.similarity import TokenIndex, content_tokens, weighted_jaccard
 from briefing.text import comparable
 
@@ -491,6 +493,17 @@ def _lead_from(statement: str) -> str:
     return " ".join(words[:5]) + ("…" if len(words) > 5 else "")
 
 
+def _cost(articles: Sequence[ExtractedArticle]) -> dict[str, Any]:
+    """The run's estimated model cost, if every model that was called has a known price."""
+    spent = [(e.meta.model or "", e.meta.usage) for e in articles if e.meta.attempts]
+    if not spent:
+        return {}
+    costs = [estimate_cost(model, usage) for model, usage in spent]
+    if any(c is None for c in costs):
+        return {}
+    return {"estimated_cost_usd": sum(c or 0.0 for c in costs), "prices_as_of": PRICES_AS_OF}
+
+
 def _headline(articles: Sequence[ExtractedArticle]) -> str:
     """The headline most like the others: the story all sources tell, not one outlet's angle.
 
@@ -524,6 +537,7 @@ def _report(articles: Sequence[ExtractedArticle], problems: Sequence[InputProble
             claims_dropped=list(e.meta.dropped),
             fallback_reason=e.meta.fallback_reason,
             parts=e.meta.parts,
+            cached=e.meta.cached,
         )
         for e in articles
     ]
@@ -537,6 +551,8 @@ def _report(articles: Sequence[ExtractedArticle], problems: Sequence[InputProble
         claims_extracted=sum(r.claims_extracted for r in reports),
         claims_dropped=sum(len(r.claims_dropped) for r in reports),
         fallbacks=sum(1 for r in reports if r.fallback_reason),
+        cached=sum(1 for r in reports if r.cached),
+        **_cost(articles),
         attempts=sum(r.attempts for r in reports),
         usage=usage,
         articles=reports,

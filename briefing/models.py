@@ -218,6 +218,9 @@ class ExtractionMeta(_Model):
         default=1,
         description="Requests the article was split into to fit the model's input budget (1: not split).",
     )
+    cached: bool = Field(
+        default=False, description="Taken from the extraction cache; no model call was made."
+    )
 
 
 class ExtractedArticle(_Model):
@@ -326,6 +329,7 @@ class ArticleReport(_Model):
     claims_dropped: list[str]
     fallback_reason: str | None = None
     parts: int = Field(default=1, description="Parts the article was split into for the model (1: whole).")
+    cached: bool = False
 
 
 class RunReport(_Model):
@@ -337,6 +341,11 @@ class RunReport(_Model):
     claims_extracted: int = 0
     claims_dropped: int = 0
     fallbacks: int = 0
+    cached: int = Field(default=0, description="Articles whose model extraction came from the cache.")
+    estimated_cost_usd: float | None = Field(
+        default=None, description="Estimated cost of the model calls (None: no call, or no known price)."
+    )
+    prices_as_of: str | None = Field(default=None, description="Date of the price table behind the estimate.")
     attempts: int = 0
     usage: Usage = Field(default_factory=Usage)
     articles: list[ArticleReport] = Field(default_factory=list)

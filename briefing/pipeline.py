@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from briefing.errors import NoArticlesError, UserError
@@ -45,6 +46,12 @@ class BuildOptions:
     mode: str | None = None
     timeout: float = 60.0
     max_input_tokens: int = DEFAULT_MAX_INPUT_TOKENS
+    concurrency: int = 8
+    max_cost: float | None = None
+    """Estimated USD after which no model call starts (the rest go extractive); None: no ceiling."""
+    use_cache: bool = True
+    cache_path: Path | None = None
+    """None: `briefing.cache.default_cache_path()` ($BRIEFING_CACHE_DIR or the user cache directory)."""
     date: str | None = None
 
 
@@ -90,11 +97,31 @@ def build(
         details = "; ".join(p.line() for p in ingested.problems) or "no inputs given"
         raise NoArticlesError(f"no usable articles ({details})")
     model = _model_backend(options)
+    cache = None
+    if model is not None and options.use_cache:
+        from briefing.cache import ExtractionCache, default_cache_path
+
+        cache = ExtractionCache(options.cache_path or default_cache_path())
+    ceiling = None
+    if model is not None and options.max_cost is not None:
+        from briefing.pricing import CostCeiling
+
+        ceiling = CostCeiling(model.model, options.max_cost)
     if on_start is not None:
         on_start(len(ingested.articles))
-    extracted = extract_all(
-        ingested.articles, model=model, extractive=ExtractiveBackend(), on_progress=on_progress
-    )
+    try:
+        extracted = extract_all(
+            ingested.articles,
+            model=model,
+            extractive=ExtractiveBackend(),
+            on_progress=on_progress,
+            cache=cache,
+            concurrency=options.concurrency,
+            ceiling=ceiling,
+        )
+    finally:
+        if cache is not None:
+            cache.close()
     return merge(extracted, date=options.date, problems=ingested.problems)
 
 

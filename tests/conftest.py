@@ -140,6 +140,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own extraction cache: never the user's, never another test's."""
+    monkeypatch.setenv("BRIEFING_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture(autouse=True)
 def _cassette_played_in_full(vcr: Cassette | None) -> Iterator[None]:
     """A replayed test must use every interaction it recorded, or the recording is stale."""
     yield

@@ -104,6 +104,9 @@ class FaultServer:
         self._stopping = threading.Event()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.in_flight = 0
+        self.max_in_flight = 0
+        """The most chat requests being answered at one time (concurrency as the server saw it)."""
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -267,7 +270,14 @@ class _Handler(BaseHTTPRequestHandler):
             masked = f"{given[:3]}{'*' * 8}{given[-4:]}" if given else "(none)"
             self._error(401, f"Incorrect API key provided: {masked}.", "invalid_request_error")
             return
-        self._act(action, body, article, given)
+        with self.fault._lock:
+            self.fault.in_flight += 1
+            self.fault.max_in_flight = max(self.fault.max_in_flight, self.fault.in_flight)
+        try:
+            self._act(action, body, article, given)
+        finally:
+            with self.fault._lock:
+                self.fault.in_flight -= 1
 
     def _act(self, action: str, body: dict[str, Any], article: str, key: str) -> None:
         name, _, arg = action.partition(":")

@@ -165,7 +165,7 @@ def test_two_hundred_articles_under_thirty_percent_faults_are_all_accounted_for(
     assert report.articles_in == report.articles_used == len(report.articles) == ARTICLES
     assert report.fallbacks == fell_back and report.attempts == len(server.exchanges)
     assert lines[0].startswith(f"report: {ARTICLES} of {ARTICLES} inputs used;")
-    assert f"; {fell_back} fallback(s); {len(server.exchanges)} model call(s);" in lines[0]
+    assert f"; {fell_back} fallback(s); 0 from cache; {len(server.exchanges)} model call(s);" in lines[0]
     assert sum(line.startswith("fallback: ") for line in lines) == fell_back
     assert len(brief.sources) == ARTICLES
     assert sum(1 for source in brief.sources if source.fallback_reason) == fell_back

@@ -295,6 +295,8 @@ class ModelBackend:
         self._timeout_s = _timeout_seconds(client.timeout)
         self._secret = client.api_key
         self._url = display_url(base_url)
+        self.endpoint = self._url
+        """The endpoint as shown to users (no credentials); part of the cache key."""
         self._sleep = sleep
         self._clock = clock
         self._rng = rng or random.Random()

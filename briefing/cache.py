@@ -1,0 +1,136 @@
+"""Content-addressed cache of model extractions, in SQLite on disk.
+
+The model call is the only slow, paid and non-deterministic step, so its result is kept:
+a re-run on unchanged articles makes no model call at all. The key is a hash of what
+decides the answer: the article's text hash (`Article.id`), the endpoint, the model, the
+prompt version and the schema version. Changing the prompt or the schema therefore
+misses exactly the entries made with the old one; nothing else is invalidated. Only
+successful model extractions are stored (a fallback is retried next time), with the
+items the evidence check removed, never a key or a request.
+
+Where: `$BRIEFING_CACHE_DIR/extractions.sqlite3` when that is set, else the user's cache
+directory (`~/.cache/briefing` on Linux, from platformdirs). One file serves several
+processes at once (SQLite's write-ahead log); within a process, one connection is shared
+by the extraction threads under a lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict
+
+from briefing.errors import UserError
+from briefing.models import SCHEMA_VERSION, Article, ArticleExtraction, ExtractionMeta
+
+__all__ = ["CACHE_FILE", "CacheStats", "ExtractionCache", "cache_key", "default_cache_path"]
+
+CACHE_FILE = "extractions.sqlite3"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS extractions (
+    key TEXT PRIMARY KEY,
+    model TEXT NOT NULL,
+    prompt_version TEXT NOT NULL,
+    schema_version TEXT NOT NULL,
+    extraction TEXT NOT NULL,
+    meta TEXT NOT NULL,
+    created REAL NOT NULL
+)
+"""
+
+
+def default_cache_path(environ: Mapping[str, str] = os.environ) -> Path:
+    """`$BRIEFING_CACHE_DIR/extractions.sqlite3`, else the same file in the user's cache directory."""
+    folder = environ.get("BRIEFING_CACHE_DIR") or platformdirs.user_cache_dir("briefing")
+    return Path(folder).expanduser() / CACHE_FILE
+
+
+def cache_key(article: Article, *, endpoint: str, model: str, prompt_version: str) -> str:
+    """The key of one article's extraction by one model with one prompt and schema."""
+    parts = (article.id, endpoint, model, prompt_version, SCHEMA_VERSION)
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+class CacheStats(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    path: str
+    entries: int
+    bytes: int
+    by_model: dict[str, int]
+
+
+class ExtractionCache:
+    """Extractions by `cache_key`, in one SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        """Open (and create if needed) the cache file.
+
+        Raises:
+            UserError: The file cannot be created or is not a cache (one line, with the path).
+        """
+        self.path = path
+        self._lock = threading.Lock()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, timeout=30.0)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(_SCHEMA)
+            self._db.commit()
+        except (OSError, sqlite3.Error) as exc:
+            raise UserError(
+                f"cache {path}: cannot be used ({exc}); run with --no-cache or `briefing cache clear`"
+            ) from None
+
+    def get(self, key: str) -> tuple[ArticleExtraction, ExtractionMeta] | None:
+        """The stored extraction and its meta, or None (also for a row that no longer parses)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT extraction, meta FROM extractions WHERE key = ?", (key,)
+            ).fetchone()
+        if row is None:
+            return None
+        try:
+            return ArticleExtraction.model_validate_json(row[0]), ExtractionMeta.model_validate_json(row[1])
+        except ValueError:
+            return None  # written by an incompatible version: extract again and overwrite
+
+    def put(self, key: str, extraction: ArticleExtraction, meta: ExtractionMeta) -> None:
+        row = (
+            key,
+            meta.model or "",
+            meta.prompt_version or "",
+            meta.schema_version,
+            extraction.model_dump_json(),
+            meta.model_dump_json(),
+            time.time(),
+        )
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO extractions VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+            self._db.commit()
+
+    def stats(self) -> CacheStats:
+        with self._lock:
+            rows = self._db.execute("SELECT model, COUNT(*) FROM extractions GROUP BY model ORDER BY model")
+            by_model = {model: count for model, count in rows}
+        size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
+        return CacheStats(path=str(self.path), entries=sum(by_model.values()), bytes=size, by_model=by_model)
+
+    def clear(self) -> int:
+        """Remove every entry; returns how many there were."""
+        with self._lock:
+            removed = self._db.execute("DELETE FROM extractions").rowcount
+            self._db.commit()
+            self._db.execute("VACUUM")
+        return int(removed)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

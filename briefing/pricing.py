@@ -1,0 +1,97 @@
+"""What model calls cost: the one price table, the estimate, and the `--max-cost` ceiling.
+
+Prices are USD per million tokens, as published by the provider on the date in
+`PRICES_AS_OF`; keep them here and nowhere else. Cached prompt tokens are billed at the
+cached rate, the rest of the prompt at the input rate. A model not in the table (a local
+server, a new model) has no known price: its cost is shown as unknown, and a cost
+ceiling cannot be enforced for it, which is refused up front rather than ignored.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from briefing.errors import UserError
+from briefing.models import Usage
+
+__all__ = ["PRICES", "PRICES_AS_OF", "CostCeiling", "Price", "estimate_cost", "price_of"]
+
+PRICES_AS_OF = "2025-06"
+
+
+@dataclass(frozen=True)
+class Price:
+    input: float
+    cached_input: float
+    output: float
+
+
+PRICES: dict[str, Price] = {
+    "gpt-4o-mini": Price(input=0.15, cached_input=0.075, output=0.60),
+    "gpt-4o": Price(input=2.50, cached_input=1.25, output=10.00),
+    "gpt-4.1": Price(input=2.00, cached_input=0.50, output=8.00),
+    "gpt-4.1-mini": Price(input=0.40, cached_input=0.10, output=1.60),
+    "gpt-4.1-nano": Price(input=0.10, cached_input=0.025, output=0.40),
+}
+
+
+def price_of(model: str) -> Price | None:
+    """The price of a model, also under a dated name ('gpt-4o-mini-2024-07-18')."""
+    if model in PRICES:
+        return PRICES[model]
+    matches = [
+        name
+        for name in PRICES
+        if model.startswith(name + "-") and model[len(name) + 1 : len(name) + 2].isdigit()
+    ]
+    return PRICES[max(matches, key=len)] if matches else None
+
+
+def estimate_cost(model: str, usage: Usage) -> float | None:
+    """Estimated USD for `usage` on `model`; None when no price is known."""
+    price = price_of(model)
+    if price is None:
+        return None
+    uncached = max(0, usage.prompt_tokens - usage.cached_tokens)
+    return (
+        uncached * price.input
+        + usage.cached_tokens * price.cached_input
+        + usage.completion_tokens * price.output
+    ) / 1_000_000
+
+
+class CostCeiling:
+    """Stops new model calls once the estimated spend of the run reaches `max_usd`.
+
+    Shared by the extraction threads: an article checks `reached()` before its first
+    call and adds what it spent when it ends, so the overshoot is at most what the
+    articles already in flight spend.
+    """
+
+    def __init__(self, model: str, max_usd: float) -> None:
+        """Raises: UserError when no price is known for `model` or the ceiling is negative."""
+        if max_usd < 0:
+            raise UserError("--max-cost must be zero or more")
+        if price_of(model) is None:
+            raise UserError(
+                f"no price is known for model {model!r}, so --max-cost cannot be enforced; "
+                f"known: {', '.join(sorted(PRICES))}"
+            )
+        self.model = model
+        self.max_usd = max_usd
+        self._spent = Usage()
+        self._lock = threading.Lock()
+
+    def add(self, usage: Usage) -> None:
+        with self._lock:
+            self._spent += usage
+
+    @property
+    def spent_usd(self) -> float:
+        with self._lock:
+            spent = self._spent
+        return estimate_cost(self.model, spent) or 0.0
+
+    def reached(self) -> bool:
+        return self.spent_usd >= self.max_usd
