@@ -12,6 +12,7 @@ the top of the module so an editor can extend them without reading the regexes.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -665,13 +666,15 @@ def _nearest(text: str, figure: _Found, markers: list[tuple[int, int, str]]) -> 
 # ---------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=65536)
 def parse_value(value: str, unit: str | None = None) -> FigureValue | None:
     """Read a figure as written ('34-35%', '$28.8 billion', 'three') into a comparable value.
 
     The unit the text names wins ('$3,300/ounce' is 'USD per ounce'); `unit` (as a
     `Figure` gives it) is used when the text names none ('28.8 billion' with 'USD').
     Scale words are applied ('28.8 billion' -> 28.8e9). Returns None when `value`
-    holds no number.
+    holds no number. Cached: merge compares the same few values across many claim pairs,
+    and the result (frozen) depends on the two strings alone.
     """
     found = _scan(value, lenient=True)
     if not found:
