@@ -19,6 +19,7 @@ briefing's own overhead and overlap, not a provider. Rows:
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import os
 import platform
@@ -27,6 +28,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +65,14 @@ def synthetic_article(i: int, rng: random.Random) -> Article:
     )
 
 
+def timed(run: Callable[[], object], server: FaultServer) -> tuple[float, int]:
+    """Wall seconds of `run()`, and the model calls the server saw meanwhile."""
+    before = len(server.exchanges)
+    started = time.perf_counter()
+    run()
+    return time.perf_counter() - started, len(server.exchanges) - before
+
+
 def extraction_rows(ns: list[int], latency: float, concurrency: int) -> list[list[str]]:
     rows = []
     server = FaultServer(default_action=f"ok:{latency}").start()
@@ -74,18 +84,16 @@ def extraction_rows(ns: list[int], latency: float, concurrency: int) -> list[lis
                 articles = [synthetic_article(i, rng) for i in range(n)]
                 cache = ExtractionCache(Path(folder) / f"cache-{n}.sqlite3")
                 model = ModelBackend(client, "bench-model", deadline_s=600.0)
-                before = len(server.exchanges)
-                started = time.perf_counter()
-                extract_all(
+                run = functools.partial(
+                    extract_all,
                     articles,
                     model=model,
                     extractive=ExtractiveBackend(),
                     cache=cache,
                     concurrency=concurrency,
                 )
-                wall = time.perf_counter() - started
+                wall, calls = timed(run, server)
                 ideal = math.ceil(n / concurrency) * latency
-                calls = len(server.exchanges) - before
                 rows.append(
                     [
                         f"extract {n} articles, concurrency {concurrency}",
@@ -96,17 +104,7 @@ def extraction_rows(ns: list[int], latency: float, concurrency: int) -> list[lis
                     ]
                 )
                 if n == ns[-1]:
-                    before = len(server.exchanges)
-                    started = time.perf_counter()
-                    extract_all(
-                        articles,
-                        model=model,
-                        extractive=ExtractiveBackend(),
-                        cache=cache,
-                        concurrency=concurrency,
-                    )
-                    wall = time.perf_counter() - started
-                    calls = len(server.exchanges) - before
+                    wall, calls = timed(run, server)  # the same articles again: all from the cache
                     rows.append(
                         [f"warm re-run of {n} articles (cache)", f"{wall:.2f} s", "-", "-", f"{calls} calls"]
                     )

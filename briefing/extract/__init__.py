@@ -61,6 +61,18 @@ def extract_one(
             extraction=extractive.extract(article),
             meta=ExtractionMeta(backend=Backend.extractive),
         )
+
+    def fall_back(reason: str, attempts: int = 0, usage: Usage | None = None) -> ExtractedArticle:
+        meta = ExtractionMeta(
+            backend=Backend.extractive,
+            model=model.model,
+            prompt_version=model.prompt_version,
+            attempts=attempts,
+            usage=usage or Usage(),
+            fallback_reason=reason,
+        )
+        return ExtractedArticle(article=article, extraction=extractive.extract(article), meta=meta)
+
     key = None
     if cache is not None:
         from briefing.cache import cache_key
@@ -73,14 +85,9 @@ def extract_one(
             meta = meta.model_copy(update={"attempts": 0, "usage": Usage(), "cached": True})
             return ExtractedArticle(article=article, extraction=extraction, meta=meta)
     if ceiling is not None and ceiling.reached():
-        reason = f"cost ceiling of ${ceiling.max_usd:g} reached (estimated ${ceiling.spent_usd:.4f} spent)"
-        meta = ExtractionMeta(
-            backend=Backend.extractive,
-            model=model.model,
-            prompt_version=model.prompt_version,
-            fallback_reason=reason,
+        return fall_back(
+            f"cost ceiling of ${ceiling.max_usd:g} reached (estimated ${ceiling.spent_usd:.4f} spent)"
         )
-        return ExtractedArticle(article=article, extraction=extractive.extract(article), meta=meta)
     try:
         extraction, meta = model.extract(article)
     except FatalProviderError:
@@ -88,15 +95,7 @@ def extract_one(
     except ProviderError as exc:
         if ceiling is not None:
             ceiling.add(exc.usage or Usage())
-        meta = ExtractionMeta(
-            backend=Backend.extractive,
-            model=model.model,
-            prompt_version=model.prompt_version,
-            attempts=exc.attempts,
-            usage=exc.usage or Usage(),
-            fallback_reason=str(exc),
-        )
-        return ExtractedArticle(article=article, extraction=extractive.extract(article), meta=meta)
+        return fall_back(str(exc), attempts=exc.attempts, usage=exc.usage)
     if ceiling is not None:
         ceiling.add(meta.usage)
     if cache is not None and key is not None:

@@ -45,16 +45,31 @@ def _pieces(block: str, max_tokens: int) -> list[str]:
     if ends:
         sentences = [block[a:b].strip() for a, b in itertools.pairwise([0, *ends, len(block)])]
         return [piece for sentence in sentences if sentence for piece in _pieces(sentence, max_tokens)]
-    pieces: list[str] = []
+    return _pack(block.split(), " ", max_tokens)
+
+
+def _pack(items: list[str], separator: str, max_tokens: int) -> list[str]:
+    """`items` joined by `separator` into as few runs as fit `max_tokens`, greedily, in order.
+
+    A run's estimate is kept as character counts while it grows (the separator is ASCII),
+    so packing stays linear instead of re-measuring the whole run at every item.
+    """
+    runs: list[str] = []
     current: list[str] = []
-    for word in block.split():
-        if current and estimate_tokens(" ".join([*current, word])) > max_tokens:
-            pieces.append(" ".join(current))
-            current = []
-        current.append(word)
+    ascii_chars = other_chars = 0
+    for item in items:
+        item_ascii = sum(1 for char in item if char < "\x80")
+        item_other = len(item) - item_ascii
+        joined_ascii = ascii_chars + item_ascii + (len(separator) if current else 0)
+        if current and math.ceil(joined_ascii / 4) + other_chars + item_other > max_tokens:
+            runs.append(separator.join(current))
+            current, ascii_chars, other_chars = [], 0, 0
+            joined_ascii = item_ascii
+        current.append(item)
+        ascii_chars, other_chars = joined_ascii, other_chars + item_other
     if current:
-        pieces.append(" ".join(current))
-    return pieces
+        runs.append(separator.join(current))
+    return runs
 
 
 def split_to_budget(text: str, max_tokens: int) -> list[str]:
@@ -71,13 +86,4 @@ def split_to_budget(text: str, max_tokens: int) -> list[str]:
     if estimate_tokens(text) <= max_tokens:
         return [text]
     blocks = [b.strip() for b in _PARAGRAPH_BREAK.split(text) if b.strip()]
-    parts: list[str] = []
-    current: list[str] = []
-    for piece in (p for block in blocks for p in _pieces(block, max_tokens)):
-        if current and estimate_tokens("\n\n".join([*current, piece])) > max_tokens:
-            parts.append("\n\n".join(current))
-            current = []
-        current.append(piece)
-    if current:
-        parts.append("\n\n".join(current))
-    return parts
+    return _pack([p for block in blocks for p in _pieces(block, max_tokens)], "\n\n", max_tokens)

@@ -294,8 +294,7 @@ class ModelBackend:
         self._client = client.with_options(max_retries=0)
         self._timeout_s = _timeout_seconds(client.timeout)
         self._secret = client.api_key
-        self._url = display_url(base_url)
-        self.endpoint = self._url
+        self.endpoint = display_url(base_url)
         """The endpoint as shown to users (no credentials); part of the cache key."""
         self._sleep = sleep
         self._clock = clock
@@ -481,19 +480,20 @@ class ModelBackend:
         if status in (401, 403):
             refused = "the key" if status == 401 else f"access to model {self.model!r}"
             return FatalProviderError(
-                f"{self._url} refused {refused} ({label}): check OPENAI_API_KEY",
+                f"{self.endpoint} refused {refused} ({label}): check OPENAI_API_KEY",
                 article_id=call.article_id,
                 attempts=call.http_attempts,
             )
         if status == 404:
             return FatalProviderError(
-                f"{self._url} answered {label}: unknown model {self.model!r} or wrong base URL ({detail})",
+                f"{self.endpoint} answered {label}: unknown model {self.model!r} "
+                f"or wrong base URL ({detail})",
                 article_id=call.article_id,
                 attempts=call.http_attempts,
             )
         if status == 400 and not _context_overflow(detail):
             return FatalProviderError(
-                f"{self._url} rejected the request ({label}): {detail}",
+                f"{self.endpoint} rejected the request ({label}): {detail}",
                 article_id=call.article_id,
                 attempts=call.http_attempts,
             )
