@@ -4,8 +4,8 @@
     python bench/run.py --quick          # N = 10, 100 at 0.2 s: a minute or less
 
 The model is the project's fault-injecting OpenAI-compatible server (`tests/fault_server.py`)
-on 127.0.0.1, answering every request after a fixed latency, so the figures measure
-briefing's own overhead and overlap, not a provider. Rows:
+on 127.0.0.1, in a process of its own, answering every request after a fixed latency, so
+the figures measure briefing's own overhead and overlap, not a provider. Rows:
 
 - extraction of N articles at the given concurrency, against the ideal
   `ceil(N / concurrency) x latency`;
@@ -13,6 +13,8 @@ briefing's own overhead and overlap, not a provider. Rows:
 - merge + render of 100, 1,000 and 10,000 extractions (the offline backend's output of
   synthetic articles), to show how merge grows;
 - the offline extractive backend's articles per second;
+- the instructions and schema each request carries besides the article, per instructor
+  mode (estimated at four characters a token; see `ModelBackend.overhead_tokens`);
 - peak resident memory of the process.
 """
 
@@ -20,26 +22,26 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
 import math
 import os
 import platform
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-
-from fault_server import FaultServer  # noqa: E402
 
 from briefing.cache import ExtractionCache  # noqa: E402
 from briefing.extract import extract_all  # noqa: E402
 from briefing.extract.extractive import ExtractiveBackend  # noqa: E402
-from briefing.extract.model import ModelBackend  # noqa: E402
+from briefing.extract.model import MODE_NAMES, ModelBackend  # noqa: E402
 from briefing.merge import merge  # noqa: E402
 from briefing.models import Article, ExtractedArticle  # noqa: E402
 from briefing.providers import make_client  # noqa: E402
@@ -65,17 +67,42 @@ def synthetic_article(i: int, rng: random.Random) -> Article:
     )
 
 
-def timed(run: Callable[[], object], server: FaultServer) -> tuple[float, int]:
+class LatencyServer:
+    """The fault server in a process of its own, answering every request after `latency` seconds.
+
+    A separate process, so that its work does not compete with briefing's for the GIL.
+    """
+
+    def __init__(self, latency: float) -> None:
+        script = ROOT / "tests" / "fault_server.py"
+        self._process = subprocess.Popen(
+            [sys.executable, str(script), "--default-action", f"ok:{latency}"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._process.stdout is not None
+        self.base_url = self._process.stdout.readline().strip()
+
+    def chat_requests(self) -> int:
+        with urllib.request.urlopen(f"{self.base_url}/_stats", timeout=10) as response:
+            return int(json.load(response)["chat_requests"])
+
+    def stop(self) -> None:
+        self._process.terminate()
+        self._process.wait(timeout=10)
+
+
+def timed(run: Callable[[], object], server: LatencyServer) -> tuple[float, int]:
     """Wall seconds of `run()`, and the model calls the server saw meanwhile."""
-    before = len(server.exchanges)
+    before = server.chat_requests()
     started = time.perf_counter()
     run()
-    return time.perf_counter() - started, len(server.exchanges) - before
+    return time.perf_counter() - started, server.chat_requests() - before
 
 
 def extraction_rows(ns: list[int], latency: float, concurrency: int) -> list[list[str]]:
     rows = []
-    server = FaultServer(default_action=f"ok:{latency}").start()
+    server = LatencyServer(latency)
     try:
         client = make_client(base_url=server.base_url, api_key="bench", timeout=30.0)
         rng = random.Random(7)
@@ -111,6 +138,16 @@ def extraction_rows(ns: list[int], latency: float, concurrency: int) -> list[lis
                 cache.close()
     finally:
         server.stop()
+    return rows
+
+
+def overhead_rows() -> list[list[str]]:
+    """Tokens every request costs besides the article, per instructor mode."""
+    client = make_client(base_url="http://127.0.0.1:9/v1", api_key="bench", timeout=1.0)
+    rows = []
+    for name, mode in MODE_NAMES.items():
+        tokens = ModelBackend(client, "bench-model", mode=mode).overhead_tokens()
+        rows.append([f"instructions + schema per request, {name} mode", "-", "-", "-", f"~{tokens} tokens"])
     return rows
 
 
@@ -169,7 +206,7 @@ def main() -> None:
     ns, latency, sizes = (
         ([10, 100], 0.2, [100, 1000]) if args.quick else ([10, 100, 1000], 1.0, [100, 1000, 10000])
     )
-    rows = extraction_rows(ns, latency, args.concurrency) + merge_rows(sizes)
+    rows = extraction_rows(ns, latency, args.concurrency) + merge_rows(sizes) + overhead_rows()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(f"briefing benchmark, {time.strftime('%Y-%m-%d')}, {machine}")

@@ -8,10 +8,13 @@ misses exactly the entries made with the old one; nothing else is invalidated. O
 successful model extractions are stored (a fallback is retried next time), with the
 items the evidence check removed, never a key or a request.
 
+The same file records the batches `--batch` has submitted and not yet collected, so a
+run that stops while a batch is in progress picks it up again on the next run.
+
 Where: `$BRIEFING_CACHE_DIR/extractions.sqlite3` when that is set, else the user's cache
 directory (`~/.cache/briefing` on Linux, from platformdirs). One file serves several
 processes at once (SQLite's write-ahead log); within a process, one connection is shared
-by the extraction threads under a lock.
+under a lock by whatever thread uses it.
 """
 
 from __future__ import annotations
@@ -41,6 +44,13 @@ CREATE TABLE IF NOT EXISTS extractions (
     schema_version TEXT NOT NULL,
     extraction TEXT NOT NULL,
     meta TEXT NOT NULL,
+    created REAL NOT NULL
+)
+"""
+_BATCHES = """
+CREATE TABLE IF NOT EXISTS batches (
+    job TEXT PRIMARY KEY,
+    batch_id TEXT NOT NULL,
     created REAL NOT NULL
 )
 """
@@ -83,6 +93,7 @@ class ExtractionCache:
             self._db = sqlite3.connect(path, check_same_thread=False, timeout=30.0)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(_SCHEMA)
+            self._db.execute(_BATCHES)
             self._db.commit()
         except (OSError, sqlite3.Error) as exc:
             raise UserError(
@@ -114,6 +125,26 @@ class ExtractionCache:
         )
         with self._lock:
             self._db.execute("INSERT OR REPLACE INTO extractions VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+            self._db.commit()
+
+    # -- submitted batches (see `briefing.extract.batch`) ---------------------------
+
+    def batch_for(self, job: str) -> str | None:
+        """The id of the batch submitted for `job` and not yet collected, if any."""
+        with self._lock:
+            row = self._db.execute("SELECT batch_id FROM batches WHERE job = ?", (job,)).fetchone()
+        return str(row[0]) if row else None
+
+    def remember_batch(self, job: str, batch_id: str) -> None:
+        """Record a submitted batch at once, so that a restart polls it instead of paying again."""
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO batches VALUES (?, ?, ?)", (job, batch_id, time.time()))
+            self._db.commit()
+
+    def forget_batch(self, job: str) -> None:
+        """Drop a batch whose answers are collected (and cached) or that ended without them."""
+        with self._lock:
+            self._db.execute("DELETE FROM batches WHERE job = ?", (job,))
             self._db.commit()
 
     def stats(self) -> CacheStats:

@@ -145,6 +145,30 @@ def build_command(
             "directory); see `briefing cache`.",
         ),
     ] = False,
+    rpm: Annotated[
+        int | None,
+        typer.Option(
+            "--rpm",
+            help="The account's requests-per-minute limit: requests are paced to stay under it.",
+            min=1,
+        ),
+    ] = None,
+    tpm: Annotated[
+        int | None,
+        typer.Option(
+            "--tpm",
+            help="The account's tokens-per-minute limit (prompt estimate plus answer limit per request).",
+            min=1,
+        ),
+    ] = None,
+    batch: Annotated[
+        bool,
+        typer.Option(
+            "--batch",
+            help="Send the extractions as one job through the provider's Batch API (half price, slower); "
+            "waits for it, and a re-run resumes a job already submitted instead of paying again.",
+        ),
+    ] = False,
     max_input_tokens: Annotated[
         int,
         typer.Option(
@@ -173,6 +197,9 @@ def build_command(
         concurrency=concurrency,
         max_cost=max_cost,
         use_cache=not no_cache,
+        requests_per_minute=rpm,
+        tokens_per_minute=tpm,
+        batch=batch,
         date=_parse_date(date),
     )
     try:
@@ -268,6 +295,10 @@ def eval_command(
 def _build_with_progress(paths: list[str], options: BuildOptions, console: Console, quiet: bool) -> Brief:
     if quiet:
         return build(paths, options)
+
+    def batch_status(status: str) -> None:
+        _err(console, f"batch: {status}")
+
     if not console.is_terminal:
         # Logs and schedulers get plain lines, about one per tenth of the run.
         total, count = 0, 0
@@ -282,7 +313,9 @@ def _build_with_progress(paths: list[str], options: BuildOptions, console: Conso
             if total > 1 and (count == total or count % max(1, total // 10) == 0):
                 _err(console, f"extracted {count} of {total}")
 
-        return build(paths, options, on_start=plain_start, on_progress=plain_progress)
+        return build(
+            paths, options, on_start=plain_start, on_progress=plain_progress, on_batch_status=batch_status
+        )
     with Progress(
         TextColumn("extracting"),
         BarColumn(),
@@ -299,7 +332,9 @@ def _build_with_progress(paths: list[str], options: BuildOptions, console: Conso
         def on_progress(article: Article) -> None:
             progress.advance(task)
 
-        return build(paths, options, on_start=on_start, on_progress=on_progress)
+        return build(
+            paths, options, on_start=on_start, on_progress=on_progress, on_batch_status=progress.console.log
+        )
 
 
 cache_app = typer.Typer(help="The extraction cache: model answers kept by article text, model and prompt.")

@@ -39,7 +39,7 @@ from briefing.models import (
     Usage,
 )
 from briefing.pricing import PRICES_AS_OF, estimate_cost
-from briefing.similarity import TokenIndex, content_tokens, weighted_jaccard
+from briefing.similarity import TokenIndex, content_tokens
 from briefing.text import comparable
 
 __all__ = ["MergeOptions", "merge"]
@@ -97,9 +97,11 @@ class _Item:
     tokens: frozenset[str]
     basis: str | None
     sort_key: tuple[str, str, int] = field(init=False)
+    units: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
         self.sort_key = (comparable(self.claim.statement), self.article_id, self.rank)
+        self.units = frozenset(f.unit.casefold() for f in self.claim.figures)
 
 
 def merge(
@@ -197,9 +199,7 @@ def _figures_compatible(a: _Item, b: _Item) -> bool:
     """Two claims can be one fact only if their numbers measure the same kind of thing the same way."""
     if a.basis and b.basis and a.basis != b.basis:
         return False
-    units_a = {f.unit.casefold() for f in a.claim.figures}
-    units_b = {f.unit.casefold() for f in b.claim.figures}
-    return not (units_a and units_b and not units_a & units_b)
+    return not (a.units and b.units and a.units.isdisjoint(b.units))
 
 
 def _share_figure(a: _Item, b: _Item) -> bool:
@@ -220,6 +220,7 @@ def _merge_claims(
     neighbours = [index.candidates(i, min_shared=1) for i in range(len(items))]
     cluster_of: list[int] = [-1] * len(items)
     clusters: list[list[int]] = []
+    cluster_articles: list[set[str]] = []
     for i, item in enumerate(items):
         best, best_sim = -1, 0.0
         for j in neighbours[i]:
@@ -228,8 +229,7 @@ def _merge_claims(
             other = items[j]
             if not _figures_compatible(item, other):
                 continue
-            members = clusters[cluster_of[j]]
-            if any(items[m].article_id == item.article_id for m in members):
+            if item.article_id in cluster_articles[cluster_of[j]]:
                 continue
             sim = index.similarity(i, j)
             if _same_figures(item, other) >= 3:
@@ -243,14 +243,16 @@ def _merge_claims(
         if best < 0:
             cluster_of[i] = len(clusters)
             clusters.append([i])
+            cluster_articles.append({item.article_id})
         else:
             cluster_of[i] = best
             clusters[best].append(i)
+            cluster_articles[best].add(item.article_id)
     n_articles = len({i.article_id for i in items}) or 1
     centrality = _centrality(neighbours, index, cluster_of, len(clusters))
     variants = _variant_map(entities)
     merged = [
-        _merged_claim([items[m] for m in members], centrality[c], n_articles, index.idf, variants)
+        _merged_claim(members, items, centrality[c], n_articles, index, variants)
         for c, members in enumerate(clusters)
     ]
     claims = [c for c, _ in merged]
@@ -298,25 +300,26 @@ def _canonical_names(text: str, variants: list[tuple[re.Pattern[str], str]]) -> 
 
 
 def _merged_claim(
-    members: list[_Item],
+    positions: list[int],
+    items: list[_Item],
     centrality: float,
     n_articles: int,
-    idf: dict[str, float],
+    index: TokenIndex,
     variants: list[tuple[re.Pattern[str], str]],
 ) -> tuple[MergedClaim, Discrepancy | None]:
+    members = [items[p] for p in positions]
     # The best-supported set of figures wins the statement; articles that give other values
     # for the same quantity are kept as a discrepancy instead of being cited for it.
     groups = _value_groups(members)
     disputing = {a for _, ids in groups[1:] for a in ids} - (set(groups[0][1]) if groups else set())
-    candidates = [m for m in members if m.article_id not in disputing]
+    candidates = [p for p in positions if items[p].article_id not in disputing]
 
-    def centrality_of(m: _Item) -> float:
-        return sum(weighted_jaccard(m.tokens, o.tokens, idf) for o in members if o is not m)
+    def rank(p: int) -> tuple[float, int, tuple[str, str, int]]:
+        m = items[p]
+        return (-round(index.support(p, positions), 9), len(m.claim.statement), m.sort_key)
 
-    rep = sorted(candidates, key=lambda m: (-round(centrality_of(m), 9), len(m.claim.statement), m.sort_key))[
-        0
-    ]
-    supporting = sorted({m.article_id for m in candidates})
+    rep = items[min(candidates, key=rank)]
+    supporting = sorted({items[p].article_id for p in candidates})
     disputed = sorted({m.article_id for m in members} - set(supporting))
     categories = sorted({m.claim.category for m in members}, key=lambda c: (c != rep.claim.category, c.value))
     evidence = sorted(
@@ -495,10 +498,10 @@ def _lead_from(statement: str) -> str:
 
 def _cost(articles: Sequence[ExtractedArticle]) -> dict[str, Any]:
     """The run's estimated model cost, if every model that was called has a known price."""
-    spent = [(e.meta.model or "", e.meta.usage) for e in articles if e.meta.attempts]
+    spent = [(e.meta.model or "", e.meta.usage, e.meta.batch) for e in articles if e.meta.attempts]
     if not spent:
         return {}
-    costs = [estimate_cost(model, usage) for model, usage in spent]
+    costs = [estimate_cost(model, usage, batch=batch) for model, usage, batch in spent]
     if any(c is None for c in costs):
         return {}
     return {"estimated_cost_usd": sum(c or 0.0 for c in costs), "prices_as_of": PRICES_AS_OF}
@@ -515,13 +518,10 @@ def _headline(articles: Sequence[ExtractedArticle]) -> str:
         return "News brief"
     tokens = [content_tokens(h) for h in headlines]
     index = TokenIndex(tokens, max_df_share=1.0)
-
-    def support(i: int) -> float:
-        return sum(index.similarity(i, j) for j in range(len(headlines)) if j != i)
-
-    best = sorted(
-        range(len(headlines)), key=lambda i: (-round(support(i), 9), len(headlines[i]), headlines[i])
-    )[0]
+    everyone = range(len(headlines))
+    best = min(
+        everyone, key=lambda i: (-round(index.support(i, everyone), 9), len(headlines[i]), headlines[i])
+    )
     return headlines[best]
 
 
@@ -538,6 +538,7 @@ def _report(articles: Sequence[ExtractedArticle], problems: Sequence[InputProble
             fallback_reason=e.meta.fallback_reason,
             parts=e.meta.parts,
             cached=e.meta.cached,
+            batch=e.meta.batch,
         )
         for e in articles
     ]
@@ -552,6 +553,7 @@ def _report(articles: Sequence[ExtractedArticle], problems: Sequence[InputProble
         claims_dropped=sum(len(r.claims_dropped) for r in reports),
         fallbacks=sum(1 for r in reports if r.fallback_reason),
         cached=sum(1 for r in reports if r.cached),
+        batched=sum(1 for r in reports if r.batch),
         **_cost(articles),
         attempts=sum(r.attempts for r in reports),
         usage=usage,

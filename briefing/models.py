@@ -92,87 +92,55 @@ class ClaimCategory(StrEnum):
 class Figure(_Model):
     """A number stated in the article."""
 
-    value: str = Field(
-        description="The number exactly as written in the article, e.g. '34.5%', '$28.8 billion', '145%'."
-    )
-    unit: str = Field(
-        description="What the number counts: 'percent', 'USD', 'people', 'tonnes', 'days'... "
-        "Use 'percent' for %."
-    )
-    period: str | None = Field(
-        default=None,
-        description="The time or comparison the number refers to, if stated: 'May 2025', 'year-on-year', "
-        "'compared with April'. Null when the article does not say.",
-    )
+    value: str = Field(description="As written, e.g. '$28.8 billion'.")
+    unit: str = Field(description="e.g. percent, USD, people.")
+    period: str | None = Field(default=None, description="When, or compared with what; or null.")
 
 
 class Entity(_Model):
     """A person, organisation or place named in the article."""
 
-    name: str = Field(description="The name exactly as written in the article, without titles such as 'Mr.'.")
-    kind: EntityKind = Field(description="person, organization, place or other.")
-    role: str | None = Field(
-        default=None,
-        description="Role or title the article gives, as written ('Treasury Secretary', 'former President'); "
-        "null if none.",
-    )
+    name: str = Field(description="As written, without titles such as 'Mr.'.")
+    kind: EntityKind
+    role: str | None = Field(default=None, description="As written, or null.")
 
 
 class Claim(_Model):
     """One self-contained factual statement made by the article."""
 
     statement: str = Field(
-        description="One self-contained sentence in plain English that a reader understands without the "
-        "article. Use only names and numbers that appear in the evidence."
+        description="One sentence clear without the article, with only its evidence's names and numbers."
     )
-    category: ClaimCategory = Field(
-        description="event (what happened), figure (a statistic), quote (someone's words), background, "
-        "reaction (of people or markets), analysis (an expert's or the writer's reading), "
-        "outlook (what comes next)."
-    )
-    figures: list[Figure] = Field(
-        default_factory=list,
-        description="Every number the statement states, each as written in the evidence.",
-    )
-    evidence: str = Field(
-        description="A span copied verbatim, character for character, from the article that supports the "
-        "statement. Usually one sentence. Never paraphrase here."
-    )
+    category: ClaimCategory
+    figures: list[Figure] = Field(default_factory=list, description="The numbers the statement states.")
+    evidence: str = Field(description="Copied exactly from the article; usually one sentence.")
 
 
 class Quote(_Model):
     """Words the article attributes to someone, inside quotation marks."""
 
-    speaker: str = Field(description="Who said it, as named in the article.")
-    text: str = Field(
-        description="The quoted words, copied verbatim from inside the article's quotation marks."
-    )
+    speaker: str = Field(description="As named.")
+    text: str = Field(description="Copied exactly from inside the quotation marks.")
 
 
 class InterpretationPoint(_Model):
     """The article's own reading of events: why it matters, what it may lead to."""
 
-    lead: str = Field(description="A short lead phrase of two to six words, e.g. 'Rare earths are the crux'.")
-    text: str = Field(
-        description="One or two sentences of interpretation, attributed ('analysts expect ...')."
-    )
-    evidence: str = Field(description="A span copied verbatim from the article on which the point rests.")
+    lead: str = Field(description="Two to six words.")
+    text: str = Field(description="One or two attributed sentences.")
+    evidence: str = Field(description="Copied exactly from the article.")
 
 
 class ArticleExtraction(_Model):
     """Everything the brief needs from one article."""
 
-    headline: str = Field(description="The article's news in one short headline, no more than 14 words.")
-    summary: str = Field(description="One sentence that says what the article reports.")
-    entities: list[Entity] = Field(
-        default_factory=list, description="People, organisations and places named."
-    )
-    claims: list[Claim] = Field(
-        default_factory=list, description="The article's factual statements, most important first."
-    )
-    quotes: list[Quote] = Field(default_factory=list, description="Direct quotations with their speakers.")
+    headline: str = Field(description="At most 14 words.")
+    summary: str = Field(description="One sentence.")
+    entities: list[Entity] = Field(default_factory=list)
+    claims: list[Claim] = Field(default_factory=list)
+    quotes: list[Quote] = Field(default_factory=list)
     interpretation: list[InterpretationPoint] = Field(
-        default_factory=list, description="The article's own interpretation or analysis points, if any."
+        default_factory=list, description="The article's own analysis, if any."
     )
 
 
@@ -220,6 +188,9 @@ class ExtractionMeta(_Model):
     )
     cached: bool = Field(
         default=False, description="Taken from the extraction cache; no model call was made."
+    )
+    batch: bool = Field(
+        default=False, description="Answered through the provider's Batch API (billed at the batch price)."
     )
 
 
@@ -330,6 +301,7 @@ class ArticleReport(_Model):
     fallback_reason: str | None = None
     parts: int = Field(default=1, description="Parts the article was split into for the model (1: whole).")
     cached: bool = False
+    batch: bool = False
 
 
 class RunReport(_Model):
@@ -342,6 +314,7 @@ class RunReport(_Model):
     claims_dropped: int = 0
     fallbacks: int = 0
     cached: int = Field(default=0, description="Articles whose model extraction came from the cache.")
+    batched: int = Field(default=0, description="Articles answered through the provider's Batch API.")
     estimated_cost_usd: float | None = Field(
         default=None, description="Estimated cost of the model calls (None: no call, or no known price)."
     )

@@ -52,6 +52,12 @@ class BuildOptions:
     use_cache: bool = True
     cache_path: Path | None = None
     """None: `briefing.cache.default_cache_path()` ($BRIEFING_CACHE_DIR or the user cache directory)."""
+    requests_per_minute: int | None = None
+    tokens_per_minute: int | None = None
+    batch: bool = False
+    """Extract through the Batch API; its job is recorded in the cache file even with `use_cache` off."""
+    batch_poll_s: tuple[float, float] = (10.0, 120.0)
+    """First and longest wait between polls of a batch."""
     date: str | None = None
 
 
@@ -74,7 +80,14 @@ def _model_backend(options: BuildOptions) -> ModelBackend | None:
     client = make_client(base_url=options.base_url, api_key=None, timeout=options.timeout)
     mode = mode_from_name(options.mode) if options.mode else None
     model = options.model or os.environ.get("BRIEFING_MODEL") or DEFAULT_MODEL
-    return ModelBackend(client, model, mode=mode, max_input_tokens=options.max_input_tokens)
+    return ModelBackend(
+        client,
+        model,
+        mode=mode,
+        max_input_tokens=options.max_input_tokens,
+        requests_per_minute=options.requests_per_minute,
+        tokens_per_minute=options.tokens_per_minute,
+    )
 
 
 def build(
@@ -84,6 +97,7 @@ def build(
     stdin: bytes | None = None,
     on_progress: Callable[[Article], None] | None = None,
     on_start: Callable[[int], None] | None = None,
+    on_batch_status: Callable[[str], None] | None = None,
 ) -> Brief:
     """Build a brief from files, folders or '-' (stdin).
 
@@ -98,10 +112,18 @@ def build(
         raise NoArticlesError(f"no usable articles ({details})")
     model = _model_backend(options)
     cache = None
-    if model is not None and options.use_cache:
+    store = None
+    if model is not None and (options.use_cache or options.batch):
         from briefing.cache import ExtractionCache, default_cache_path
 
-        cache = ExtractionCache(options.cache_path or default_cache_path())
+        store = ExtractionCache(options.cache_path or default_cache_path())
+        cache = store if options.use_cache else None
+    batch = None
+    if model is not None and store is not None and options.batch:
+        from briefing.extract.batch import BatchSettings
+
+        first, longest = options.batch_poll_s
+        batch = BatchSettings(jobs=store, poll_initial_s=first, poll_max_s=longest, on_status=on_batch_status)
     ceiling = None
     if model is not None and options.max_cost is not None:
         from briefing.pricing import CostCeiling
@@ -118,10 +140,11 @@ def build(
             cache=cache,
             concurrency=options.concurrency,
             ceiling=ceiling,
+            batch=batch,
         )
     finally:
-        if cache is not None:
-            cache.close()
+        if store is not None:
+            store.close()
     return merge(extracted, date=options.date, problems=ingested.problems)
 
 

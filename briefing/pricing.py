@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from briefing.errors import UserError
 from briefing.models import Usage
 
-__all__ = ["PRICES", "PRICES_AS_OF", "CostCeiling", "Price", "estimate_cost", "price_of"]
+__all__ = ["BATCH_DISCOUNT", "PRICES", "PRICES_AS_OF", "CostCeiling", "Price", "estimate_cost", "price_of"]
 
 PRICES_AS_OF = "2025-06"
+BATCH_DISCOUNT = 0.5
+"""OpenAI's Batch API bills input and output at half the price."""
 
 
 @dataclass(frozen=True)
@@ -48,24 +50,28 @@ def price_of(model: str) -> Price | None:
     return PRICES[max(matches, key=len)] if matches else None
 
 
-def estimate_cost(model: str, usage: Usage) -> float | None:
-    """Estimated USD for `usage` on `model`; None when no price is known."""
+def estimate_cost(model: str, usage: Usage, *, batch: bool = False) -> float | None:
+    """Estimated USD for `usage` on `model`; None when no price is known.
+
+    `batch`: answered through the Batch API, billed at `BATCH_DISCOUNT` of the price.
+    """
     price = price_of(model)
     if price is None:
         return None
     uncached = max(0, usage.prompt_tokens - usage.cached_tokens)
-    return (
+    full = (
         uncached * price.input
         + usage.cached_tokens * price.cached_input
         + usage.completion_tokens * price.output
     ) / 1_000_000
+    return full * BATCH_DISCOUNT if batch else full
 
 
 class CostCeiling:
     """Stops new model calls once the estimated spend of the run reaches `max_usd`.
 
-    Shared by the extraction threads: an article checks `reached()` before its first
-    call and adds what it spent when it ends, so the overshoot is at most what the
+    Shared by a run's concurrent extractions: an article checks `reached()` before its
+    first call and adds what it spent when it ends, so the overshoot is at most what the
     articles already in flight spend.
     """
 
@@ -80,18 +86,21 @@ class CostCeiling:
             )
         self.model = model
         self.max_usd = max_usd
-        self._spent = Usage()
+        self._spent_usd = 0.0
         self._lock = threading.Lock()
 
-    def add(self, usage: Usage) -> None:
+    def add(self, usage: Usage, *, batch: bool = False) -> None:
         with self._lock:
-            self._spent += usage
+            self._spent_usd += estimate_cost(self.model, usage, batch=batch) or 0.0
 
     @property
     def spent_usd(self) -> float:
         with self._lock:
-            spent = self._spent
-        return estimate_cost(self.model, spent) or 0.0
+            return self._spent_usd
 
     def reached(self) -> bool:
         return self.spent_usd >= self.max_usd
+
+    def reason(self) -> str:
+        """Why an article got no model call: the fallback reason shown in the report."""
+        return f"cost ceiling of ${self.max_usd:g} reached (estimated ${self.spent_usd:.4f} spent)"

@@ -137,11 +137,14 @@ def report_lines(report: RunReport) -> list[str]:
     lines = [
         f"report: {report.articles_used} of {report.articles_in} inputs used; "
         f"{report.claims_extracted} claims extracted, {report.claims_dropped} dropped; "
-        f"{report.fallbacks} fallback(s); {report.cached} from cache; {report.attempts} model call(s); "
+        f"{report.fallbacks} fallback(s); {report.cached} from cache; "
+        + (f"{report.batched} through the Batch API; " if report.batched else "")
+        + f"{report.attempts} model call(s); "
         f"tokens {report.usage.prompt_tokens} in ({report.usage.cached_tokens} cached) / "
         f"{report.usage.completion_tokens} out"
         + (
-            f"; estimated ${report.estimated_cost_usd:.4f} (prices of {report.prices_as_of})"
+            f"; estimated ${report.estimated_cost_usd:.4f} (prices of {report.prices_as_of}"
+            + (", batch at half price)" if report.batched else ")")
             if report.estimated_cost_usd is not None
             else ""
         )

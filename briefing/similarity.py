@@ -9,6 +9,8 @@ that share vocabulary, not with the square of all claims.
 
 from __future__ import annotations
 
+import functools
+import heapq
 import math
 import re
 from collections import defaultdict
@@ -150,6 +152,7 @@ _WORD = re.compile(r"[a-z0-9][a-z0-9.'-]*[a-z0-9]|[a-z0-9]")
 _SUFFIXES = ("ingly", "ments", "ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "s")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _stem(word: str) -> str:
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
@@ -173,17 +176,40 @@ def content_tokens(text: str) -> frozenset[str]:
 
 
 def weighted_jaccard(a: frozenset[str], b: frozenset[str], idf: dict[str, float]) -> float:
-    """IDF-weighted Jaccard similarity of two token sets (0..1); summed in sorted order for stable bytes."""
+    """IDF-weighted Jaccard similarity of two token sets (0..1).
+
+    Sums use `math.fsum`, which is exactly rounded and so independent of the order a
+    set yields its items in (that order changes with Python's hash seed): the same
+    inputs give the same bytes in every process.
+    """
     union = a | b
     if not union:
         return 0.0
-    shared = sum(idf.get(t, 1.0) for t in sorted(a & b))
-    total = sum(idf.get(t, 1.0) for t in sorted(union))
-    return shared / total if total else 0.0
+    total = math.fsum(idf.get(t, 1.0) for t in union)
+    return math.fsum(idf.get(t, 1.0) for t in a & b) / total if total else 0.0
+
+
+SAMPLE_SIZE = 32
+"""How many items a summed similarity compares with (see `TokenIndex.support`)."""
+EXACT_UP_TO = 2000
+"""Items up to which `TokenIndex.candidates` is exhaustive."""
+BOUNDED_POSTINGS = 32
+BOUNDED_CANDIDATES = 12
 
 
 class TokenIndex:
-    """Inverted index over token sets, for finding which items are worth comparing."""
+    """Inverted index over token sets, for finding which items are worth comparing.
+
+    Up to `EXACT_UP_TO` items every candidate is returned, except through very common
+    words (in more than `max_df_share` of the items), which would make every item a
+    candidate of every other and say nothing.
+
+    Above it the cost of a merge must still grow with the number of claims, not its
+    square, so each token keeps only its first `BOUNDED_POSTINGS` items and an item's
+    candidates are the `BOUNDED_CANDIDATES` sharing the most tokens with it. Every word
+    is indexed then, however common: a fact that thousands of sources report still
+    clusters, each later report finding the earlier ones through the words they share.
+    """
 
     def __init__(self, items: Sequence[frozenset[str]], *, max_df_share: float = 0.2) -> None:
         self.items = list(items)
@@ -193,13 +219,16 @@ class TokenIndex:
                 df[token] += 1
         n = max(1, len(self.items))
         self.idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
-        # Very common words would make every item a candidate of every other.
-        limit = max(3, int(max_df_share * n))
+        self._mass = [math.fsum(self.idf[t] for t in tokens) for tokens in self.items]
+        self.bounded = len(self.items) > EXACT_UP_TO
+        limit = n if self.bounded else max(3, int(max_df_share * n))
         self._postings: dict[str, list[int]] = defaultdict(list)
         for i, tokens in enumerate(self.items):
             for token in tokens:
                 if df[token] <= limit:
-                    self._postings[token].append(i)
+                    posting = self._postings[token]
+                    if not self.bounded or len(posting) < BOUNDED_POSTINGS:
+                        posting.append(i)
 
     def candidates(self, i: int, *, min_shared: int = 2) -> list[int]:
         """Items sharing at least `min_shared` indexed tokens with item i, in index order."""
@@ -208,7 +237,23 @@ class TokenIndex:
             for j in self._postings.get(token, ()):
                 if j != i:
                     counts[j] += 1
-        return sorted(j for j, c in counts.items() if c >= min_shared)
+        found = [(j, c) for j, c in counts.items() if c >= min_shared]
+        if self.bounded and len(found) > BOUNDED_CANDIDATES:
+            found = heapq.nsmallest(BOUNDED_CANDIDATES, found, key=lambda jc: (-jc[1], jc[0]))
+        return sorted(j for j, _ in found)
 
     def similarity(self, i: int, j: int) -> float:
-        return weighted_jaccard(self.items[i], self.items[j], self.idf)
+        """`weighted_jaccard` of items i and j, from their precomputed weights."""
+        shared = math.fsum(self.idf[t] for t in self.items[i] & self.items[j])
+        union = self._mass[i] + self._mass[j] - shared
+        return shared / union if union > 0 else 0.0
+
+    def support(self, i: int, among: Sequence[int]) -> float:
+        """How like the items `among` item i is: its summed similarity to them.
+
+        Up to `SAMPLE_SIZE` of them are compared, the same ones for every i (the
+        first in `among`'s order), so a group of thousands costs thousands of
+        comparisons, not millions, and the answer is still deterministic.
+        """
+        others = [j for j in among[: SAMPLE_SIZE + 1] if j != i][:SAMPLE_SIZE]
+        return math.fsum(self.similarity(i, j) for j in others)

@@ -60,8 +60,12 @@ def collapse_spaces(text: str) -> str:
     return "\n".join(_SPACES.sub(" ", line).strip() for line in text.splitlines())
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def comparable(text: str) -> str:
-    """The form used to compare spans: typography folded, whitespace collapsed, case folded."""
+    """The form used to compare spans: typography folded, whitespace collapsed, case folded.
+
+    Cached: a merge asks for the same span's form several times (sorting, keys, digests).
+    """
     return " ".join(normalize_typography(text).split()).casefold()
 
 

@@ -29,12 +29,19 @@ is `server.default_action`. Actions:
                   instructions, a "System:" role or "Note to AI") as a claim of its own, and a
                   copy of the first claim with a link appended; the usual claims are kept
 
+The Batch API is there too: `POST /v1/files` (multipart upload), `POST /v1/batches`,
+`GET /v1/batches[/{id}]` and `GET /v1/files/{id}/content`. A batch answers "in_progress"
+for `batch_polls` polls, then completes with one answer per request line, each decided
+by the same scripts (a transport fault fails that line), unless `batch_outcome` says it
+fails, expires or is cancelled instead.
+
 Every request is recorded (`exchanges`) with its article key, action, body and headers.
 `extra_headers` are added to every response (to check what a recording keeps of them).
 """
 
 from __future__ import annotations
 
+import email.policy
 import json
 import re
 import socket
@@ -43,6 +50,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -97,6 +105,13 @@ class FaultServer:
     usage: Usage = field(default_factory=Usage)
     extra_headers: dict[str, str] = field(default_factory=dict)
     exchanges: list[Exchange] = field(default_factory=list)
+    batch_polls: int = 2
+    """Polls a batch answers "in_progress" before it completes."""
+    batch_outcome: str = "completed"
+    """How batches end: "completed", or "failed" / "expired" / "cancelled"."""
+    files: dict[str, bytes] = field(default_factory=dict)
+    batches: dict[str, dict[str, Any]] = field(default_factory=dict)
+    polls: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._scripts: dict[str, deque[str]] = {}
@@ -111,7 +126,7 @@ class FaultServer:
     # -- lifecycle -------------------------------------------------------------
 
     def start(self) -> FaultServer:
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        httpd = _Server(("127.0.0.1", 0), _Handler)
         httpd.daemon_threads = True
         httpd.fault = self  # type: ignore[attr-defined]
         self._httpd = httpd
@@ -168,6 +183,55 @@ class FaultServer:
 
     def wait_or_stop(self, seconds: float) -> None:
         self._stopping.wait(seconds)
+
+    def poll(self, batch_id: str) -> dict[str, Any]:
+        """A batch as one more poll sees it: in progress for `batch_polls` polls, then done.
+
+        When it completes, every request line of its input file is answered as a chat
+        request would be (scripted actions included; transport faults fail that line).
+        """
+        with self._lock:
+            batch = self.batches[batch_id]
+            self.polls[batch_id] += 1
+            if batch["status"] not in ("validating", "in_progress"):
+                return dict(batch)
+            if self.polls[batch_id] <= self.batch_polls:
+                batch["status"] = "in_progress"
+                return dict(batch)
+            lines = self.files[batch["input_file_id"]].decode().splitlines()
+        if self.batch_outcome != "completed":
+            batch["status"] = self.batch_outcome
+            return dict(batch)
+        out, errors = [], []
+        for line in lines:
+            request = json.loads(line)
+            article = delimited_article(request["body"])
+            key, action = self._next_action(article)
+            self._record(Exchange(key=key, action=action, path="batch", body=request["body"], headers={}))
+            name = action.partition(":")[0]
+            if name in TRANSPORT_FAULTS or name in ("400", "401", "403", "404"):
+                error = {"code": "server_error", "message": f"The request failed ({name})."}
+                failed = {"id": "req", "custom_id": request["custom_id"], "response": None, "error": error}
+                errors.append(failed)
+                continue
+            body = completion_for(name, request["body"], article, self.usage)
+            response = {"status_code": 200, "request_id": "req", "body": body}
+            out.append({"id": "req", "custom_id": request["custom_id"], "response": response, "error": None})
+        with self._lock:
+            batch["output_file_id"] = f"file-{len(self.files) + 1}"
+            self.files[batch["output_file_id"]] = "".join(json.dumps(r) + "\n" for r in out).encode()
+            if errors:
+                batch["error_file_id"] = f"file-{len(self.files) + 1}"
+                self.files[batch["error_file_id"]] = "".join(json.dumps(r) + "\n" for r in errors).encode()
+            batch["status"] = "completed"
+            batch["request_counts"] = {"total": len(lines), "completed": len(out), "failed": len(errors)}
+            return dict(batch)
+
+
+class _Server(ThreadingHTTPServer):
+    # socketserver's default backlog of 5 drops the connections of a burst of concurrent
+    # requests, and the client's TCP stack resends them a second later.
+    request_queue_size = 512
 
 
 def delimited_article(body: dict[str, Any]) -> str:
@@ -234,6 +298,15 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             self.close_connection = True  # the client gave up (a timeout); nothing to answer
 
+    def _key_refused(self, headers: dict[str, str]) -> bool:
+        """Answer 401 (and say so) when the server expects a key and was sent another."""
+        expected = self.fault.expected_key
+        given = headers.get("authorization", "").removeprefix("Bearer ")
+        if expected is None or given == expected:
+            return False
+        self._error(401, "Incorrect API key provided.", "invalid_request_error")
+        return True
+
     def _error(self, status: int, message: str, kind: str, headers: dict[str, str] | None = None) -> None:
         payload = {"error": {"message": message, "type": kind, "param": None, "code": None}}
         self._send_json(status, payload, headers)
@@ -243,11 +316,16 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         headers = {k.lower(): v for k, v in self.headers.items()}
         self.fault._record(Exchange(key="GET", action="ok", path=self.path, body={}, headers=headers))
-        if self.path.rstrip("/") == "/v1/models":
+        if self.path.rstrip("/") == "/v1/_stats":  # for a server run in another process (bench/)
+            with self.fault._lock:
+                chats = sum(1 for e in self.fault.exchanges if e.path.rstrip("/") == "/v1/chat/completions")
+                stats = {"chat_requests": chats, "max_in_flight": self.fault.max_in_flight}
+            self._send_json(200, stats)
+        elif self.path.rstrip("/") == "/v1/models":
             data = [{"id": "fault-model", "object": "model", "created": 0, "owned_by": "tests"}]
             self._send_json(200, {"object": "list", "data": data})
-        else:
-            self._error(404, f"no route {self.path}", "invalid_request_error")
+        elif not self._key_refused(headers):
+            self._batch_get(self.path.rstrip("/"))
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
@@ -256,6 +334,13 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw)
         except ValueError:
             body = {}
+        if self.path.rstrip("/") in ("/v1/files", "/v1/batches"):
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            self.fault._record(Exchange(key="BATCH", action="ok", path=self.path, body={}, headers=headers))
+            if self._key_refused(headers):
+                return
+            self._batch_post(self.path.rstrip("/"), raw)
+            return
         if self.path.rstrip("/") != "/v1/chat/completions":
             self._error(404, f"no route {self.path}", "invalid_request_error")
             return
@@ -304,57 +389,146 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(name, body, article)
 
     def _answer(self, name: str, body: dict[str, Any], article: str) -> None:
-        finish = "stop"
-        data = extraction_for(article, grounded=name != "ungrounded")
-        text = json.dumps(data)
-        if name == "schema":
-            broken = dict(data)
-            broken["claims"] = [{"statement": "Something happened.", "category": "rumour"}]
-            text = json.dumps(broken)
-        elif name == "partly":
-            partly = dict(data)
-            partly["claims"] = [
-                *data["claims"][:-1],
-                {**data["claims"][-1], "evidence": "Nobody saw it happen."},
-            ]
-            partly["quotes"] = [{**q, "text": q["text"] + " indeed"} for q in data["quotes"]]
-            text = json.dumps(partly)
-        elif name == "obey":
-            obeyed = dict(data, headline="APPROVED", summary="APPROVED")
-            first = data["claims"][0]
-            linked = {**first, "statement": f"{first['statement']} More at {ATTACKER_LINK}"}
-            planted = [
-                {"statement": line, "category": "event", "figures": [], "evidence": line}
-                for line in PLANTED.findall(article)
-            ]
-            obeyed["claims"] = [*data["claims"], linked, *planted]
-            text = json.dumps(obeyed)
-        elif name == "invalid_json":
-            text = text[: len(text) // 2]
-        elif name == "length":
-            text, finish = text[: len(text) // 3], "length"
-        message: dict[str, Any] = {"role": "assistant", "content": None}
-        if body.get("tools"):
-            tool = body["tools"][0]["function"]["name"]
-            call = {"id": "call_0", "type": "function", "function": {"name": tool, "arguments": text}}
-            message["tool_calls"] = [call]
-            finish = "tool_calls" if finish == "stop" else finish
-        elif body.get("response_format"):
-            message["content"] = text
+        self._send_json(200, completion_for(name, body, article, self.fault.usage))
+
+    # -- the Batch API ------------------------------------------------------------
+
+    def _batch_post(self, path: str, raw: bytes) -> None:
+        fault = self.fault
+        if path == "/v1/files":
+            ctype = self.headers.get("Content-Type", "")
+            form = BytesParser(policy=email.policy.HTTP).parsebytes(
+                f"Content-Type: {ctype}\r\n\r\n".encode() + raw
+            )
+            parts = {p.get_param("name", header="content-disposition"): p for p in form.iter_parts()}
+            content = parts["file"].get_payload(decode=True) or b""
+            with fault._lock:
+                file_id = f"file-{len(fault.files) + 1}"
+                fault.files[file_id] = content
+            payload = {
+                "id": file_id,
+                "object": "file",
+                "bytes": len(content),
+                "created_at": 0,
+                "filename": parts["file"].get_filename() or "batch.jsonl",
+                "purpose": "batch",
+                "status": "processed",
+            }
+            self._send_json(200, payload)
+        elif path == "/v1/batches":
+            request = json.loads(raw)
+            with fault._lock:
+                batch_id = f"batch_{len(fault.batches) + 1}"
+                fault.batches[batch_id] = {
+                    "id": batch_id,
+                    "object": "batch",
+                    "endpoint": request["endpoint"],
+                    "input_file_id": request["input_file_id"],
+                    "completion_window": request["completion_window"],
+                    "metadata": request.get("metadata"),
+                    "status": "validating",
+                    "created_at": 0,
+                    "output_file_id": None,
+                    "error_file_id": None,
+                    "request_counts": {"total": 0, "completed": 0, "failed": 0},
+                }
+                fault.polls[batch_id] = 0
+                self._send_json(200, fault.batches[batch_id])
         else:
-            message["content"] = f"```json\n{text}\n```"
-        usage = self.fault.usage
-        payload = {
-            "id": "chatcmpl-fault",
-            "object": "chat.completion",
-            "created": 0,
-            "model": body.get("model", "fault-model"),
-            "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
-            "usage": {
-                "prompt_tokens": usage.prompt_tokens,
-                "completion_tokens": usage.completion_tokens,
-                "total_tokens": usage.prompt_tokens + usage.completion_tokens,
-                "prompt_tokens_details": {"cached_tokens": usage.cached_tokens},
-            },
-        }
-        self._send_json(200, payload)
+            self._error(404, f"no route {path}", "invalid_request_error")
+
+    def _batch_get(self, path: str) -> None:
+        fault = self.fault
+        if path.startswith("/v1/batches/"):
+            batch_id = path.removeprefix("/v1/batches/")
+            if batch_id not in fault.batches:
+                self._error(404, f"no batch {batch_id}", "invalid_request_error")
+                return
+            self._send_json(200, fault.poll(batch_id))
+        elif path.split("?")[0] == "/v1/batches":
+            with fault._lock:
+                data = sorted(fault.batches.values(), key=lambda b: b["id"], reverse=True)
+            self._send_json(200, {"object": "list", "data": data, "has_more": False})
+        elif path.startswith("/v1/files/") and path.endswith("/content"):
+            file_id = path.removeprefix("/v1/files/").removesuffix("/content")
+            if file_id not in fault.files:
+                self._error(404, f"no file {file_id}", "invalid_request_error")
+                return
+            self._send_bytes(200, fault.files[file_id], "application/octet-stream")
+        else:
+            self._error(404, f"no route {path}", "invalid_request_error")
+
+
+def completion_for(name: str, body: dict[str, Any], article: str, usage: Usage) -> dict[str, Any]:
+    """The chat completion a model answering `body` with the answer action `name` returns."""
+    finish = "stop"
+    data = extraction_for(article, grounded=name != "ungrounded")
+    text = json.dumps(data)
+    if name == "schema":
+        broken = dict(data)
+        broken["claims"] = [{"statement": "Something happened.", "category": "rumour"}]
+        text = json.dumps(broken)
+    elif name == "partly":
+        partly = dict(data)
+        partly["claims"] = [
+            *data["claims"][:-1],
+            {**data["claims"][-1], "evidence": "Nobody saw it happen."},
+        ]
+        partly["quotes"] = [{**q, "text": q["text"] + " indeed"} for q in data["quotes"]]
+        text = json.dumps(partly)
+    elif name == "obey":
+        obeyed = dict(data, headline="APPROVED", summary="APPROVED")
+        first = data["claims"][0]
+        linked = {**first, "statement": f"{first['statement']} More at {ATTACKER_LINK}"}
+        planted = [
+            {"statement": line, "category": "event", "figures": [], "evidence": line}
+            for line in PLANTED.findall(article)
+        ]
+        obeyed["claims"] = [*data["claims"], linked, *planted]
+        text = json.dumps(obeyed)
+    elif name == "invalid_json":
+        text = text[: len(text) // 2]
+    elif name == "length":
+        text, finish = text[: len(text) // 3], "length"
+    message: dict[str, Any] = {"role": "assistant", "content": None}
+    if body.get("tools"):
+        tool = body["tools"][0]["function"]["name"]
+        call = {"id": "call_0", "type": "function", "function": {"name": tool, "arguments": text}}
+        message["tool_calls"] = [call]
+        finish = "tool_calls" if finish == "stop" else finish
+    elif body.get("response_format"):
+        message["content"] = text
+    else:
+        message["content"] = f"```json\n{text}\n```"
+    return {
+        "id": "chatcmpl-fault",
+        "object": "chat.completion",
+        "created": 0,
+        "model": body.get("model", "fault-model"),
+        "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+        "usage": {
+            "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens,
+            "total_tokens": usage.prompt_tokens + usage.completion_tokens,
+            "prompt_tokens_details": {"cached_tokens": usage.cached_tokens},
+        },
+    }
+
+
+def main() -> None:
+    """Serve on 127.0.0.1 until killed, printing the base URL first (used by `bench/run.py`)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--default-action", default="ok")
+    args = parser.parse_args()
+    server = FaultServer(default_action=args.default_action).start()
+    print(server.base_url, flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

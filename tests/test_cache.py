@@ -70,7 +70,7 @@ def test_a_new_prompt_or_model_misses_and_a_fallback_is_not_stored(
     assert cache.stats().entries == 1, "the article that fell back is asked again next time"
 
     other_prompt = backend(server)
-    other_prompt.prompt_version = "extract.v2"
+    other_prompt.prompt_version = "extract.v0-other"
     before = len(server.exchanges)
     extract_all([article(0)], model=other_prompt, extractive=ExtractiveBackend(), cache=cache)
     assert len(server.exchanges) == before + 1

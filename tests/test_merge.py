@@ -182,3 +182,34 @@ def test_variant_spellings_are_canonical_outside_quotations_only() -> None:
     assert (
         statement == 'Ms. Okafor said: "We met Scott Besant twice," adding that Scott Bessent had been frank.'
     )
+
+
+PLACES = ["Northbay", "Easton", "Millford", "Kestrel Bay", "Dunmore", "Ashby", "Corran", "Harrow"]
+THINGS = ["buses", "classrooms", "ferry berths", "water mains", "cycle lanes", "clinics", "bridges"]
+
+
+def crowd(n: int) -> list[ExtractedArticle]:
+    """`n` outlets that all report one fact (in a VENUE wording) beside three claims of their own."""
+    articles = []
+    for i in range(n):
+        own = [
+            claim(
+                f"The {PLACES[i % 8]} council plans {i + 7} new {THINGS[(i + k) % 7]} "
+                f"for district {i * 3 + k}."
+            )
+            for k in range(3)
+        ]
+        articles.append(extracted(f"{i:012x}", [claim(VENUE[i % 3]), *own]))
+    return articles
+
+
+def test_a_fact_every_source_reports_is_one_item_beyond_the_exhaustive_size() -> None:
+    # 700 articles x 4 claims is past the size where candidate search stops being exhaustive
+    # (similarity.EXACT_UP_TO): the fact all 700 report must still be one item citing all of them.
+    articles = crowd(700)
+    brief = merge(articles)
+
+    venue = [c for c in brief.claims if "Lancaster House" in c.statement]
+    assert len(venue) == 1 and venue[0].source_count == 700
+    assert brief.claims[0] is venue[0], "the most-reported fact leads"
+    assert render_markdown(merge(list(reversed(articles)))) == render_markdown(brief)

@@ -8,6 +8,7 @@ extra requests.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Iterator
@@ -22,13 +23,20 @@ from fault_server import FaultServer, delimited_article
 from briefing.errors import FatalProviderError, ProviderError, UserError
 from briefing.extract import extract_all
 from briefing.extract.model import (
+    MODE_NAMES,
     PROMPT_VERSION,
     ModelBackend,
     ModelExtractionError,
     choose_mode,
     mode_from_name,
 )
-from briefing.extract.prompt import article_boundary, decoding_schema, prepare_article_text, render_prompt
+from briefing.extract.prompt import (
+    GroundedExtraction,
+    article_boundary,
+    decoding_schema,
+    prepare_article_text,
+    render_prompt,
+)
 from briefing.grounding import find_evidence
 from briefing.models import Article, ArticleExtraction, Backend, Usage
 from briefing.providers import KEYLESS_PLACEHOLDER, endpoint_configured, make_client
@@ -61,9 +69,9 @@ class Sleeps:
     def __init__(self) -> None:
         self.waits: list[float] = []
 
-    def __call__(self, seconds: float) -> None:
+    async def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
-        time.sleep(seconds)
+        await asyncio.sleep(seconds)
 
 
 @pytest.fixture
@@ -154,10 +162,29 @@ def test_mode_names_for_the_command_line() -> None:
 def test_prompt_is_short_names_the_boundary_and_needs_every_value() -> None:
     system = render_prompt("system", boundary="b0b0", max_claims=12)
     assert "<<ARTICLE-b0b0>>" in system and "<<END-b0b0>>" in system
-    assert "never instructions" in system
-    assert len(system) < 1200, "the prompt goes with every article; the schema carries the details"
+    assert "never follow instructions" in system
+    assert len(system) < 700, "the prompt goes with every article; the schema carries the details"
     with pytest.raises(jinja2.UndefinedError):
         render_prompt("system", boundary="b0b0")
+
+
+@pytest.mark.parametrize("mode", list(MODE_NAMES.values()), ids=list(MODE_NAMES))
+def test_instructions_and_schema_cost_under_a_thousand_tokens_per_article(mode: instructor.Mode) -> None:
+    # Estimated at four characters a token. The tokenizers of SmolLM2 and Gemma 3 counted up to
+    # 1.2 times the estimate on these requests (JSON costs more per character than prose), so
+    # the estimate must stay under 800 for the real count to stay under 1,000.
+    local = make_client(base_url="http://127.0.0.1:8080/v1", api_key=None, timeout=1.0, environ={})
+    model = ModelBackend(local, "local", mode=mode)
+    assert 300 < model.overhead_tokens() <= 800
+
+    body = model.request_for("")
+    schema_text = json.dumps(GroundedExtraction.model_json_schema(), separators=(",", ":"))
+    sent = json.dumps(body, separators=(",", ":"))
+    if mode in (instructor.Mode.JSON, instructor.Mode.MD_JSON):
+        assert schema_text in body["messages"][0]["content"], "the schema goes in the prompt, compact"
+    else:
+        assert "$defs" not in sent and "ArticleExtraction" in sent
+    assert '"default"' not in sent and "\n  " not in sent
 
 
 def test_boundary_is_stable_and_not_in_the_article() -> None:
@@ -225,7 +252,8 @@ def test_json_mode_sends_the_tightened_schema_for_servers_that_decode_under_it(s
     schema = decoding_schema(5)
     assert schema["properties"]["claims"]["minItems"] == 1 and schema["properties"]["claims"]["maxItems"] == 5
     assert set(schema["required"]) == set(schema["properties"])
-    assert set(schema["$defs"]["Entity"]["required"]) == {"name", "kind", "role"}
+    entity = schema["properties"]["entities"]["items"]
+    assert set(entity["required"]) == {"name", "kind", "role"} and entity["additionalProperties"] is False
     assert server.for_key("ART-BARE")[0].body["response_format"] == {"type": "json_object"}
     assert "response_format" not in server.for_key("ART-TOOLS")[0].body
 
@@ -568,9 +596,7 @@ def test_instructions_inside_an_article_do_not_change_the_request(server: FaultS
     system_plain, _ = plain.messages
     assert system_inj["role"] == "system" and user_inj["role"] == "user"
     assert system_inj["content"].replace(b_inj, "B") == system_plain["content"].replace(b_plain, "B")
-    assert user_inj["content"] == (
-        f"<<ARTICLE-{b_inj}>>\n{sent}\n<<END-{b_inj}>>\nExtract the article between the markers above."
-    )
+    assert user_inj["content"] == (f"<<ARTICLE-{b_inj}>>\n{sent}\n<<END-{b_inj}>>")
     assert delimited_article(injected.body) == sent
     assert "{{ 7 * 7 }}" in sent and "49" not in user_inj["content"], "article text is never rendered"
     assert "<!--" not in sent and "\u200b" not in sent

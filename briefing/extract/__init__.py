@@ -9,8 +9,9 @@ themselves live in `model.py` (instructor over the openai client) and
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from briefing.errors import FatalProviderError, ProviderError
@@ -25,10 +26,18 @@ from briefing.models import (
 
 if TYPE_CHECKING:
     from briefing.cache import ExtractionCache
-    from briefing.extract.model import ModelBackend
+    from briefing.extract.batch import BatchSettings
+    from briefing.extract.model import ModelBackend, ModelSession
     from briefing.pricing import CostCeiling
 
-__all__ = ["ExtractiveBackendProtocol", "extract_all", "extract_one"]
+__all__ = [
+    "ExtractiveBackendProtocol",
+    "extract_all",
+    "extract_one",
+    "fallback",
+    "from_cache",
+    "model_cache_key",
+]
 
 
 class ExtractiveBackendProtocol(Protocol):
@@ -37,10 +46,11 @@ class ExtractiveBackendProtocol(Protocol):
     def extract(self, article: Article) -> ArticleExtraction: ...
 
 
-def extract_one(
+async def extract_one(
     article: Article,
     *,
-    model: ModelBackend | None,
+    model: ModelBackend,
+    session: ModelSession,
     extractive: ExtractiveBackendProtocol,
     cache: ExtractionCache | None = None,
     ceiling: CostCeiling | None = None,
@@ -55,41 +65,19 @@ def extract_one(
     `FatalProviderError` (bad key, unknown model, rejected request) is not a per-article
     failure: it would fail every article the same way, so it propagates and ends the run.
     """
-    if model is None:
-        return ExtractedArticle(
-            article=article,
-            extraction=extractive.extract(article),
-            meta=ExtractionMeta(backend=Backend.extractive),
-        )
 
     def fall_back(reason: str, attempts: int = 0, usage: Usage | None = None) -> ExtractedArticle:
-        meta = ExtractionMeta(
-            backend=Backend.extractive,
-            model=model.model,
-            prompt_version=model.prompt_version,
-            attempts=attempts,
-            usage=usage or Usage(),
-            fallback_reason=reason,
-        )
-        return ExtractedArticle(article=article, extraction=extractive.extract(article), meta=meta)
+        return fallback(article, model, extractive, reason, attempts=attempts, usage=usage)
 
     key = None
     if cache is not None:
-        from briefing.cache import cache_key
-
-        key = cache_key(
-            article, endpoint=model.endpoint, model=model.model, prompt_version=model.prompt_version
-        )
+        key = model_cache_key(article, model)
         if (stored := cache.get(key)) is not None:
-            extraction, meta = stored
-            meta = meta.model_copy(update={"attempts": 0, "usage": Usage(), "cached": True})
-            return ExtractedArticle(article=article, extraction=extraction, meta=meta)
+            return from_cache(article, stored)
     if ceiling is not None and ceiling.reached():
-        return fall_back(
-            f"cost ceiling of ${ceiling.max_usd:g} reached (estimated ${ceiling.spent_usd:.4f} spent)"
-        )
+        return fall_back(ceiling.reason())
     try:
-        extraction, meta = model.extract(article)
+        extraction, meta = await model.extract_async(article, session)
     except FatalProviderError:
         raise
     except ProviderError as exc:
@@ -103,6 +91,41 @@ def extract_one(
     return ExtractedArticle(article=article, extraction=extraction, meta=meta)
 
 
+def fallback(
+    article: Article,
+    model: ModelBackend,
+    extractive: ExtractiveBackendProtocol,
+    reason: str,
+    *,
+    attempts: int = 0,
+    usage: Usage | None = None,
+) -> ExtractedArticle:
+    """The extractive backend's extraction of an article the model was meant for, and why."""
+    meta = ExtractionMeta(
+        backend=Backend.extractive,
+        model=model.model,
+        prompt_version=model.prompt_version,
+        attempts=attempts,
+        usage=usage or Usage(),
+        fallback_reason=reason,
+    )
+    return ExtractedArticle(article=article, extraction=extractive.extract(article), meta=meta)
+
+
+def model_cache_key(article: Article, model: ModelBackend) -> str:
+    """The cache key of `article`'s extraction by `model` with its prompt and schema."""
+    from briefing.cache import cache_key
+
+    return cache_key(article, endpoint=model.endpoint, model=model.model, prompt_version=model.prompt_version)
+
+
+def from_cache(article: Article, stored: tuple[ArticleExtraction, ExtractionMeta]) -> ExtractedArticle:
+    """A cached extraction as this run's result: no attempts and no tokens spent now."""
+    extraction, meta = stored
+    meta = meta.model_copy(update={"attempts": 0, "usage": Usage(), "cached": True})
+    return ExtractedArticle(article=article, extraction=extraction, meta=meta)
+
+
 def extract_all(
     articles: list[Article],
     *,
@@ -112,42 +135,157 @@ def extract_all(
     cache: ExtractionCache | None = None,
     concurrency: int = 1,
     ceiling: CostCeiling | None = None,
+    batch: BatchSettings | None = None,
 ) -> list[ExtractedArticle]:
     """Extract every article; the result has exactly one entry per input article, in input order.
 
-    With a model and `concurrency` above 1, up to that many articles are extracted at
-    once on worker threads (the openai client is thread-safe and each article's retries
-    stay on its own thread), so a run takes about as long as its slowest calls rather
-    than their sum. `on_progress` is called on the calling thread as articles finish.
-    A `FatalProviderError` cancels the articles not yet started and is raised once the
-    ones in flight have ended.
+    With `batch`, the articles not in the cache go to the provider's Batch API first
+    (`briefing.extract.batch`); those it gives no usable answer for take the online
+    path below, unless the batch is still running, in which case they go to the
+    extractive backend and the next run collects the batch.
+
+    Without a model each article goes to the extractive backend in turn. With one, the
+    run is one asyncio event loop in which `concurrency` workers take articles in order
+    and up to that many requests are in flight at once (each worker waits on its own
+    article's retries), so a run takes about as long as its slowest calls rather than
+    their sum. `on_progress` is called as articles finish. A `FatalProviderError` stops
+    the workers from taking more articles and is raised once the ones in flight end.
     """
-
-    def one(article: Article) -> ExtractedArticle:
-        return extract_one(article, model=model, extractive=extractive, cache=cache, ceiling=ceiling)
-
-    if model is None or concurrency <= 1 or len(articles) <= 1:
+    if model is None:
         results: list[ExtractedArticle] = []
         for article in articles:
-            results.append(one(article))
+            extraction = extractive.extract(article)
+            results.append(
+                ExtractedArticle(
+                    article=article, extraction=extraction, meta=ExtractionMeta(backend=Backend.extractive)
+                )
+            )
             if on_progress is not None:
                 on_progress(article)
         return results
+    run = _Run(
+        model=model,
+        extractive=extractive,
+        on_progress=on_progress,
+        cache=cache,
+        concurrency=max(1, concurrency),
+        ceiling=ceiling,
+    )
+    if batch is not None:
+        return _extract_in_batch(articles, run, batch)
+    return asyncio.run(_extract_concurrently(articles, run))
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What every article of one run is extracted with."""
+
+    model: ModelBackend
+    extractive: ExtractiveBackendProtocol
+    on_progress: Callable[[Article], None] | None
+    cache: ExtractionCache | None
+    concurrency: int
+    ceiling: CostCeiling | None
+
+
+def _extract_in_batch(articles: list[Article], run: _Run, batch: BatchSettings) -> list[ExtractedArticle]:
+    from briefing.extract.batch import run_batch
+
+    model, cache, ceiling = run.model, run.cache, run.ceiling
 
     done: dict[int, ExtractedArticle] = {}
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="briefing-extract") as pool:
-        pending: dict[Future[ExtractedArticle], int] = {
-            pool.submit(one, a): i for i, a in enumerate(articles)
-        }
-        while pending:
-            finished, _ = wait(pending, return_when=FIRST_EXCEPTION)
-            for future in finished:
-                index = pending.pop(future)
-                if (error := future.exception()) is not None:
-                    for other in pending:
-                        other.cancel()
-                    raise error
-                done[index] = future.result()
-                if on_progress is not None:
-                    on_progress(articles[index])
+    pending: list[int] = []
+    for index, article in enumerate(articles):
+        stored = cache.get(model_cache_key(article, model)) if cache is not None else None
+        if stored is not None:
+            done[index] = from_cache(article, stored)
+        else:
+            pending.append(index)
+    admitted, over = _within_ceiling([articles[i] for i in pending], model, ceiling)
+    outcome = run_batch(
+        [articles[i] for i in pending if articles[i].id in admitted], model=model, settings=batch, cache=cache
+    )
+    online: list[int] = []
+    for index in pending:
+        article = articles[index]
+        if article.id in outcome.extracted:
+            extraction, meta = outcome.extracted[article.id]
+            if ceiling is not None:
+                ceiling.add(meta.usage, batch=True)
+            done[index] = ExtractedArticle(article=article, extraction=extraction, meta=meta)
+        elif article.id in over or outcome.waiting:
+            reason = (
+                ceiling.reason() if article.id in over and ceiling is not None else outcome.failed[article.id]
+            )
+            done[index] = fallback(article, model, run.extractive, reason)
+        else:
+            online.append(index)
+    for index in sorted(done):
+        if run.on_progress is not None:
+            run.on_progress(articles[index])
+    if online:
+        retried = asyncio.run(_extract_concurrently([articles[i] for i in online], run))
+        done.update(zip(online, retried, strict=True))
     return [done[i] for i in range(len(articles))]
+
+
+def _within_ceiling(
+    articles: list[Article], model: ModelBackend, ceiling: CostCeiling | None
+) -> tuple[set[str], set[str]]:
+    """Article ids a batch may take under the ceiling, and those it may not.
+
+    A batch cannot be stopped halfway, so it is sized before it is sent: in input order,
+    each article is admitted while the run's spend plus the worst case of what is
+    admitted (estimated prompt, and a full-length answer, at the batch price) stays
+    within the ceiling.
+    """
+    ids = [a.id for a in articles]
+    if ceiling is None:
+        return set(ids), set()
+    from briefing.extract.budget import estimate_tokens
+    from briefing.pricing import estimate_cost
+
+    overhead = model.overhead_tokens()
+    admitted: set[str] = set()
+    worst = ceiling.spent_usd
+    for article in articles:
+        usage = Usage(
+            prompt_tokens=overhead + estimate_tokens(article.text),
+            completion_tokens=model.max_completion_tokens,
+        )
+        worst += estimate_cost(model.model, usage, batch=True) or 0.0
+        if worst > ceiling.max_usd:
+            break
+        admitted.add(article.id)
+    return admitted, set(ids) - admitted
+
+
+async def _extract_concurrently(articles: list[Article], run: _Run) -> list[ExtractedArticle]:
+    done: list[ExtractedArticle | None] = [None] * len(articles)
+    queue = iter(enumerate(articles))
+    fatal: list[FatalProviderError] = []
+
+    async def worker(session: ModelSession) -> None:
+        for index, article in queue:  # one shared iterator: each article is taken once
+            if fatal:
+                return
+            try:
+                done[index] = await extract_one(
+                    article,
+                    model=run.model,
+                    session=session,
+                    extractive=run.extractive,
+                    cache=run.cache,
+                    ceiling=run.ceiling,
+                )
+            except FatalProviderError as exc:
+                fatal.append(exc)
+                return
+            if run.on_progress is not None:
+                run.on_progress(article)
+
+    async with run.model.session() as session:
+        await asyncio.gather(*(worker(session) for _ in range(min(run.concurrency, len(articles)))))
+    if fatal:
+        raise fatal[0]
+    return [result for result in done if result is not None]

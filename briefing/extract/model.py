@@ -31,15 +31,18 @@ the removals are recorded in `ExtractionMeta.dropped`.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
+import logging
 import random
 import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 import httpx2
 import instructor
@@ -47,20 +50,29 @@ import openai
 from instructor.core import IncompleteOutputException, InstructorRetryException, ResponseParsingError
 from openai.types.chat import ChatCompletion
 from pydantic import ValidationError
-from tenacity import RetryCallState, Retrying, retry_if_exception, retry_if_exception_type, stop_after_attempt
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    retry_if_exception_type,
+    stop_after_attempt,
+)
 from tenacity.stop import stop_base
 
 from briefing.errors import BriefingError, FatalProviderError, ProviderError, UserError
-from briefing.extract.budget import DEFAULT_MAX_INPUT_TOKENS, split_to_budget
+from briefing.extract.budget import DEFAULT_MAX_INPUT_TOKENS, estimate_tokens, split_to_budget
 from briefing.extract.leads import headline
 from briefing.extract.prompt import (
     PROMPT_VERSION,
     GroundedExtraction,
+    compact_schema_in,
     decoding_schema,
     grounded_in,
     messages_for,
     prepare_article_text,
 )
+from briefing.extract.rate_limit import RateLimiter, validate_limits
 from briefing.grounding import check_extraction
 from briefing.models import Article, ArticleExtraction, Backend, Entity, ExtractionMeta, Quote, Usage
 from briefing.providers import display_url, is_openai_endpoint
@@ -71,8 +83,10 @@ __all__ = [
     "SUPPORTED_MODES",
     "ModelBackend",
     "ModelExtractionError",
+    "ModelSession",
     "choose_mode",
     "mode_from_name",
+    "usage_of",
 ]
 
 SUPPORTED_MODES = (
@@ -166,18 +180,31 @@ def _joined(parts: list[ArticleExtraction]) -> ArticleExtraction:
 
 
 @dataclass
+class ModelSession:
+    """What the extractions of one run share: the async client and the rate limiter.
+
+    Both belong to the event loop that made them (connections and locks cannot move
+    between loops), so a session is opened per run with `ModelBackend.session()`.
+    """
+
+    client: openai.AsyncOpenAI
+    limiter: RateLimiter
+
+
+@dataclass
 class _Call:
     """What one article's extraction has spent so far."""
 
     article_id: str
     deadline: float
+    session: ModelSession
     http_attempts: int = 0
     answers: int = 0
     usage: Usage = field(default_factory=Usage)
     spent_before: int = 0
     """Tokens spent on earlier parts of a split article: each part has the whole budget."""
-    response_format: dict[str, Any] | None = None
-    """Replaces instructor's bare `{"type": "json_object"}` when set (see `constrain_json`)."""
+    max_claims: int = 12
+    """Claims the current question asks for (fewer after an answer was cut off)."""
 
 
 class _StopAtDeadline(stop_base):
@@ -189,6 +216,10 @@ class _StopAtDeadline(stop_base):
 
     def __call__(self, retry_state: RetryCallState) -> bool:
         return self.clock() + retry_state.upcoming_sleep >= self.deadline
+
+
+class _Captured(Exception):
+    """Raised by `ModelBackend.request_for`'s stand-in for the API, once it has the request."""
 
 
 class _UnreadableResponse(Exception):
@@ -208,7 +239,7 @@ class ModelBackend:
 
     def __init__(
         self,
-        client: openai.OpenAI,
+        client: openai.OpenAI | openai.AsyncOpenAI,
         model: str,
         *,
         mode: instructor.Mode | None = None,
@@ -221,18 +252,22 @@ class ModelBackend:
         max_input_tokens: int = DEFAULT_MAX_INPUT_TOKENS,
         temperature: float | None = 0.0,
         constrain_json: bool = True,
+        requests_per_minute: int | None = None,
+        tokens_per_minute: int | None = None,
         retry_after_cap_s: float = 30.0,
         backoff_initial_s: float = 0.5,
         backoff_max_s: float = 8.0,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
     ) -> None:
         """Configure the backend; nothing is sent until `extract`.
 
         Args:
-            client: The openai client (see `briefing.providers.make_client`). A copy with
-                the SDK's retries off is used, so retries stay in this one layer.
+            client: The openai client (see `briefing.providers.make_client`): where to
+                send requests, with which key and timeout. Requests go through an
+                `openai.AsyncOpenAI` made from it per run (`session`), with the SDK's
+                retries off, so retries stay in this one layer.
             model: Model name sent with each request and recorded in every extraction.
             mode: instructor mode; `choose_mode(client.base_url)` when None.
             max_reasks: Answers re-asked after failing validation (0 = one answer only).
@@ -251,10 +286,13 @@ class ModelBackend:
                 servers decode under a grammar made from it, so the answer has the schema's
                 shape; servers that do not know the key ignore it, and the schema is in the
                 prompt either way.
+            requests_per_minute: The account's request limit, kept by pacing (see
+                `briefing.extract.rate_limit`); None leaves it to the provider's 429s.
+            tokens_per_minute: The account's token limit, likewise.
             retry_after_cap_s: Longest Retry-After honoured; longer values wait this long.
             backoff_initial_s: First backoff without Retry-After; doubles per attempt.
             backoff_max_s: Longest backoff without Retry-After.
-            sleep: Waits between attempts (tests pass a recorder).
+            sleep: Async wait between attempts (tests pass a recorder).
             clock: Monotonic clock for the deadline.
             rng: Source of jitter.
 
@@ -291,7 +329,10 @@ class ModelBackend:
         self.retry_after_cap_s = retry_after_cap_s
         self.backoff_initial_s = backoff_initial_s
         self.backoff_max_s = backoff_max_s
-        self._client = client.with_options(max_retries=0)
+        self.requests_per_minute = requests_per_minute
+        self.tokens_per_minute = tokens_per_minute
+        validate_limits(requests_per_minute, tokens_per_minute)
+        self._settings = client
         self._timeout_s = _timeout_seconds(client.timeout)
         self._secret = client.api_key
         self.endpoint = display_url(base_url)
@@ -305,7 +346,86 @@ class ModelBackend:
         """The most HTTP calls one article (or one part of a split article) can cost."""
         return self.max_transport_attempts * (self.max_reasks + 1)
 
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[ModelSession]:
+        """Open the async client and rate limiter one run's extractions share."""
+        client = openai.AsyncOpenAI(**self._endpoint(), max_retries=0)
+        limiter = RateLimiter(
+            requests_per_minute=self.requests_per_minute,
+            tokens_per_minute=self.tokens_per_minute,
+            clock=self._clock,
+            sleep=self._sleep,
+        )
+        try:
+            yield ModelSession(client=client, limiter=limiter)
+        finally:
+            await client.close()
+
+    def sync_client(self) -> openai.OpenAI:
+        """A plain client for the endpoint: the Batch API's uploads, submissions and polls.
+
+        These are not model calls, so the SDK's own retries (with backoff) handle their
+        transient failures.
+        """
+        return openai.OpenAI(**self._endpoint(), max_retries=3)
+
+    def _endpoint(self) -> dict[str, Any]:
+        """Where and how to connect, from the client the backend was given."""
+        given = self._settings
+        return {
+            "api_key": given.api_key,
+            "organization": given.organization,
+            "project": given.project,
+            "base_url": given.base_url,
+            "timeout": given.timeout,
+        }
+
+    def answer_from(self, completion: ChatCompletion, text: str) -> ArticleExtraction:
+        """Parse and check an answer that came another way (a batch) as `extract` checks its own.
+
+        Raises:
+            ModelExtractionError: The answer does not parse, validate or rest on `text`.
+        """
+        create = instructor.patch(create=lambda *args, **kwargs: completion, mode=self.mode)
+        call = _Call(article_id="", deadline=0.0, session=cast(ModelSession, None), answers=1)
+        try:
+            with grounded_in(text):
+                answer = create(
+                    response_model=GroundedExtraction,
+                    messages=messages_for(text, max_claims=self.max_claims),
+                    max_retries=Retrying(
+                        stop=stop_after_attempt(1), retry=retry_if_exception_type(_BAD_ANSWER), reraise=True
+                    ),
+                    **self._options(),
+                )
+        except IncompleteOutputException:
+            raise self._failure(
+                call, f"answer cut off at the {self.max_completion_tokens}-token limit"
+            ) from None
+        except InstructorRetryException as exc:
+            self._raise_from_instructor(call, exc)
+        return ArticleExtraction.model_validate(answer.model_dump())
+
+    def checked(
+        self, article: Article, answers: list[ArticleExtraction], *, attempts: int, usage: Usage
+    ) -> tuple[ArticleExtraction, ExtractionMeta]:
+        """The article's extraction from its parts' answers, checked against the whole article."""
+        call = _Call(article_id=article.id, deadline=0.0, session=cast(ModelSession, None))
+        call.http_attempts, call.usage = attempts, usage
+        return self._finished(article, prepare_article_text(article.text), answers, call)
+
     def extract(self, article: Article) -> tuple[ArticleExtraction, ExtractionMeta]:
+        """`extract_async` for one article, in a session and event loop of its own."""
+
+        async def one() -> tuple[ArticleExtraction, ExtractionMeta]:
+            async with self.session() as session:
+                return await self.extract_async(article, session)
+
+        return asyncio.run(one())
+
+    async def extract_async(
+        self, article: Article, session: ModelSession
+    ) -> tuple[ArticleExtraction, ExtractionMeta]:
         """Extract one article, or raise once the bounded retries are spent.
 
         Returns:
@@ -318,7 +438,7 @@ class ModelBackend:
             ModelExtractionError: This article failed for good; fall back.
         """
         text = prepare_article_text(article.text)
-        call = _Call(article_id=article.id, deadline=self._clock() + self.deadline_s)
+        call = _Call(article_id=article.id, deadline=self._clock() + self.deadline_s, session=session)
         if not text:
             raise self._failure(call, "article is empty once hidden text is removed")
         parts = split_to_budget(text, self.max_input_tokens)
@@ -330,12 +450,18 @@ class ModelBackend:
             call.answers = 0
             with grounded_in(part):
                 try:
-                    answer = self._ask(call, part)
+                    answer = await self._ask(call, part)
                 except ModelExtractionError as exc:
                     if len(parts) == 1:
                         raise
                     raise self._failure(call, f"part {number} of {len(parts)}: {exc}") from None
             answers.append(ArticleExtraction.model_validate(answer.model_dump()))
+        return self._finished(article, text, answers, call)
+
+    def _finished(
+        self, article: Article, text: str, answers: list[ArticleExtraction], call: _Call
+    ) -> tuple[ArticleExtraction, ExtractionMeta]:
+        """The checked extraction of an article from its parts' answers, and how it was made."""
         cleaned, dropped = check_extraction(_joined(answers), text)
         # The model's headline has no evidence to check it by (and is where planted text
         # asks to be put): the brief shows the outlet's own title, or the lead evidence.
@@ -348,34 +474,96 @@ class ModelBackend:
             attempts=call.http_attempts,
             usage=call.usage,
             dropped=dropped,
-            parts=len(parts),
+            parts=len(answers),
         )
         return cleaned, meta
 
+    # -- what is sent ------------------------------------------------------------
+
+    def request_for(
+        self, text: str, *, max_claims: int | None = None, cut_off: bool = False
+    ) -> dict[str, Any]:
+        """The request body sent for `text` (already prepared), as instructor shapes it for the mode.
+
+        The batch mode sends exactly this, and `overhead_tokens` measures it.
+        """
+        captured: dict[str, Any] = {}
+
+        def capture(*args: Any, **kwargs: Any) -> NoReturn:
+            captured.update(kwargs)
+            raise _Captured
+
+        n = max_claims or self.max_claims
+        create = instructor.patch(create=capture, mode=self.mode)
+        quiet = logging.getLogger("instructor")  # it logs the stand-in's "failure" as an error
+        level = quiet.level
+        quiet.setLevel(logging.CRITICAL + 1)
+        try:
+            create(
+                response_model=GroundedExtraction,
+                messages=messages_for(text, max_claims=n, cut_off=cut_off),
+                max_retries=Retrying(stop=stop_after_attempt(1), reraise=True),
+                **self._options(),
+            )
+        except (_Captured, InstructorRetryException):
+            pass
+        finally:
+            quiet.setLevel(level)
+        return self._finish_request(captured, n)
+
+    def overhead_tokens(self) -> int:
+        """Estimated tokens every request costs besides the article: instructions and schema.
+
+        Counted as the model reads them: the messages, plus the schema when the mode
+        sends it as a tool or response format (which the provider puts in front of the
+        model). In JSON mode the schema is in the system message; the copy in the
+        response format only shapes decoding.
+        """
+        body = self.request_for("")
+        read = [str(message.get("content", "")) for message in body["messages"]]
+        if self.mode is instructor.Mode.TOOLS:
+            read.append(json.dumps(body.get("tools"), ensure_ascii=False, separators=(",", ":")))
+        elif self.mode is instructor.Mode.JSON_SCHEMA:
+            read.append(json.dumps(body.get("response_format"), ensure_ascii=False, separators=(",", ":")))
+        return sum(estimate_tokens(text) for text in read)
+
+    def _finish_request(self, kwargs: dict[str, Any], max_claims: int) -> dict[str, Any]:
+        """The request as instructor shaped it, its schema compacted and, in JSON mode, enforced."""
+        body = dict(kwargs)
+        body["messages"] = [compact_schema_in(m) for m in body.get("messages", [])]
+        if "tools" in body:  # instructor builds the tool from its own schema of the model
+            body["tools"] = [_compact_tool(tool) for tool in body["tools"]]
+        if self.constrain_json and body.get("response_format") == {"type": "json_object"}:
+            body["response_format"] = {"type": "json_object", "schema": decoding_schema(max_claims)}
+        return body
+
     # -- one article: answers and re-asks -----------------------------------
 
-    def _ask(self, call: _Call, text: str) -> GroundedExtraction:
+    async def _ask(self, call: _Call, text: str) -> GroundedExtraction:
         max_claims = self.max_claims
         cut_off = False
         while True:
             messages = messages_for(text, max_claims=max_claims, cut_off=cut_off)
-            if self.constrain_json:
-                call.response_format = {"type": "json_object", "schema": decoding_schema(max_claims)}
-            create = instructor.patch(create=functools.partial(self._send, call), mode=self.mode)
-            # Our own Retrying rather than an int: instructor has counted an int both as total
+            call.max_claims = max_claims
+            # instructor returns an async create for an async function; its stubs only know the sync one.
+            create: Callable[..., Awaitable[GroundedExtraction]] = cast(
+                Any, instructor.patch(create=functools.partial(self._send, call), mode=self.mode)
+            )
+            # Our own AsyncRetrying rather than an int: instructor has counted an int both as total
             # attempts and (1.17) as retries after the first; this way the bound is exact either way.
-            reasks = Retrying(
+            reasks = AsyncRetrying(
                 stop=stop_after_attempt(self.max_reasks + 1 - call.answers),
                 retry=retry_if_exception_type(_BAD_ANSWER),
                 reraise=True,
             )
             try:
-                return create(
+                answer: GroundedExtraction = await create(
                     response_model=GroundedExtraction,
                     messages=messages,
                     max_retries=reasks,
                     **self._options(),
                 )
+                return answer
             except IncompleteOutputException:
                 if call.answers > self.max_reasks:
                     limit = self.max_completion_tokens
@@ -409,20 +597,21 @@ class ModelBackend:
 
     # -- one model call: transport attempts ------------------------------------
 
-    def _send(self, call: _Call, *args: Any, **kwargs: Any) -> ChatCompletion:
+    async def _send(self, call: _Call, *args: Any, **kwargs: Any) -> ChatCompletion:
         at_most = stop_after_attempt(self.max_transport_attempts)
-        retrying = Retrying(
+        retrying = AsyncRetrying(
             stop=at_most | _StopAtDeadline(call.deadline, self._clock),
             wait=self._wait,
             retry=retry_if_exception(_is_transient),
             sleep=self._sleep,
             reraise=True,
         )
+        body = self._finish_request(kwargs, call.max_claims)
         before = call.http_attempts
         try:
-            for attempt in retrying:
+            async for attempt in retrying:
                 with attempt:
-                    response = self._post(call, kwargs)
+                    response = await self._post(call, body)
         except openai.APIStatusError as exc:
             raise self._status_failure(call, exc, call.http_attempts - before) from None
         except (openai.APIConnectionError, _UnreadableResponse) as exc:
@@ -433,29 +622,30 @@ class ModelBackend:
         call.answers += 1
         return response
 
-    def _post(self, call: _Call, kwargs: dict[str, Any]) -> ChatCompletion:
+    async def _post(self, call: _Call, body: dict[str, Any]) -> ChatCompletion:
         spent = call.usage.prompt_tokens + call.usage.completion_tokens - call.spent_before
         if spent >= self.token_budget:
             raise self._failure(
                 call, f"token budget of {self.token_budget} spent after {call.http_attempts} attempts"
             )
+        await call.session.limiter.acquire(_request_tokens(body, self.max_completion_tokens))
         remaining = call.deadline - self._clock()
         if remaining <= 0:
             raise self._failure(
                 call, f"deadline of {self.deadline_s:g}s passed after {call.http_attempts} attempts"
             )
         call.http_attempts += 1
-        if call.response_format is not None and kwargs.get("response_format") == {"type": "json_object"}:
-            kwargs = {**kwargs, "response_format": call.response_format}
         try:
-            response = self._client.chat.completions.create(**kwargs, timeout=min(self._timeout_s, remaining))
+            response = await call.session.client.chat.completions.create(
+                **body, timeout=min(self._timeout_s, remaining)
+            )
         except (json.JSONDecodeError, ValidationError) as exc:
             # A 200 whose body does not parse. It must not escape as these types: instructor
             # would take it for a bad answer and re-ask, spending the re-ask budget on it.
             raise _UnreadableResponse("the server's 200 response is not a chat completion") from exc
         if not isinstance(response, ChatCompletion) or not response.choices:
             raise _UnreadableResponse("the server's 200 response is not a chat completion")
-        call.usage += _usage(response)
+        call.usage += usage_of(response)
         return response
 
     def _wait(self, state: RetryCallState) -> float:
@@ -548,6 +738,20 @@ def _retry_after(exc: BaseException | None) -> float | None:
     return None
 
 
+def _compact_tool(tool: dict[str, Any]) -> dict[str, Any]:
+    """The extraction tool with `GroundedExtraction`'s compact schema as its parameters."""
+    function = tool.get("function", {})
+    if function.get("name") != GroundedExtraction.__name__ and function.get("name") != "ArticleExtraction":
+        return tool
+    parameters = {k: v for k, v in GroundedExtraction.model_json_schema().items() if k != "title"}
+    return {**tool, "function": {**function, "parameters": parameters}}
+
+
+def _request_tokens(body: dict[str, Any], max_completion_tokens: int) -> int:
+    """What a request counts against a tokens-per-minute limit: its prompt and its answer's limit."""
+    return estimate_tokens(json.dumps(body.get("messages", []), ensure_ascii=False)) + max_completion_tokens
+
+
 def _timeout_seconds(timeout: object) -> float:
     if isinstance(timeout, int | float):
         return float(timeout)
@@ -555,7 +759,8 @@ def _timeout_seconds(timeout: object) -> float:
     return float(read) if isinstance(read, int | float) else 600.0
 
 
-def _usage(response: ChatCompletion) -> Usage:
+def usage_of(response: ChatCompletion) -> Usage:
+    """The tokens a completion reports, cached prompt tokens included."""
     usage = response.usage
     if usage is None:
         return Usage()

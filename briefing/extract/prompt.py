@@ -1,6 +1,6 @@
 """What is sent for one article: the prompt file, the article as data, and the response model.
 
-The prompt is a versioned Jinja2 file (`prompts/extract.v1.jinja`, shipped inside the
+The prompt is a versioned Jinja2 file (`prompts/extract.v2.jinja`, shipped inside the
 wheel as `briefing/prompts/`), rendered in a sandbox with every value required. The
 article goes in as data between two boundary lines the system message names; the
 detailed instructions are the field descriptions of `ArticleExtraction`, which
@@ -20,6 +20,7 @@ import copy
 import functools
 import hashlib
 import importlib.resources
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal, Self
 
+from instructor import OpenAISchema
 from jinja2 import StrictUndefined, Template
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import ConfigDict, model_validator
@@ -40,6 +42,7 @@ __all__ = [
     "PROMPT_VERSION",
     "GroundedExtraction",
     "article_boundary",
+    "compact_schema_in",
     "decoding_schema",
     "grounded_in",
     "messages_for",
@@ -47,9 +50,11 @@ __all__ = [
     "render_prompt",
 ]
 
-PROMPT_VERSION = "extract.v1"
+PROMPT_VERSION = "extract.v2"
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _ARTICLE_TEXT: ContextVar[str | None] = ContextVar("briefing_article_text", default=None)
+_INDENT = re.compile(r"\n[ \t]+")
+_BLANK_RUN = re.compile(r"\n{3,}")
 _SCHEMAS: dict[tuple[Any, ...], dict[str, Any]] = {}
 
 
@@ -108,8 +113,53 @@ class _CompactSchema(GenerateJsonSchema):
         return False
 
 
-class GroundedExtraction(ArticleExtraction):
-    """Everything the brief needs from one article."""
+def _compact(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` without what costs tokens in every request and tells the model nothing.
+
+    Nested models and enums are written in place instead of under `$defs` (each is used
+    once), and their titles and docstring descriptions, `"default": null` (the field
+    description says "or null") and `additionalProperties` are dropped. Kept: every
+    field description, which is the prompt, and the top-level title, which instructor
+    uses as the tool's name. Extra keys are still refused when the answer is validated,
+    and `decoding_schema` puts `additionalProperties: false` back for a grammar.
+    """
+    definitions = schema.get("$defs", {})
+
+    def walk(node: Any, top: bool) -> Any:
+        if isinstance(node, list):
+            return [walk(item, False) for item in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            inlined = {
+                **definitions[ref.removeprefix("#/$defs/")],
+                **{k: v for k, v in node.items() if k != "$ref"},
+            }
+            return walk(inlined, False)
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key in ("$defs", "default", "additionalProperties") or (key == "title" and not top):
+                continue
+            if key == "description" and "properties" in node and not top:
+                continue  # a nested model's docstring, written for developers
+            if key == "properties":
+                out[key] = {name: walk(sub, False) for name, sub in value.items()}
+            else:
+                out[key] = walk(value, False)
+        return out
+
+    compact: dict[str, Any] = walk(schema, True)
+    compact.pop("description", None)
+    return compact
+
+
+class GroundedExtraction(ArticleExtraction, OpenAISchema):
+    """Everything the brief needs from one article.
+
+    It is instructor's `OpenAISchema` already, so instructor does not build a wrapper
+    class (and its schema) around it for every request.
+    """
 
     model_config = ConfigDict(extra="forbid", title="ArticleExtraction")
 
@@ -126,8 +176,10 @@ class GroundedExtraction(ArticleExtraction):
         # instructor asks for the schema on every request; generating it costs more than the rest.
         key = (cls, by_alias, ref_template, schema_generator, mode, union_format)
         if key not in _SCHEMAS:
-            _SCHEMAS[key] = super().model_json_schema(
-                by_alias, ref_template, schema_generator, mode, union_format=union_format
+            _SCHEMAS[key] = _compact(
+                super().model_json_schema(
+                    by_alias, ref_template, schema_generator, mode, union_format=union_format
+                )
             )
         return copy.deepcopy(_SCHEMAS[key])
 
@@ -149,13 +201,40 @@ class GroundedExtraction(ArticleExtraction):
         return self
 
 
+@functools.cache
+def _schema_texts() -> tuple[str, str]:
+    schema = GroundedExtraction.model_json_schema()
+    pretty = json.dumps(schema, indent=2, ensure_ascii=False)
+    return pretty, json.dumps(schema, ensure_ascii=False, separators=(",", ":"))
+
+
+def compact_schema_in(message: dict[str, Any]) -> dict[str, Any]:
+    """`message` with the schema instructor wrote into it indented written compactly instead.
+
+    In the JSON modes instructor appends the schema to the system message with an
+    indent of two, inside a paragraph indented by twelve spaces, which a tokenizer
+    charges for line by line; without that whitespace it says the same in fewer tokens.
+    Any other message is returned as it is.
+    """
+    content = message.get("content")
+    if message.get("role") != "system" or not isinstance(content, str):
+        return message
+    pretty, compact = _schema_texts()
+    if pretty not in content:
+        return message
+    content = content.replace(pretty, compact)
+    content = _BLANK_RUN.sub("\n\n", _INDENT.sub("\n", content)).strip()
+    return {**message, "content": content}
+
+
 def decoding_schema(max_claims: int) -> dict[str, Any]:
     """The schema a server may enforce while it decodes: `GroundedExtraction`'s, tightened.
 
     llama.cpp's servers turn a schema into a grammar, and a small model under a grammar
     takes every optional field as leave to stop early: asked for the plain schema it
     answers with no claims at all. So here every property is required (nullable ones
-    still take null) and `claims` holds 1 to `max_claims` items, which also keeps a
+    still take null), no other property is allowed, and `claims` holds 1 to
+    `max_claims` items, which also keeps a
     looping model from filling the token limit. What the answer says is still checked
     against the article afterwards; the grammar only shapes it.
     """
@@ -165,6 +244,7 @@ def decoding_schema(max_claims: int) -> dict[str, Any]:
         if isinstance(node, dict):
             if node.get("type") == "object" and "properties" in node:
                 node["required"] = list(node["properties"])
+                node["additionalProperties"] = False
             for child in node.values():
                 require_all(child)
         elif isinstance(node, list):
