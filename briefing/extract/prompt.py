@@ -16,7 +16,6 @@ context is given, which would execute template syntax found in an article.
 
 from __future__ import annotations
 
-import copy
 import functools
 import hashlib
 import importlib.resources
@@ -55,7 +54,7 @@ _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _ARTICLE_TEXT: ContextVar[str | None] = ContextVar("briefing_article_text", default=None)
 _INDENT = re.compile(r"\n[ \t]+")
 _BLANK_RUN = re.compile(r"\n{3,}")
-_SCHEMAS: dict[tuple[Any, ...], dict[str, Any]] = {}
+_SCHEMAS: dict[tuple[Any, ...], str] = {}
 
 
 def prepare_article_text(text: str) -> str:
@@ -176,12 +175,12 @@ class GroundedExtraction(ArticleExtraction, OpenAISchema):
         # instructor asks for the schema on every request; generating it costs more than the rest.
         key = (cls, by_alias, ref_template, schema_generator, mode, union_format)
         if key not in _SCHEMAS:
-            _SCHEMAS[key] = _compact(
-                super().model_json_schema(
-                    by_alias, ref_template, schema_generator, mode, union_format=union_format
-                )
+            schema = super().model_json_schema(
+                by_alias, ref_template, schema_generator, mode, union_format=union_format
             )
-        return copy.deepcopy(_SCHEMAS[key])
+            _SCHEMAS[key] = json.dumps(_compact(schema))
+        fresh: dict[str, Any] = json.loads(_SCHEMAS[key])  # a copy callers may change (instructor does)
+        return fresh
 
     @model_validator(mode="after")
     def _mostly_grounded(self) -> Self:
@@ -227,6 +226,7 @@ def compact_schema_in(message: dict[str, Any]) -> dict[str, Any]:
     return {**message, "content": content}
 
 
+@functools.cache
 def decoding_schema(max_claims: int) -> dict[str, Any]:
     """The schema a server may enforce while it decodes: `GroundedExtraction`'s, tightened.
 
@@ -237,6 +237,8 @@ def decoding_schema(max_claims: int) -> dict[str, Any]:
     `max_claims` items, which also keeps a
     looping model from filling the token limit. What the answer says is still checked
     against the article afterwards; the grammar only shapes it.
+
+    Cached per `max_claims` and shared: read it, do not change it.
     """
     schema = GroundedExtraction.model_json_schema()
 
