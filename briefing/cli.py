@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from briefing.cache import ExtractionCache, default_cache_path
+from briefing.deliver.subscribers import SubscriberStore, default_db_path
 from briefing.errors import BriefingError, UserError
 from briefing.evaluate import evaluate, format_table
 from briefing.extract.budget import DEFAULT_MAX_INPUT_TOKENS
@@ -364,6 +365,96 @@ def _open_cache() -> ExtractionCache:
     except UserError as exc:
         _err(Console(stderr=True), f"error: {exc}")
         raise typer.Exit(EXIT_NO_BRIEF) from None
+
+
+subscribers_app = typer.Typer(help="Who receives the brief by email (kept in the delivery database).")
+app.add_typer(subscribers_app, name="subscribers")
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="Delivery database (default: $BRIEFING_DB, else the user data directory)."),
+]
+
+
+def _open_subscribers(db: Path | None) -> SubscriberStore:
+    try:
+        return SubscriberStore(db or default_db_path())
+    except UserError as exc:
+        _err(Console(stderr=True), f"error: {exc}")
+        raise typer.Exit(EXIT_NO_BRIEF) from None
+
+
+@subscribers_app.command(name="add")
+def subscribers_add_command(
+    email: Annotated[str, typer.Argument(help="The address to send the brief to.", show_default=False)],
+    name: Annotated[str, typer.Option(help="How to greet them.")] = "",
+    resubscribe: Annotated[
+        bool, typer.Option("--resubscribe", help="Sign up again an address that had unsubscribed.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Add a subscriber (an unsubscribed address stays so without --resubscribe)."""
+    store = _open_subscribers(db)
+    try:
+        subscriber, changed = store.add(email, name, resubscribe=resubscribe)
+    except UserError as exc:
+        _err(Console(stderr=True), f"error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    if changed:
+        sys.stdout.write(f"added {subscriber.email}\n")
+    elif subscriber.status == "unsubscribed":
+        sys.stdout.write(f"{subscriber.email} unsubscribed earlier; not added (use --resubscribe)\n")
+    else:
+        sys.stdout.write(f"{subscriber.email} is already subscribed\n")
+
+
+@subscribers_app.command(name="remove")
+def subscribers_remove_command(
+    email: Annotated[str, typer.Argument(help="The address to stop sending to.", show_default=False)],
+    db: DbOption = None,
+) -> None:
+    """Unsubscribe an address (it stays recorded as unsubscribed and is never mailed again)."""
+    store = _open_subscribers(db)
+    try:
+        removed = store.remove(email)
+    except UserError as exc:
+        _err(Console(stderr=True), f"error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    sys.stdout.write(
+        f"unsubscribed {email.strip()}\n" if removed else f"{email.strip()} was not subscribed\n"
+    )
+
+
+@subscribers_app.command(name="list")
+def subscribers_list_command(
+    all_: Annotated[bool, typer.Option("--all", help="Include unsubscribed addresses.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Print the subscribers, one per line: address, status, name."""
+    for subscriber in _open_subscribers(db).list(active_only=not all_):
+        sys.stdout.write(f"{subscriber.email}\t{subscriber.status}\t{subscriber.name}\n")
+
+
+@subscribers_app.command(name="import")
+def subscribers_import_command(
+    csv_file: Annotated[
+        Path, typer.Argument(help="CSV with an 'email' column (and 'name'), or addresses first.")
+    ],
+    db: DbOption = None,
+) -> None:
+    """Add every address in a CSV file; bad lines get one line each and are skipped."""
+    console = Console(stderr=True)
+    try:
+        result = _open_subscribers(db).import_csv(csv_file)
+    except UserError as exc:
+        _err(console, f"error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    for problem in result.problems:
+        _err(console, problem)
+    sys.stdout.write(
+        f"added {result.added}, already subscribed {result.already}, "
+        f"kept unsubscribed {result.kept_unsubscribed}, skipped {len(result.problems)}\n"
+    )
 
 
 def main() -> None:  # pragma: no cover - console entry for `python -m briefing`

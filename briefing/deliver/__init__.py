@@ -1,0 +1,1 @@
+"""Delivery: who receives the brief (`subscribers.py`) and how it is sent."""

@@ -1,0 +1,224 @@
+"""Subscribers, in one SQLite file: who gets the brief, and who asked to stop.
+
+Addresses are validated and normalised with `email-validator` (the domain lower-cased
+and IDNA-checked, no DNS lookups) and unique regardless of case. Removing someone does
+not delete the row: it marks them unsubscribed, so that a later import of an old list
+cannot quietly sign them up again; only `add` with `resubscribe=True` (an explicit
+request) does. Each subscriber has a random token for their unsubscribe link.
+
+Where: `--db`, else `$BRIEFING_DB`, else `briefing.sqlite3` in the user's data directory.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+
+import platformdirs
+from email_validator import EmailNotValidError, validate_email
+from pydantic import BaseModel, ConfigDict
+
+from briefing.errors import UserError
+
+__all__ = [
+    "ImportResult",
+    "Status",
+    "Subscriber",
+    "SubscriberStore",
+    "default_db_path",
+    "normalise_address",
+]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS subscribers (
+    email TEXT PRIMARY KEY COLLATE NOCASE,
+    name TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL CHECK (status IN ('active', 'unsubscribed')),
+    token TEXT NOT NULL UNIQUE,
+    added REAL NOT NULL,
+    changed REAL NOT NULL
+)
+"""
+_UNSUBSCRIBE = "UPDATE subscribers SET status = 'unsubscribed', changed = ? WHERE status = 'active' AND "
+_BY_EMAIL = _UNSUBSCRIBE + "email = ?"
+_BY_TOKEN = _UNSUBSCRIBE + "token = ?"
+
+
+def default_db_path(environ: Mapping[str, str] = os.environ) -> Path:
+    """`$BRIEFING_DB`, else `briefing.sqlite3` in the user's data directory."""
+    configured = environ.get("BRIEFING_DB", "").strip()
+    if configured:
+        return Path(configured).expanduser()
+    return Path(platformdirs.user_data_dir("briefing")) / "briefing.sqlite3"
+
+
+def normalise_address(raw: str) -> str:
+    """The address as stored and sent to: trimmed, domain lower-cased, syntax checked.
+
+    Raises:
+        UserError: Not an email address (the reason is in the message).
+    """
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise UserError(f"{raw.strip()!r} is not an email address: {exc}") from None
+
+
+def _clean_name(name: str) -> str:
+    # A name goes into a greeting and the To header: one line of printable text.
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in name).split())[:200]
+
+
+class Status(StrEnum):
+    active = "active"
+    unsubscribed = "unsubscribed"
+
+
+class Subscriber(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    email: str
+    name: str = ""
+    status: Status = Status.active
+    token: str
+
+
+class ImportResult(BaseModel):
+    """What an import did, line by line: nothing is skipped without its reason."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    added: int = 0
+    already: int = 0
+    kept_unsubscribed: int = 0
+    problems: list[str] = []
+
+
+class SubscriberStore:
+    """The subscribers table of the delivery database."""
+
+    def __init__(self, path: Path) -> None:
+        """Open (and create if needed) the database.
+
+        Raises:
+            UserError: The file cannot be created or is not a database (one line, with the path).
+        """
+        self.path = path
+        self._lock = threading.Lock()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, timeout=30.0)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(_SCHEMA)
+            self._db.commit()
+        except (OSError, sqlite3.Error) as exc:
+            raise UserError(f"database {path}: cannot be used ({exc})") from None
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The open connection, for the other tables of the same database (the delivery ledger)."""
+        return self._db
+
+    def add(self, email: str, name: str = "", *, resubscribe: bool = False) -> tuple[Subscriber, bool]:
+        """Add an address; returns the subscriber and whether anything changed.
+
+        An unsubscribed address stays unsubscribed unless `resubscribe` is set.
+
+        Raises:
+            UserError: Not an email address.
+        """
+        address = normalise_address(email)
+        now = time.time()
+        with self._lock:
+            row = self._db.execute(
+                "SELECT email, name, status, token FROM subscribers WHERE email = ?", (address,)
+            ).fetchone()
+            if row is None:
+                token = secrets.token_urlsafe(24)
+                self._db.execute(
+                    "INSERT INTO subscribers VALUES (?, ?, 'active', ?, ?, ?)",
+                    (address, _clean_name(name), token, now, now),
+                )
+                self._db.commit()
+                return Subscriber(email=address, name=_clean_name(name), token=token), True
+            current = Subscriber(email=row[0], name=row[1], status=Status(row[2]), token=row[3])
+            if current.status == Status.unsubscribed and resubscribe:
+                self._db.execute(
+                    "UPDATE subscribers SET status = 'active', changed = ? WHERE email = ?",
+                    (now, current.email),
+                )
+                self._db.commit()
+                return current.model_copy(update={"status": Status.active}), True
+            return current, False
+
+    def remove(self, email: str) -> bool:
+        """Mark an address unsubscribed; False when it was not subscribed."""
+        address = normalise_address(email)
+        return self._unsubscribe(_BY_EMAIL, address)
+
+    def unsubscribe_token(self, token: str) -> bool:
+        """Unsubscribe whoever owns `token` (the one-click link); False for an unknown token."""
+        return self._unsubscribe(_BY_TOKEN, token)
+
+    def _unsubscribe(self, query: str, value: str) -> bool:
+        with self._lock:
+            changed = self._db.execute(query, (time.time(), value)).rowcount
+            self._db.commit()
+        return bool(changed)
+
+    def list(self, *, active_only: bool = False) -> list[Subscriber]:
+        """Every subscriber (or only the active ones), ordered by address."""
+        query = "SELECT email, name, status, token FROM subscribers"
+        if active_only:
+            query += " WHERE status = 'active'"
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY email COLLATE NOCASE").fetchall()
+        return [Subscriber(email=e, name=n, status=Status(s), token=t) for e, n, s, t in rows]
+
+    def import_csv(self, path: Path) -> ImportResult:
+        """Add every address in a CSV file (an `email` column, optionally `name`; or the first column).
+
+        Bad lines are reported with their line number and skipped; the rest are added.
+        Unsubscribed people in the file stay unsubscribed.
+
+        Raises:
+            UserError: The file cannot be read.
+        """
+        result = ImportResult()
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UserError(f"{path}: cannot be read ({exc})") from None
+        rows = list(csv.reader(text.splitlines()))
+        header = [cell.strip().casefold() for cell in rows[0]] if rows else []
+        has_header = "email" in header
+        email_at = header.index("email") if has_header else 0
+        name_at = header.index("name") if has_header and "name" in header else (1 if not has_header else None)
+        for number, row in enumerate(rows[1:] if has_header else rows, start=2 if has_header else 1):
+            if not any(cell.strip() for cell in row):
+                continue
+            raw = row[email_at] if email_at < len(row) else ""
+            name = row[name_at] if name_at is not None and name_at < len(row) else ""
+            try:
+                subscriber, changed = self.add(raw, name)
+            except UserError as exc:
+                result.problems.append(f"{path}:{number}: {exc}; skipped")
+                continue
+            if changed:
+                result.added += 1
+            elif subscriber.status == Status.unsubscribed:
+                result.kept_unsubscribed += 1
+            else:
+                result.already += 1
+        return result
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
