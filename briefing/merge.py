@@ -232,7 +232,10 @@ def _merge_claims(
             if item.article_id in cluster_articles[cluster_of[j]]:
                 continue
             sim = index.similarity(i, j)
-            if _same_figures(item, other) >= 3:
+            if (
+                min(len(item.claim.figures), len(other.claim.figures)) >= 3
+                and _same_figures(item, other) >= 3
+            ):
                 threshold = options.same_figures
             elif _share_figure(item, other):
                 threshold = options.same_quantity
@@ -368,16 +371,30 @@ def _conflicting_units(a: list[Figure], b: list[Figure]) -> list[str]:
 def _value_groups(members: list[_Item]) -> list[tuple[list[Figure], list[str]]]:
     """Group members whose figures agree; the group most articles support comes first."""
     groups: list[tuple[list[Figure], list[str]]] = []
+    # Members stating the very same figures join the same group: look it up, do not search.
+    group_of: dict[tuple[tuple[str, str], ...], int] = {}
     for m in members:
         if not m.claim.figures:
             continue
-        for figures, ids in groups:
-            if not _conflicting_units(figures, m.claim.figures):
-                if m.article_id not in ids:
-                    ids.append(m.article_id)
-                break
-        else:
-            groups.append((list(m.claim.figures), [m.article_id]))
+        signature = tuple(
+            sorted((f.unit.casefold(), " ".join(f.value.casefold().split())) for f in m.claim.figures)
+        )
+        index = group_of.get(signature)
+        if index is None:
+            index = next(
+                (
+                    i
+                    for i, (figures, _) in enumerate(groups)
+                    if not _conflicting_units(figures, m.claim.figures)
+                ),
+                len(groups),
+            )
+            if index == len(groups):
+                groups.append((list(m.claim.figures), []))
+            group_of[signature] = index
+        ids = groups[index][1]
+        if m.article_id not in ids:
+            ids.append(m.article_id)
     return sorted(groups, key=lambda g: (-len(g[1]), [f.value for f in g[0]]))
 
 

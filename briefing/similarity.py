@@ -193,8 +193,8 @@ SAMPLE_SIZE = 32
 """How many items a summed similarity compares with (see `TokenIndex.support`)."""
 EXACT_UP_TO = 2000
 """Items up to which `TokenIndex.candidates` is exhaustive."""
-BOUNDED_POSTINGS = 32
-BOUNDED_CANDIDATES = 12
+BOUNDED_POSTINGS = 16
+BOUNDED_CANDIDATES = 8
 
 
 class TokenIndex:
@@ -237,10 +237,10 @@ class TokenIndex:
             for j in self._postings.get(token, ()):
                 if j != i:
                     counts[j] += 1
-        found = [(j, c) for j, c in counts.items() if c >= min_shared]
-        if self.bounded and len(found) > BOUNDED_CANDIDATES:
-            found = heapq.nsmallest(BOUNDED_CANDIDATES, found, key=lambda jc: (-jc[1], jc[0]))
-        return sorted(j for j, _ in found)
+        if not self.bounded:
+            return sorted(j for j, c in counts.items() if c >= min_shared)
+        ranked = ((-c, j) for j, c in counts.items() if c >= min_shared)
+        return sorted(j for _, j in heapq.nsmallest(BOUNDED_CANDIDATES, ranked))
 
     def similarity(self, i: int, j: int) -> float:
         """`weighted_jaccard` of items i and j, from their precomputed weights."""
