@@ -241,15 +241,7 @@ def verify_command(
 ) -> None:
     """Re-check a finished brief against its source articles, statement by statement."""
     console = Console(stderr=True)
-    try:
-        brief = Brief.model_validate_json(brief_file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        _err(console, f"error: {brief_file}: cannot read ({exc.strerror})")
-        raise typer.Exit(EXIT_USAGE) from None
-    except ValueError as exc:
-        first = str(exc).splitlines()[0]
-        _err(console, f"error: {brief_file}: not a brief written with --format json ({first})")
-        raise typer.Exit(EXIT_USAGE) from None
+    brief = _load_brief(brief_file, console)
     ingested = ingest(sources)
     for problem in ingested.problems:
         _err(console, problem.line())
@@ -259,6 +251,99 @@ def verify_command(
     supported = report.checked - len({(f.where, f.statement) for f in report.unsupported})
     sys.stdout.write(f"{supported} of {report.checked} statements supported\n")
     raise typer.Exit(EXIT_OK if report.ok else EXIT_NO_BRIEF)
+
+
+def _load_brief(path: Path, console: Console) -> Brief:
+    try:
+        return Brief.model_validate_json(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        _err(console, f"error: {path}: cannot read ({exc.strerror})")
+        raise typer.Exit(EXIT_USAGE) from None
+    except ValueError as exc:
+        first = str(exc).splitlines()[0]
+        _err(console, f"error: {path}: not a brief written with --format json ({first})")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+@app.command(
+    name="send",
+    epilog="Exit codes: 0 every subscriber has the edition; 1 not sent (unverified brief, settings, lock) "
+    "or some deliveries failed or are uncertain; 2 usage error.",
+)
+def send_command(
+    brief_file: Annotated[
+        Path, typer.Argument(help="A brief written with --format json.", show_default=False)
+    ],
+    sources: Annotated[
+        list[str] | None,
+        typer.Option("--sources", help="The brief's articles, to verify it against before sending."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Send even if the brief is not verified.")] = False,
+    dry_run: Annotated[
+        Path | None, typer.Option("--dry-run", help="Write the messages as .eml files here instead.")
+    ] = None,
+    to: Annotated[
+        str | None, typer.Option("--to", help="Send one test copy to this address only (no ledger).")
+    ] = None,
+    resend_uncertain: Annotated[
+        bool,
+        typer.Option(
+            "--resend-uncertain",
+            help="Send again to those whose delivery was cut off before the server confirmed it.",
+        ),
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Email a brief to every active subscriber, once each (SMTP settings from BRIEFING_SMTP_*)."""
+    from datetime import UTC, datetime
+
+    from briefing.deliver.message import MailSettings, edition_of
+    from briefing.deliver.send import SmtpSettings, send_edition
+    from briefing.deliver.subscribers import normalise_address
+
+    console = Console(stderr=True)
+    brief = _load_brief(brief_file, console)
+    if not force:
+        if not sources:
+            _err(console, "error: not sent: give --sources to verify the brief against, or --force")
+            raise typer.Exit(EXIT_NO_BRIEF)
+        report = verify(brief, ingest(sources).articles)
+        if not report.ok:
+            for finding in report.unsupported:
+                _err(console, f"UNSUPPORTED {finding.line()}")
+            _err(console, f"error: not sent: {len(report.unsupported)} statement(s) fail verification")
+            raise typer.Exit(EXIT_NO_BRIEF)
+    try:
+        mail = MailSettings(
+            sender=os.environ.get("BRIEFING_FROM", ""),
+            unsubscribe_url=os.environ.get("BRIEFING_UNSUBSCRIBE_URL", ""),
+            list_name=os.environ.get("BRIEFING_LIST_NAME", "briefing"),
+        )
+        smtp = None if dry_run is not None else SmtpSettings.from_env()
+        recipient = normalise_address(to) if to is not None else None
+        result = send_edition(
+            brief,
+            store=_open_subscribers(db),
+            mail=mail,
+            smtp=smtp,
+            edition=edition_of(brief),
+            now=datetime.now(UTC),
+            dry_run=dry_run,
+            only_to=recipient,
+            resend_uncertain=resend_uncertain,
+        )
+    except UserError as exc:
+        _err(console, f"error: {exc}")
+        raise typer.Exit(EXIT_NO_BRIEF) from None
+    for email, reason in result.failed:
+        _err(console, f"failed: {email}: {reason}")
+    for email in result.uncertain:
+        _err(
+            console,
+            f"uncertain: {email}: cut off before the server confirmed; --resend-uncertain sends again",
+        )
+    _err(console, result.line())
+    raise typer.Exit(EXIT_OK if not result.failed and not result.uncertain else EXIT_NO_BRIEF)
 
 
 @app.command(name="eval", epilog="Exit codes: 0 scored; 1 a cluster could not be built; 2 usage error.")

@@ -1,8 +1,14 @@
-"""Render: `Brief` -> Markdown or JSON. Pure: the same brief always gives the same bytes.
+"""Render: `Brief` -> Markdown, JSON or an HTML email. Pure: the same brief always gives the same bytes.
 
 Layout lives in `templates/` (Jinja2), not in string concatenation, so an editor
 can change the format without touching the logic. Every statement is followed by
 its citations; a statement only one source makes is marked so.
+
+The HTML is the Markdown brief rendered by markdown-it (raw HTML off), so the email's
+two parts say the same thing. Markdown renderers do not sanitize, so the result goes
+through nh3's allow-list (tags, attributes and link schemes) before it is placed in the
+email layout, and the layout's stylesheet is then inlined (css-inline), since mail
+clients drop `<style>` blocks and never load external CSS.
 """
 
 from __future__ import annotations
@@ -11,13 +17,35 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+import css_inline
+import nh3
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 from briefing.models import Brief, MergedClaim, RunReport
 
-__all__ = ["md_escape", "render", "render_json", "render_markdown", "report_lines"]
+__all__ = ["md_escape", "render", "render_email_html", "render_json", "render_markdown", "report_lines"]
 
-FORMATS = ("md", "json")
+FORMATS = ("md", "json", "html")
+_ALLOWED_TAGS = {
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "p",
+    "ul",
+    "ol",
+    "li",
+    "strong",
+    "em",
+    "a",
+    "code",
+    "br",
+    "hr",
+    "blockquote",
+}
+_ALLOWED_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}}
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 
 
@@ -162,6 +190,40 @@ def report_lines(report: RunReport) -> list[str]:
     return lines
 
 
+@cache
+def _html_environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("briefing", "templates"),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=True,
+    )
+
+
+def render_email_html(brief: Brief, *, recipient: str = "", unsubscribe_url: str = "") -> str:
+    """The brief as a self-contained HTML email: sanitized body, inline styles, a footer.
+
+    `recipient` and `unsubscribe_url` are per subscriber; they are escaped like everything
+    else, and a URL that is not http(s) or mailto is left out.
+    """
+    markdown = MarkdownIt("commonmark", {"html": False})
+    body = nh3.clean(
+        markdown.render(render_markdown(brief)),
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+    if not re.match(r"(?:https?|mailto):", unsubscribe_url):
+        unsubscribe_url = ""
+    page = (
+        _html_environment()
+        .get_template("email.html.j2")
+        .render(title=brief.headline, body=Markup(body), recipient=recipient, unsubscribe_url=unsubscribe_url)
+    )
+    return str(css_inline.inline(page))
+
+
 def render_json(brief: Brief) -> str:
     """The merged `Brief` model as JSON (the input of `verify` and `send`)."""
     return brief.model_dump_json(indent=2) + "\n"
@@ -172,4 +234,6 @@ def render(brief: Brief, fmt: str) -> str:
         return render_json(brief)
     if fmt == "md":
         return render_markdown(brief)
+    if fmt == "html":
+        return render_email_html(brief)
     raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")

@@ -1,0 +1,113 @@
+"""A real SMTP server on 127.0.0.1 (aiosmtpd) that can refuse, defer, drop or hold a recipient.
+
+`inbox.script("b@example.org", ["450", "ok"])` makes the first RCPT for that address a
+450 and the second a normal accept. Actions:
+
+    ok     accept                      450    defer (transient)      550   refuse (permanent)
+    drop   close the connection at RCPT (before any data)
+    hold   keep the client waiting at RCPT until `release` is set (a test kills the client)
+
+Every accepted message is kept (`messages`, with its recipients and raw bytes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections import defaultdict, deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+@dataclass
+class Received:
+    recipients: list[str]
+    raw: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        parsed: EmailMessage = message_from_bytes(self.raw, policy=policy.default)  # type: ignore[assignment]
+        return parsed
+
+
+@dataclass
+class Inbox:
+    messages: list[Received] = field(default_factory=list)
+    scripts: dict[str, deque[str]] = field(default_factory=dict)
+    holding: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+    rcpt_seen: list[str] = field(default_factory=list)
+
+    def script(self, address: str, actions: Iterable[str]) -> None:
+        self.scripts[address.casefold()] = deque(actions)
+
+    def per_recipient(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for received in self.messages:
+            for rcpt in received.recipients:
+                counts[rcpt.casefold()] += 1
+        return dict(counts)
+
+    # -- aiosmtpd handler hooks ----------------------------------------------
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        self.rcpt_seen.append(address)
+        queue = self.scripts.get(address.casefold())
+        action = queue.popleft() if queue else "ok"
+        if action == "450":
+            return "450 4.2.1 Mailbox busy, try again later"
+        if action == "550":
+            return "550 5.1.1 No such user here"
+        if action == "drop":
+            session.transport.close() if getattr(session, "transport", None) else server.transport.close()
+            return "421 4.3.0 Closing"
+        if action == "hold":
+            self.holding.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 30)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(
+            Received(recipients=list(envelope.rcpt_tos), raw=bytes(envelope.original_content))
+        )
+        return "250 2.0.0 Accepted"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class SmtpServer:
+    """aiosmtpd's controller on a free loopback port, with an `Inbox` handler."""
+
+    def __init__(self) -> None:
+        self.inbox = Inbox()
+        self.port = free_port()
+        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+
+    def start(self) -> SmtpServer:
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.inbox.release.set()
+        self._controller.stop()
+
+    def env(self) -> dict[str, str]:
+        return {
+            "BRIEFING_SMTP_HOST": "127.0.0.1",
+            "BRIEFING_SMTP_PORT": str(self.port),
+            "BRIEFING_SMTP_TLS": "none",
+            "BRIEFING_FROM": "Morning brief <brief@example.com>",
+            "BRIEFING_UNSUBSCRIBE_URL": "https://example.com/unsubscribe",
+        }

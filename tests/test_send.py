@@ -1,0 +1,234 @@
+"""Sending the brief by email, against a real SMTP server on 127.0.0.1 (aiosmtpd)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from smtp_server import SmtpServer
+from typer.testing import CliRunner
+
+from briefing.cli import app
+from briefing.deliver.message import MailSettings
+from briefing.deliver.send import SmtpSettings, send_edition
+from briefing.deliver.subscribers import SubscriberStore
+from briefing.errors import UserError
+from briefing.models import Brief
+from briefing.pipeline import BuildOptions, build
+from briefing.render import render_json
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "london-talks"
+NOW = datetime(2025, 6, 10, 6, 0, tzinfo=UTC)
+PEOPLE = ["ana@example.org", "bo@example.org", "cy@example.org", "di@example.org", "ed@example.org"]
+
+
+@pytest.fixture(scope="module")
+def brief() -> Brief:
+    return build([str(EXAMPLE)], BuildOptions(backend="extractive", date="2025-06-10"))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> SubscriberStore:
+    store = SubscriberStore(tmp_path / "briefing.sqlite3")
+    for address in PEOPLE:
+        store.add(address, address.split("@")[0].title())
+    return store
+
+
+class Tags(HTMLParser):
+    """The elements, attribute names and link targets of an HTML document, as a browser parses them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+        self.attributes: set[str] = set()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.names.add(tag)
+        self.attributes.update(name for name, _ in attrs)
+        self.hrefs.extend(value or "" for name, value in attrs if name == "href")
+
+
+def send(brief: Brief, store: SubscriberStore, smtp: SmtpServer, **options: object):  # type: ignore[no-untyped-def]
+    env = smtp.env()
+    mail = MailSettings(sender=env["BRIEFING_FROM"], unsubscribe_url=env["BRIEFING_UNSUBSCRIBE_URL"])
+    return send_edition(
+        brief,
+        store=store,
+        mail=mail,
+        smtp=SmtpSettings.from_env(env),
+        edition="2025-06-10",
+        now=NOW,
+        backoff_s=0.01,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def test_every_subscriber_gets_one_well_formed_message(
+    brief: Brief, store: SubscriberStore, smtp: SmtpServer
+) -> None:
+    report = send(brief, store, smtp)
+
+    assert smtp.inbox.per_recipient() == {p: 1 for p in PEOPLE}
+    assert (report.subscribers, report.sent, report.retried, len(report.failed)) == (5, 5, 0, 0)
+    assert report.line().endswith("duplicates 0")
+    message = next(r.message for r in smtp.inbox.messages if r.recipients == ["ana@example.org"])
+    assert message.get_content_type() == "multipart/alternative"
+    text, html = message.iter_parts()
+    assert text.get_content_type() == "text/plain" and html.get_content_type() == "text/html"
+    assert "Highlights" in text.get_content() and "Where sources disagree" in html.get_content()
+    assert message["Subject"] == f"{brief.headline} (2025-06-10)"
+    assert message["To"] == "Ana <ana@example.org>" and message["Date"] and message["Message-ID"]
+    assert message["List-Id"] == "briefing <briefing.example.com>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    token = next(s.token for s in store.list() if s.email == "ana@example.org")
+    assert f"<https://example.com/unsubscribe?token={token}>" in message["List-Unsubscribe"]
+    assert "<style" not in html.get_content() and 'style="' in html.get_content(), "CSS is inlined"
+
+
+def test_a_second_run_sends_nothing_and_the_message_id_is_fixed(
+    brief: Brief, store: SubscriberStore, smtp: SmtpServer
+) -> None:
+    send(brief, store, smtp)
+    first_ids = {r.recipients[0]: r.message["Message-ID"] for r in smtp.inbox.messages}
+
+    again = send(brief, store, smtp)
+
+    assert (again.sent, again.already_sent) == (0, 5)
+    assert smtp.inbox.per_recipient() == {p: 1 for p in PEOPLE}
+    store.add("new@example.org")
+    third = send(brief, store, smtp)
+    assert third.sent == 1 and smtp.inbox.per_recipient()["new@example.org"] == 1
+    assert len(set(first_ids.values())) == 5
+
+
+def test_transient_failures_are_retried_and_permanent_ones_recorded(
+    brief: Brief, store: SubscriberStore, smtp: SmtpServer
+) -> None:
+    smtp.inbox.script("bo@example.org", ["450", "450", "ok"])
+    smtp.inbox.script("cy@example.org", ["drop", "ok"])
+    smtp.inbox.script("di@example.org", ["550"])
+
+    report = send(brief, store, smtp)
+
+    assert smtp.inbox.per_recipient() == {p: 1 for p in PEOPLE if p != "di@example.org"}
+    assert report.retried == 3 and report.sent == 4
+    assert report.failed == [("di@example.org", "550 5.1.1 No such user here")]
+    rerun = send(brief, store, smtp)
+    assert rerun.sent == 0 and rerun.failed == [("di@example.org", "failed in an earlier run")]
+
+
+def test_unsubscribed_people_are_never_mailed(brief: Brief, store: SubscriberStore, smtp: SmtpServer) -> None:
+    store.remove("ed@example.org")
+    send(brief, store, smtp)
+    assert "ed@example.org" not in smtp.inbox.per_recipient()
+
+
+def test_a_second_run_cannot_send_the_edition_while_one_holds_the_lock(
+    brief: Brief, store: SubscriberStore, smtp: SmtpServer
+) -> None:
+    from briefing.deliver.send import Ledger
+
+    ledger = Ledger(store.connection)
+    with ledger.locked("2025-06-10"), pytest.raises(UserError, match="being sent by another run"):
+        send(brief, store, smtp)
+    assert smtp.inbox.messages == []
+
+
+def test_markup_from_a_name_or_an_article_cannot_get_into_the_html_or_headers(
+    store: SubscriberStore, smtp: SmtpServer, tmp_path: Path
+) -> None:
+    article = tmp_path / "evil.txt"
+    article.write_text(
+        "Harbour board approves <script>alert(1)</script> plan\r\nBcc: everyone@example.org\n\n"
+        'The board approved 12 new berths on Monday, <img src=x onerror="alert(2)"> officials said. '
+        "The works will cost $4 million [click](javascript:alert(3)) over two years.\n",
+        encoding="utf-8",
+    )
+    evil = build([str(article)], BuildOptions(backend="extractive", date="2025-06-10"))  # type: ignore[arg-type]
+    store.add("mallory@example.org", "<script>alert(1)</script>")
+
+    send(evil, store, smtp)
+
+    message = next(r.message for r in smtp.inbox.messages if r.recipients == ["mallory@example.org"])
+    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    tags = Tags()
+    tags.feed(html)
+    assert "script" not in tags.names and "img" not in tags.names
+    assert not [a for a in tags.attributes if a.startswith("on")], "no event handler attributes"
+    assert not [v for v in tags.hrefs if not v.startswith(("https:", "mailto:"))]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, "the name shows as text"
+    assert "\n" not in message["Subject"] and message["Bcc"] is None
+    raw = next(r.raw for r in smtp.inbox.messages if r.recipients == ["mallory@example.org"])
+    assert b"\nBcc:" not in raw
+
+
+def test_send_refuses_an_unverified_brief_and_dry_run_writes_files(
+    brief: Brief, smtp: SmtpServer, tmp_path: Path
+) -> None:
+    brief_file = tmp_path / "brief.json"
+    broken = brief.model_copy(deep=True)
+    broken.claims[0].statement = broken.claims[0].statement + " It cost $999 billion."
+    brief_file.write_text(render_json(broken), encoding="utf-8")
+    env = {**smtp.env(), "BRIEFING_DB": str(tmp_path / "db.sqlite3")}
+    runner = CliRunner()
+    runner.invoke(app, ["subscribers", "add", "ana@example.org"], env=env)
+
+    refused = runner.invoke(app, ["send", str(brief_file), "--sources", str(EXAMPLE)], env=env)
+    unverified = runner.invoke(app, ["send", str(brief_file)], env=env)
+    dry = runner.invoke(
+        app, ["send", str(brief_file), "--force", "--dry-run", str(tmp_path / "out")], env=env
+    )
+
+    assert refused.exit_code == 1 and "fail verification" in refused.stderr
+    assert unverified.exit_code == 1 and "--sources" in unverified.stderr
+    assert dry.exit_code == 0 and [p.name for p in (tmp_path / "out").iterdir()] == [
+        "2025-06-10-ana@example.org.eml"
+    ]
+    assert smtp.inbox.messages == []
+
+
+def test_a_send_killed_halfway_and_run_again_delivers_each_subscriber_once(
+    brief: Brief, smtp: SmtpServer, tmp_path: Path
+) -> None:
+    brief_file = tmp_path / "brief.json"
+    brief_file.write_text(render_json(brief), encoding="utf-8")
+    env = {**os.environ, **smtp.env(), "BRIEFING_DB": str(tmp_path / "db.sqlite3")}
+    store = SubscriberStore(tmp_path / "db.sqlite3")
+    for address in PEOPLE:
+        store.add(address)
+    smtp.inbox.script("cy@example.org", ["hold"])  # the third subscriber, in address order
+    command = [sys.executable, "-m", "briefing", "send", str(brief_file), "--sources", str(EXAMPLE)]
+
+    first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert smtp.inbox.holding.wait(60), "the send reached the third subscriber"
+    first.send_signal(signal.SIGKILL)
+    first.wait(10)
+    smtp.inbox.release.set()
+    time.sleep(0.2)
+    assert smtp.inbox.per_recipient() == {"ana@example.org": 1, "bo@example.org": 1}
+
+    second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+    assert second.returncode == 0, second.stderr
+    assert smtp.inbox.per_recipient() == {p: 1 for p in PEOPLE}
+    assert "5 subscribers, 3 sent now, 2 sent before, 0 retried, 0 failed, 0 uncertain, duplicates 0" in (
+        second.stderr
+    )
