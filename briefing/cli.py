@@ -24,6 +24,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from briefing.cache import ExtractionCache, default_cache_path
+from briefing.deliver.message import MailSettings
+from briefing.deliver.send import SendReport
 from briefing.deliver.subscribers import SubscriberStore, default_db_path
 from briefing.errors import BriefingError, UserError
 from briefing.evaluate import evaluate, format_table
@@ -297,7 +299,7 @@ def send_command(
     """Email a brief to every active subscriber, once each (SMTP settings from BRIEFING_SMTP_*)."""
     from datetime import UTC, datetime
 
-    from briefing.deliver.message import MailSettings, edition_of
+    from briefing.deliver.message import edition_of
     from briefing.deliver.send import SmtpSettings, send_edition
     from briefing.deliver.subscribers import normalise_address
 
@@ -314,11 +316,7 @@ def send_command(
             _err(console, f"error: not sent: {len(report.unsupported)} statement(s) fail verification")
             raise typer.Exit(EXIT_NO_BRIEF)
     try:
-        mail = MailSettings(
-            sender=os.environ.get("BRIEFING_FROM", ""),
-            unsubscribe_url=os.environ.get("BRIEFING_UNSUBSCRIBE_URL", ""),
-            list_name=os.environ.get("BRIEFING_LIST_NAME", "briefing"),
-        )
+        mail = _mail_settings()
         smtp = None if dry_run is not None else SmtpSettings.from_env()
         recipient = normalise_address(to) if to is not None else None
         result = send_edition(
@@ -335,15 +333,85 @@ def send_command(
     except UserError as exc:
         _err(console, f"error: {exc}")
         raise typer.Exit(EXIT_NO_BRIEF) from None
+    raise typer.Exit(EXIT_OK if _print_send_report(console, result) else EXIT_NO_BRIEF)
+
+
+def _mail_settings() -> MailSettings:
+    return MailSettings(
+        sender=os.environ.get("BRIEFING_FROM", ""),
+        unsubscribe_url=os.environ.get("BRIEFING_UNSUBSCRIBE_URL", ""),
+        list_name=os.environ.get("BRIEFING_LIST_NAME", "briefing"),
+    )
+
+
+def _print_send_report(console: Console, result: SendReport) -> bool:
+    """Print each failed or uncertain delivery and the totals; True when everyone has the edition."""
     for email, reason in result.failed:
         _err(console, f"failed: {email}: {reason}")
     for email in result.uncertain:
-        _err(
-            console,
-            f"uncertain: {email}: cut off before the server confirmed; --resend-uncertain sends again",
-        )
+        _err(console, f"uncertain: {email}: cut off before the server confirmed (--resend-uncertain)")
     _err(console, result.line())
-    raise typer.Exit(EXIT_OK if not result.failed and not result.uncertain else EXIT_NO_BRIEF)
+    return not result.failed and not result.uncertain
+
+
+@app.command(
+    name="daily",
+    epilog="Exit codes: 0 built, kept and sent to every subscriber; 1 nothing sent (the reason is "
+    "printed) or some deliveries failed; 2 usage error.",
+)
+def daily_command(
+    articles: Annotated[
+        Path,
+        typer.Option(envvar="BRIEFING_ARTICLES", help="Folder of today's articles.", show_default=False),
+    ],
+    editions: Annotated[
+        Path, typer.Option(envvar="BRIEFING_EDITIONS", help="Where each edition is kept, by date.")
+    ] = Path("editions"),
+    min_sources: Annotated[
+        int,
+        typer.Option(envvar="BRIEFING_MIN_SOURCES", help="Fewest usable articles worth a brief.", min=1),
+    ] = 2,
+    date: Annotated[str | None, typer.Option(help="Edition date, YYYY-MM-DD (default: today).")] = None,
+    backend: Annotated[BackendChoice, typer.Option(help="As for build.")] = BackendChoice.auto,
+    model: Annotated[str | None, typer.Option(help="As for build.")] = None,
+    base_url: Annotated[str | None, typer.Option(help="As for build.")] = None,
+    batch: Annotated[bool, typer.Option("--batch", help="As for build.")] = False,
+    dry_run: Annotated[
+        Path | None, typer.Option("--dry-run", help="Write the messages as .eml files here instead.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """The scheduled run: build today's brief, keep it under EDITIONS/DATE/, and email it."""
+    from datetime import UTC, datetime
+
+    from briefing.deliver.daily import DailyRefused, run_daily
+    from briefing.deliver.send import SmtpSettings
+
+    console = Console(stderr=True)
+    logging.getLogger("instructor").setLevel(logging.CRITICAL)
+    edition = _parse_date(date) or dt.date.today().isoformat()
+    options = BuildOptions(backend=backend, model=model, base_url=base_url, batch=batch)
+    try:
+        result = run_daily(
+            articles,
+            editions,
+            date=edition,
+            store=_open_subscribers(db),
+            mail=_mail_settings(),
+            smtp=None if dry_run is not None else SmtpSettings.from_env(),
+            now=datetime.now(UTC),
+            options=options,
+            min_sources=min_sources,
+            dry_run=dry_run,
+        )
+    except DailyRefused as exc:
+        _err(console, f"not sent: {exc}")
+        raise typer.Exit(EXIT_NO_BRIEF) from None
+    except UserError as exc:
+        _err(console, f"error: {exc}")
+        raise typer.Exit(EXIT_NO_BRIEF) from None
+    _err(console, f"edition {edition} kept in {result.folder}")
+    raise typer.Exit(EXIT_OK if _print_send_report(console, result.report) else EXIT_NO_BRIEF)
 
 
 @app.command(name="eval", epilog="Exit codes: 0 scored; 1 a cluster could not be built; 2 usage error.")

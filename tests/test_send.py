@@ -232,3 +232,44 @@ def test_a_send_killed_halfway_and_run_again_delivers_each_subscriber_once(
     assert "5 subscribers, 3 sent now, 2 sent before, 0 retried, 0 failed, 0 uncertain, duplicates 0" in (
         second.stderr
     )
+
+
+def test_daily_builds_keeps_and_sends_once_or_sends_nothing_and_says_why(
+    smtp: SmtpServer, tmp_path: Path
+) -> None:
+    editions = tmp_path / "editions"
+    env = {
+        **smtp.env(),
+        "BRIEFING_DB": str(tmp_path / "db.sqlite3"),
+        "BRIEFING_ARTICLES": str(EXAMPLE),
+        "BRIEFING_EDITIONS": str(editions),
+    }
+    runner = CliRunner()
+    runner.invoke(app, ["subscribers", "add", "you@example.com"], env=env)
+
+    first = runner.invoke(app, ["daily", "--date", "2025-06-10", "--backend", "extractive"], env=env)
+    again = runner.invoke(app, ["daily", "--date", "2025-06-10", "--backend", "extractive"], env=env)
+    stale = runner.invoke(app, ["daily", "--date", "2025-06-11", "--backend", "extractive"], env=env)
+    too_few = runner.invoke(
+        app, ["daily", "--date", "2025-06-12", "--backend", "extractive", "--min-sources", "5"], env=env
+    )
+    empty = tmp_path / "nothing"
+    empty.mkdir()
+    none = runner.invoke(app, ["daily", "--date", "2025-06-13", "--articles", str(empty)], env=env)
+
+    assert first.exit_code == 0, first.output
+    assert "1 subscribers, 1 sent now, 0 sent before, 0 retried, 0 failed, 0 uncertain, duplicates 0" in (
+        first.stderr
+    )
+    assert sorted(p.name for p in (editions / "2025-06-10").iterdir()) == [
+        "brief.html",
+        "brief.json",
+        "brief.md",
+    ]
+    assert again.exit_code == 0 and "0 sent now, 1 sent before" in again.stderr
+    assert stale.exit_code == 1 and "exactly those of the 2025-06-10 edition" in stale.stderr
+    assert too_few.exit_code == 1 and "only 4 usable source(s)" in too_few.stderr
+    assert none.exit_code == 1 and "could not be built" in none.stderr
+    assert "Traceback" not in stale.output + too_few.output + none.output
+    assert smtp.inbox.per_recipient() == {"you@example.com": 1}
+    assert not (editions / "2025-06-11").exists()
