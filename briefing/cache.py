@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sqlite3
 import threading
 import time
 from collections.abc import Mapping
@@ -30,7 +29,7 @@ from pathlib import Path
 import platformdirs
 from pydantic import BaseModel, ConfigDict
 
-from briefing.errors import UserError
+from briefing.database import open_database
 from briefing.models import SCHEMA_VERSION, Article, ArticleExtraction, ExtractionMeta
 
 __all__ = ["CACHE_FILE", "CacheStats", "ExtractionCache", "cache_key", "default_cache_path"]
@@ -88,17 +87,12 @@ class ExtractionCache:
         """
         self.path = path
         self._lock = threading.Lock()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, check_same_thread=False, timeout=30.0)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute(_SCHEMA)
-            self._db.execute(_BATCHES)
-            self._db.commit()
-        except (OSError, sqlite3.Error) as exc:
-            raise UserError(
-                f"cache {path}: cannot be used ({exc}); run with --no-cache or `briefing cache clear`"
-            ) from None
+        self._db = open_database(
+            path,
+            _SCHEMA + ";" + _BATCHES,
+            what="cache",
+            remedy="; run with --no-cache or `briefing cache clear`",
+        )
 
     def get(self, key: str) -> tuple[ArticleExtraction, ExtractionMeta] | None:
         """The stored extraction and its meta, or None (also for a row that no longer parses)."""

@@ -225,15 +225,16 @@ def build_command(
     raise typer.Exit(exit_status(brief))
 
 
+BriefFile = Annotated[Path, typer.Argument(help="A brief written with --format json.", show_default=False)]
+
+
 @app.command(
     name="verify",
     epilog="Exit codes: 0 every statement is supported; 1 some statement is not (each is printed); "
     "2 usage error or unreadable brief.",
 )
 def verify_command(
-    brief_file: Annotated[
-        Path, typer.Argument(help="A brief written with --format json.", show_default=False)
-    ],
+    brief_file: BriefFile,
     sources: Annotated[
         list[str],
         typer.Argument(
@@ -273,9 +274,7 @@ def _load_brief(path: Path, console: Console) -> Brief:
     "or some deliveries failed or are uncertain; 2 usage error.",
 )
 def send_command(
-    brief_file: Annotated[
-        Path, typer.Argument(help="A brief written with --format json.", show_default=False)
-    ],
+    brief_file: BriefFile,
     sources: Annotated[
         list[str] | None,
         typer.Option("--sources", help="The brief's articles, to verify it against before sending."),
@@ -563,19 +562,27 @@ def subscribers_add_command(
 
 @subscribers_app.command(name="remove")
 def subscribers_remove_command(
-    email: Annotated[str, typer.Argument(help="The address to stop sending to.", show_default=False)],
+    email: Annotated[
+        str | None, typer.Argument(help="The address to stop sending to.", show_default=False)
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(help="Unsubscribe by the token of an unsubscribe link or mail instead of the address."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Unsubscribe an address (it stays recorded as unsubscribed and is never mailed again)."""
+    if (email is None) == (token is None):
+        _err(Console(stderr=True), "error: give either an address or --token")
+        raise typer.Exit(EXIT_USAGE)
     store = _open_subscribers(db)
     try:
-        removed = store.remove(email)
+        removed = store.remove(email) if email is not None else store.unsubscribe_token(token or "")
     except UserError as exc:
         _err(Console(stderr=True), f"error: {exc}")
         raise typer.Exit(EXIT_USAGE) from None
-    sys.stdout.write(
-        f"unsubscribed {email.strip()}\n" if removed else f"{email.strip()} was not subscribed\n"
-    )
+    who = email.strip() if email is not None else "the token's owner"
+    sys.stdout.write(f"unsubscribed {who}\n" if removed else f"{who} was not subscribed\n")
 
 
 @subscribers_app.command(name="list")

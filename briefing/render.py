@@ -61,15 +61,15 @@ def md_escape(text: str) -> str:
 
 
 @cache
-def _environment() -> Environment:
+def _environment(*, html: bool = False) -> Environment:
     # Markdown output: autoescape would turn quotes into HTML entities. Text from articles
-    # is escaped for Markdown by md_escape instead; an HTML renderer needs autoescaping on.
+    # is escaped for Markdown by md_escape instead; the HTML email template autoescapes.
     return Environment(
         loader=PackageLoader("briefing", "templates"),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=False,
-        autoescape=False,
+        autoescape=html,
     )
 
 
@@ -190,16 +190,6 @@ def report_lines(report: RunReport) -> list[str]:
     return lines
 
 
-@cache
-def _html_environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("briefing", "templates"),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        autoescape=True,
-    )
-
-
 def render_email_html(brief: Brief, *, recipient: str = "", unsubscribe_url: str = "") -> str:
     """The brief as a self-contained HTML email: sanitized body, inline styles, a footer.
 
@@ -217,7 +207,7 @@ def render_email_html(brief: Brief, *, recipient: str = "", unsubscribe_url: str
     if not re.match(r"(?:https?|mailto):", unsubscribe_url):
         unsubscribe_url = ""
     page = (
-        _html_environment()
+        _environment(html=True)
         .get_template("email.html.j2")
         .render(title=brief.headline, body=Markup(body), recipient=recipient, unsubscribe_url=unsubscribe_url)
     )

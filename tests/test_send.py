@@ -273,3 +273,40 @@ def test_daily_builds_keeps_and_sends_once_or_sends_nothing_and_says_why(
     assert "Traceback" not in stale.output + too_few.output + none.output
     assert smtp.inbox.per_recipient() == {"you@example.com": 1}
     assert not (editions / "2025-06-11").exists()
+
+
+def test_a_test_copy_goes_to_one_address_outside_the_ledger(
+    brief: Brief, store: SubscriberStore, smtp: SmtpServer
+) -> None:
+    report = send(brief, store, smtp, only_to="editor@example.com")
+    assert smtp.inbox.per_recipient() == {"editor@example.com": 1} and report.sent == 1
+
+    everyone = send(brief, store, smtp)
+    assert everyone.sent == 5, "the test copy did not count as the edition's delivery"
+
+
+def test_smtp_settings_never_show_the_password() -> None:
+    settings = SmtpSettings.from_env(
+        {
+            "BRIEFING_SMTP_HOST": "smtp.example.com",
+            "BRIEFING_SMTP_USER": "u",
+            "BRIEFING_SMTP_PASSWORD": "hunter2-secret",
+        }
+    )
+    assert "hunter2" not in repr(settings) and settings.port == 587 and settings.tls == "starttls"
+    with pytest.raises(UserError, match="BRIEFING_SMTP_TLS"):
+        SmtpSettings.from_env({"BRIEFING_SMTP_HOST": "h", "BRIEFING_SMTP_TLS": "maybe"})
+    with pytest.raises(UserError, match="BRIEFING_SMTP_HOST"):
+        SmtpSettings.from_env({})
+
+
+def test_unsubscribe_by_token_from_the_command_line(store: SubscriberStore, tmp_path: Path) -> None:
+    token = next(s.token for s in store.list() if s.email == "bo@example.org")
+    env = {"BRIEFING_DB": str(store.path)}
+
+    result = CliRunner().invoke(app, ["subscribers", "remove", "--token", token], env=env)
+    neither = CliRunner().invoke(app, ["subscribers", "remove"], env=env)
+
+    assert result.exit_code == 0 and "unsubscribed" in result.stdout
+    assert "bo@example.org" not in [s.email for s in store.list(active_only=True)]
+    assert neither.exit_code == 2 and "either an address or --token" in neither.stderr

@@ -49,6 +49,10 @@ class MailSettings:
         """
         from email.headerregistry import HeaderRegistry
 
+        if not self.sender.strip():
+            raise UserError(
+                "no sender configured: set BRIEFING_FROM, e.g. 'Morning brief <brief@example.com>'"
+            )
         try:
             header = HeaderRegistry()("From", self.sender)
             (address,) = header.addresses  # type: ignore[attr-defined]

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NoReturn
 
 from briefing.deliver.message import MailSettings, build_message
 from briefing.deliver.subscribers import Subscriber, SubscriberStore
@@ -259,16 +259,9 @@ class _Connection:
             if code not in (250, 251):
                 raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
         except smtplib.SMTPRecipientsRefused as exc:
-            code, reply = exc.recipients[recipient]
-            self._reset()
-            if 400 <= code < 500:
-                raise _Transient(f"{code} {_text(reply)}") from None
-            raise smtplib.SMTPResponseException(code, reply) from None
+            self._refused(*exc.recipients[recipient])
         except smtplib.SMTPResponseException as exc:
-            self._reset()
-            if 400 <= exc.smtp_code < 500:
-                raise _Transient(f"{exc.smtp_code} {_text(exc.smtp_error)}") from None
-            raise
+            self._refused(exc.smtp_code, exc.smtp_error)
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
             self.close()
             raise _Transient(f"connection lost ({type(exc).__name__})") from None
@@ -279,13 +272,17 @@ class _Connection:
             if code != 250:  # smtplib returns the final reply to the data instead of raising
                 raise smtplib.SMTPDataError(code, reply)
         except smtplib.SMTPDataError as exc:
-            self._reset()
-            if 400 <= exc.smtp_code < 500:
-                raise _Transient(f"{exc.smtp_code} {_text(exc.smtp_error)}") from None
-            raise
+            self._refused(exc.smtp_code, exc.smtp_error)
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
             self.close()
             raise _Uncertain(f"connection lost while the message was sent ({type(exc).__name__})") from None
+
+    def _refused(self, code: int, reply: bytes | str) -> NoReturn:
+        """The server said no: a 4xx is worth another try, anything else is final."""
+        self._reset()
+        if 400 <= code < 500:
+            raise _Transient(f"{code} {_text(reply)}")
+        raise smtplib.SMTPResponseException(code, reply)
 
     def _reset(self) -> None:
         if self._smtp is not None:

@@ -25,6 +25,7 @@ import platformdirs
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict
 
+from briefing.database import open_database
 from briefing.errors import UserError
 
 __all__ = [
@@ -112,14 +113,7 @@ class SubscriberStore:
         """
         self.path = path
         self._lock = threading.Lock()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, check_same_thread=False, timeout=30.0)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute(_SCHEMA)
-            self._db.commit()
-        except (OSError, sqlite3.Error) as exc:
-            raise UserError(f"database {path}: cannot be used ({exc})") from None
+        self._db = open_database(path, _SCHEMA, what="database")
 
     @property
     def connection(self) -> sqlite3.Connection:
