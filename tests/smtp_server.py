@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import threading
 from collections import defaultdict, deque
 from collections.abc import Iterable
@@ -23,6 +24,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 @dataclass
@@ -90,10 +92,30 @@ def free_port() -> int:
 class SmtpServer:
     """aiosmtpd's controller on a free loopback port, with an `Inbox` handler."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, *, tls_context: ssl.SSLContext | None = None, login: tuple[str, str] | None = None
+    ) -> None:
+        """With `tls_context`, STARTTLS is offered and required; with `login`, AUTH too (after TLS)."""
         self.inbox = Inbox()
         self.port = free_port()
-        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.logins: list[str] = []
+        options: dict[str, Any] = {}
+        if tls_context is not None:
+            options.update(tls_context=tls_context, require_starttls=True)
+        if login is not None:
+            options.update(
+                authenticator=self._authenticator(login), auth_required=True, auth_require_tls=True
+            )
+        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, **options)
+
+    def _authenticator(self, login: tuple[str, str]) -> Any:
+        def check(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+            user = auth_data.login.decode()
+            self.logins.append(user)
+            # handled=False: aiosmtpd answers a refusal with 535 (handled=True: "already answered").
+            return AuthResult(success=(user, auth_data.password.decode()) == login, handled=False)
+
+        return check
 
     def start(self) -> SmtpServer:
         self._controller.start()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -310,3 +311,43 @@ def test_unsubscribe_by_token_from_the_command_line(store: SubscriberStore, tmp_
     assert result.exit_code == 0 and "unsubscribed" in result.stdout
     assert "bo@example.org" not in [s.email for s in store.list(active_only=True)]
     assert neither.exit_code == 2 and "either an address or --token" in neither.stderr
+
+
+def test_starttls_and_login_against_a_server_with_its_own_ca(
+    brief: Brief, store: SubscriberStore, tmp_path: Path
+) -> None:
+    import trustme
+    from smtp_server import SmtpServer as Server
+
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    server = Server(tls_context=server_context, login=("brief", "s3cret-pass")).start()
+    try:
+        env = {
+            **server.env(),
+            "BRIEFING_SMTP_TLS": "starttls",
+            "BRIEFING_SMTP_USER": "brief",
+            "BRIEFING_SMTP_PASSWORD": "s3cret-pass",
+        }
+        mail = MailSettings(sender=env["BRIEFING_FROM"])
+
+        def run(**overrides: str):  # type: ignore[no-untyped-def]
+            settings = SmtpSettings.from_env({**env, **overrides})
+            return send_edition(
+                brief, store=store, mail=mail, smtp=settings, edition="2025-06-10", now=NOW, backoff_s=0.01
+            )
+
+        with pytest.raises(UserError, match="certificate not trusted"):
+            run()
+        with pytest.raises(UserError, match="refused the login of 'brief'") as refused:
+            run(BRIEFING_SMTP_CA_FILE=str(ca_file), BRIEFING_SMTP_PASSWORD="wrong-pass")
+        assert "wrong-pass" not in str(refused.value)
+        report = run(BRIEFING_SMTP_CA_FILE=str(ca_file))
+    finally:
+        server.stop()
+
+    assert report.sent == 5 and server.inbox.per_recipient() == {p: 1 for p in PEOPLE}
+    assert set(server.logins) == {"brief"}

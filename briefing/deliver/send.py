@@ -76,11 +76,23 @@ class SmtpSettings:
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     tls: Literal["none", "starttls", "ssl"] = "starttls"
+    ca_file: str | None = None
+    """Certificates to trust besides the system's (a private relay's CA), from BRIEFING_SMTP_CA_FILE."""
     timeout_s: float = 30.0
+
+    def tls_context(self) -> ssl.SSLContext:
+        """Certificates verified and host names checked, always; `ca_file` only adds trust."""
+        context = ssl.create_default_context()
+        if self.ca_file:
+            try:
+                context.load_verify_locations(cafile=self.ca_file)
+            except (OSError, ssl.SSLError) as exc:
+                raise UserError(f"BRIEFING_SMTP_CA_FILE {self.ca_file}: cannot be used ({exc})") from None
+        return context
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> SmtpSettings:
-        """Read BRIEFING_SMTP_HOST, _PORT, _USER, _PASSWORD and _TLS (none | starttls | ssl).
+        """Read BRIEFING_SMTP_HOST, _PORT, _USER, _PASSWORD, _TLS (none | starttls | ssl) and _CA_FILE.
 
         Raises:
             UserError: No host, a port that is not a number, or an unknown TLS mode.
@@ -103,6 +115,7 @@ class SmtpSettings:
             user=environ.get("BRIEFING_SMTP_USER") or None,
             password=environ.get("BRIEFING_SMTP_PASSWORD") or None,
             tls=tls,  # type: ignore[arg-type]
+            ca_file=environ.get("BRIEFING_SMTP_CA_FILE") or None,
         )
 
 
@@ -223,16 +236,21 @@ class _Connection:
         try:
             if s.tls == "ssl":
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                    s.host, s.port, timeout=s.timeout_s, context=ssl.create_default_context()
+                    s.host, s.port, timeout=s.timeout_s, context=s.tls_context()
                 )
             else:
                 smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout_s)
                 if s.tls == "starttls":
-                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.starttls(context=s.tls_context())
             if s.user:
                 smtp.login(s.user, s.password or "")
         except smtplib.SMTPAuthenticationError:
             raise UserError(f"SMTP server {s.host}:{s.port} refused the login of {s.user!r}") from None
+        except ssl.SSLCertVerificationError as exc:
+            raise UserError(
+                f"SMTP server {s.host}:{s.port}: certificate not trusted ({exc.verify_message}); "
+                "set BRIEFING_SMTP_CA_FILE for a private CA"
+            ) from None
         except (OSError, smtplib.SMTPException) as exc:
             raise _Transient(f"cannot connect to {s.host}:{s.port} ({type(exc).__name__})") from None
         return smtp
