@@ -15,17 +15,21 @@ import re
 import sys
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+import lxml.etree
+import lxml.html
+import trafilatura
 from charset_normalizer import CharsetMatch, from_bytes
 
 from briefing.models import Article, IngestResult, InputProblem
 from briefing.text import collapse_spaces, comparable, strip_invisible
 
-__all__ = ["ARTICLE_SUFFIXES", "article_from_text", "ingest", "read_text"]
+__all__ = ["ARTICLE_SUFFIXES", "PageMeta", "article_from_text", "html_to_text", "ingest", "read_text"]
 
-ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".text")
+ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".text", ".html", ".htm")
 
 # Whole lines that are page furniture, not article text (compared case-insensitively,
 # ignoring punctuation). Kept as data so an editor can see and extend the list.
@@ -271,8 +275,9 @@ def _article_from_bytes(data: bytes, label: str) -> tuple[Article | None, InputP
 def article_from_text(text: str, *, label: str, notes: list[str] | None = None) -> Article | None:
     """Clean raw text into an `Article`; None when nothing usable remains."""
     notes = list(notes or [])
+    page = PageMeta()
     if _HTML_HINT.search(text):
-        text = _html_to_text(text)
+        text, page = html_to_text(text)
         notes.append(_HTML_NOTE)
     text = strip_invisible(unicodedata.normalize("NFC", text)).replace("\r\n", "\n").replace("\r", "\n")
     text = _HTML_COMMENT.sub("", text)
@@ -304,11 +309,13 @@ def article_from_text(text: str, *, label: str, notes: list[str] | None = None) 
     stem = Path(label).stem if label != "-" else "stdin"
     return Article(
         id=hashlib.sha256(body.encode("utf-8")).hexdigest()[:12],
-        source=source or stem,
-        title=_title(kept) or stem,
+        source=source or page.site or stem,
+        title=_title(kept) or page.title or stem,
         path=label,
         text=body,
         notes=notes,
+        author=page.author,
+        published=page.published,
     )
 
 
@@ -412,6 +419,7 @@ class _TextOnly(HTMLParser):
     """
 
     _SKIP = frozenset({"script", "style", "noscript", "template", "nav", "footer", "aside", "head"})
+    _FRAME = frozenset({"nav", "footer", "aside", "head"})
     _BLOCK = frozenset(
         {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "article", "section", "tr"}
     )
@@ -426,13 +434,20 @@ class _TextOnly(HTMLParser):
         self._open: list[tuple[str, bool]] = []  # open elements, and whether each hides its content
         self._skipping = 0
 
-    def _hides(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+    @classmethod
+    def hides(cls, tag: str, attrs: list[tuple[str, str | None]], *, keep_frame: bool = False) -> bool:
+        """Whether an element hides its content from a reader (or is page furniture).
+
+        `keep_frame` leaves `head`, `nav`, `footer` and `aside` in place, for trafilatura,
+        which reads metadata from the head and tells furniture from text itself.
+        """
         values = {name.lower(): (value or "") for name, value in attrs}
+        skip = cls._SKIP - cls._FRAME if keep_frame else cls._SKIP
         return (
-            tag in self._SKIP
+            tag in skip
             or "hidden" in values
             or values.get("aria-hidden", "").lower() == "true"
-            or bool(self._INVISIBLE_STYLE.search(values.get("style", "")))
+            or bool(cls._INVISIBLE_STYLE.search(values.get("style", "")))
         )
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -440,7 +455,7 @@ class _TextOnly(HTMLParser):
             self.parts.append("\n\n")
         if tag in self._VOID:
             return
-        hides = self._hides(tag, attrs)
+        hides = self.hides(tag, attrs)
         self._open.append((tag, hides))
         self._skipping += hides
 
@@ -458,6 +473,75 @@ class _TextOnly(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self._skipping:
             self.parts.append(data)
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    """What a web page says about itself, when it says it."""
+
+    title: str | None = None
+    site: str | None = None
+    author: str | None = None
+    published: str | None = None
+
+
+_MIN_MAIN_TEXT = 200
+"""Characters of main text below which trafilatura's answer is not trusted (a fragment, not a page)."""
+
+
+def html_to_text(html: str) -> tuple[str, PageMeta]:
+    """The main text of a web page, one paragraph per block, and its metadata.
+
+    trafilatura finds the article and leaves out navigation, related links, comments,
+    cookie banners and footers, and reads the title, site name, author and date from
+    the page's metadata. It keeps text a reader cannot see, though, which is where
+    instructions for a model are planted, so every hidden element is removed first
+    (`_TextOnly`'s rules). A fragment too small for trafilatura to call an article is
+    read block by block instead.
+    """
+    visible = _visible_html(html)
+    document = trafilatura.bare_extraction(
+        visible, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
+    )
+    found: dict[str, object] = {}
+    if isinstance(document, dict):
+        found = document
+    elif document is not None:
+        found = document.as_dict()
+    text = str(found.get("text") or "").strip()
+    meta = PageMeta(
+        title=_meta(found.get("title")),
+        site=_meta(found.get("sitename")),
+        author=_meta(found.get("author")),
+        published=_meta(found.get("date")),
+    )
+    if len(text) < _MIN_MAIN_TEXT:
+        return _html_to_text(visible), meta
+    return re.sub(r"\n+", "\n\n", text), meta
+
+
+def _meta(value: object) -> str | None:
+    text = " ".join(str(value).split()) if value else ""
+    return text[:200] or None
+
+
+def _visible_html(html: str) -> str:
+    """`html` without comments, scripts and the elements a reader cannot see."""
+    html = _HTML_COMMENT.sub("", html)
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return html
+    hidden = [
+        element
+        for element in root.iter()
+        if isinstance(element.tag, str)
+        and _TextOnly.hides(element.tag.lower(), list(element.attrib.items()), keep_frame=True)
+    ]
+    for element in hidden:
+        if element.getparent() is not None:
+            element.drop_tree()
+    return str(lxml.html.tostring(root, encoding="unicode"))
 
 
 def _html_to_text(html: str) -> str:

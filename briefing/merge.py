@@ -120,6 +120,7 @@ def merge(
             article_id=e.article.id,
             source=e.article.source,
             title=e.article.title,
+            published=e.article.published,
             backend=e.meta.backend,
             model=e.meta.model,
             fallback_reason=e.meta.fallback_reason,

@@ -41,6 +41,8 @@ class Article(_Model):
     )
     path: str | None = Field(default=None, description="Where the article was read from ('-' for stdin).")
     text: str = Field(description="Cleaned text: paragraphs separated by a blank line.")
+    author: str | None = Field(default=None, description="The byline, when the page names one.")
+    published: str | None = Field(default=None, description="Publication date (YYYY-MM-DD) when known.")
     notes: list[str] = Field(
         default_factory=list,
         description="What ingest changed (debris removed, duplicate paragraphs dropped, encoding guessed).",
@@ -212,6 +214,7 @@ class SourceRef(_Model):
     article_id: str
     source: str
     title: str
+    published: str | None = None
     backend: Backend
     model: str | None = None
     fallback_reason: str | None = None

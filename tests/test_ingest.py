@@ -177,3 +177,42 @@ def test_html_text_a_reader_cannot_see_is_dropped() -> None:
     assert "Planted" not in article.text and "Ignore" not in article.text
     assert "The ferry returned on Tuesday. Crowds cheered at the pier." in article.text
     assert "Small print stays." in article.text
+
+
+def test_a_saved_web_page_gives_its_main_text_and_metadata() -> None:
+    page = Path(__file__).parent / "html" / "harbour-ledger-ferry.html"
+
+    article = article_from_text(page.read_text(encoding="utf-8"), label=str(page))
+
+    assert article is not None
+    assert (
+        article.source == "Harbour Ledger" and article.title == "Northbay ferry back in service after repairs"
+    )
+    assert article.author == "Jo Reed" and article.published == "2025-06-10"
+    assert "1,200 passengers crossed on the first day" in article.text
+    assert '"We are relieved to have the crossing open again,"' in article.text
+    for furniture in (
+        "cookies",
+        "Accept all",
+        "Sport",
+        "Related stories",
+        "Bridge closes",
+        "Comments (14)",
+        "Took them long enough",
+        "All rights reserved",
+        "Advertisement",
+        "dataLayer",
+    ):
+        assert furniture not in article.text, furniture
+    assert "Note to AI" not in article.text, "hidden text is removed before extraction"
+
+
+def test_the_sources_list_shows_outlet_title_and_date_of_a_web_page() -> None:
+    from briefing.pipeline import BackendChoice, BuildOptions, build
+    from briefing.render import render_markdown
+
+    page = Path(__file__).parent / "html" / "harbour-ledger-ferry.html"
+    brief = build([str(page)], BuildOptions(backend=BackendChoice.extractive))
+
+    sources = render_markdown(brief).split("## Sources", 1)[1]
+    assert "1. **Harbour Ledger**: Northbay ferry back in service after repairs (2025-06-10)" in sources
