@@ -65,17 +65,13 @@ async def extract_one(
     `FatalProviderError` (bad key, unknown model, rejected request) is not a per-article
     failure: it would fail every article the same way, so it propagates and ends the run.
     """
-
-    def fall_back(reason: str, attempts: int = 0, usage: Usage | None = None) -> ExtractedArticle:
-        return fallback(article, model, extractive, reason, attempts=attempts, usage=usage)
-
     key = None
     if cache is not None:
         key = model_cache_key(article, model)
         if (stored := cache.get(key)) is not None:
             return from_cache(article, stored)
     if ceiling is not None and ceiling.reached():
-        return fall_back(ceiling.reason())
+        return fallback(article, model, extractive, ceiling.reason())
     try:
         extraction, meta = await model.extract_async(article, session)
     except FatalProviderError:
@@ -83,7 +79,7 @@ async def extract_one(
     except ProviderError as exc:
         if ceiling is not None:
             ceiling.add(exc.usage or Usage())
-        return fall_back(str(exc), attempts=exc.attempts, usage=exc.usage)
+        return fallback(article, model, extractive, str(exc), attempts=exc.attempts, usage=exc.usage)
     if ceiling is not None:
         ceiling.add(meta.usage)
     if cache is not None and key is not None:

@@ -45,7 +45,9 @@ if TYPE_CHECKING:
 __all__ = ["BatchOutcome", "BatchSettings", "job_name", "run_batch"]
 
 ENDPOINT: Final = "/v1/chat/completions"
-_ENDED = frozenset({"completed", "failed", "expired", "cancelled"})
+_DEAD = frozenset({"failed", "expired", "cancelled"})
+"""Ended without a chance of answers still to come: never resumed."""
+_ENDED = _DEAD | {"completed"}
 _METADATA_KEY = "briefing_job"
 
 
@@ -141,21 +143,22 @@ def run_batch(
         jobs.remember_batch(job, batch_id)
         outcome.batch_id = batch_id
         batch = _wait(client, batch_id, settings, tell)
+        if batch.status not in _ENDED:
+            outcome.waiting = True
+            waited = settings.max_wait_s
+            reason = f"batch {batch_id} still {batch.status} after {waited:g}s; the next run picks it up"
+            outcome.failed.update({a: reason for a, parts in parts_of.items() if parts})
+            return outcome
+        answers = _answers(client, batch)
     except openai.APIStatusError as exc:
         raise _refused(model, exc) from None
     except openai.APIConnectionError as exc:
+        # The job stays recorded: the next run polls it (or collects its answers) again.
         reason = f"batch API at {model.endpoint} unreachable ({type(exc).__name__})"
         outcome.failed.update({a: reason for a, parts in parts_of.items() if parts})
         return outcome
     finally:
         client.close()
-    if batch.status not in _ENDED:
-        outcome.waiting = True
-        waited = settings.max_wait_s
-        reason = f"batch {batch_id} still {batch.status} after {waited:g}s; the next run picks it up"
-        outcome.failed.update({a: reason for a, parts in parts_of.items() if parts})
-        return outcome
-    answers = _answers(model, batch)
     for article in articles:
         parts = parts_of.get(article.id) or []
         if not parts or article.id in outcome.extracted or article.id in outcome.failed:
@@ -177,7 +180,7 @@ def _find_submitted(client: openai.OpenAI, job: str) -> str | None:
     """A batch for `job` submitted by a run that stopped before recording it, if still usable."""
     for batch in client.batches.list(limit=100):
         metadata = batch.metadata or {}
-        if metadata.get(_METADATA_KEY) == job and batch.status not in ("failed", "expired", "cancelled"):
+        if metadata.get(_METADATA_KEY) == job and batch.status not in _DEAD:
             return batch.id
     return None
 
@@ -210,20 +213,24 @@ def _wait(client: openai.OpenAI, batch_id: str, settings: BatchSettings, tell: C
         delay = min(delay * 2, settings.poll_max_s)
 
 
-def _answers(model: ModelBackend, batch: Any) -> dict[str, ChatCompletion | str]:
-    """Each request's answer by custom id: a completion, or why there is none."""
+def _answers(client: openai.OpenAI, batch: Any) -> dict[str, ChatCompletion | str]:
+    """Each request's answer by custom id: a completion, or why there is none.
+
+    A line that is not JSON names no request; the request it was for has no answer and
+    its article takes the online path.
+    """
     answers: dict[str, ChatCompletion | str] = {}
-    client = model.sync_client()
-    try:
-        for file_id in (batch.output_file_id, batch.error_file_id):
-            if not file_id:
+    for file_id in (batch.output_file_id, batch.error_file_id):
+        if not file_id:
+            continue
+        for raw in client.files.content(file_id).text.splitlines():
+            try:
+                line = json.loads(raw) if raw.strip() else None
+            except ValueError:
                 continue
-            for raw in client.files.content(file_id).text.splitlines():
-                if raw.strip():
-                    custom_id, answer = _answer_line(json.loads(raw))
-                    answers[custom_id] = answer
-    finally:
-        client.close()
+            if isinstance(line, dict):
+                custom_id, answer = _answer_line(line)
+                answers[custom_id] = answer
     return answers
 
 

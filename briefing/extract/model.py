@@ -410,9 +410,9 @@ class ModelBackend:
         self, article: Article, answers: list[ArticleExtraction], *, attempts: int, usage: Usage
     ) -> tuple[ArticleExtraction, ExtractionMeta]:
         """The article's extraction from its parts' answers, checked against the whole article."""
-        call = _Call(article_id=article.id, deadline=0.0, session=cast(ModelSession, None))
-        call.http_attempts, call.usage = attempts, usage
-        return self._finished(article, prepare_article_text(article.text), answers, call)
+        return self._finished(
+            article, prepare_article_text(article.text), answers, attempts=attempts, usage=usage
+        )
 
     def extract(self, article: Article) -> tuple[ArticleExtraction, ExtractionMeta]:
         """`extract_async` for one article, in a session and event loop of its own."""
@@ -456,10 +456,10 @@ class ModelBackend:
                         raise
                     raise self._failure(call, f"part {number} of {len(parts)}: {exc}") from None
             answers.append(ArticleExtraction.model_validate(answer.model_dump()))
-        return self._finished(article, text, answers, call)
+        return self._finished(article, text, answers, attempts=call.http_attempts, usage=call.usage)
 
     def _finished(
-        self, article: Article, text: str, answers: list[ArticleExtraction], call: _Call
+        self, article: Article, text: str, answers: list[ArticleExtraction], *, attempts: int, usage: Usage
     ) -> tuple[ArticleExtraction, ExtractionMeta]:
         """The checked extraction of an article from its parts' answers, and how it was made."""
         cleaned, dropped = check_extraction(_joined(answers), text)
@@ -471,8 +471,8 @@ class ModelBackend:
             backend=Backend.model,
             model=self.model,
             prompt_version=PROMPT_VERSION,
-            attempts=call.http_attempts,
-            usage=call.usage,
+            attempts=attempts,
+            usage=usage,
             dropped=dropped,
             parts=len(answers),
         )
