@@ -531,8 +531,6 @@ class ModelBackend:
         """The request as instructor shaped it, its schema compacted and, in JSON mode, enforced."""
         body = dict(kwargs)
         body["messages"] = [compact_schema_in(m) for m in body.get("messages", [])]
-        if "tools" in body:  # instructor builds the tool from its own schema of the model
-            body["tools"] = [_compact_tool(tool) for tool in body["tools"]]
         if self.constrain_json and body.get("response_format") == {"type": "json_object"}:
             body["response_format"] = {"type": "json_object", "schema": decoding_schema(max_claims)}
         return body
@@ -736,15 +734,6 @@ def _retry_after(exc: BaseException | None) -> float | None:
         if seconds >= 0:
             return seconds
     return None
-
-
-def _compact_tool(tool: dict[str, Any]) -> dict[str, Any]:
-    """The extraction tool with `GroundedExtraction`'s compact schema as its parameters."""
-    function = tool.get("function", {})
-    if function.get("name") != GroundedExtraction.__name__ and function.get("name") != "ArticleExtraction":
-        return tool
-    parameters = {k: v for k, v in GroundedExtraction.model_json_schema().items() if k != "title"}
-    return {**tool, "function": {**function, "parameters": parameters}}
 
 
 def _request_tokens(body: dict[str, Any], max_completion_tokens: int) -> int:
