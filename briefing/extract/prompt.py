@@ -105,22 +105,16 @@ def render_prompt(
     return "".join(template.blocks[block](template.new_context(values))).strip()
 
 
-class _CompactSchema(GenerateJsonSchema):
-    """Leaves out the per-field titles ("Headline" for `headline`): they repeat the key in every request."""
-
-    def field_title_should_be_set(self, schema: Any) -> bool:
-        return False
-
-
 def _compact(schema: dict[str, Any]) -> dict[str, Any]:
     """`schema` without what costs tokens in every request and tells the model nothing.
 
     Nested models and enums are written in place instead of under `$defs` (each is used
-    once), and their titles and docstring descriptions, `"default": null` (the field
-    description says "or null") and `additionalProperties` are dropped. Kept: every
-    field description, which is the prompt, and the top-level title, which instructor
-    uses as the tool's name. Extra keys are still refused when the answer is validated,
-    and `decoding_schema` puts `additionalProperties: false` back for a grammar.
+    once). Dropped: every title but the top one (a field's title repeats its key), the
+    docstrings of nested models, `"default": null` (the field description says "or
+    null") and `additionalProperties`. Kept: every field description, which is the
+    prompt, and the top-level title, which instructor uses as the tool's name. Extra
+    keys are still refused when the answer is validated, and `decoding_schema` puts
+    `additionalProperties: false` back for a grammar.
     """
     definitions = schema.get("$defs", {})
 
@@ -167,7 +161,7 @@ class GroundedExtraction(ArticleExtraction, OpenAISchema):
         cls,
         by_alias: bool | None = None,
         ref_template: str = DEFAULT_REF_TEMPLATE,
-        schema_generator: type[GenerateJsonSchema] = _CompactSchema,
+        schema_generator: type[GenerateJsonSchema] = GenerateJsonSchema,
         mode: JsonSchemaMode = "validation",
         *,
         union_format: Literal["any_of", "primitive_type_array"] = "primitive_type_array",
@@ -234,9 +228,9 @@ def decoding_schema(max_claims: int) -> dict[str, Any]:
     takes every optional field as leave to stop early: asked for the plain schema it
     answers with no claims at all. So here every property is required (nullable ones
     still take null), no other property is allowed, and `claims` holds 1 to
-    `max_claims` items, which also keeps a
-    looping model from filling the token limit. What the answer says is still checked
-    against the article afterwards; the grammar only shapes it.
+    `max_claims` items, which also keeps a looping model from filling the token limit.
+    What the answer says is still checked against the article afterwards; the grammar
+    only shapes it.
 
     Cached per `max_claims` and shared: read it, do not change it.
     """
