@@ -20,7 +20,7 @@ from unidecode import unidecode
 
 from briefing.figures import mask_figures
 
-__all__ = ["TokenIndex", "content_tokens", "weighted_jaccard"]
+__all__ = ["TokenIndex", "content_tokens"]
 
 STOPWORDS = frozenset(
     [
@@ -175,20 +175,6 @@ def content_tokens(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def weighted_jaccard(a: frozenset[str], b: frozenset[str], idf: dict[str, float]) -> float:
-    """IDF-weighted Jaccard similarity of two token sets (0..1).
-
-    Sums use `math.fsum`, which is exactly rounded and so independent of the order a
-    set yields its items in (that order changes with Python's hash seed): the same
-    inputs give the same bytes in every process.
-    """
-    union = a | b
-    if not union:
-        return 0.0
-    total = math.fsum(idf.get(t, 1.0) for t in union)
-    return math.fsum(idf.get(t, 1.0) for t in a & b) / total if total else 0.0
-
-
 SAMPLE_SIZE = 32
 """How many items a summed similarity compares with (see `TokenIndex.support`)."""
 EXACT_UP_TO = 2000
@@ -243,7 +229,12 @@ class TokenIndex:
         return sorted(j for _, j in heapq.nsmallest(BOUNDED_CANDIDATES, ranked))
 
     def similarity(self, i: int, j: int) -> float:
-        """`weighted_jaccard` of items i and j, from their precomputed weights."""
+        """IDF-weighted Jaccard similarity of items i and j (0..1), from their precomputed weights.
+
+        Sums use `math.fsum`, which is exactly rounded and so independent of the order a
+        set yields its items in (that order changes with Python's hash seed): the same
+        inputs give the same bytes in every process.
+        """
         shared = math.fsum(self.idf[t] for t in self.items[i] & self.items[j])
         union = self._mass[i] + self._mass[j] - shared
         return shared / union if union > 0 else 0.0

@@ -349,16 +349,13 @@ def _rank(sentences: list[_Sentence]) -> list[_Sentence]:
         return []
     tokens = [content_tokens(s.text) for s in sentences]
     index = TokenIndex(tokens, max_df_share=0.5)
-    # math.fsum is exact, so the weights do not depend on set iteration order (hash seeds).
-    mass = [math.fsum(index.idf[t] for t in ts) for ts in tokens]
     edges: list[list[tuple[int, float]]] = [[] for _ in sentences]
     for i in range(len(sentences)):
         linked: list[tuple[float, int]] = []
         for j in index.candidates(i, min_shared=1):
-            shared = math.fsum(index.idf[t] for t in tokens[i] & tokens[j])
-            union = mass[i] + mass[j] - shared
-            if shared > 0 and union > 0:
-                linked.append((shared / union, j))
+            weight = index.similarity(i, j)
+            if weight > 0:
+                linked.append((weight, j))
         edges[i] = [(j, w) for w, j in sorted(linked, key=lambda x: (-x[0], x[1]))[:NEIGHBOURS]]
     rank = _textrank(edges)
     top = max(rank) or 1.0
