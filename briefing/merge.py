@@ -207,9 +207,11 @@ def _share_figure(a: _Item, b: _Item) -> bool:
     return any(f.unit.casefold() == g.unit.casefold() for f in a.claim.figures for g in b.claim.figures)
 
 
-def _same_figures(a: _Item, b: _Item) -> int:
-    """How many of a's figures b states with the same value (three shared figures are rarely chance)."""
-    return sum(1 for f in a.claim.figures if any(same_value(f, g) for g in b.claim.figures))
+def _three_same_figures(a: _Item, b: _Item) -> bool:
+    """Whether b states at least three of a's figures with the same value (rarely chance)."""
+    if min(len(a.claim.figures), len(b.claim.figures)) < 3:
+        return False  # the common case, decided without comparing values
+    return sum(1 for f in a.claim.figures if any(same_value(f, g) for g in b.claim.figures)) >= 3
 
 
 def _merge_claims(
@@ -233,10 +235,7 @@ def _merge_claims(
             if item.article_id in cluster_articles[cluster_of[j]]:
                 continue
             sim = index.similarity(i, j)
-            if (
-                min(len(item.claim.figures), len(other.claim.figures)) >= 3
-                and _same_figures(item, other) >= 3
-            ):
+            if _three_same_figures(item, other):
                 threshold = options.same_figures
             elif _share_figure(item, other):
                 threshold = options.same_quantity
