@@ -351,3 +351,13 @@ def test_starttls_and_login_against_a_server_with_its_own_ca(
 
     assert report.sent == 5 and server.inbox.per_recipient() == {p: 1 for p in PEOPLE}
     assert set(server.logins) == {"brief"}
+
+
+def test_a_refused_test_copy_is_a_failure_line_not_an_exception(
+    brief: Brief, store: SubscriberStore, smtp: SmtpServer
+) -> None:
+    smtp.inbox.script("editor@example.com", ["550"])
+
+    report = send(brief, store, smtp, only_to="editor@example.com")
+
+    assert report.failed == [("editor@example.com", "550 5.1.1 No such user here")] and report.sent == 0

@@ -343,41 +343,39 @@ def send_edition(
         UserError: Bad settings, a login refused, or another run sending this edition.
     """
     report = SendReport(edition)
-    sender = mail.sender_address()
-    if only_to is not None or dry_run is not None:
-        recipients = (
-            [Subscriber(email=only_to, token="test-copy")]
-            if only_to is not None
-            else store.list(active_only=True)
-        )
+    sender = mail.sender_address().addr_spec
+    if dry_run is not None:
+        recipients = [_test_copy(only_to)] if only_to is not None else store.list(active_only=True)
         report.subscribers = len(recipients)
-        if dry_run is not None:
-            dry_run.mkdir(parents=True, exist_ok=True)
-            for subscriber in recipients:
-                message = build_message(brief, subscriber, mail, edition=edition, now=now)
-                (dry_run / f"{edition}-{subscriber.email}.eml").write_bytes(message.as_bytes())
-                report.sent += 1
-            return report
+        dry_run.mkdir(parents=True, exist_ok=True)
+        for subscriber in recipients:
+            message = build_message(brief, subscriber, mail, edition=edition, now=now)
+            (dry_run / f"{edition}-{subscriber.email}.eml").write_bytes(message.as_bytes())
+            report.sent += 1
+        return report
     if smtp is None:
         raise UserError("no SMTP server configured: set BRIEFING_SMTP_HOST")
     connection = _Connection(smtp)
-    ledger = Ledger(store.connection)
+    retry = _Retry(attempts=attempts, backoff_s=backoff_s, sleep=sleep)
+
+    def deliver(subscriber: Subscriber, before_data: Callable[[], None]) -> tuple[str, str]:
+        message = build_message(brief, subscriber, mail, edition=edition, now=now)
+        status, reason = _deliver(connection, message, sender, subscriber.email, retry, report, before_data)
+        if status == "sent":
+            report.sent += 1
+        elif status == "sending":
+            report.uncertain.append(subscriber.email)
+        else:
+            shown = reason if status == "failed" else f"{reason}; still pending, the next run retries"
+            report.failed.append((subscriber.email, shown))
+        return status, reason
+
     try:
         if only_to is not None:
-            message = build_message(brief, recipients[0], mail, edition=edition, now=now)
-            _deliver(
-                connection,
-                message,
-                sender.addr_spec,
-                only_to,
-                attempts,
-                backoff_s,
-                sleep,
-                report,
-                lambda: None,
-            )
-            report.sent += 1
+            report.subscribers = 1
+            deliver(_test_copy(only_to), lambda: None)
             return report
+        ledger = Ledger(store.connection)
         with ledger.locked(edition):
             subscribers = {s.email.casefold(): s for s in store.list(active_only=True)}
             ledger.plan(edition, [s.email for s in subscribers.values()])
@@ -387,48 +385,35 @@ def send_edition(
                 state = states.get(key, "pending")
                 if state == "sent":
                     report.already_sent += 1
-                    continue
-                if state == "failed" or (state == "sending" and not resend_uncertain):
-                    if state == "sending":
-                        report.uncertain.append(subscriber.email)
-                    else:
-                        report.failed.append((subscriber.email, "failed in an earlier run"))
-                    continue
-                message = build_message(brief, subscriber, mail, edition=edition, now=now)
-                email = subscriber.email
-                try:
-                    _deliver(
-                        connection,
-                        message,
-                        sender.addr_spec,
-                        email,
-                        attempts,
-                        backoff_s,
-                        sleep,
-                        report,
-                        functools.partial(ledger.mark, edition, email, "sending"),
+                elif state == "failed":
+                    report.failed.append((subscriber.email, "failed in an earlier run"))
+                elif state == "sending" and not resend_uncertain:
+                    report.uncertain.append(subscriber.email)
+                else:
+                    email = subscriber.email
+                    status, reason = deliver(
+                        subscriber, functools.partial(ledger.mark, edition, email, "sending")
                     )
-                except _Uncertain:
-                    report.uncertain.append(email)
-                    continue
-                except smtplib.SMTPResponseException as exc:
-                    reason = f"{exc.smtp_code} {_text(exc.smtp_error)}"
-                    ledger.mark(edition, email, "failed", reason)
-                    report.failed.append((email, reason))
-                    continue
-                except _Transient as exc:
-                    ledger.mark(edition, email, "pending", str(exc))
-                    report.failed.append((email, f"{exc}; still pending, the next run retries"))
-                    continue
-                ledger.mark(edition, email, "sent")
-                report.sent += 1
+                    if status != "sending":  # an uncertain row stays as it is
+                        ledger.mark(edition, email, status, "" if status == "sent" else reason)
     finally:
         connection.close()
     return report
 
 
+def _test_copy(address: str) -> Subscriber:
+    return Subscriber(email=address, token="test-copy")
+
+
 def _text(reply: bytes | str) -> str:
     return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+
+
+@dataclass(frozen=True)
+class _Retry:
+    attempts: int
+    backoff_s: float
+    sleep: Callable[[float], None]
 
 
 def _deliver(
@@ -436,18 +421,27 @@ def _deliver(
     message: EmailMessage,
     sender: str,
     recipient: str,
-    attempts: int,
-    backoff_s: float,
-    sleep: Callable[[float], None],
+    retry: _Retry,
     report: SendReport,
     before_data: Callable[[], None],
-) -> None:
-    for attempt in range(1, attempts + 1):
+) -> tuple[str, str]:
+    """Send one message, retrying transient failures; the ledger state it ends in, and why.
+
+    "sent"; "failed" (a permanent refusal); "pending" (transient failures until the
+    attempts ran out: the next run tries again); "sending" (cut off after the data).
+    """
+    attempt = 1
+    while True:
         try:
             connection.send(message, sender, recipient, before_data)
-            return
-        except _Transient:
-            if attempt == attempts:
-                raise
-            report.retried += 1
-            sleep(min(backoff_s * 2 ** (attempt - 1), 30.0))
+            return "sent", ""
+        except _Uncertain as exc:
+            return "sending", str(exc)
+        except smtplib.SMTPResponseException as exc:
+            return "failed", f"{exc.smtp_code} {_text(exc.smtp_error)}"
+        except _Transient as exc:
+            if attempt >= retry.attempts:
+                return "pending", str(exc)
+        report.retried += 1
+        retry.sleep(min(retry.backoff_s * 2 ** (attempt - 1), 30.0))
+        attempt += 1
