@@ -20,12 +20,12 @@ from briefing.extract.budget import DEFAULT_MAX_INPUT_TOKENS
 from briefing.extract.extractive import ExtractiveBackend
 from briefing.ingest import ingest
 from briefing.merge import merge
-from briefing.models import Article, Brief
+from briefing.models import Article, Brief, IngestResult
 
 if TYPE_CHECKING:
     from briefing.extract.model import ModelBackend
 
-__all__ = ["BackendChoice", "BuildOptions", "build", "exit_status"]
+__all__ = ["BackendChoice", "BuildOptions", "build", "build_from", "exit_status"]
 
 DEFAULT_MODEL = "gpt-4o-mini"
 
@@ -105,8 +105,30 @@ def build(
         NoArticlesError: no input held a usable article (the problems are in the message).
         UserError: the endpoint or options are wrong in a way every article would hit.
     """
+    return build_from(
+        ingest(paths, stdin=stdin),
+        options,
+        on_progress=on_progress,
+        on_start=on_start,
+        on_batch_status=on_batch_status,
+    )
+
+
+def build_from(
+    ingested: IngestResult,
+    options: BuildOptions | None = None,
+    *,
+    on_progress: Callable[[Article], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_batch_status: Callable[[str], None] | None = None,
+) -> Brief:
+    """`build` for articles already read (a caller that also needs them, to verify the brief).
+
+    Raises:
+        NoArticlesError: no input held a usable article (the problems are in the message).
+        UserError: the endpoint or options are wrong in a way every article would hit.
+    """
     options = options or BuildOptions()
-    ingested = ingest(paths, stdin=stdin)
     if not ingested.articles:
         details = "; ".join(p.line() for p in ingested.problems) or "no inputs given"
         raise NoArticlesError(f"no usable articles ({details})")

@@ -23,7 +23,7 @@ from briefing.deliver.subscribers import SubscriberStore
 from briefing.errors import BriefingError
 from briefing.ingest import ingest
 from briefing.models import Brief
-from briefing.pipeline import BuildOptions, build
+from briefing.pipeline import BuildOptions, build_from
 from briefing.render import render_email_html, render_json, render_markdown
 from briefing.verify import verify
 
@@ -61,14 +61,15 @@ def run_daily(
         UserError: Bad settings (SMTP, sender), or another run is sending this edition.
     """
     build_options = dataclasses.replace(options or BuildOptions(), date=date)
+    ingested = ingest([str(articles)])
     try:
-        brief = build([str(articles)], build_options)
+        brief = build_from(ingested, build_options)
     except BriefingError as exc:
         raise DailyRefused(f"today's brief could not be built: {exc}") from None
     used = brief.report.articles_used
     if used < min_sources:
         raise DailyRefused(f"only {used} usable source(s) in {articles}; at least {min_sources} are needed")
-    checked = verify(brief, ingest([str(articles)]).articles)
+    checked = verify(brief, ingested.articles)
     if not checked.ok:
         first = checked.unsupported[0].line()
         raise DailyRefused(f"{len(checked.unsupported)} statement(s) fail verification; first: {first}")
