@@ -15,6 +15,7 @@ import logging
 import os
 import sys
 import tempfile
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -24,15 +25,18 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from briefing.cache import ExtractionCache, default_cache_path
+from briefing.config import load_config
 from briefing.deliver.message import MailSettings
 from briefing.deliver.send import SendReport
 from briefing.deliver.subscribers import SubscriberStore, default_db_path
 from briefing.errors import BriefingError, UserError
 from briefing.evaluate import evaluate, format_table
 from briefing.extract.budget import DEFAULT_MAX_INPUT_TOKENS
-from briefing.ingest import ingest
+from briefing.feeds import FeedQuery, parse_since
+from briefing.fetch import PageCache
+from briefing.language import DEFAULT_LANGUAGE, normalise_language
 from briefing.models import Article, Brief
-from briefing.pipeline import BackendChoice, BuildOptions, build, exit_status
+from briefing.pipeline import BackendChoice, BuildOptions, build, exit_status, gather
 from briefing.render import render, report_lines
 from briefing.verify import verify
 
@@ -88,15 +92,97 @@ def _main() -> None:
     """Turn several news articles about one story into a short, cited, checkable brief."""
 
 
+FeedOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--feed",
+        help="An RSS or Atom feed whose entries' pages are read as articles (repeatable); "
+        "adds to the config file's feeds.",
+        show_default=False,
+    ),
+]
+SinceOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Only feed entries published in this window: 24h, 90m, 2d, 1w, or a date (default: all).",
+        show_default=False,
+    ),
+]
+TopicOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--topic",
+        help="Only feed entries whose title, summary or categories mention this word or phrase "
+        "(repeatable: any of them).",
+        show_default=False,
+    ),
+]
+LanguageOption = Annotated[
+    str | None,
+    typer.Option(
+        help="The brief's language (en, fr, de, ...): a model writes sources in other languages in it, "
+        "evidence kept verbatim (default: en).",
+        show_default=False,
+    ),
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        envvar="BRIEFING_CONFIG",
+        help="TOML file with feeds, since, topic and language (see the README).",
+        show_default=False,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    feeds: list[FeedQuery]
+    language: str
+
+
+def _inputs(
+    console: Console,
+    feeds: list[str] | None,
+    since: str | None,
+    topic: list[str] | None,
+    language: str | None,
+    config_path: Path | None,
+) -> _Inputs:
+    """The feed queries and the brief's language, from the options and the config file."""
+    try:
+        config = load_config(config_path)
+    except UserError as exc:
+        _err(console, f"error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    window = since or config.since
+    try:
+        start = parse_since(window, now=dt.datetime.now(dt.UTC)) if window else None
+        code = normalise_language(language or config.language or DEFAULT_LANGUAGE)
+    except ValueError as exc:
+        _err(console, f"error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    words = tuple(topic or config.topic)
+    urls = list(dict.fromkeys([*config.feeds, *(feeds or [])]))
+    return _Inputs(feeds=[FeedQuery(url=u, since=start, topic=words) for u in urls], language=code)
+
+
 @app.command(name="build", epilog=EXIT_CODES_HELP)
 def build_command(
     paths: Annotated[
-        list[str],
+        list[str] | None,
         typer.Argument(
-            help="Article files (.txt, .md), folders of them, or '-' for standard input.",
+            help="Article files (.txt, .md, .html), folders of them, http(s) URLs of article pages, "
+            "or '-' for standard input.",
             show_default=False,
         ),
-    ],
+    ] = None,
+    feed: FeedOption = None,
+    since: SinceOption = None,
+    topic: TopicOption = None,
+    language: LanguageOption = None,
+    config: ConfigOption = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Write the brief to this file instead of standard output."),
@@ -190,7 +276,12 @@ def build_command(
     console = Console(stderr=True)
     # instructor logs every failed attempt; the run report already accounts for them.
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
+    inputs = _inputs(console, feed, since, topic, language, config)
+    if not paths and not inputs.feeds:
+        _err(console, "error: give article files, folders, URLs or '-', or --feed (or feeds in --config)")
+        raise typer.Exit(EXIT_USAGE)
     options = BuildOptions(
+        language=inputs.language,
         backend=backend,
         model=model,
         base_url=base_url,
@@ -206,7 +297,7 @@ def build_command(
         date=_parse_date(date),
     )
     try:
-        brief = _build_with_progress(paths, options, console, quiet)
+        brief = _build_with_progress(paths or [], inputs.feeds, options, console, quiet)
     except BriefingError as exc:
         _err(console, f"error: {exc}")
         raise typer.Exit(EXIT_NO_BRIEF) from None
@@ -245,7 +336,11 @@ def verify_command(
     """Re-check a finished brief against its source articles, statement by statement."""
     console = Console(stderr=True)
     brief = _load_brief(brief_file, console)
-    ingested = ingest(sources)
+    try:
+        ingested = gather(sources)
+    except UserError as exc:
+        _err(console, f"error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
     for problem in ingested.problems:
         _err(console, problem.line())
     report = verify(brief, ingested.articles)
@@ -308,7 +403,7 @@ def send_command(
         if not sources:
             _err(console, "error: not sent: give --sources to verify the brief against, or --force")
             raise typer.Exit(EXIT_NO_BRIEF)
-        report = verify(brief, ingest(sources).articles)
+        report = verify(brief, gather(sources).articles)
         if not report.ok:
             for finding in report.unsupported:
                 _err(console, f"UNSUPPORTED {finding.line()}")
@@ -360,9 +455,18 @@ def _print_send_report(console: Console, result: SendReport) -> bool:
 )
 def daily_command(
     articles: Annotated[
-        Path,
-        typer.Option(envvar="BRIEFING_ARTICLES", help="Folder of today's articles.", show_default=False),
-    ],
+        Path | None,
+        typer.Option(
+            envvar="BRIEFING_ARTICLES",
+            help="Folder of today's articles (or use feeds: --feed, or feeds in --config).",
+            show_default=False,
+        ),
+    ] = None,
+    feed: FeedOption = None,
+    since: SinceOption = None,
+    topic: TopicOption = None,
+    language: LanguageOption = None,
+    config: ConfigOption = None,
     editions: Annotated[
         Path, typer.Option(envvar="BRIEFING_EDITIONS", help="Where each edition is kept, by date.")
     ] = Path("editions"),
@@ -389,11 +493,18 @@ def daily_command(
     console = Console(stderr=True)
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
     edition = _parse_date(date) or dt.date.today().isoformat()
-    options = BuildOptions(backend=backend, model=model, base_url=base_url, batch=batch)
+    inputs = _inputs(console, feed, since, topic, language, config)
+    if articles is None and not inputs.feeds:
+        _err(console, "error: give --articles FOLDER, or --feed (or feeds in --config)")
+        raise typer.Exit(EXIT_USAGE)
+    options = BuildOptions(
+        backend=backend, model=model, base_url=base_url, batch=batch, language=inputs.language
+    )
     try:
         result = run_daily(
-            articles,
+            [str(articles)] if articles is not None else [],
             editions,
+            feeds=inputs.feeds,
             date=edition,
             store=_open_subscribers(db),
             mail=_mail_settings(),
@@ -445,9 +556,11 @@ def eval_command(
         sys.stdout.write(format_table(scores) + "\n")
 
 
-def _build_with_progress(paths: list[str], options: BuildOptions, console: Console, quiet: bool) -> Brief:
+def _build_with_progress(
+    paths: list[str], feeds: list[FeedQuery], options: BuildOptions, console: Console, quiet: bool
+) -> Brief:
     if quiet:
-        return build(paths, options)
+        return build(paths, options, feeds=feeds)
 
     def batch_status(status: str) -> None:
         _err(console, f"batch: {status}")
@@ -467,7 +580,12 @@ def _build_with_progress(paths: list[str], options: BuildOptions, console: Conso
                 _err(console, f"extracted {count} of {total}")
 
         return build(
-            paths, options, on_start=plain_start, on_progress=plain_progress, on_batch_status=batch_status
+            paths,
+            options,
+            feeds=feeds,
+            on_start=plain_start,
+            on_progress=plain_progress,
+            on_batch_status=batch_status,
         )
     with Progress(
         TextColumn("extracting"),
@@ -486,11 +604,18 @@ def _build_with_progress(paths: list[str], options: BuildOptions, console: Conso
             progress.advance(task)
 
         return build(
-            paths, options, on_start=on_start, on_progress=on_progress, on_batch_status=progress.console.log
+            paths,
+            options,
+            feeds=feeds,
+            on_start=on_start,
+            on_progress=on_progress,
+            on_batch_status=progress.console.log,
         )
 
 
-cache_app = typer.Typer(help="The extraction cache: model answers kept by article text, model and prompt.")
+cache_app = typer.Typer(
+    help="The cache: model answers kept by article text, model and prompt, and the web pages fetched."
+)
 app.add_typer(cache_app, name="cache")
 
 
@@ -498,17 +623,29 @@ app.add_typer(cache_app, name="cache")
 def cache_stats_command() -> None:
     """Where the cache is, how many extractions it holds (per model) and its size."""
     stats = _open_cache().stats()
-    sys.stdout.write(f"{stats.path}\n{stats.entries} extraction(s), {stats.bytes:,} bytes\n")
+    pages = _open_pages()
+    sys.stdout.write(
+        f"{stats.path}\n{stats.entries} extraction(s), {pages.count()} web page(s), {stats.bytes:,} bytes\n"
+    )
     for model, count in stats.by_model.items():
         sys.stdout.write(f"  {model}: {count}\n")
 
 
 @cache_app.command(name="clear")
 def cache_clear_command() -> None:
-    """Remove every cached extraction (the next run asks the model again)."""
+    """Remove every cached extraction and web page (the next run asks the model and the sites again)."""
+    pages = _open_pages().clear()
     cache = _open_cache()
     removed = cache.clear()
-    sys.stdout.write(f"removed {removed} extraction(s) from {cache.path}\n")
+    sys.stdout.write(f"removed {removed} extraction(s) and {pages} web page(s) from {cache.path}\n")
+
+
+def _open_pages() -> PageCache:
+    try:
+        return PageCache(default_cache_path())
+    except UserError as exc:
+        _err(Console(stderr=True), f"error: {exc}")
+        raise typer.Exit(EXIT_NO_BRIEF) from None
 
 
 def _open_cache() -> ExtractionCache:

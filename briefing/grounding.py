@@ -70,6 +70,71 @@ _MULTIPLIERS = {
     "trillion": Decimal(10) ** 12,
 }
 _SCALE_AFTER = re.compile(r"\s*(thousand|million|billion|trillion|bn|mn|tn|[kmbt])\b", re.IGNORECASE)
+# Scale words of the languages that write 4,2 for 4.2 (longest first: "mil millones" before "mil").
+_FOREIGN_SCALES = {
+    "mil millones": "billion",
+    "milliarden": "billion",
+    "milliarde": "billion",
+    "milliards": "billion",
+    "milliard": "billion",
+    "miliardi": "billion",
+    "miliardo": "billion",
+    "mrd": "billion",
+    "millionen": "million",
+    "millones": "million",
+    "millions": "million",
+    "milioni": "million",
+    "milione": "million",
+    "million": "million",
+    "millón": "million",
+    "milhões": "million",
+    "milhão": "million",
+    "mio": "million",
+    "tausend": "thousand",
+    "mille": "thousand",
+    "mil": "thousand",
+}
+_FOREIGN_SCALE_AFTER = re.compile(
+    r"\s*(" + "|".join(re.escape(w) for w in _FOREIGN_SCALES) + r")\b\.?", re.IGNORECASE
+)
+# Where 1.200 or 1 200 is twelve hundred and 4,2 is four point two.
+DECIMAL_COMMA_LANGUAGES = frozenset(
+    [
+        "fr",
+        "de",
+        "es",
+        "it",
+        "pt",
+        "nl",
+        "pl",
+        "ru",
+        "uk",
+        "cs",
+        "sk",
+        "sl",
+        "hr",
+        "sr",
+        "bg",
+        "ro",
+        "hu",
+        "tr",
+        "sv",
+        "da",
+        "no",
+        "fi",
+        "et",
+        "lv",
+        "lt",
+        "el",
+        "id",
+        "vi",
+        "ca",
+        "gl",
+        "eu",
+        "is",
+    ]
+)
+_NUMBER_DECIMAL_COMMA = re.compile(r"(?<![A-Za-z0-9_,])(\d{1,3}(?:[. ]\d{3})+|\d+)(,\d+)?(?![\d])")
 _WORD = re.compile(r"[^\W_]+")
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…|\[\.\.\.\]|\[…\])\s*")
 _QUOTE_EDGES = "\"'“”‘’«» \t\n"
@@ -106,15 +171,18 @@ class WrittenNumber(NamedTuple):
         return self.value * _MULTIPLIERS[self.scale] if self.scale else self.value
 
 
-def numbers_in(text: str) -> list[WrittenNumber]:
+def numbers_in(text: str, language: str | None = None) -> list[WrittenNumber]:
     """Every number written in `text` with digits, with the scale word that follows it, if any.
 
     '1,200' and '1200' give the same value and '34.50' equals '34.5', so figures compare by
     value, not spelling; the scale ('billion', 'bn') is kept so that '28.8 billion' is not
-    taken as support for '28.8 million'.
+    taken as support for '28.8 million'. In a text in one of `DECIMAL_COMMA_LANGUAGES`,
+    '4,2 millions' is 4.2 million and '1 200' or '1.200' is 1200.
     """
-    found: list[WrittenNumber] = []
     folded = comparable(text)
+    if language in DECIMAL_COMMA_LANGUAGES:
+        return _decimal_comma_numbers(folded)
+    found: list[WrittenNumber] = []
     for match in _NUMBER.finditer(folded):
         if match.group(3) is not None:
             digits = "0." + match.group(3)
@@ -130,26 +198,47 @@ def numbers_in(text: str) -> list[WrittenNumber]:
     return found
 
 
+def _decimal_comma_numbers(folded: str) -> list[WrittenNumber]:
+    found: list[WrittenNumber] = []
+    for match in _NUMBER_DECIMAL_COMMA.finditer(folded):
+        digits = re.sub(r"[. ]", "", match.group(1)) + (match.group(2) or "").replace(",", ".")
+        scale_match = _FOREIGN_SCALE_AFTER.match(folded, match.end()) or _SCALE_AFTER.match(
+            folded, match.end()
+        )
+        scale = None
+        if scale_match:
+            word = scale_match.group(1).lower()
+            scale = _FOREIGN_SCALES.get(word) or _SCALES.get(word)
+        found.append(WrittenNumber(Decimal(digits), scale, match.group(0)))
+    return found
+
+
 def _supported(number: WrittenNumber, present: list[WrittenNumber]) -> bool:
     if number.scale is None:
         return any(number.value in (p.value, p.absolute) for p in present)
     return any(number.absolute == p.absolute for p in present)
 
 
-def figure_in_text(value: str, text: str) -> bool:
+def figure_in_text(value: str, text: str, language: str | None = None) -> bool:
     """Whether the figure `value` (as the model wrote it) is stated in `text`.
 
     Compares the numbers, not the spelling around them: '34.5%' is supported by
     '34.5 percent' and '$28.8 billion' by '28.8 billion dollars'. When the figure names a
     scale, the text must state the same amount ('28.8 billion' does not support
     '$28.8 million'). A figure written without digits ('three', 'half') must appear as a word.
+
+    `language` is the text's: a figure from a text that writes '4,2 millions' may come
+    either way (the model may copy it or translate it), so both readings are tried.
     """
     wanted = numbers_in(value)
     if not wanted:
         words = comparable(value)
         return bool(words) and re.search(rf"(?<!\w){re.escape(words)}(?!\w)", comparable(text)) is not None
-    present = numbers_in(text)
-    return all(_supported(number, present) for number in wanted)
+    present = numbers_in(text, language)
+    if all(_supported(number, present) for number in wanted):
+        return True
+    local = numbers_in(value, language) if language in DECIMAL_COMMA_LANGUAGES else []
+    return bool(local) and all(_supported(number, present) for number in local)
 
 
 def quote_is_verbatim(quote: str, text: str) -> bool:
@@ -238,7 +327,7 @@ def name_words(text: str) -> set[str]:
     return set(_WORD.findall(comparable(text).replace(".", "")))
 
 
-def _claim_problem(claim: Claim, text: str) -> str | None:
+def _claim_problem(claim: Claim, text: str, language: str | None, translated: bool) -> str | None:
     if len(comparable(claim.evidence)) < MIN_EVIDENCE_CHARS:
         return "evidence too short to check"
     if not find_evidence(claim.evidence, text):
@@ -249,9 +338,9 @@ def _claim_problem(claim: Claim, text: str) -> str | None:
         if link not in claim.evidence:
             return f"link {link!r} in the statement is not in its evidence"
     for figure in claim.figures:
-        if not figure_in_text(figure.value, claim.evidence):
+        if not figure_in_text(figure.value, claim.evidence, language):
             return f"figure {figure.value!r} not in its evidence"
-    evidence_numbers = numbers_in(claim.evidence)
+    evidence_numbers = numbers_in(claim.evidence, language)
     for number in numbers_in(claim.statement):
         if not _supported(number, evidence_numbers):
             return f"number {number.literal!r} in the statement is not in its evidence"
@@ -260,12 +349,17 @@ def _claim_problem(claim: Claim, text: str) -> str | None:
             return f"quotation {quoted!r} in the statement is not verbatim in the article"
     words = name_words(text)
     for name in names_in(claim.statement):
-        if not name_words(name) <= words:
+        # Translated, "The Port Authority of Northbay" keeps only "Northbay" of the
+        # original, so one word of a name must be in the article; otherwise every word.
+        missing = not (name_words(name) & words) if translated else bool(name_words(name) - words)
+        if missing:
             return f"name {name!r} in the statement is not in the article"
     return None
 
 
-def check_extraction(extraction: ArticleExtraction, article_text: str) -> tuple[ArticleExtraction, list[str]]:
+def check_extraction(
+    extraction: ArticleExtraction, article_text: str, *, language: str | None = None, translated: bool = False
+) -> tuple[ArticleExtraction, list[str]]:
     """Remove whatever the article does not support; say what was removed and why.
 
     Removed: claims whose evidence is not in the article (or too short to prove
@@ -275,6 +369,10 @@ def check_extraction(extraction: ArticleExtraction, article_text: str) -> tuple[
     whose evidence is not in the article; entities whose name does not appear. Numbers
     in reasons are 1-based positions in the input lists, e.g.
     "claim 3: evidence not found in article".
+
+    `language` is the article's (how its numbers are written). With `translated`, the
+    statements are in another language than the article, so a name in a statement
+    needs only one of its words in the article, not all.
 
     Returns:
         A cleaned copy (the input is not changed) and the reasons, in input order.
@@ -291,7 +389,7 @@ def check_extraction(extraction: ArticleExtraction, article_text: str) -> tuple[
                 reasons.append(f"{label} {number}: {why}")
         return kept
 
-    claims = keep(extraction.claims, "claim", lambda c: _claim_problem(c, article_text))
+    claims = keep(extraction.claims, "claim", lambda c: _claim_problem(c, article_text, language, translated))
     quotes = keep(
         extraction.quotes,
         "quote",

@@ -10,21 +10,27 @@ never an exception, so one bad file does not stop the others.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
 import trafilatura
 from charset_normalizer import CharsetMatch, from_bytes
 
+from briefing.feeds import FeedQuery, parse_feed, select_entries
+from briefing.fetch import Fetcher, FetchError, is_url
+from briefing.language import detect_language
 from briefing.models import Article, IngestResult, InputProblem
+from briefing.syndication import fold_copies
 from briefing.text import collapse_spaces, comparable, strip_invisible
 
 __all__ = ["ARTICLE_SUFFIXES", "PageMeta", "article_from_text", "html_to_text", "ingest", "read_text"]
@@ -81,92 +87,157 @@ _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 _MAX_BYTES = 5_000_000
 _HTML_NOTE = "HTML given as text; converted to plain text"
+_WEB_PAGE_NOTE = "web page: main text and metadata read with trafilatura"
 
 
-def ingest(paths: Iterable[str], *, stdin: bytes | None = None) -> IngestResult:
-    """Read every path (file, folder, or '-' for stdin) into articles and problems.
+def ingest(
+    paths: Iterable[str],
+    *,
+    stdin: bytes | None = None,
+    feeds: Sequence[FeedQuery] = (),
+    fetcher: Fetcher | None = None,
+) -> IngestResult:
+    """Read every input (file, folder, '-' for stdin, http(s) URL) and feed into articles and problems.
 
     Folders are scanned recursively, in sorted order, for `ARTICLE_SUFFIXES`; hidden
-    files are ignored. Identical articles (same cleaned text) are kept once.
+    files are ignored. URLs and the entries `feeds` select are fetched with `fetcher`
+    (one without a cache when none is given). An input given twice is read once, and
+    near-identical articles (syndicated copies) are folded into one (`fold_copies`).
     """
     articles: list[Article] = []
     problems: list[InputProblem] = []
-    seen: dict[str, str] = {}
-    for raw in paths:
-        for label, data, problem in _read_inputs(raw, stdin):
-            if problem is not None:
-                problems.append(problem)
+    seen: set[str] = set()
+    own_fetcher = None
+    if fetcher is None and (feeds or any(is_url(p) for p in paths)):
+        fetcher = own_fetcher = Fetcher()
+    try:
+        inputs = [item for raw in paths for item in _read_inputs(raw, stdin, fetcher)]
+        for query in feeds:
+            assert fetcher is not None
+            inputs.extend(_read_feed(query, fetcher, problems))
+        for item in inputs:
+            if item.problem is not None:
+                problems.append(item.problem)
                 continue
-            assert data is not None
-            article, problem = _article_from_bytes(data, label)
-            if problem is not None:
-                problems.append(problem)
-            if article is None:
-                continue
-            if article.id in seen:
+            if item.label in seen:
                 problems.append(
-                    InputProblem(path=label, reason=f"same text as {seen[article.id]}", action="skipped")
+                    InputProblem(path=item.label, reason="given more than once", action="read once")
                 )
                 continue
-            seen[article.id] = label
-            articles.append(article)
-    return IngestResult(articles=articles, problems=problems)
+            seen.add(item.label)
+            assert item.data is not None
+            article, problem = _article_from_bytes(item.data, item.label, item.page)
+            if problem is not None:
+                problems.append(problem)
+            if article is not None:
+                articles.append(article)
+    finally:
+        if own_fetcher is not None:
+            own_fetcher.close()
+    folded, copies = fold_copies(articles)
+    return IngestResult(articles=folded, problems=problems + copies)
 
 
-def _read_inputs(raw: str, stdin: bytes | None) -> Iterable[tuple[str, bytes | None, InputProblem | None]]:
+@dataclass(frozen=True)
+class _Input:
+    """One input's bytes (or why there are none), and what is known of it besides its text."""
+
+    label: str
+    data: bytes | None = None
+    problem: InputProblem | None = None
+    page: PageMeta | None = None
+
+
+def _skip(label: str, reason: str) -> _Input:
+    return _Input(label, problem=InputProblem(path=label, reason=reason, action="skipped"))
+
+
+def _read_inputs(raw: str, stdin: bytes | None, fetcher: Fetcher | None) -> Iterable[_Input]:
     if raw == "-":
-        data = stdin if stdin is not None else sys.stdin.buffer.read()
-        yield "-", data, None
+        yield _Input("-", stdin if stdin is not None else sys.stdin.buffer.read())
+        return
+    if is_url(raw):
+        assert fetcher is not None
+        yield _fetch_page(raw, fetcher, PageMeta(url=raw))
         return
     path = Path(raw)
     if not path.exists():
-        yield raw, None, InputProblem(path=raw, reason="no such file or folder", action="skipped")
+        yield _skip(raw, "no such file or folder")
         return
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path))
         usable = [p for p in files if p.suffix.lower() in ARTICLE_SUFFIXES]
         for other in files:
             if other.suffix.lower() not in ARTICLE_SUFFIXES:
-                yield (
-                    str(other),
-                    None,
-                    InputProblem(
-                        path=str(other),
-                        reason=f"not an article file (expected {', '.join(ARTICLE_SUFFIXES)})",
-                        action="skipped",
-                    ),
-                )
+                yield _skip(str(other), f"not an article file (expected {', '.join(ARTICLE_SUFFIXES)})")
         if not usable:
-            yield raw, None, InputProblem(path=raw, reason="folder has no article files", action="skipped")
+            yield _skip(raw, "folder has no article files")
         for file in usable:
-            yield from _read_file(file)
+            yield _read_file(file)
         return
-    yield from _read_file(path)
+    yield _read_file(path)
+
+
+def _fetch_page(url: str, fetcher: Fetcher, known: PageMeta) -> _Input:
+    try:
+        page = fetcher.page(url)
+    except FetchError as exc:
+        return _skip(url, str(exc))
+    host = urlsplit(page.final_url).hostname or ""
+    meta = replace(known, url=page.final_url, site=known.site or host.removeprefix("www.") or None)
+    data = page.body
+    if page.charset and page.charset.lower().replace("-", "") not in ("utf8", "usascii"):
+        # A wrong or unknown charset is left to read_text, which guesses and says so.
+        with contextlib.suppress(LookupError, UnicodeDecodeError):
+            data = page.body.decode(page.charset).encode("utf-8")
+    return _Input(url, data, page=meta)
+
+
+def _read_feed(query: FeedQuery, fetcher: Fetcher, problems: list[InputProblem]) -> list[_Input]:
+    """The pages of the entries `query` selects; the feed's own line goes to `problems`."""
+    try:
+        document = fetcher.feed(query.url)
+        _, entries = parse_feed(document.body, document.final_url)
+    except (FetchError, ValueError) as exc:
+        problems.append(InputProblem(path=query.url, reason=str(exc), action="skipped"))
+        return []
+    selection = select_entries(entries, since=query.since, topic=query.topic)
+    problems.append(
+        InputProblem(
+            path=query.url,
+            reason=selection.summary(query.since, query.topic),
+            action=f"read {len(selection.entries)}",
+        )
+    )
+    inputs = []
+    for entry in selection.entries:
+        known = PageMeta(
+            title=entry.title,
+            site=entry.outlet,
+            published=entry.published.date().isoformat() if entry.published else None,
+            url=entry.link,
+        )
+        item = _fetch_page(entry.link, fetcher, known)
+        if item.problem is not None and len(_html_to_text(entry.content)) >= _MIN_MAIN_TEXT:
+            reason = f"{item.problem.reason}; the feed's own copy of the text was used"
+            problems.append(InputProblem(path=entry.link, reason=reason, action="used"))
+            item = _Input(entry.link, entry.content.encode("utf-8"), page=known)
+        inputs.append(item)
+    return inputs
 
 
 def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
-def _read_file(path: Path) -> Iterable[tuple[str, bytes | None, InputProblem | None]]:
+def _read_file(path: Path) -> _Input:
     try:
         size = path.stat().st_size
         if size > _MAX_BYTES:
-            yield (
-                str(path),
-                None,
-                InputProblem(
-                    path=str(path), reason=f"file is {size:,} bytes, over the 5 MB limit", action="skipped"
-                ),
-            )
-            return
-        yield str(path), path.read_bytes(), None
+            return _skip(str(path), f"file is {size:,} bytes, over the 5 MB limit")
+        return _Input(str(path), path.read_bytes())
     except OSError as exc:
-        yield (
-            str(path),
-            None,
-            InputProblem(path=str(path), reason=f"cannot read ({exc.strerror})", action="skipped"),
-        )
+        return _skip(str(path), f"cannot read ({exc.strerror})")
 
 
 def read_text(data: bytes) -> tuple[str | None, str | None]:
@@ -254,7 +325,9 @@ def _best_legacy_decoding(data: bytes) -> CharsetMatch | None:
     return min(candidates.values(), key=key)
 
 
-def _article_from_bytes(data: bytes, label: str) -> tuple[Article | None, InputProblem | None]:
+def _article_from_bytes(
+    data: bytes, label: str, known: PageMeta | None = None
+) -> tuple[Article | None, InputProblem | None]:
     text, note = read_text(data)
     if text is None:
         return None, InputProblem(path=label, reason=note or "not text", action="skipped")
@@ -262,7 +335,7 @@ def _article_from_bytes(data: bytes, label: str) -> tuple[Article | None, InputP
         reason = "empty file" if not text else "file has only whitespace"
         return None, InputProblem(path=label, reason=reason, action="skipped")
     notes = [note] if note else []
-    article = article_from_text(text, label=label, notes=notes)
+    article = article_from_text(text, label=label, notes=notes, known=known)
     if article is None:
         return None, InputProblem(path=label, reason="no article text left after cleaning", action="skipped")
     # How the file was read is worth a line (a wrong guess garbles names); routine cleaning
@@ -272,13 +345,28 @@ def _article_from_bytes(data: bytes, label: str) -> tuple[Article | None, InputP
     return article, problem
 
 
-def article_from_text(text: str, *, label: str, notes: list[str] | None = None) -> Article | None:
-    """Clean raw text into an `Article`; None when nothing usable remains."""
+def article_from_text(
+    text: str, *, label: str, notes: list[str] | None = None, known: PageMeta | None = None
+) -> Article | None:
+    """Clean raw text into an `Article`; None when nothing usable remains.
+
+    `known` is what the caller already knows of the page (a URL's address and host, a
+    feed entry's title, outlet and date); what the page says of itself comes first.
+    """
     notes = list(notes or [])
+    known = known or PageMeta()
     page = PageMeta()
     if _HTML_HINT.search(text):
         text, page = html_to_text(text)
-        notes.append(_HTML_NOTE)
+        web_page = known.url is not None or label.lower().endswith((".html", ".htm"))
+        notes.append(_WEB_PAGE_NOTE if web_page else _HTML_NOTE)
+    page = PageMeta(
+        title=page.title or known.title,
+        site=page.site or known.site,
+        author=page.author or known.author,
+        published=page.published or known.published,
+        url=known.url,
+    )
     text = strip_invisible(unicodedata.normalize("NFC", text)).replace("\r\n", "\n").replace("\r", "\n")
     text = _HTML_COMMENT.sub("", text)
     paragraphs = _paragraphs(collapse_spaces(text))
@@ -306,16 +394,18 @@ def article_from_text(text: str, *, label: str, notes: list[str] | None = None) 
     if not kept:
         return None
     body = "\n\n".join(kept)
-    stem = Path(label).stem if label != "-" else "stdin"
+    stem = "stdin" if label == "-" else (page.site or label) if page.url else Path(label).stem
     return Article(
         id=hashlib.sha256(body.encode("utf-8")).hexdigest()[:12],
         source=source or page.site or stem,
-        title=_title(kept) or page.title or stem,
+        title=(page.title or _title(kept) or stem) if page.url else (_title(kept) or page.title or stem),
         path=label,
         text=body,
         notes=notes,
         author=page.author,
         published=page.published,
+        url=page.url,
+        language=detect_language(body),
     )
 
 
@@ -483,6 +573,7 @@ class PageMeta:
     site: str | None = None
     author: str | None = None
     published: str | None = None
+    url: str | None = None
 
 
 _MIN_MAIN_TEXT = 200

@@ -18,6 +18,7 @@ from typing import Any
 
 from briefing.entities import EntityInput, merge_entities, role_conflicts
 from briefing.figures import conflicting, same_value
+from briefing.language import DEFAULT_LANGUAGE
 from briefing.models import (
     SCHEMA_VERSION,
     ArticleReport,
@@ -110,6 +111,7 @@ def merge(
     date: str | None = None,
     problems: Sequence[InputProblem] = (),
     options: MergeOptions | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> Brief:
     """Build the brief from every article's extraction; order of `extracted` does not matter."""
     options = options or MergeOptions()
@@ -121,6 +123,10 @@ def merge(
             source=e.article.source,
             title=e.article.title,
             published=e.article.published,
+            url=e.article.url,
+            language=e.article.language,
+            translated=e.meta.translated_to is not None,
+            copies=e.article.copies,
             backend=e.meta.backend,
             model=e.meta.model,
             fallback_reason=e.meta.fallback_reason,
@@ -146,8 +152,9 @@ def merge(
     models = sorted({e.meta.model for e in articles if e.meta.model})
     prompt_versions = sorted({e.meta.prompt_version for e in articles if e.meta.prompt_version})
     return Brief(
-        headline=_headline(articles),
+        headline=_headline(articles, language),
         date=date,
+        language=language,
         lede_claim_ids=lede_ids,
         backend="+".join(sorted(backends, key=lambda b: b != "model")) if backends else "none",
         models=models,
@@ -524,13 +531,22 @@ def _cost(articles: Sequence[ExtractedArticle]) -> dict[str, Any]:
     return {"estimated_cost_usd": sum(c or 0.0 for c in costs), "prices_as_of": PRICES_AS_OF}
 
 
-def _headline(articles: Sequence[ExtractedArticle]) -> str:
+def _in_language(extracted: ExtractedArticle, language: str) -> bool:
+    """Whether an extraction reads in `language`: written in it, translated to it, or of unknown language."""
+    written = extracted.meta.translated_to or extracted.article.language
+    return written is None or written == language
+
+
+def _headline(articles: Sequence[ExtractedArticle], language: str) -> str:
     """The headline most like the others: the story all sources tell, not one outlet's angle.
 
     An extraction without a headline (the evidence check empties one it cannot support)
-    stands for its article's own title.
+    stands for its article's own title. Headlines in another language than the brief's
+    (an untranslated source) are only used when there is no other.
     """
-    headlines = sorted({(e.extraction.headline.strip() or e.article.title.strip()) for e in articles} - {""})
+    readable = [e for e in articles if _in_language(e, language)]
+    chosen = readable or articles
+    headlines = sorted({(e.extraction.headline.strip() or e.article.title.strip()) for e in chosen} - {""})
     if not headlines:
         return "News brief"
     tokens = [content_tokens(h) for h in headlines]

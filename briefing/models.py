@@ -31,6 +31,19 @@ class _Model(BaseModel):
 # ---------------------------------------------------------------------------
 
 
+class ArticleCopy(_Model):
+    """Another site's copy of an article (the same wire story, lightly edited): listed, not extracted."""
+
+    source: str
+    title: str
+    published: str | None = None
+    url: str | None = None
+    path: str | None = None
+    similarity: float = Field(
+        description="Jaccard similarity of the two texts' word 5-shingles (1: identical)."
+    )
+
+
 class Article(_Model):
     """One cleaned news article, as every later stage sees it."""
 
@@ -43,6 +56,14 @@ class Article(_Model):
     text: str = Field(description="Cleaned text: paragraphs separated by a blank line.")
     author: str | None = Field(default=None, description="The byline, when the page names one.")
     published: str | None = Field(default=None, description="Publication date (YYYY-MM-DD) when known.")
+    url: str | None = Field(default=None, description="The web address it was fetched from, when it was.")
+    language: str | None = Field(
+        default=None, description="ISO 639-1 code of the language detected in the text (None: unsure)."
+    )
+    copies: list[ArticleCopy] = Field(
+        default_factory=list,
+        description="Near-identical articles from other sites (syndicated copies), folded into this one.",
+    )
     notes: list[str] = Field(
         default_factory=list,
         description="What ingest changed (debris removed, duplicate paragraphs dropped, encoding guessed).",
@@ -194,6 +215,11 @@ class ExtractionMeta(_Model):
     batch: bool = Field(
         default=False, description="Answered through the provider's Batch API (billed at the batch price)."
     )
+    translated_to: str | None = Field(
+        default=None,
+        description="Language the model wrote the claims in, when not the article's own "
+        "(the evidence stays in the original).",
+    )
 
 
 class ExtractedArticle(_Model):
@@ -215,6 +241,16 @@ class SourceRef(_Model):
     source: str
     title: str
     published: str | None = None
+    url: str | None = None
+    language: str | None = Field(
+        default=None, description="The article's language (ISO 639-1) when detected."
+    )
+    translated: bool = Field(
+        default=False, description="The model wrote this source's claims in the brief's language."
+    )
+    copies: list[ArticleCopy] = Field(
+        default_factory=list, description="Other sites' copies of this article, counted as this one source."
+    )
     backend: Backend
     model: str | None = None
     fallback_reason: str | None = None
@@ -332,6 +368,7 @@ class Brief(_Model):
 
     headline: str
     date: str | None = Field(default=None, description="Edition date, YYYY-MM-DD, given by the caller.")
+    language: str = Field(default="en", description="The brief's language (ISO 639-1).")
     lede_claim_ids: list[str]
     backend: str = Field(
         description="'extractive', 'model', or 'model+extractive' when some articles fell back."

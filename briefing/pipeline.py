@@ -18,14 +18,17 @@ from briefing.errors import NoArticlesError, UserError
 from briefing.extract import extract_all
 from briefing.extract.budget import DEFAULT_MAX_INPUT_TOKENS
 from briefing.extract.extractive import ExtractiveBackend
+from briefing.feeds import FeedQuery
+from briefing.fetch import Fetcher, PageCache, is_url
 from briefing.ingest import ingest
+from briefing.language import DEFAULT_LANGUAGE
 from briefing.merge import merge
 from briefing.models import Article, Brief, IngestResult
 
 if TYPE_CHECKING:
     from briefing.extract.model import ModelBackend
 
-__all__ = ["BackendChoice", "BuildOptions", "build", "build_from", "exit_status"]
+__all__ = ["BackendChoice", "BuildOptions", "build", "build_from", "exit_status", "gather"]
 
 DEFAULT_MODEL = "gpt-4o-mini"
 
@@ -59,6 +62,8 @@ class BuildOptions:
     batch_poll_s: tuple[float, float] = (10.0, 120.0)
     """First and longest wait between polls of a batch."""
     date: str | None = None
+    language: str = DEFAULT_LANGUAGE
+    """The brief's language: a model writes every claim in it (see `briefing.language`)."""
 
 
 def _model_backend(options: BuildOptions) -> ModelBackend | None:
@@ -87,26 +92,59 @@ def _model_backend(options: BuildOptions) -> ModelBackend | None:
         max_input_tokens=options.max_input_tokens,
         requests_per_minute=options.requests_per_minute,
         tokens_per_minute=options.tokens_per_minute,
+        language=options.language,
     )
+
+
+def gather(
+    paths: Sequence[str],
+    options: BuildOptions | None = None,
+    *,
+    feeds: Sequence[FeedQuery] = (),
+    stdin: bytes | None = None,
+) -> IngestResult:
+    """Read the inputs: files, folders, '-', URLs and the entries of `feeds`.
+
+    Pages fetched from the web are kept in the cache file (unless `use_cache` is off),
+    so a re-run, or `verify` after `build`, reads the same bytes.
+
+    Raises:
+        UserError: The cache file cannot be used.
+    """
+    options = options or BuildOptions()
+    if not feeds and not any(is_url(p) for p in paths):
+        return ingest(paths, stdin=stdin)
+    cache = None
+    if options.use_cache:
+        from briefing.cache import default_cache_path
+
+        cache = PageCache(options.cache_path or default_cache_path())
+    try:
+        with Fetcher(cache=cache) as fetcher:
+            return ingest(paths, stdin=stdin, feeds=feeds, fetcher=fetcher)
+    finally:
+        if cache is not None:
+            cache.close()
 
 
 def build(
     paths: Sequence[str],
     options: BuildOptions | None = None,
     *,
+    feeds: Sequence[FeedQuery] = (),
     stdin: bytes | None = None,
     on_progress: Callable[[Article], None] | None = None,
     on_start: Callable[[int], None] | None = None,
     on_batch_status: Callable[[str], None] | None = None,
 ) -> Brief:
-    """Build a brief from files, folders or '-' (stdin).
+    """Build a brief from files, folders, '-' (stdin), URLs and feeds.
 
     Raises:
         NoArticlesError: no input held a usable article (the problems are in the message).
         UserError: the endpoint or options are wrong in a way every article would hit.
     """
     return build_from(
-        ingest(paths, stdin=stdin),
+        gather(paths, options, feeds=feeds, stdin=stdin),
         options,
         on_progress=on_progress,
         on_start=on_start,
@@ -167,7 +205,7 @@ def build_from(
     finally:
         if store is not None:
             store.close()
-    return merge(extracted, date=options.date, problems=ingested.problems)
+    return merge(extracted, date=options.date, problems=ingested.problems, language=options.language)
 
 
 def exit_status(brief: Brief) -> int:

@@ -23,7 +23,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from briefing.models import Brief, MergedClaim, RunReport
+from briefing.language import language_name
+from briefing.models import Brief, MergedClaim, RunReport, SourceRef
 
 __all__ = ["md_escape", "render", "render_email_html", "render_json", "render_markdown", "report_lines"]
 
@@ -99,10 +100,48 @@ def made_by(brief: Brief) -> str:
     return f"model {models}; {fallbacks} article{plural} fell back to the extractive backend"
 
 
+def link(title: str, url: str | None) -> str:
+    """`title` as a Markdown link to `url` when it is an http(s) address, else the escaped title."""
+    text = md_escape(title)
+    if not url or not re.match(r"https?://[^\s<>]+$", url):
+        return text
+    return f"[{text}](<{url}>)"
+
+
+def foreign(source: SourceRef, language: str) -> str | None:
+    """The name of a source's language when it is not the brief's, else None."""
+    if source.language is None or source.language == language:
+        return None
+    return language_name(source.language)
+
+
+def languages_line(brief: Brief) -> str | None:
+    """Which sources are in another language than the brief's, and whether the model translated them."""
+    translated: list[str] = []
+    original: list[str] = []
+    for source in brief.sources:
+        name = foreign(source, brief.language)
+        if name is not None:
+            (translated if source.translated else original).append(f"[{source.number}] {name}")
+    parts = []
+    if translated:
+        parts.append(f"translated by the model from {', '.join(translated)} (evidence kept in the original)")
+    if original:
+        parts.append(f"not translated: {', '.join(original)} (shown in the original language)")
+    if not parts:
+        return None
+    return f"Sources in other languages than {language_name(brief.language)}: {'; '.join(parts)}."
+
+
 def render_markdown(brief: Brief) -> str:
     """The brief in the Highlights / Interpretation format, with citations and a Sources list."""
     numbers = {s.article_id: s.number for s in brief.sources}
     claims = {c.id: c for c in brief.claims}
+    untranslated = {
+        s.article_id: name
+        for s in brief.sources
+        if not s.translated and (name := foreign(s, brief.language)) is not None
+    }
 
     def cite(article_ids: list[str]) -> str:
         return "".join(f"[{n}]" for n in sorted(numbers[a] for a in article_ids if a in numbers))
@@ -114,6 +153,9 @@ def render_markdown(brief: Brief) -> str:
             line += f" (reported differently by {cite(claim.disputed_by)})"
         if claim.single_source:
             line += " *(one source)*"
+        languages = {untranslated.get(a) for a in claim.article_ids}
+        if len(languages) == 1 and (only := languages.pop()) is not None:
+            line += f" *(in {only})*"
         return line
 
     spellings = []
@@ -141,6 +183,9 @@ def render_markdown(brief: Brief) -> str:
         statement=statement,
         cite=cite,
         e=md_escape,
+        link=link,
+        foreign=lambda s: foreign(s, brief.language),
+        languages=languages_line(brief),
     )
     return _tidy(text)
 

@@ -84,12 +84,13 @@ def test_bad_inputs_each_get_one_problem_and_good_ones_still_load(tmp_path: Path
     assert [a.path for a in result.articles] == [str(tmp_path / "in" / "copy.md")]
     reasons = {Path(p.path).name: p.reason for p in result.problems}
     assert reasons["good.txt"].startswith("same text as")
+    assert [c.path for c in result.articles[0].copies] == [str(good)]
     assert reasons["empty.txt"] == "empty file"
     assert reasons["blank.txt"] == "file has only whitespace"
     assert reasons["binary.txt"].startswith("binary file")
     assert reasons["notes.pdf"].startswith("not an article file")
     assert reasons["missing.txt"] == "no such file or folder"
-    assert all(p.action == "skipped" for p in result.problems)
+    assert all(p.action == "skipped" for p in result.problems if not p.path.endswith("good.txt"))
     assert good.exists()
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,9 +22,9 @@ from briefing.deliver.message import MailSettings
 from briefing.deliver.send import SendReport, SmtpSettings, send_edition
 from briefing.deliver.subscribers import SubscriberStore
 from briefing.errors import BriefingError
-from briefing.ingest import ingest
+from briefing.feeds import FeedQuery
 from briefing.models import Brief
-from briefing.pipeline import BuildOptions, build_from
+from briefing.pipeline import BuildOptions, build_from, gather
 from briefing.render import render_email_html, render_json, render_markdown
 from briefing.verify import verify
 
@@ -42,9 +43,10 @@ class DailyResult:
 
 
 def run_daily(
-    articles: Path,
+    articles: Sequence[str],
     editions: Path,
     *,
+    feeds: Sequence[FeedQuery] = (),
     date: str,
     store: SubscriberStore,
     mail: MailSettings,
@@ -54,21 +56,22 @@ def run_daily(
     min_sources: int = 2,
     dry_run: Path | None = None,
 ) -> DailyResult:
-    """Build, check, keep and send the edition of `date` from the articles in `articles`.
+    """Build, check, keep and send the edition of `date` from `articles` (paths, URLs) and `feeds`.
 
     Raises:
         DailyRefused: The brief could not be built or failed a check; nothing was sent.
         UserError: Bad settings (SMTP, sender), or another run is sending this edition.
     """
     build_options = dataclasses.replace(options or BuildOptions(), date=date)
-    ingested = ingest([str(articles)])
     try:
+        ingested = gather(articles, build_options, feeds=feeds)
         brief = build_from(ingested, build_options)
     except BriefingError as exc:
         raise DailyRefused(f"today's brief could not be built: {exc}") from None
     used = brief.report.articles_used
     if used < min_sources:
-        raise DailyRefused(f"only {used} usable source(s) in {articles}; at least {min_sources} are needed")
+        where = ", ".join([*articles, *(f.url for f in feeds)])
+        raise DailyRefused(f"only {used} usable source(s) in {where}; at least {min_sources} are needed")
     checked = verify(brief, ingested.articles)
     if not checked.ok:
         first = checked.unsupported[0].line()

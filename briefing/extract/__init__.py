@@ -112,7 +112,12 @@ def model_cache_key(article: Article, model: ModelBackend) -> str:
     """The cache key of `article`'s extraction by `model` with its prompt and schema."""
     from briefing.cache import cache_key
 
-    return cache_key(article, endpoint=model.endpoint, model=model.model, prompt_version=model.prompt_version)
+    # A translated extraction is another answer: its key names the brief's language.
+    # Articles in the brief's language keep the key they always had.
+    version = model.prompt_version
+    if model.translation_for(article) is not None:
+        version = f"{version}:to-{model.language}"
+    return cache_key(article, endpoint=model.endpoint, model=model.model, prompt_version=version)
 
 
 def from_cache(article: Article, stored: tuple[ArticleExtraction, ExtractionMeta]) -> ExtractedArticle:

@@ -90,7 +90,7 @@ def _requests(
         parts = split_to_budget(text, model.max_input_tokens) if text else []
         parts_of[article.id] = parts
         for number, part in enumerate(parts, start=1):
-            body = model.request_for(part)
+            body = model.request_for(part, translate=model.translation_for(article))
             lines.append(
                 {"custom_id": f"{article.id}:{number}", "method": "POST", "url": ENDPOINT, "body": body}
             )
@@ -266,7 +266,7 @@ def _extraction(
             return f"{where}{answer}"
         usage += usage_of(answer)
         try:
-            extractions.append(model.answer_from(answer, part))
+            extractions.append(model.answer_from(answer, part, article))
         except ProviderError as exc:
             return f"{where}batch answer unusable: {exc}"
     extraction, meta = model.checked(article, extractions, attempts=len(parts), usage=usage)

@@ -74,6 +74,7 @@ from briefing.extract.prompt import (
 )
 from briefing.extract.rate_limit import RateLimiter, validate_limits
 from briefing.grounding import check_extraction
+from briefing.language import DEFAULT_LANGUAGE, language_name
 from briefing.models import Article, ArticleExtraction, Backend, Entity, ExtractionMeta, Quote, Usage
 from briefing.providers import display_url, is_openai_endpoint
 
@@ -205,6 +206,8 @@ class _Call:
     """Tokens spent on earlier parts of a split article: each part has the whole budget."""
     max_claims: int = 12
     """Claims the current question asks for (fewer after an answer was cut off)."""
+    translate: tuple[str, str] | None = None
+    """The article's language and the brief's, by name, when they differ."""
 
 
 class _StopAtDeadline(stop_base):
@@ -260,6 +263,7 @@ class ModelBackend:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        language: str = DEFAULT_LANGUAGE,
     ) -> None:
         """Configure the backend; nothing is sent until `extract`.
 
@@ -295,6 +299,8 @@ class ModelBackend:
             sleep: Async wait between attempts (tests pass a recorder).
             clock: Monotonic clock for the deadline.
             rng: Source of jitter.
+            language: The brief's language (ISO 639-1): an article detected in another
+                one is asked for in this one, its evidence kept in the original.
 
         Raises:
             UserError: An unsupported mode or a bound below its minimum.
@@ -315,6 +321,7 @@ class ModelBackend:
                 f"mode {self.mode.value!r} is not supported; use one of {[m.value for m in SUPPORTED_MODES]}"
             )
         self.model = model
+        self.language = language
         self.supports_json_schema = self.mode in _SCHEMA_MODES
         self.needs_key = is_openai_endpoint(base_url)
         self.max_reasks = max_reasks
@@ -380,8 +387,12 @@ class ModelBackend:
             "timeout": given.timeout,
         }
 
-    def answer_from(self, completion: ChatCompletion, text: str) -> ArticleExtraction:
+    def answer_from(
+        self, completion: ChatCompletion, text: str, article: Article | None = None
+    ) -> ArticleExtraction:
         """Parse and check an answer that came another way (a batch) as `extract` checks its own.
+
+        `article` (whose part `text` is) gives the language the answer is checked in.
 
         Raises:
             ModelExtractionError: The answer does not parse, validate or rest on `text`.
@@ -389,7 +400,9 @@ class ModelBackend:
         create = instructor.patch(create=lambda *args, **kwargs: completion, mode=self.mode)
         call = _Call(article_id="", deadline=0.0, session=cast(ModelSession, None), answers=1)
         try:
-            with grounded_in(text):
+            language = article.language if article is not None else None
+            translated = article is not None and self.translation_for(article) is not None
+            with grounded_in(text, language, translated):
                 answer = create(
                     response_model=GroundedExtraction,
                     messages=messages_for(text, max_claims=self.max_claims),
@@ -438,7 +451,12 @@ class ModelBackend:
             ModelExtractionError: This article failed for good; fall back.
         """
         text = prepare_article_text(article.text)
-        call = _Call(article_id=article.id, deadline=self._clock() + self.deadline_s, session=session)
+        call = _Call(
+            article_id=article.id,
+            deadline=self._clock() + self.deadline_s,
+            session=session,
+            translate=self.translation_for(article),
+        )
         if not text:
             raise self._failure(call, "article is empty once hidden text is removed")
         parts = split_to_budget(text, self.max_input_tokens)
@@ -448,7 +466,7 @@ class ModelBackend:
             call.deadline = self._clock() + self.deadline_s
             call.spent_before = call.usage.prompt_tokens + call.usage.completion_tokens
             call.answers = 0
-            with grounded_in(part):
+            with grounded_in(part, article.language, call.translate is not None):
                 try:
                     answer = await self._ask(call, part)
                 except ModelExtractionError as exc:
@@ -462,7 +480,12 @@ class ModelBackend:
         self, article: Article, text: str, answers: list[ArticleExtraction], *, attempts: int, usage: Usage
     ) -> tuple[ArticleExtraction, ExtractionMeta]:
         """The checked extraction of an article from its parts' answers, and how it was made."""
-        cleaned, dropped = check_extraction(_joined(answers), text)
+        cleaned, dropped = check_extraction(
+            _joined(answers),
+            text,
+            language=article.language,
+            translated=self.translation_for(article) is not None,
+        )
         # The model's headline has no evidence to check it by (and is where planted text
         # asks to be put): the brief shows the outlet's own title, or the lead evidence.
         lead = cleaned.claims[0].evidence if cleaned.claims else ""
@@ -475,13 +498,25 @@ class ModelBackend:
             usage=usage,
             dropped=dropped,
             parts=len(answers),
+            translated_to=self.language if self.translation_for(article) else None,
         )
         return cleaned, meta
+
+    def translation_for(self, article: Article) -> tuple[str, str] | None:
+        """The article's language and the brief's, by name, when the article is in another language."""
+        if article.language is None or article.language == self.language:
+            return None
+        return language_name(article.language), language_name(self.language)
 
     # -- what is sent ------------------------------------------------------------
 
     def request_for(
-        self, text: str, *, max_claims: int | None = None, cut_off: bool = False
+        self,
+        text: str,
+        *,
+        max_claims: int | None = None,
+        cut_off: bool = False,
+        translate: tuple[str, str] | None = None,
     ) -> dict[str, Any]:
         """The request body sent for `text` (already prepared), as instructor shapes it for the mode.
 
@@ -501,7 +536,7 @@ class ModelBackend:
         try:
             create(
                 response_model=GroundedExtraction,
-                messages=messages_for(text, max_claims=n, cut_off=cut_off),
+                messages=messages_for(text, max_claims=n, cut_off=cut_off, translate=translate),
                 max_retries=Retrying(stop=stop_after_attempt(1), reraise=True),
                 **self._options(),
             )
@@ -541,7 +576,7 @@ class ModelBackend:
         max_claims = self.max_claims
         cut_off = False
         while True:
-            messages = messages_for(text, max_claims=max_claims, cut_off=cut_off)
+            messages = messages_for(text, max_claims=max_claims, cut_off=cut_off, translate=call.translate)
             call.max_claims = max_claims
             # instructor returns an async create for an async function; its stubs only know the sync one.
             create: Callable[..., Awaitable[GroundedExtraction]] = cast(

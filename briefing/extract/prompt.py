@@ -51,7 +51,9 @@ __all__ = [
 
 PROMPT_VERSION = "extract.v2"
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
-_ARTICLE_TEXT: ContextVar[str | None] = ContextVar("briefing_article_text", default=None)
+_ARTICLE_TEXT: ContextVar[tuple[str, str | None, bool] | None] = ContextVar(
+    "briefing_article_text", default=None
+)
 _INDENT = re.compile(r"\n[ \t]+")
 _BLANK_RUN = re.compile(r"\n{3,}")
 _SCHEMAS: dict[tuple[Any, ...], str] = {}
@@ -98,7 +100,7 @@ def _template(version: str) -> Template:
 
 
 def render_prompt(
-    block: Literal["system", "user", "truncated"], version: str = PROMPT_VERSION, **values: Any
+    block: Literal["system", "user", "truncated", "translate"], version: str = PROMPT_VERSION, **values: Any
 ) -> str:
     """Render one message of the prompt file `prompts/<version>.jinja`; a missing value is an error."""
     template = _template(version)
@@ -179,10 +181,11 @@ class GroundedExtraction(ArticleExtraction, OpenAISchema):
     @model_validator(mode="after")
     def _mostly_grounded(self) -> Self:
         # Only re-ask when the answer is mostly unusable; a few bad items are dropped later.
-        text = _ARTICLE_TEXT.get()
-        if text is None:
+        grounding = _ARTICLE_TEXT.get()
+        if grounding is None:
             return self
-        cleaned, reasons = check_extraction(self, text)
+        text, language, translated = grounding
+        cleaned, reasons = check_extraction(self, text, language=language, translated=translated)
         if not self.claims:
             raise ValueError("no claims: give the article's factual statements, each with verbatim evidence")
         if not cleaned.claims or 2 * len(cleaned.claims) < len(self.claims):
@@ -253,25 +256,37 @@ def decoding_schema(max_claims: int) -> dict[str, Any]:
 
 
 @contextmanager
-def grounded_in(text: str) -> Iterator[None]:
-    """Validate `GroundedExtraction` answers against `text` inside this block (per thread/task)."""
-    token = _ARTICLE_TEXT.set(text)
+def grounded_in(text: str, language: str | None = None, translated: bool = False) -> Iterator[None]:
+    """Validate `GroundedExtraction` answers against `text` inside this block (per thread/task).
+
+    `language` and `translated` are `check_extraction`'s: the article's language, and
+    whether the statements are asked for in another one.
+    """
+    token = _ARTICLE_TEXT.set((text, language, translated))
     try:
         yield
     finally:
         _ARTICLE_TEXT.reset(token)
 
 
-def messages_for(text: str, *, max_claims: int, cut_off: bool = False) -> list[dict[str, str]]:
+def messages_for(
+    text: str, *, max_claims: int, cut_off: bool = False, translate: tuple[str, str] | None = None
+) -> list[dict[str, str]]:
     """The chat messages for one article (already `prepare_article_text`-ed).
 
     With `cut_off`, a note asks for a shorter answer than the one that hit the token limit.
+    With `translate` (the article's language, the brief's, by name), a second system
+    message asks for the brief's language everywhere but in evidence and quotes.
     """
     boundary = article_boundary(text)
     messages = [
         {"role": "system", "content": render_prompt("system", boundary=boundary, max_claims=max_claims)},
         {"role": "user", "content": render_prompt("user", boundary=boundary, article_text=text)},
     ]
+    if translate is not None:
+        source, target = translate
+        note = render_prompt("translate", source_language=source, target_language=target)
+        messages.insert(1, {"role": "system", "content": note})
     if cut_off:
         messages.append({"role": "user", "content": render_prompt("truncated", max_claims=max_claims)})
     return messages

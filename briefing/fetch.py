@@ -1,0 +1,311 @@
+"""Fetch: web pages and feeds over HTTP, with limits, and a cache of the pages.
+
+An editor pastes links and the daily run follows feeds, so briefing reads the web
+unattended. The web is hostile to that: servers that never answer, answer slowly a
+byte at a time, redirect in circles, send a 50 MB video as "the article", or refuse.
+Every one of those becomes a `FetchError` with one line for the user, never a hang
+or a traceback:
+
+- a connect/read timeout per step, and a deadline for the whole body (a server that
+  trickles bytes cannot hold the run);
+- a size cap, checked against Content-Length first and then while streaming;
+- at most `max_redirects` redirects, and http(s) only;
+- a User-Agent naming briefing, so a site's operator can see who is reading;
+- 429 and 5xx answers and dropped connections retried a few times with backoff
+  (tenacity), honouring a short Retry-After; 4xx answers are final.
+
+Article pages are cached in the extraction cache's SQLite file (`pages` table), by
+URL, so a re-run reads the same bytes (and so builds the same brief) without the
+network. Feeds are never cached: they are the thing that changes.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.message import Message
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+from briefing.database import open_database
+
+__all__ = [
+    "FEED_TYPES",
+    "PAGE_TYPES",
+    "FetchError",
+    "FetchSettings",
+    "Fetcher",
+    "Page",
+    "PageCache",
+    "is_url",
+]
+
+PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain"})
+FEED_TYPES = frozenset(
+    {
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+        "application/feed+json",
+        "application/xml",
+        "text/xml",
+    }
+)
+_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_PAGES = """
+CREATE TABLE IF NOT EXISTS pages (
+    url TEXT PRIMARY KEY,
+    final_url TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    body BLOB NOT NULL,
+    fetched REAL NOT NULL
+)
+"""
+
+
+def is_url(text: str) -> bool:
+    """Whether a command-line input is a web address rather than a path."""
+    return text.lower().startswith(("http://", "https://"))
+
+
+class FetchError(Exception):
+    """A URL that gave no usable answer; `str()` is the one-line reason (no URL in it)."""
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """The limits every request is held to."""
+
+    timeout_s: float = 15.0
+    """Connect, read and write timeout for each step."""
+    deadline_s: float = 60.0
+    """The whole answer, body included, within this many seconds."""
+    max_bytes: int = 5_000_000
+    max_redirects: int = 5
+    attempts: int = 3
+    """Tries for a 429/5xx answer or a dropped connection."""
+    backoff_s: float = 1.0
+    user_agent: str = f"briefing/{importlib.metadata.version('briefing')} (news brief builder)"
+
+
+@dataclass(frozen=True)
+class Page:
+    """A successful answer."""
+
+    url: str
+    """What was asked for."""
+    final_url: str
+    """Where the answer came from, after redirects."""
+    content_type: str
+    """The media type alone, lower case (no parameters)."""
+    charset: str | None
+    body: bytes
+    cached: bool = False
+
+
+class PageCache:
+    """Fetched pages by URL, in the cache file (`briefing cache clear` empties it too)."""
+
+    def __init__(self, path: Path) -> None:
+        """Open (and create if needed) the `pages` table of the cache file at `path`.
+
+        Raises:
+            UserError: The file cannot be used (one line, with the path).
+        """
+        self._lock = threading.Lock()
+        self._db = open_database(path, _PAGES, what="cache", remedy="; run with --no-cache")
+
+    def get(self, url: str) -> Page | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT final_url, content_type, body FROM pages WHERE url = ?", (url,)
+            ).fetchone()
+        if row is None:
+            return None
+        media, charset = _media_type(str(row[1]))
+        return Page(
+            url=url,
+            final_url=str(row[0]),
+            content_type=media,
+            charset=charset,
+            body=bytes(row[2]),
+            cached=True,
+        )
+
+    def put(self, page: Page) -> None:
+        content_type = page.content_type + (f"; charset={page.charset}" if page.charset else "")
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?)",
+                (page.url, page.final_url, content_type, page.body, time.time()),
+            )
+            self._db.commit()
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM pages").fetchone()[0])
+
+    def clear(self) -> int:
+        with self._lock:
+            removed = self._db.execute("DELETE FROM pages").rowcount
+            self._db.commit()
+        return int(removed)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+@dataclass
+class Fetcher:
+    """GETs pages and feeds within `settings`; pages go through `cache` when there is one."""
+
+    settings: FetchSettings = field(default_factory=FetchSettings)
+    cache: PageCache | None = None
+    sleep: Callable[[float], None] = time.sleep
+    _client: httpx.Client | None = field(default=None, init=False, repr=False)
+
+    def page(self, url: str) -> Page:
+        """An article page (HTML or plain text), from the cache when it was fetched before.
+
+        Raises:
+            FetchError: No usable answer; the message says why in one line.
+        """
+        if self.cache is not None and (stored := self.cache.get(url)) is not None:
+            return stored
+        page = self._get(url, PAGE_TYPES, "a web page")
+        if self.cache is not None:
+            self.cache.put(page)
+        return page
+
+    def feed(self, url: str) -> Page:
+        """A feed document, always fetched afresh.
+
+        Raises:
+            FetchError: No usable answer; the message says why in one line.
+        """
+        return self._get(url, FEED_TYPES | {"text/html", "text/plain"}, "a feed")
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- one GET -------------------------------------------------------------------
+
+    def _http(self) -> httpx.Client:
+        if self._client is None:
+            s = self.settings
+            self._client = httpx.Client(
+                timeout=httpx.Timeout(s.timeout_s),
+                follow_redirects=True,
+                max_redirects=s.max_redirects,
+                headers={
+                    "User-Agent": s.user_agent,
+                    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.5",
+                },
+            )
+        return self._client
+
+    def _get(self, url: str, accepted: frozenset[str], what: str) -> Page:
+        scheme = urlsplit(url).scheme.lower()
+        if scheme not in ("http", "https") or not urlsplit(url).hostname:
+            raise FetchError("not an http(s) address")
+        retrying = Retrying(
+            stop=stop_after_attempt(self.settings.attempts),
+            wait=wait_exponential(multiplier=self.settings.backoff_s, max=30),
+            retry=retry_if_exception(lambda exc: isinstance(exc, _Transient)),
+            sleep=self._wait,
+            reraise=True,
+        )
+        try:
+            return retrying(self._once, url, accepted, what)
+        except _Transient as exc:
+            raise FetchError(f"{exc} (after {self.settings.attempts} tries)") from None
+
+    def _wait(self, seconds: float) -> None:
+        self.sleep(seconds)
+
+    def _once(self, url: str, accepted: frozenset[str], what: str) -> Page:
+        s = self.settings
+        started = time.monotonic()
+        try:
+            with self._http().stream("GET", url) as response:
+                if response.status_code in _RETRY_STATUSES:
+                    retry_after = _retry_after(response.headers.get("retry-after"))
+                    if retry_after is not None and retry_after > 0:
+                        self.sleep(min(retry_after, 30.0))
+                    raise _Transient(f"HTTP {response.status_code} {response.reason_phrase}".strip())
+                if response.status_code >= 400:
+                    raise FetchError(f"HTTP {response.status_code} {response.reason_phrase}".strip())
+                if response.status_code >= 300:
+                    raise FetchError(f"HTTP {response.status_code} redirect without a usable Location")
+                media, charset = _media_type(response.headers.get("content-type", ""))
+                if media and media not in accepted:
+                    raise FetchError(f"not {what} (the server sent {media})")
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > s.max_bytes:
+                    raise FetchError(f"{_size(int(declared))} long, over the {_size(s.max_bytes)} limit")
+                chunks: list[bytes] = []
+                received = 0
+                for chunk in response.iter_bytes():
+                    received += len(chunk)
+                    if received > s.max_bytes:
+                        raise FetchError(f"over the {_size(s.max_bytes)} limit (stopped reading)")
+                    if time.monotonic() - started > s.deadline_s:
+                        raise FetchError(f"the answer took over {s.deadline_s:g} s (stopped reading)")
+                    chunks.append(chunk)
+                return Page(
+                    url=url,
+                    final_url=str(response.url),
+                    content_type=media or "text/html",
+                    charset=charset,
+                    body=b"".join(chunks),
+                )
+        except httpx.TooManyRedirects:
+            raise FetchError(f"more than {s.max_redirects} redirects (a redirect loop?)") from None
+        except httpx.TimeoutException:
+            raise FetchError(f"no answer within {s.timeout_s:g} s") from None
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            raise _Transient(f"connection dropped ({type(exc).__name__})") from None
+        except httpx.ConnectError:
+            raise FetchError("cannot connect (no server at that address, or it refused)") from None
+        except httpx.UnsupportedProtocol:
+            raise FetchError("redirected to an address that is not http(s)") from None
+        except httpx.HTTPError as exc:
+            raise FetchError(f"request failed ({type(exc).__name__})") from None
+
+
+class _Transient(Exception):
+    """Worth another try: 429, 5xx, a dropped connection."""
+
+
+def _media_type(header: str) -> tuple[str, str | None]:
+    message = Message()
+    message["content-type"] = header or "application/octet-stream"
+    media = message.get_content_type().lower() if header else ""
+    charset = message.get_param("charset")
+    return media, (str(charset) if isinstance(charset, str) else None)
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_000_000:g} MB" if n >= 1_000_000 else f"{n:,} bytes"
