@@ -341,9 +341,13 @@ def _claim_problem(claim: Claim, text: str, language: str | None, translated: bo
         if not figure_in_text(figure.value, claim.evidence, language):
             return f"figure {figure.value!r} not in its evidence"
     evidence_numbers = numbers_in(claim.evidence, language)
-    for number in numbers_in(claim.statement):
-        if not _supported(number, evidence_numbers):
-            return f"number {number.literal!r} in the statement is not in its evidence"
+    unsupported = [n for n in numbers_in(claim.statement) if not _supported(n, evidence_numbers)]
+    if unsupported and language in DECIMAL_COMMA_LANGUAGES:
+        # The statement may keep the article's way of writing a number ("1 200", "4,2").
+        local = [n for n in numbers_in(claim.statement, language) if not _supported(n, evidence_numbers)]
+        unsupported = local if len(local) < len(unsupported) else unsupported
+    if unsupported:
+        return f"number {unsupported[0].literal!r} in the statement is not in its evidence"
     for quoted in quoted_spans(claim.statement):
         if not quote_is_verbatim(quoted, text):
             return f"quotation {quoted!r} in the statement is not verbatim in the article"

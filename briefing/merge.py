@@ -145,8 +145,9 @@ def merge(
     claims, figure_discrepancies = _merge_claims(items, entities, options)
     discrepancies = figure_discrepancies + _role_discrepancies(entities)
     ranked = sorted(claims, key=lambda c: (-c.score, c.id))
+    foreign = frozenset(e.article.id for e in articles if not _in_language(e, language))
     interpretation = _interpretation(ranked, articles, options)
-    lede_ids, sections = _sections(ranked, {i for p in interpretation for i in p.claim_ids}, options)
+    lede_ids, sections = _sections(ranked, {i for p in interpretation for i in p.claim_ids}, options, foreign)
     backends = sorted({e.meta.backend.value for e in articles})
     # Models tried, including those whose articles fell back: the header must say a model was used.
     models = sorted({e.meta.model for e in articles if e.meta.model})
@@ -464,13 +465,23 @@ def _role_discrepancies(entities: list[MergedEntity]) -> list[Discrepancy]:
 
 
 def _sections(
-    ranked: list[MergedClaim], interpreted: set[str], options: MergeOptions
+    ranked: list[MergedClaim],
+    interpreted: set[str],
+    options: MergeOptions,
+    foreign: frozenset[str] = frozenset(),
 ) -> tuple[list[str], list[Section]]:
+    """The lede and the sections under it.
+
+    The lede opens the brief, so it comes from claims a reader of the brief's language
+    can read when there are any: not only from untranslated sources in another language
+    (those still rank as usual in the sections, marked with their language).
+    """
     highlights = [
         c for c in ranked if c.category not in INTERPRETATION_CATEGORIES and c.id not in interpreted
     ]
-    lede_pool = [c for c in highlights if c.category in (ClaimCategory.event, ClaimCategory.background)]
-    lede = [c.id for c in (lede_pool or highlights)[: options.lede_claims]]
+    readable = [c for c in highlights if not set(c.article_ids) <= foreign] or highlights
+    lede_pool = [c for c in readable if c.category in (ClaimCategory.event, ClaimCategory.background)]
+    lede = [c.id for c in (lede_pool or readable)[: options.lede_claims]]
     remaining = [c for c in highlights if c.id not in lede][: options.max_highlights]
     sections: list[Section] = []
     for title, categories in SECTION_TITLES:

@@ -87,7 +87,7 @@ def fold_copies(articles: Sequence[Article]) -> tuple[list[Article], list[InputP
     The article kept is the earliest published of its group (undated ones last), then
     the one sharing most with the others (the original, not the copy with an editor's
     line added), then the first given. It keeps its own text and id and lists the
-    others in `copies`, in input order. Articles stay in input order.
+    others in `copies`, by outlet. Articles stay in input order.
     """
     if len(articles) < 2:
         return list(articles), []
@@ -134,9 +134,10 @@ def fold_copies(articles: Sequence[Article]) -> tuple[list[Article], list[InputP
             problems.append(
                 InputProblem(path=copy.path or copy.source, reason=reason, action="listed as a copy of it")
             )
+        listed = sorted(copies, key=lambda m: _name(articles[m]))
         kept[chosen] = original.model_copy(
             update={
-                "copies": [*original.copies, *(_copy_of(articles[m], sets[m], sets[chosen]) for m in copies)]
+                "copies": [*original.copies, *(_copy_of(articles[m], sets[m], sets[chosen]) for m in listed)]
             }
         )
     return [kept[i] for i in sorted(kept)], problems
@@ -147,7 +148,12 @@ def _rank(
 ) -> tuple:
     published = articles[index].published
     centrality = sum(_compare(sets[index], sets[m]).jaccard for m in members if m != index)
-    return (published is None, published or "", -round(centrality, 6), index)
+    return (published is None, published or "", -round(centrality, 6), _name(articles[index]))
+
+
+def _name(article: Article) -> tuple[str, str, str]:
+    """What tells copies apart whatever order they came in: outlet, title, address."""
+    return (article.source.casefold(), article.title, article.url or article.path or "")
 
 
 def _copy_of(article: Article, own: frozenset[str], original: frozenset[str]) -> ArticleCopy:

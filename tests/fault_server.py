@@ -56,7 +56,7 @@ from typing import Any
 
 ARTICLE = re.compile(r"<<ARTICLE-(?P<b>[0-9a-f]+)>>\n(?P<text>.*?)\n<<END-(?P=b)>>", re.DOTALL)
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-NUMBER = re.compile(r"\$?\d[\d,.]*%?")
+NUMBER = re.compile(r"\$?\d{1,3}(?:[ .,]\d{3})+(?:,\d+)?%?|\$?\d[\d,.]*%?")
 QUOTED = re.compile(r"\"([^\"]{8,})\"")
 PLANTED = re.compile(r"^.*(?:instructions|System:|Note to AI).*$", re.MULTILINE)
 ATTACKER_LINK = "http://attacker.example/promo"

@@ -41,7 +41,7 @@ from briefing.models import (
     InterpretationPoint,
 )
 from briefing.similarity import TokenIndex, content_tokens
-from briefing.text import comparable, sentence_spans
+from briefing.text import PYSBD_LANGUAGES, comparable, sentence_spans
 
 __all__ = ["ExtractiveBackend", "reject_reason"]
 
@@ -176,7 +176,10 @@ class ExtractiveBackend:
         are the same verbatim span of `article.text`, and its figures are found in it.
         """
         text = article.text
-        sentences = _sentences(text, self.language)
+        # Sentence rules follow the article's own language ("am 10. Juni" does not end a
+        # German sentence); the rest of the backend's lexicon is English either way.
+        language = article.language if article.language in PYSBD_LANGUAGES else self.language
+        sentences = _sentences(text, language)
         spans = quotation_spans(text)
         claims = _claims(sentences, article.title)
         for s in claims:

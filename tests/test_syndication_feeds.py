@@ -1,0 +1,160 @@
+"""Pure parts of web input: syndicated copies, feed selection, languages and numbers written abroad."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from briefing.feeds import parse_feed, parse_since, select_entries
+from briefing.grounding import check_extraction, figure_in_text, numbers_in
+from briefing.language import detect_language, normalise_language
+from briefing.models import Article, ArticleExtraction, Claim, ClaimCategory
+from briefing.syndication import fold_copies
+
+NOW = dt.datetime(2025, 6, 10, 12, 0, tzinfo=dt.UTC)
+WIRE = (
+    "The Northbay ferry returned to service on Tuesday after three weeks of hull repairs, officials said. "
+    "About 1,200 passengers crossed on the first day, according to the operator, Northbay Ferries. "
+    "The summer timetable will run with one vessel until July while the Northbay Star stays in dry dock. "
+    "The repairs followed an inspection in May that found corrosion below the waterline on both ferries. "
+    "Harbour master Elena Ruiz said the reopening was a relief for everyone who depends on the crossing. "
+    "Port authority chair Tomas Berg said the ferries had to be taken out of service for safety reasons."
+)
+
+
+def article(n: int, text: str, source: str, published: str | None = None) -> Article:
+    return Article(
+        id=f"id{n}",
+        source=source,
+        title=f"{source} story",
+        path=f"{source}.html",
+        text=text,
+        published=published,
+    )
+
+
+def test_copies_with_small_edits_fold_into_the_earliest_and_other_stories_do_not() -> None:
+    gazette = WIRE.replace("on Tuesday", "on June 10").rsplit(" Port authority", 1)[0]
+    gazette += " This story was published via the wire."
+    post = "Readers who rely on the crossing can leave the bus behind this week. " + WIRE
+    other = "A school choir from the harbourside won the regional title on Saturday evening. " * 3
+    articles = [
+        article(1, post, "Evening Post", "2025-06-11"),
+        article(2, WIRE, "Press Wire", "2025-06-10"),
+        article(3, other, "Bay Radio"),
+        article(4, gazette, "Daily Gazette", "2025-06-10"),
+    ]
+    kept, lines = fold_copies(articles)
+
+    assert [a.source for a in kept] == ["Press Wire", "Bay Radio"]
+    assert [c.source for c in kept[0].copies] == ["Daily Gazette", "Evening Post"]
+    assert all(0.5 <= c.similarity < 1 for c in kept[0].copies)
+    assert [line.path for line in lines] == ["Evening Post.html", "Daily Gazette.html"]
+    assert all("syndicated copy" in line.reason and line.action == "listed as a copy of it" for line in lines)
+    again = next(a for a in fold_copies(list(reversed(articles)))[0] if a.copies)
+    assert again.source == "Press Wire" and again.copies == kept[0].copies
+
+
+def test_two_stories_that_share_a_quoted_paragraph_stay_two_sources() -> None:
+    shared = (
+        "Harbour master Elena Ruiz said the reopening was a relief for everyone who depends on the crossing."
+    )
+    first = WIRE
+    second = (
+        "The council approved a new bus lane along the harbour road on Monday after a long debate. "
+        "Councillors said the lane would cut journey times for commuters by ten minutes each way. "
+        "Work will begin in August and take six weeks, with the road open in one direction. " + shared
+    )
+    kept, lines = fold_copies([article(1, first, "A"), article(2, second, "B")])
+    assert len(kept) == 2 and not lines
+
+
+def test_feed_entries_are_chosen_by_window_and_topic() -> None:
+    rss = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Roundup</title>
+    <item><title>Ferry returns</title><link>/a.html</link>
+      <pubDate>Tue, 10 Jun 2025 09:00:00 GMT</pubDate></item>
+    <item><title>Choir wins</title><link>/b.html</link>
+      <pubDate>Tue, 10 Jun 2025 08:00:00 GMT</pubDate></item>
+    <item><title>Bridge shut</title><link>/c.html</link>
+      <pubDate>Sat, 07 Jun 2025 08:00:00 GMT</pubDate></item>
+    <item><title>Ferry fares</title><link>/d.html</link></item>
+    </channel></rss>"""
+    title, entries = parse_feed(rss, "http://news.example/feed.xml")
+    assert title == "Roundup"
+    assert entries[0].link == "http://news.example/a.html", "relative links resolve against the feed"
+    chosen = select_entries(entries, since=parse_since("24h", now=NOW), topic=("ferry",))
+    assert [e.title for e in chosen.entries] == ["Ferry returns"]
+    assert (chosen.total, chosen.too_old, chosen.undated, chosen.off_topic) == (4, 1, 1, 1)
+    assert select_entries(entries, topic=("FERRY",)).entries[1].title == "Ferry fares"
+    assert [e.title for e in select_entries(entries, topic=("ferr",)).entries] == [], "whole words only"
+
+
+def test_time_windows_and_languages_are_parsed_or_refused_in_one_line() -> None:
+    assert parse_since("90m", now=NOW) == NOW - dt.timedelta(minutes=90)
+    assert parse_since("2d", now=NOW) == NOW - dt.timedelta(days=2)
+    assert parse_since("2025-06-09", now=NOW) == dt.datetime(2025, 6, 9, tzinfo=dt.UTC)
+    with pytest.raises(ValueError, match="not a time window"):
+        parse_since("yesterday", now=NOW)
+    assert normalise_language("English") == "en" and normalise_language("fr-CA") == "fr"
+    with pytest.raises(ValueError, match="not a known language"):
+        normalise_language("klingon")
+    with pytest.raises(ValueError, match="not an RSS or Atom feed"):
+        parse_feed(b"<html><body>hello</body></html>", "http://x.example/")
+
+
+def test_language_is_detected_or_left_unknown() -> None:
+    assert (
+        detect_language("Le ferry de Northbay a repris du service mardi après trois semaines de travaux.")
+        == "fr"
+    )
+    assert (
+        detect_language("El ferri de Northbay volvió a navegar el martes tras tres semanas de reparaciones.")
+        == "es"
+    )
+    assert detect_language(WIRE) == "en"
+    assert detect_language("Elena Ruiz") is None
+
+
+def test_numbers_are_read_the_way_the_article_writes_them() -> None:
+    read = numbers_in("environ 1 200 passagers, 4,2 millions de dollars", "fr")
+    assert [n.value for n in read] == [1200, Decimal("4.2")]
+    assert numbers_in("4,2 Millionen Dollar", "de")[0].scale == "million"
+    assert numbers_in("2,5 mil millones", "es")[0].scale == "billion"
+    assert figure_in_text("$4.2 million", "une facture de 4,2 millions de dollars", "fr")
+    assert not figure_in_text("$4.5 million", "une facture de 4,2 millions de dollars", "fr")
+    assert not figure_in_text("4.2 million", "une facture de 4,2 millions de dollars"), (
+        "English rules by default"
+    )
+
+
+def test_a_translated_claim_is_checked_against_its_original_evidence() -> None:
+    text = "Environ 1 200 passagers ont traversé la baie mardi, selon l'opérateur Northbay Ferries."
+
+    def claim(statement: str) -> Claim:
+        return Claim(statement=statement, category=ClaimCategory.figure, evidence=text)
+
+    extraction = ArticleExtraction(
+        headline="h",
+        summary="s",
+        claims=[
+            claim(
+                "About 1,200 passengers crossed the bay on Tuesday, "
+                "according to the operator Northbay Ferries."
+            ),
+            claim("About 1,500 passengers crossed the bay on Tuesday."),
+            claim("The Port Authority said 1,200 passengers crossed."),
+            claim("The Northbay Ferries service carried about 1 200 passengers."),
+        ],
+    )
+    kept, reasons = check_extraction(extraction, text, language="fr", translated=True)
+    assert [c.statement for c in kept.claims] == [
+        extraction.claims[0].statement,
+        extraction.claims[3].statement,
+    ]
+    assert reasons[0].startswith("claim 2: number '1,500'")
+    assert reasons[1] == "claim 3: name 'The Port Authority' in the statement is not in the article"
+    untranslated, reasons = check_extraction(extraction, text, language="fr")
+    assert len(untranslated.claims) == 1, "without translation every word of a name must be in the article"
+    assert reasons[-1] == "claim 4: name 'The Northbay Ferries' in the statement is not in the article"
