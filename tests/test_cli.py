@@ -130,7 +130,7 @@ def test_a_folder_of_junk_gives_one_line_per_bad_file_and_a_brief_from_the_rest(
     assert "Traceback" not in result.output
     lines = result.stderr.splitlines()
     bad = [
-        *(inbox / n for n in ("second.txt", "empty.txt", "blank.md", "image.txt", "scan.pdf", "huge.txt")),
+        *(inbox / n for n in ("second-again.txt", "empty.txt", "blank.md", "image.txt", "scan.pdf", "huge.txt")),
         inbox / "latin.txt",
         inbox / "page.txt",
         missing,
@@ -139,8 +139,8 @@ def test_a_folder_of_junk_gives_one_line_per_bad_file_and_a_brief_from_the_rest(
     named = {path.name: [line for line in lines if line.startswith(f"briefing: {path}: ")] for path in bad}
     assert all(len(found) == 1 for found in named.values()), named
     assert len(lines) == len(bad), "one line per bad input and nothing else with -q"
-    assert named["second.txt"][0].endswith(
-        f"same text as {inbox / 'second-again.txt'}; listed as a copy of it"
+    assert named["second-again.txt"][0].endswith(
+        f"same text as {inbox / 'second.txt'}; listed as a copy of it"
     )
     assert named["empty-folder"][0].endswith("folder has no article files; skipped")
     assert named["huge.txt"][0].endswith("over the 5 MB limit; skipped")
