@@ -130,7 +130,10 @@ def test_a_folder_of_junk_gives_one_line_per_bad_file_and_a_brief_from_the_rest(
     assert "Traceback" not in result.output
     lines = result.stderr.splitlines()
     bad = [
-        *(inbox / n for n in ("second-again.txt", "empty.txt", "blank.md", "image.txt", "scan.pdf", "huge.txt")),
+        *(
+            inbox / n
+            for n in ("second-again.txt", "empty.txt", "blank.md", "image.txt", "scan.pdf", "huge.txt")
+        ),
         inbox / "latin.txt",
         inbox / "page.txt",
         missing,

@@ -280,3 +280,23 @@ def test_the_json_brief_keeps_links_languages_and_copies(web: WebServer) -> None
     assert by_outlet["Küstenbote"]["language"] == "de"
     assert by_outlet["Coastline Press Association"]["url"] == web.url("wire-cpa.html")
     assert [c["source"] for c in by_outlet["Coastline Press Association"]["copies"]] == ["Evening Post"]
+
+
+def test_the_daily_run_reads_its_feeds_from_the_config_file(web: WebServer, tmp_path: Path) -> None:
+    config = tmp_path / "briefing.toml"
+    config.write_text(
+        f'feeds = ["{web.url("feed.xml")}"]\nsince = "24h"\ntopic = ["ferry"]\n', encoding="utf-8"
+    )
+    env = {"BRIEFING_DB": str(tmp_path / "db.sqlite3"), "BRIEFING_FROM": "Brief <brief@example.com>"}
+    runner.invoke(app, ["subscribers", "add", "you@example.com"], env=env)
+    outbox = tmp_path / "outbox"
+    result = runner.invoke(
+        app,
+        ["daily", "--config", str(config), "--editions", str(tmp_path / "ed"), "--dry-run", str(outbox)],
+        env=env,
+    )
+
+    assert result.exit_code == 0, result.output
+    brief = Brief.model_validate_json(next((tmp_path / "ed").glob("*/brief.json")).read_text())
+    assert len(brief.sources) == 3 and sum(len(s.copies) for s in brief.sources) == 2
+    assert len(list(outbox.glob("*.eml"))) == 1

@@ -178,7 +178,9 @@ class ExtractiveBackend:
         text = article.text
         # Sentence rules follow the article's own language ("am 10. Juni" does not end a
         # German sentence); the rest of the backend's lexicon is English either way.
-        language = article.language if article.language in PYSBD_LANGUAGES else self.language
+        language = (
+            article.language if article.language and article.language in PYSBD_LANGUAGES else self.language
+        )
         sentences = _sentences(text, language)
         spans = quotation_spans(text)
         claims = _claims(sentences, article.title)
