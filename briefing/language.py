@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-__all__ = ["DEFAULT_LANGUAGE", "detect_language", "language_name", "normalise_language"]
+__all__ = ["DEFAULT_LANGUAGE", "detect_language", "is_foreign", "language_name", "normalise_language"]
 
 DEFAULT_LANGUAGE = "en"
 MIN_CONFIDENCE = 0.6
@@ -88,6 +88,15 @@ def detect_language(text: str) -> str | None:
         return None
     code, probability = _identifier().classify(sample)
     return str(code) if probability >= MIN_CONFIDENCE else None
+
+
+def is_foreign(code: str | None, language: str) -> bool:
+    """Whether text in `code` is in another language than `language` (the brief's).
+
+    A text whose language could not be detected counts as the brief's: it is neither
+    asked to be translated nor marked as untranslated.
+    """
+    return code is not None and code != language
 
 
 def language_name(code: str) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 
 from briefing.entities import EntityInput, merge_entities, role_conflicts
 from briefing.figures import conflicting, same_value
-from briefing.language import DEFAULT_LANGUAGE
+from briefing.language import DEFAULT_LANGUAGE, is_foreign
 from briefing.models import (
     SCHEMA_VERSION,
     ArticleReport,
@@ -544,8 +544,7 @@ def _cost(articles: Sequence[ExtractedArticle]) -> dict[str, Any]:
 
 def _in_language(extracted: ExtractedArticle, language: str) -> bool:
     """Whether an extraction reads in `language`: written in it, translated to it, or of unknown language."""
-    written = extracted.meta.translated_to or extracted.article.language
-    return written is None or written == language
+    return not is_foreign(extracted.meta.translated_to or extracted.article.language, language)
 
 
 def _headline(articles: Sequence[ExtractedArticle], language: str) -> str:

@@ -23,7 +23,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from briefing.language import language_name
+from briefing.language import is_foreign, language_name
 from briefing.models import Brief, MergedClaim, RunReport, SourceRef
 
 __all__ = ["md_escape", "render", "render_email_html", "render_json", "render_markdown", "report_lines"]
@@ -110,7 +110,7 @@ def link(title: str, url: str | None) -> str:
 
 def foreign(source: SourceRef, language: str) -> str | None:
     """The name of a source's language when it is not the brief's, else None."""
-    if source.language is None or source.language == language:
+    if source.language is None or not is_foreign(source.language, language):
         return None
     return language_name(source.language)
 

@@ -25,7 +25,7 @@ from briefing.grounding import (
     quote_is_verbatim,
     quoted_spans,
 )
-from briefing.language import DEFAULT_LANGUAGE
+from briefing.language import DEFAULT_LANGUAGE, is_foreign
 from briefing.models import Article, Brief, Evidence
 
 __all__ = ["Finding", "Shown", "VerifyReport", "shown_statements", "verify"]
@@ -164,7 +164,7 @@ def _check(
     words = set().union(*(name_words(a.text) for a in cited))
     # A statement translated from its sources keeps only the names' own words ("Northbay"
     # of "the Northbay Port Authority"), so one word of each name must be found.
-    translated = all(a.language not in (None, language) for a in cited)
+    translated = all(is_foreign(a.language, language) for a in cited)
     for name in names_in(item.text):
         found = [bool(({word} | variants.get(word, set())) & words) for word in name_words(name)]
         if not (any(found) if translated else all(found)):

@@ -74,7 +74,7 @@ from briefing.extract.prompt import (
 )
 from briefing.extract.rate_limit import RateLimiter, validate_limits
 from briefing.grounding import check_extraction
-from briefing.language import DEFAULT_LANGUAGE, language_name
+from briefing.language import DEFAULT_LANGUAGE, is_foreign, language_name
 from briefing.models import Article, ArticleExtraction, Backend, Entity, ExtractionMeta, Quote, Usage
 from briefing.providers import display_url, is_openai_endpoint
 
@@ -504,7 +504,7 @@ class ModelBackend:
 
     def translation_for(self, article: Article) -> tuple[str, str] | None:
         """The article's language and the brief's, by name, when the article is in another language."""
-        if article.language is None or article.language == self.language:
+        if article.language is None or not is_foreign(article.language, self.language):
             return None
         return language_name(article.language), language_name(self.language)
 
