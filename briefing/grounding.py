@@ -213,6 +213,21 @@ def _decimal_comma_numbers(folded: str) -> list[WrittenNumber]:
     return found
 
 
+def _unstated(text: str, present: list[WrittenNumber], language: str | None) -> list[WrittenNumber]:
+    """The numbers of `text` that `present` does not support.
+
+    Read the English way, or, when that leaves more unsupported, the way `language`
+    writes numbers ("1 200", "4,2"): a figure from such a text may come either way.
+    """
+    unsupported = [n for n in numbers_in(text) if not _supported(n, present)]
+    if unsupported and language in DECIMAL_COMMA_LANGUAGES:
+        local = numbers_in(text, language)
+        missing = [n for n in local if not _supported(n, present)]
+        if local and len(missing) < len(unsupported):
+            return missing
+    return unsupported
+
+
 def _supported(number: WrittenNumber, present: list[WrittenNumber]) -> bool:
     if number.scale is None:
         return any(number.value in (p.value, p.absolute) for p in present)
@@ -234,11 +249,7 @@ def figure_in_text(value: str, text: str, language: str | None = None) -> bool:
     if not wanted:
         words = comparable(value)
         return bool(words) and re.search(rf"(?<!\w){re.escape(words)}(?!\w)", comparable(text)) is not None
-    present = numbers_in(text, language)
-    if all(_supported(number, present) for number in wanted):
-        return True
-    local = numbers_in(value, language) if language in DECIMAL_COMMA_LANGUAGES else []
-    return bool(local) and all(_supported(number, present) for number in local)
+    return not _unstated(value, numbers_in(text, language), language)
 
 
 def quote_is_verbatim(quote: str, text: str) -> bool:
@@ -340,12 +351,8 @@ def _claim_problem(claim: Claim, text: str, language: str | None, translated: bo
     for figure in claim.figures:
         if not figure_in_text(figure.value, claim.evidence, language):
             return f"figure {figure.value!r} not in its evidence"
-    evidence_numbers = numbers_in(claim.evidence, language)
-    unsupported = [n for n in numbers_in(claim.statement) if not _supported(n, evidence_numbers)]
-    if unsupported and language in DECIMAL_COMMA_LANGUAGES:
-        # The statement may keep the article's way of writing a number ("1 200", "4,2").
-        local = [n for n in numbers_in(claim.statement, language) if not _supported(n, evidence_numbers)]
-        unsupported = local if len(local) < len(unsupported) else unsupported
+    # The statement may keep the article's way of writing a number ("1 200", "4,2").
+    unsupported = _unstated(claim.statement, numbers_in(claim.evidence, language), language)
     if unsupported:
         return f"number {unsupported[0].literal!r} in the statement is not in its evidence"
     for quoted in quoted_spans(claim.statement):
