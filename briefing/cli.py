@@ -15,10 +15,11 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -39,6 +40,8 @@ from briefing.models import Article, Brief
 from briefing.pipeline import BackendChoice, BuildOptions, build, exit_status, gather
 from briefing.render import render, report_lines
 from briefing.verify import verify
+
+T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_NO_BRIEF = 1
@@ -622,8 +625,8 @@ app.add_typer(cache_app, name="cache")
 @cache_app.command(name="stats")
 def cache_stats_command() -> None:
     """Where the cache is, how many extractions it holds (per model) and its size."""
-    stats = _open_cache().stats()
-    pages = _open_pages()
+    stats = _open_in_cache_file(ExtractionCache).stats()
+    pages = _open_in_cache_file(PageCache)
     sys.stdout.write(
         f"{stats.path}\n{stats.entries} extraction(s), {pages.count()} web page(s), {stats.bytes:,} bytes\n"
     )
@@ -634,23 +637,16 @@ def cache_stats_command() -> None:
 @cache_app.command(name="clear")
 def cache_clear_command() -> None:
     """Remove every cached extraction and web page (the next run asks the model and the sites again)."""
-    pages = _open_pages().clear()
-    cache = _open_cache()
+    pages = _open_in_cache_file(PageCache).clear()
+    cache = _open_in_cache_file(ExtractionCache)
     removed = cache.clear()
     sys.stdout.write(f"removed {removed} extraction(s) and {pages} web page(s) from {cache.path}\n")
 
 
-def _open_pages() -> PageCache:
+def _open_in_cache_file(kind: Callable[[Path], T]) -> T:
+    """`kind` (the extraction or the page cache) on the cache file, or one error line and exit 1."""
     try:
-        return PageCache(default_cache_path())
-    except UserError as exc:
-        _err(Console(stderr=True), f"error: {exc}")
-        raise typer.Exit(EXIT_NO_BRIEF) from None
-
-
-def _open_cache() -> ExtractionCache:
-    try:
-        return ExtractionCache(default_cache_path())
+        return kind(default_cache_path())
     except UserError as exc:
         _err(Console(stderr=True), f"error: {exc}")
         raise typer.Exit(EXIT_NO_BRIEF) from None
