@@ -220,23 +220,20 @@ class Fetcher:
         return self._client
 
     def _get(self, url: str, accepted: frozenset[str], what: str) -> Page:
-        scheme = urlsplit(url).scheme.lower()
-        if scheme not in ("http", "https") or not urlsplit(url).hostname:
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
             raise FetchError("not an http(s) address")
         retrying = Retrying(
             stop=stop_after_attempt(self.settings.attempts),
             wait=wait_exponential(multiplier=self.settings.backoff_s, max=30),
             retry=retry_if_exception(lambda exc: isinstance(exc, _Transient)),
-            sleep=self._wait,
+            sleep=self.sleep,
             reraise=True,
         )
         try:
             return retrying(self._once, url, accepted, what)
         except _Transient as exc:
             raise FetchError(f"{exc} (after {self.settings.attempts} tries)") from None
-
-    def _wait(self, seconds: float) -> None:
-        self.sleep(seconds)
 
     def _once(self, url: str, accepted: frozenset[str], what: str) -> Page:
         s = self.settings
