@@ -480,11 +480,9 @@ class ModelBackend:
         self, article: Article, text: str, answers: list[ArticleExtraction], *, attempts: int, usage: Usage
     ) -> tuple[ArticleExtraction, ExtractionMeta]:
         """The checked extraction of an article from its parts' answers, and how it was made."""
+        translated = self.translation_for(article) is not None
         cleaned, dropped = check_extraction(
-            _joined(answers),
-            text,
-            language=article.language,
-            translated=self.translation_for(article) is not None,
+            _joined(answers), text, language=article.language, translated=translated
         )
         # The model's headline has no evidence to check it by (and is where planted text
         # asks to be put): the brief shows the outlet's own title, or the lead evidence.
@@ -498,7 +496,7 @@ class ModelBackend:
             usage=usage,
             dropped=dropped,
             parts=len(answers),
-            translated_to=self.language if self.translation_for(article) else None,
+            translated_to=self.language if translated else None,
         )
         return cleaned, meta
 
