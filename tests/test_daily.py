@@ -351,3 +351,23 @@ def test_a_clean_run_sends_no_alert(desk: Desk) -> None:
 
     assert result.exit_code == 0, result.output
     assert "ops@example.com" not in desk.smtp.inbox.per_recipient()
+
+
+def test_a_partly_sent_edition_is_resumed_unchanged_and_a_changed_one_is_refused(desk: Desk) -> None:
+    desk.smtp.inbox.script("bo@example.org", ["450", "450", "450", "450"])
+    partly = desk.daily()
+    assert partly.exit_code == 3 and "still pending" in partly.stderr
+    desk.use("crescent-times.txt", "harbour-ledger.txt", "mekong-daily.txt", "northgate-wire.txt")
+
+    changed = desk.daily()
+    desk.use("crescent-times.txt", "harbour-ledger.txt", "mekong-daily.txt")
+    resumed = desk.daily()
+
+    assert changed.exit_code == 1 and "the 2025-06-10 edition was partly sent (" in changed.stderr
+    assert resumed.exit_code == 0, resumed.output
+    assert "2 subscribers, 1 sent now, 1 sent before" in resumed.stderr
+    assert desk.smtp.inbox.per_recipient() == {"ana@example.org": 1, "bo@example.org": 1}
+    (first,) = desk.received("ana@example.org")
+    (later,) = desk.received("bo@example.org")
+    assert header(first.raw, b"Message-ID") != header(later.raw, b"Message-ID")
+    assert header(first.raw, b"Subject") == header(later.raw, b"Subject")

@@ -171,9 +171,7 @@ class Editions:
                 (version.date, version.correction),
             ).fetchone()
         if row is None or row[0] != version.content_id:
-            raise EditionRefused(
-                f"another run recorded a different brief as {version.label} meanwhile; not sent"
-            )
+            raise EditionRefused(f"another run recorded a different brief as {version.label} meanwhile")
 
 
 def plan_edition(brief: Brief, editions: Editions, ledger: Ledger, *, correction: bool) -> Plan:
@@ -198,9 +196,7 @@ def plan_edition(brief: Brief, editions: Editions, ledger: Ledger, *, correction
     latest = versions[-1]
     superseded = [v for v in versions[:-1] if v.content_id == key]
     if superseded:
-        raise EditionRefused(
-            f"this brief is {superseded[0].label}, since replaced by {latest.label}; not sent"
-        )
+        raise EditionRefused(f"this brief is {superseded[0].label}, since replaced by {latest.label}")
     deliveries = Deliveries.of(ledger, latest.content_id)
     if latest.content_id == key:
         return Plan(latest, "done" if deliveries.complete else "send", deliveries)
@@ -211,7 +207,7 @@ def plan_edition(brief: Brief, editions: Editions, ledger: Ledger, *, correction
         how = "sent" if deliveries.complete else "partly sent"
         raise EditionRefused(
             f"{latest.label} was {how} ({latest.content_id}: {deliveries.summary()}) and this brief "
-            f"differs ({key}): not sent; to send it as a correction, run again with --correction"
+            f"differs ({key}); to send it as a correction, run again with --correction"
         )
     return Plan(Version(brief.date, latest.correction + 1, key), "send", deliveries)
 
