@@ -371,3 +371,27 @@ def test_a_partly_sent_edition_is_resumed_unchanged_and_a_changed_one_is_refused
     (later,) = desk.received("bo@example.org")
     assert header(first.raw, b"Message-ID") != header(later.raw, b"Message-ID")
     assert header(first.raw, b"Subject") == header(later.raw, b"Subject")
+
+
+def test_a_date_sent_before_editions_had_content_ids_is_never_taken_for_a_new_brief(desk: Desk) -> None:
+    from briefing.deliver.send import Ledger
+    from briefing.deliver.subscribers import SubscriberStore
+
+    store = SubscriberStore(Path(desk.env["BRIEFING_DB"]))
+    ledger = Ledger(store.connection)
+    ledger.plan(DAY, ["ana@example.org", "bo@example.org"])  # the ledger as it was: keyed by the date
+    for address in ("ana@example.org", "bo@example.org"):
+        ledger.mark(DAY, address, "sent")
+    store.close()
+    (desk.editions / DAY).mkdir(parents=True)
+    (desk.editions / DAY / "brief.json").write_text("{}", encoding="utf-8")
+
+    refused = desk.daily()
+    corrected = desk.daily("--correction")
+
+    assert refused.exit_code == 1 and f"the 2025-06-10 edition was sent ({DAY}: 2 sent)" in refused.stderr
+    assert corrected.exit_code == 0, corrected.output
+    assert (desk.editions / DAY / "brief.json").read_text() == "{}"
+    assert (desk.editions / DAY / "correction-1" / "brief.json").exists()
+    assert all(header(m.raw, b"Subject").startswith(b"Correction: ") for m in desk.smtp.inbox.messages)
+    assert desk.smtp.inbox.per_recipient() == {"ana@example.org": 1, "bo@example.org": 1}
