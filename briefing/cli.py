@@ -398,8 +398,8 @@ def send_command(
     """Email a brief to every active subscriber, once each (SMTP settings from BRIEFING_SMTP_*)."""
     from datetime import UTC, datetime
 
-    from briefing.deliver.editions import EditionRefused, Editions, as_sent, content_id, plan_edition
-    from briefing.deliver.send import Ledger, SmtpSettings, send_edition
+    from briefing.deliver.editions import EditionRefused, as_sent, claim_version, content_id
+    from briefing.deliver.send import SmtpSettings, send_edition
     from briefing.deliver.subscribers import normalise_address
 
     console = Console(stderr=True)
@@ -428,10 +428,7 @@ def send_command(
         else:
             _require_audience(store, allow_empty)
         if recipient is None and brief.date is not None:
-            book = Editions(store.connection)
-            plan = plan_edition(brief, book, Ledger(store.connection), correction=correction)
-            if dry_run is None:
-                book.record(plan)
+            plan = claim_version(brief, store.connection, correction=correction, record=dry_run is None)
             if plan.note:
                 _err(console, plan.note)
             brief, key = as_sent(brief, plan.version), plan.version.content_id

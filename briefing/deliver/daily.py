@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from briefing.deliver.editions import Archive, EditionRefused, Editions, Plan, as_sent, plan_edition
+from briefing.deliver.editions import Archive, EditionRefused, Plan, as_sent, claim_version
 from briefing.deliver.message import MailSettings
-from briefing.deliver.send import Ledger, SendReport, SmtpSettings, send_edition
+from briefing.deliver.send import SendReport, SmtpSettings, send_edition
 from briefing.deliver.subscribers import SubscriberStore
 from briefing.errors import BriefingError
 from briefing.feeds import FeedQuery
@@ -118,12 +118,8 @@ def run_daily(
         raise DailyRefused(
             f"the articles are exactly those of the {previous[0]} edition: no new brief to send", report
         )
-    ledger = Ledger(store.connection)
-    book = Editions(store.connection)
     try:
-        plan = plan_edition(brief, book, ledger, correction=correction)
-        if plan.action == "send" and dry_run is None:
-            book.record(plan)
+        plan = claim_version(brief, store.connection, correction=correction, record=dry_run is None)
     except EditionRefused as exc:
         raise DailyRefused(str(exc), report) from None
     marked = as_sent(brief, plan.version)

@@ -46,6 +46,7 @@ __all__ = [
     "Plan",
     "Version",
     "as_sent",
+    "claim_version",
     "content_id",
     "plan_edition",
 ]
@@ -210,6 +211,22 @@ def plan_edition(brief: Brief, editions: Editions, ledger: Ledger, *, correction
             f"differs ({key}); to send it as a correction, run again with --correction"
         )
     return Plan(Version(brief.date, latest.correction + 1, key), "send", deliveries)
+
+
+def claim_version(brief: Brief, db: sqlite3.Connection, *, correction: bool, record: bool = True) -> Plan:
+    """`plan_edition` on the delivery database, and the version recorded when it is to be sent.
+
+    `record=False` (a dry run) decides the same way but leaves the database as it was.
+
+    Raises:
+        EditionRefused: See `plan_edition` and `Editions.record`.
+    """
+    ledger = Ledger(db)
+    book = Editions(db)
+    plan = plan_edition(brief, book, ledger, correction=correction)
+    if record and plan.action == "send":
+        book.record(plan)
+    return plan
 
 
 def as_sent(brief: Brief, version: Version) -> Brief:
