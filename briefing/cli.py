@@ -391,17 +391,22 @@ def send_command(
             help="Send again to those whose delivery was cut off before the server confirmed it.",
         ),
     ] = False,
+    correction: CorrectionOption = False,
+    allow_empty: AllowEmptyOption = False,
     db: DbOption = None,
 ) -> None:
     """Email a brief to every active subscriber, once each (SMTP settings from BRIEFING_SMTP_*)."""
     from datetime import UTC, datetime
 
-    from briefing.deliver.message import edition_of
+    from briefing.deliver.editions import EditionRefused, as_sent, claim_version, content_id
     from briefing.deliver.send import SmtpSettings, send_edition
     from briefing.deliver.subscribers import normalise_address
 
     console = Console(stderr=True)
     brief = _load_brief(brief_file, console)
+    if not brief.claims:
+        _err(console, f"error: not sent: {brief_file} has no statements (only a headline)")
+        raise typer.Exit(EXIT_NO_BRIEF)
     if not force:
         if not sources:
             _err(console, "error: not sent: give --sources to verify the brief against, or --force")
@@ -416,17 +421,31 @@ def send_command(
         mail = _mail_settings()
         smtp = None if dry_run is not None else SmtpSettings.from_env()
         recipient = normalise_address(to) if to is not None else None
+        store = _existing_subscribers(db)
+        key = content_id(brief)
+        if recipient is not None:  # a test copy: outside the ledger, marked as it will go out
+            brief = brief.model_copy(update={"correction": int(correction)})
+        else:
+            _require_audience(store, allow_empty)
+        if recipient is None and brief.date is not None:
+            plan = claim_version(brief, store.connection, correction=correction, record=dry_run is None)
+            if plan.note:
+                _err(console, plan.note)
+            brief, key = as_sent(brief, plan.version), plan.version.content_id
         result = send_edition(
             brief,
-            store=_open_subscribers(db),
+            store=store,
             mail=mail,
             smtp=smtp,
-            edition=edition_of(brief),
+            edition=key,
             now=datetime.now(UTC),
             dry_run=dry_run,
             only_to=recipient,
             resend_uncertain=resend_uncertain,
         )
+    except EditionRefused as exc:
+        _err(console, f"not sent: {exc}")
+        raise typer.Exit(EXIT_NO_BRIEF) from None
     except UserError as exc:
         _err(console, f"error: {exc}")
         raise typer.Exit(EXIT_NO_BRIEF) from None
@@ -443,18 +462,61 @@ def _mail_settings() -> MailSettings:
 
 def _print_send_report(console: Console, result: SendReport) -> bool:
     """Print each failed or uncertain delivery and the totals; True when everyone has the edition."""
-    for email, reason in result.failed:
-        _err(console, f"failed: {email}: {reason}")
-    for email in result.uncertain:
-        _err(console, f"uncertain: {email}: cut off before the server confirmed (--resend-uncertain)")
-    _err(console, result.line())
+    for line in _send_lines(result):
+        _err(console, line)
     return not result.failed and not result.uncertain
+
+
+def _send_lines(result: SendReport) -> list[str]:
+    """Each failed or uncertain delivery, then the totals."""
+    lines = [f"failed: {email}: {reason}" for email, reason in result.failed]
+    lines += [
+        f"uncertain: {email}: cut off before the server confirmed (--resend-uncertain)"
+        for email in result.uncertain
+    ]
+    return [*lines, result.line()]
+
+
+CorrectionOption = Annotated[
+    bool,
+    typer.Option(
+        "--correction",
+        help="When the date's edition was already sent and this brief differs, send it as a correction "
+        "(subject 'Correction: ...', a line at the top); without it such a brief is refused.",
+    ),
+]
+AllowEmptyOption = Annotated[
+    bool,
+    typer.Option("--allow-empty", help="Go on with no active subscriber instead of refusing."),
+]
+
+
+def _existing_subscribers(db: Path | None) -> SubscriberStore:
+    """The subscribers database for sending: it must exist (a mistyped path would be an empty list).
+
+    Raises:
+        UserError: The file is missing or cannot be opened.
+    """
+    path = db or default_db_path()
+    if not path.exists():
+        raise UserError(
+            f"subscribers database {path} does not exist (check --db or BRIEFING_DB); nothing sent. "
+            "`briefing subscribers add` creates it"
+        )
+    return SubscriberStore(path)
+
+
+def _require_audience(store: SubscriberStore, allow_empty: bool) -> None:
+    if not allow_empty and not store.list(active_only=True):
+        raise UserError(f"no active subscribers in {store.path}; nothing sent (--allow-empty to go on)")
 
 
 @app.command(
     name="daily",
-    epilog="Exit codes: 0 built, kept and sent to every subscriber; 1 nothing sent (the reason is "
-    "printed) or some deliveries failed; 2 usage error.",
+    epilog="Exit codes: 0 built, kept and sent to every subscriber, or already sent (nothing to do); "
+    "3 sent, but degraded (an input skipped, an article fell back to the extractive backend, or a "
+    "delivery failed; the run report is printed); 1 nothing sent (refused or failed, the reason is "
+    "printed); 2 usage error. Any run that is not clean mails $BRIEFING_ALERT_TO, if set.",
 )
 def daily_command(
     articles: Annotated[
@@ -485,6 +547,8 @@ def daily_command(
     dry_run: Annotated[
         Path | None, typer.Option("--dry-run", help="Write the messages as .eml files here instead.")
     ] = None,
+    correction: CorrectionOption = False,
+    allow_empty: AllowEmptyOption = False,
     db: DbOption = None,
 ) -> None:
     """The scheduled run: build today's brief, keep it under EDITIONS/DATE/, and email it."""
@@ -503,28 +567,70 @@ def daily_command(
     options = BuildOptions(
         backend=backend, model=model, base_url=base_url, batch=batch, language=inputs.language
     )
+    said: list[str] = []  # everything printed, for the alert
+
+    def say(line: str) -> None:
+        _err(console, line)
+        said.append(line)
+
+    mail = _mail_settings()
+    smtp: SmtpSettings | None = None
+    outcome, code = "failed", EXIT_NO_BRIEF
     try:
+        smtp = None if dry_run is not None else SmtpSettings.from_env()
         result = run_daily(
             [str(articles)] if articles is not None else [],
             editions,
             feeds=inputs.feeds,
             date=edition,
-            store=_open_subscribers(db),
-            mail=_mail_settings(),
-            smtp=None if dry_run is not None else SmtpSettings.from_env(),
+            store=_existing_subscribers(db),
+            mail=mail,
+            smtp=smtp,
             now=datetime.now(UTC),
             options=options,
             min_sources=min_sources,
             dry_run=dry_run,
+            correction=correction,
+            allow_empty=allow_empty,
         )
     except DailyRefused as exc:
-        _err(console, f"not sent: {exc}")
-        raise typer.Exit(EXIT_NO_BRIEF) from None
-    except UserError as exc:
-        _err(console, f"error: {exc}")
-        raise typer.Exit(EXIT_NO_BRIEF) from None
-    _err(console, f"edition {edition} kept in {result.folder}")
-    raise typer.Exit(EXIT_OK if _print_send_report(console, result.report) else EXIT_NO_BRIEF)
+        for line in report_lines(exc.report) if exc.report is not None else []:
+            say(line)
+        say(f"not sent: {exc}")
+        outcome = "refused"
+    except BriefingError as exc:
+        say(f"error: {exc}")
+    else:
+        version = result.plan.version
+        if result.report is None:
+            say(
+                f"{version.label} ({version.content_id}) was already sent "
+                f"({result.plan.deliveries.summary()}); nothing to do"
+            )
+            raise typer.Exit(EXIT_OK)
+        for problem in result.brief.report.inputs_skipped:
+            say(problem.line())
+        for line in report_lines(result.brief.report):
+            say(line)
+        if result.plan.note:
+            say(result.plan.note)
+        say(f"{version.label} ({version.content_id}) kept in {result.folder}")
+        for line in _send_lines(result.report):
+            say(line)
+        delivered = not result.report.failed and not result.report.uncertain
+        code = EXIT_PARTIAL if exit_status(result.brief) == EXIT_PARTIAL or not delivered else EXIT_OK
+        outcome = "degraded" if code == EXIT_PARTIAL else "clean"
+    alert_to = os.environ.get("BRIEFING_ALERT_TO", "").strip()
+    if code != EXIT_OK and alert_to:
+        from briefing.deliver.alert import send_alert
+
+        subject = f"briefing daily {edition}: {outcome} (exit {code})"
+        unsent = send_alert(
+            alert_to, subject, said, mail=mail, smtp=smtp, now=datetime.now(UTC), dry_run=dry_run
+        )
+        if unsent is not None:
+            _err(console, unsent)
+    raise typer.Exit(code)
 
 
 @app.command(name="eval", epilog="Exit codes: 0 scored; 1 a cluster could not be built; 2 usage error.")

@@ -368,6 +368,12 @@ class Brief(_Model):
 
     headline: str
     date: str | None = Field(default=None, description="Edition date, YYYY-MM-DD, given by the caller.")
+    correction: int = Field(
+        default=0,
+        ge=0,
+        description="0 for the day's edition; n when this brief is the n-th correction of it, "
+        "marked in the subject and at the top.",
+    )
     language: str = Field(default="en", description="The brief's language (ISO 639-1).")
     lede_claim_ids: list[str]
     backend: str = Field(

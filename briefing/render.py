@@ -87,7 +87,11 @@ class _SpellingLine:
 
 
 def made_by(brief: Brief) -> str:
-    """One phrase saying which backend and model made the brief."""
+    """One phrase saying which backend and model made the brief.
+
+    Readers (and subscribers, who get this text by mail) see which backend wrote what, never
+    why a model call failed: that belongs to the run report and the JSON brief.
+    """
     if not brief.models:
         return "extractive backend, no model"
     models = ", ".join(brief.models)
@@ -95,9 +99,8 @@ def made_by(brief: Brief) -> str:
     if fallbacks == 0:
         return f"model {models}"
     if fallbacks == len(brief.sources):
-        return f"model {models} failed for every article; extractive backend used instead"
-    plural = "s" if fallbacks != 1 else ""
-    return f"model {models}; {fallbacks} article{plural} fell back to the extractive backend"
+        return "extractive backend"
+    return f"model {models}; extractive backend for {fallbacks} of {len(brief.sources)} articles"
 
 
 def link(title: str, url: str | None) -> str:

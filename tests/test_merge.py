@@ -158,12 +158,12 @@ def test_header_names_the_model_even_when_articles_fell_back() -> None:
         backend=Backend.extractive, model="m-1", attempts=12, fallback_reason="x"
     )
     md = render_markdown(merge(articles))
-    assert "model m-1; 1 article fell back to the extractive backend" in md
-    assert "(model failed, extractive fallback: x)" in md
+    assert "model m-1; extractive backend for 1 of 3 articles" in md
+    assert "Title bbbbbbbbbbbb (extractive summary)" in md and "fallback" not in md
     for e in articles:
         e.meta = ExtractionMeta(backend=Backend.extractive, model="m-1", fallback_reason="timeout")
     md = render_markdown(merge(articles))
-    assert "model m-1 failed for every article; extractive backend used instead" in md
+    assert "· extractive backend*" in md and "timeout" not in md
     assert "extractive backend, no model" not in md
 
 

@@ -18,6 +18,7 @@ from smtp_server import SmtpServer
 from typer.testing import CliRunner
 
 from briefing.cli import app
+from briefing.deliver.editions import content_id
 from briefing.deliver.message import MailSettings
 from briefing.deliver.send import SmtpSettings, send_edition
 from briefing.deliver.subscribers import SubscriberStore
@@ -201,7 +202,7 @@ def test_send_refuses_an_unverified_brief_and_dry_run_writes_files(
     assert refused.exit_code == 1 and "fail verification" in refused.stderr
     assert unverified.exit_code == 1 and "--sources" in unverified.stderr
     assert dry.exit_code == 0 and [p.name for p in (tmp_path / "out").iterdir()] == [
-        "2025-06-10-ana@example.org.eml"
+        f"{content_id(broken)}-ana@example.org.eml"
     ]
     assert smtp.inbox.messages == []
 
@@ -266,8 +267,9 @@ def test_daily_builds_keeps_and_sends_once_or_sends_nothing_and_says_why(
         "brief.html",
         "brief.json",
         "brief.md",
+        "edition.json",
     ]
-    assert again.exit_code == 0 and "0 sent now, 1 sent before" in again.stderr
+    assert again.exit_code == 0 and "was already sent (1 sent); nothing to do" in again.stderr
     assert stale.exit_code == 1 and "exactly those of the 2025-06-10 edition" in stale.stderr
     assert too_few.exit_code == 1 and "only 4 usable source(s)" in too_few.stderr
     assert none.exit_code == 1 and "could not be built" in none.stderr

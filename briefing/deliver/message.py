@@ -91,6 +91,8 @@ def build_message(
     subject = one_line(brief.headline)
     if brief.date:
         subject = f"{subject} ({brief.date})"
+    if brief.correction:
+        subject = f"Correction: {subject}"
     message["Subject"] = subject
     message["From"] = sender
     message["To"] = Address(display_name=one_line(subscriber.name, 100), addr_spec=subscriber.email)

@@ -1,0 +1,96 @@
+"""A short plain-text mail to whoever runs the daily edition, when a run is not clean.
+
+Nobody watches the scheduled run, so a refused, degraded or failed run writes to
+BRIEFING_ALERT_TO (optional) over the same SMTP settings as the brief. The alert is a
+side channel: when it cannot be sent, `send_alert` returns one line saying so and the
+run's own exit code stands; it never raises.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Sequence
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from briefing.deliver.message import MailSettings, one_line
+from briefing.deliver.send import SmtpSettings
+from briefing.deliver.subscribers import normalise_address
+from briefing.errors import UserError
+
+__all__ = ["alert_message", "send_alert"]
+
+
+def alert_message(
+    to: str, subject: str, lines: Sequence[str], mail: MailSettings, now: datetime
+) -> EmailMessage:
+    """The alert itself: From the brief's sender, plain text, one line per event.
+
+    Raises:
+        UserError: No usable sender or recipient address.
+    """
+    sender = mail.sender_address()
+    address = normalise_address(to)
+    message = EmailMessage()
+    message["Subject"] = one_line(subject)
+    message["From"] = sender
+    message["To"] = Address(addr_spec=address)
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = make_msgid(domain=sender.domain)
+    message.set_content("\n".join(lines) + "\n", charset="utf-8", cte="quoted-printable")
+    return message
+
+
+def send_alert(
+    to: str,
+    subject: str,
+    lines: Sequence[str],
+    *,
+    mail: MailSettings,
+    smtp: SmtpSettings | None,
+    now: datetime,
+    dry_run: Path | None = None,
+) -> str | None:
+    """Send the alert (or, in a dry run, write it as `alert.eml`); None on success, else one line why not."""
+    where = "the dry-run folder" if dry_run is not None or smtp is None else f"{smtp.host}:{smtp.port}"
+    try:
+        message = alert_message(to, subject, lines, mail, now)
+        if dry_run is not None:
+            dry_run.mkdir(parents=True, exist_ok=True)
+            (dry_run / "alert.eml").write_bytes(message.as_bytes())
+        elif smtp is None:
+            return f"alert to {to} not sent: no SMTP server configured (BRIEFING_SMTP_HOST)"
+        else:
+            _deliver(message, smtp)
+    except UserError as exc:
+        return f"alert to {to} not sent: {exc}"
+    except smtplib.SMTPResponseException as exc:
+        reply = exc.smtp_error
+        text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+        return f"alert to {to} not sent: {where} answered {exc.smtp_code} {one_line(text)}"
+    except (OSError, smtplib.SMTPException, ValueError) as exc:
+        return f"alert to {to} not sent: {where}: {type(exc).__name__}"
+    return None
+
+
+def _deliver(message: EmailMessage, settings: SmtpSettings) -> None:
+    """One connection, one message; bounded by the settings' timeout, at most 30 s per step."""
+    timeout = min(settings.timeout_s, 30.0)
+    smtp: smtplib.SMTP
+    if settings.tls == "ssl":
+        smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=timeout, context=settings.tls_context())
+    else:
+        smtp = smtplib.SMTP(settings.host, settings.port, timeout=timeout)
+    with smtp:
+        if settings.tls == "starttls":
+            try:
+                smtp.starttls(context=settings.tls_context())
+            except ssl.SSLError as exc:
+                raise UserError(f"TLS with {settings.host}:{settings.port} failed ({exc})") from None
+        if settings.user:
+            smtp.login(settings.user, settings.password or "")
+        smtp.send_message(message)

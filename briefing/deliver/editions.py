@@ -1,0 +1,304 @@
+"""Which edition a brief is, which version of the day goes out, and where each is kept.
+
+**Content id.** An edition is known by what it says, not by its date: `content_id(brief)`
+is `DATE-HASH` (`adhoc-HASH` for an undated brief), HASH being the first 16 hex digits of
+the SHA-256 of the brief's canonical JSON (keys sorted, no spaces, UTF-8). What a run
+leaves behind that subscribers do not read is left out: the run report, each source's
+fallback reason, and the correction mark. The same articles built again give the same id;
+any change to a statement, a source or the headline gives another. The delivery ledger
+(`briefing.deliver.send`) keys on this id, so a changed brief is never mistaken for one
+already sent, and the Message-ID (made from it) differs for a correction.
+
+**Versions of a day.** The `editions` table, beside the ledger in the delivery database,
+records which content id is the edition of a date (correction 0) and which its n-th
+correction. Once anyone has received a version (a ledger row `sent` or `sending`), it is
+fixed: a different brief for that date goes out only as the next correction, on request.
+A version nobody has received yet is simply replaced by the newer brief.
+
+**Archive.** `EDITIONS/DATE/` holds the day's edition and `EDITIONS/DATE/correction-N/`
+its n-th correction, each as `brief.md`, `brief.json`, `brief.html` and `edition.json`
+(date, correction number, content id). A version that someone received is never
+rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from briefing.deliver.send import Ledger
+from briefing.errors import BriefingError
+from briefing.models import Brief
+from briefing.render import render_email_html, render_json, render_markdown
+
+__all__ = [
+    "Archive",
+    "Deliveries",
+    "EditionRefused",
+    "Editions",
+    "Plan",
+    "Version",
+    "as_sent",
+    "claim_version",
+    "content_id",
+    "plan_edition",
+]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS editions (
+    date TEXT NOT NULL,
+    correction INTEGER NOT NULL,
+    content_id TEXT NOT NULL UNIQUE,
+    registered REAL NOT NULL,
+    PRIMARY KEY (date, correction)
+);
+"""
+_RECEIVED = ("sent", "sending")
+
+
+class EditionRefused(BriefingError):
+    """This brief may not go out as the date's edition (the reason says what to do instead)."""
+
+
+def content_id(brief: Brief) -> str:
+    """The edition's identity: `DATE-HASH` of its content (see the module docstring)."""
+    content = brief.model_dump(
+        mode="json",
+        exclude={"report": True, "correction": True, "sources": {"__all__": {"fallback_reason"}}},
+    )
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+    return f"{brief.date or 'adhoc'}-{digest}"
+
+
+@dataclass(frozen=True)
+class Version:
+    """One version of a date's edition: 0 is the edition, n its n-th correction."""
+
+    date: str
+    correction: int
+    content_id: str
+
+    @property
+    def label(self) -> str:
+        if self.correction == 0:
+            return f"the {self.date} edition"
+        return f"correction {self.correction} of {self.date}"
+
+
+@dataclass(frozen=True)
+class Deliveries:
+    """How far one content id got in the ledger."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, ledger: Ledger, key: str) -> Deliveries:
+        counts: dict[str, int] = {}
+        for status in ledger.status(key).values():
+            counts[status] = counts.get(status, 0) + 1
+        return cls(counts)
+
+    @property
+    def received(self) -> int:
+        """Subscribers who have (or may have) this version."""
+        return sum(self.counts.get(s, 0) for s in _RECEIVED)
+
+    @property
+    def complete(self) -> bool:
+        """Someone received it and nobody is left pending: the send ran to its end."""
+        return self.received > 0 and not self.counts.get("pending")
+
+    def summary(self) -> str:
+        return ", ".join(f"{n} {status}" for status, n in sorted(self.counts.items())) or "nobody"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to do with a brief for its date: send it as `version`, or nothing (already sent)."""
+
+    version: Version
+    action: Literal["send", "done"]
+    deliveries: Deliveries = field(default_factory=Deliveries)
+    replaces: str | None = None
+    """The content id of a version nobody received, which this brief takes the place of."""
+    note: str = ""
+
+
+class Editions:
+    """The versions of each date's edition, in the delivery database (see the module docstring)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        db.executescript(_SCHEMA)
+        db.commit()
+
+    def versions(self, date: str, ledger: Ledger) -> list[Version]:
+        """The date's versions, edition first.
+
+        A date sent before editions had content ids has ledger rows keyed by the date
+        alone: that key stands for its (unknown) content, so it is never taken for today's.
+        """
+        rows = self._db.execute(
+            "SELECT correction, content_id FROM editions WHERE date = ? ORDER BY correction", (date,)
+        ).fetchall()
+        if not rows and ledger.status(date):
+            return [Version(date, 0, date)]
+        return [Version(date, n, key) for n, key in rows]
+
+    def record(self, plan: Plan) -> None:
+        """Make `plan.version` the date's version of its number, unless another run got there first.
+
+        Raises:
+            EditionRefused: Another run recorded a different brief for that version meanwhile.
+        """
+        version = plan.version
+        with self._db:
+            self._db.execute(
+                "INSERT INTO editions (date, correction, content_id, registered) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (date, correction) DO UPDATE SET content_id = excluded.content_id, "
+                "registered = excluded.registered WHERE content_id = ?",
+                (version.date, version.correction, version.content_id, time.time(), plan.replaces),
+            )
+            row = self._db.execute(
+                "SELECT content_id FROM editions WHERE date = ? AND correction = ?",
+                (version.date, version.correction),
+            ).fetchone()
+        if row is None or row[0] != version.content_id:
+            raise EditionRefused(f"another run recorded a different brief as {version.label} meanwhile")
+
+
+def plan_edition(brief: Brief, editions: Editions, ledger: Ledger, *, correction: bool) -> Plan:
+    """Decide which version of `brief.date` this brief is, and whether anything is left to send.
+
+    - Nothing recorded for the date: the brief is the edition.
+    - The same content as the latest version: resume it (`done` once nobody is pending).
+    - Different content, and nobody has the latest version: the brief replaces it.
+    - Different content, and someone has it: the next correction with `correction`,
+      else refused.
+
+    Raises:
+        EditionRefused: A changed brief without `correction`, or a superseded version.
+    """
+    if brief.date is None:
+        raise ValueError("only a dated brief is an edition")
+    key = content_id(brief)
+    versions = editions.versions(brief.date, ledger)
+    if not versions:
+        note = f"nothing of {brief.date} was sent before: sent as the edition, not a correction"
+        return Plan(Version(brief.date, 0, key), "send", note=note if correction else "")
+    latest = versions[-1]
+    superseded = [v for v in versions[:-1] if v.content_id == key]
+    if superseded:
+        raise EditionRefused(f"this brief is {superseded[0].label}, since replaced by {latest.label}")
+    deliveries = Deliveries.of(ledger, latest.content_id)
+    if latest.content_id == key:
+        return Plan(latest, "done" if deliveries.complete else "send", deliveries)
+    if deliveries.received == 0:
+        replaced = Version(brief.date, latest.correction, key)
+        return Plan(replaced, "send", deliveries, replaces=latest.content_id)
+    if not correction:
+        how = "sent" if deliveries.complete else "partly sent"
+        raise EditionRefused(
+            f"{latest.label} was {how} ({latest.content_id}: {deliveries.summary()}) and this brief "
+            f"differs ({key}); to send it as a correction, run again with --correction"
+        )
+    return Plan(Version(brief.date, latest.correction + 1, key), "send", deliveries)
+
+
+def claim_version(brief: Brief, db: sqlite3.Connection, *, correction: bool, record: bool = True) -> Plan:
+    """`plan_edition` on the delivery database, and the version recorded when it is to be sent.
+
+    `record=False` (a dry run) decides the same way but leaves the database as it was.
+
+    Raises:
+        EditionRefused: See `plan_edition` and `Editions.record`.
+    """
+    ledger = Ledger(db)
+    book = Editions(db)
+    plan = plan_edition(brief, book, ledger, correction=correction)
+    if record and plan.action == "send":
+        book.record(plan)
+    return plan
+
+
+def as_sent(brief: Brief, version: Version) -> Brief:
+    """The brief marked with its correction number (0: the edition, unmarked)."""
+    return brief.model_copy(update={"correction": version.correction})
+
+
+class Archive:
+    """The kept editions: `ROOT/DATE/` and `ROOT/DATE/correction-N/` (see the module docstring)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def folder(self, version: Version) -> Path:
+        day = self.root / version.date
+        return day if version.correction == 0 else day / f"correction-{version.correction}"
+
+    def keep(self, brief: Brief, version: Version) -> Path:
+        """Write `brief` (already marked) as `version`, unless that very version is kept already.
+
+        Each file is replaced whole, never half-written. The folder of a version is only
+        ever rewritten with another brief when nobody received the one it held
+        (`plan_edition` decides that).
+        """
+        folder = self.folder(version)
+        if _kept_id(folder) == version.content_id and (folder / "brief.json").exists():
+            return folder  # a re-run of the same version: what went out stays as it was
+        identity = {"date": version.date, "correction": version.correction, "content_id": version.content_id}
+        files = {
+            "brief.md": render_markdown(brief),
+            "brief.json": render_json(brief),
+            "brief.html": render_email_html(brief),
+            "edition.json": json.dumps(identity, indent=2) + "\n",
+        }
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            _write_atomically(folder / name, text)
+        return folder
+
+    def latest_before(self, date: str) -> tuple[str, Path] | None:
+        """The newest version's brief.json of the latest date before `date`, with that date."""
+        days = sorted(p.parent.name for p in self.root.glob("*/brief.json") if p.parent.name < date)
+        if not days:
+            return None
+        day = self.root / days[-1]
+        corrections = [p for p in day.glob("correction-*/brief.json") if p.parent.name[11:].isdigit()]
+        newest = max(corrections, key=lambda p: int(p.parent.name[11:]), default=day / "brief.json")
+        return days[-1], newest
+
+    def previous_sources(self, date: str) -> tuple[str, list[str]] | None:
+        """The latest earlier edition's date and source article ids, if there is one."""
+        found = self.latest_before(date)
+        if found is None:
+            return None
+        try:
+            data = json.loads(found[1].read_text(encoding="utf-8"))
+            ids = sorted(source["article_id"] for source in data.get("sources", []))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return found[0], ids
+
+
+def _kept_id(folder: Path) -> str | None:
+    try:
+        return str(json.loads((folder / "edition.json").read_text(encoding="utf-8"))["content_id"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp"
+    ) as tmp:
+        tmp.write(text)
+    os.replace(tmp.name, path)
