@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from damage import DAMAGE, integrity, malformed_page, unwritable
 from fault_server import FaultServer
 from typer.testing import CliRunner
 
@@ -177,67 +176,8 @@ def test_build_with_concurrency_gives_the_same_brief(server: FaultServer, tmp_pa
 # ---------------------------------------------------------------------------
 
 
-def _garbage(path: Path) -> None:
-    path.write_bytes(bytes(range(256)) * 40)
-
-
-def _truncated(path: Path) -> None:
-    # Cut in the middle of a page, as a disk that filled up or a copy that stopped would.
-    size = path.stat().st_size
-    os.truncate(path, size // 2 + 1000)
-
-
-def _malformed_page(path: Path) -> None:
-    # Every b-tree page after the first gets a nonsense header; the file keeps its size.
-    page_size = 4096
-    with path.open("r+b") as file:
-        for page in range(1, path.stat().st_size // page_size):
-            file.seek(page * page_size)
-            file.write(b"\xff" * 16)
-
-
-def _not_sqlite(path: Path) -> None:
-    path.write_text('{"this": "is a JSON file someone saved here"}\n', encoding="utf-8")
-
-
-DAMAGE = {
-    "garbage": _garbage,
-    "truncated": _truncated,
-    "malformed": _malformed_page,
-    "not-sqlite": _not_sqlite,
-}
-
-
 def _cache_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if "cache " in line and "from cache" not in line]
-
-
-def _integrity(path: Path) -> list[tuple[str]]:
-    with sqlite3.connect(path) as db:
-        rows: list[tuple[str]] = db.execute("PRAGMA integrity_check").fetchall()
-    return rows
-
-
-@contextmanager
-def unwritable(path: Path) -> Iterator[None]:
-    """Make `path` (a file or a folder) really refuse writes, also to root.
-
-    Root ignores permission bits, so as root the file is made immutable (`chattr +i`),
-    which the kernel enforces for everyone; otherwise its write bits are removed.
-    """
-    if os.geteuid() == 0:
-        subprocess.run(["chattr", "+i", str(path)], check=True, capture_output=True)
-        try:
-            yield
-        finally:
-            subprocess.run(["chattr", "-i", str(path)], check=True, capture_output=True)
-    else:
-        mode = path.stat().st_mode
-        path.chmod(mode & ~0o222)
-        try:
-            yield
-        finally:
-            path.chmod(mode)
 
 
 @pytest.fixture
@@ -272,14 +212,14 @@ def test_a_damaged_cache_is_moved_aside_with_one_line_and_the_build_goes_on(
     assert len(server.exchanges) == 8, "the run asked the model again, and was not stopped"
     assert again.exit_code == 0 and again.stdout == clean.stdout and _cache_lines(again.stderr) == []
     assert len(server.exchanges) == 8, "the new cache file holds this run's answers"
-    assert _integrity(path) == [("ok",)]
+    assert integrity(path) == [("ok",)]
 
 
 def test_cache_clear_and_stats_survive_a_damaged_file(server: FaultServer, build_args: list[str]) -> None:
     runner = CliRunner()
     path = default_cache_path()
     assert runner.invoke(app, build_args).exit_code == 0
-    _malformed_page(path)
+    malformed_page(path)
 
     cleared = runner.invoke(app, ["cache", "clear"])
     stats = runner.invoke(app, ["cache", "stats"])
@@ -386,7 +326,7 @@ def test_a_cache_write_that_fails_after_open_keeps_the_paid_for_answers(
     assert note.startswith(f"cache {path} cannot be written (") and note.endswith(
         ": a write failed; running without the cache from here on"
     )
-    assert _integrity(path) == [("ok",)], "the failed write left the file sound"
+    assert integrity(path) == [("ok",)], "the failed write left the file sound"
 
 
 def test_the_cache_file_is_sound_after_a_build_from_web_pages_and_a_model(
@@ -403,7 +343,7 @@ def test_the_cache_file_is_sound_after_a_build_from_web_pages_and_a_model(
 
     assert result.exit_code == 0, result.output
     path = default_cache_path()
-    assert _integrity(path) == [("ok",)]
+    assert integrity(path) == [("ok",)]
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT COUNT(*) FROM pages").fetchone() == (2,)
         assert db.execute("SELECT COUNT(*) FROM extractions").fetchone() == (2,)
