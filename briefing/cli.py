@@ -304,8 +304,9 @@ def build_command(
 
     for problem in brief.report.inputs_skipped:
         _err(console, problem.line())
-    for note in brief.report.cache_notes:
-        _err(console, note)
+    if quiet:  # otherwise they come with the report
+        for note in brief.report.cache_notes:
+            _err(console, note)
     text = render(brief, fmt.value)
     if output is None:
         sys.stdout.write(text)
@@ -527,8 +528,6 @@ def daily_command(
     except UserError as exc:
         _err(console, f"error: {exc}")
         raise typer.Exit(EXIT_NO_BRIEF) from None
-    for note in result.brief.report.cache_notes:
-        _err(console, note)
     _err(console, f"edition {edition} kept in {result.folder}")
     raise typer.Exit(EXIT_OK if _print_send_report(console, result.report) else EXIT_NO_BRIEF)
 
