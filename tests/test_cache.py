@@ -21,6 +21,7 @@ from briefing.errors import FatalProviderError
 from briefing.extract import extract_all
 from briefing.extract.extractive import ExtractiveBackend
 from briefing.extract.model import ModelBackend
+from briefing.fetch import Page, PageCache
 from briefing.models import Article, Backend
 from briefing.pipeline import BackendChoice, BuildOptions, build
 from briefing.providers import make_client
@@ -350,3 +351,38 @@ def test_the_cache_file_is_sound_after_a_build_from_web_pages_and_a_model(
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT COUNT(*) FROM pages").fetchone() == (2,)
         assert db.execute("SELECT COUNT(*) FROM extractions").fetchone() == (2,)
+
+
+def test_damage_found_halfway_through_a_run_moves_the_file_aside_and_the_run_goes_on(
+    server: FaultServer, tmp_path: Path
+) -> None:
+    path = tmp_path / "cache" / "extractions.sqlite3"
+    articles = [article(n) for n in range(6)]
+    first = ExtractionCache(path)
+    extract_all(articles, model=backend(server), extractive=ExtractiveBackend(), cache=first)
+    first.close()
+    pages = PageCache(path)  # 12 MB of pages after the extractions: more than SQLite keeps in memory
+    for n in range(120):
+        body = bytes((n + i) % 251 for i in range(100_000))
+        pages.put(
+            Page(
+                url=f"https://example.org/{n}",
+                final_url="",
+                content_type="text/html",
+                charset=None,
+                body=body,
+            )
+        )
+    pages.close()
+
+    cache = ExtractionCache(path)  # sound when opened
+    malformed_page(path)  # then damaged on disk while the run holds it open
+    results = extract_all(articles, model=backend(server), extractive=ExtractiveBackend(), cache=cache)
+    cache.close()
+
+    assert [r.meta.backend for r in results] == [Backend.model] * 6
+    assert len(server.exchanges) == 12, "the damaged cache answered nothing; the model was asked again"
+    (note,) = cache.notes
+    assert note.startswith(f"cache {path} is damaged (a read failed: ")
+    assert f"moved aside to {path}.corrupt-" in note and note.endswith(" and started afresh")
+    assert integrity(path) == [("ok",)] and ExtractionCache(path).stats().entries == 6
