@@ -14,14 +14,15 @@ run that stops while a batch is in progress picks it up again on the next run.
 Where: `$BRIEFING_CACHE_DIR/extractions.sqlite3` when that is set, else the user's cache
 directory (`~/.cache/briefing` on Linux, from platformdirs). One file serves several
 processes at once (SQLite's write-ahead log); within a process, one connection is shared
-under a lock by whatever thread uses it.
+under a lock by whatever thread uses it. The cache is never worth a lost run: a damaged
+file is moved aside as `<name>.corrupt-<UTC time>` and started afresh, and one that
+cannot be written is done without, each with one line in the run report.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -29,7 +30,7 @@ from pathlib import Path
 import platformdirs
 from pydantic import BaseModel, ConfigDict
 
-from briefing.database import open_database
+from briefing.database import CacheDatabase
 from briefing.models import SCHEMA_VERSION, Article, ArticleExtraction, ExtractionMeta
 
 __all__ = ["CACHE_FILE", "CacheStats", "ExtractionCache", "cache_key", "default_cache_path"]
@@ -77,37 +78,41 @@ class CacheStats(BaseModel):
 
 
 class ExtractionCache:
-    """Extractions by `cache_key`, in one SQLite file."""
+    """Extractions by `cache_key`, in one SQLite file.
+
+    Never stops a run: a damaged file is moved aside and started afresh, and a file that
+    cannot be written (or a write that fails later) means running without the cache;
+    each is one line in `notes` (see `briefing.database.CacheDatabase`).
+    """
 
     def __init__(self, path: Path) -> None:
-        """Open (and create if needed) the cache file.
-
-        Raises:
-            UserError: The file cannot be created or is not a cache (one line, with the path).
-        """
+        """Open (and create if needed) the cache file."""
         self.path = path
-        self._lock = threading.Lock()
-        self._db = open_database(
-            path,
-            _SCHEMA + ";" + _BATCHES,
-            what="cache",
-            remedy="; run with --no-cache or `briefing cache clear`",
-        )
+        self._db = CacheDatabase(path, _SCHEMA + ";" + _BATCHES)
+
+    @property
+    def notes(self) -> list[str]:
+        """One line for each thing that went wrong with the file (and what was done instead)."""
+        return self._db.notes
+
+    @property
+    def usable(self) -> bool:
+        """False when the run goes on without the cache."""
+        return self._db.usable
 
     def get(self, key: str) -> tuple[ArticleExtraction, ExtractionMeta] | None:
         """The stored extraction and its meta, or None (also for a row that no longer parses)."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT extraction, meta FROM extractions WHERE key = ?", (key,)
-            ).fetchone()
-        if row is None:
+        rows = self._db.read("SELECT extraction, meta FROM extractions WHERE key = ?", (key,))
+        if not rows:
             return None
+        extraction, meta = rows[0]
         try:
-            return ArticleExtraction.model_validate_json(row[0]), ExtractionMeta.model_validate_json(row[1])
+            return ArticleExtraction.model_validate_json(extraction), ExtractionMeta.model_validate_json(meta)
         except ValueError:
             return None  # written by an incompatible version: extract again and overwrite
 
     def put(self, key: str, extraction: ArticleExtraction, meta: ExtractionMeta) -> None:
+        """Keep an extraction; a failed write is a note, never an error."""
         row = (
             key,
             meta.model or "",
@@ -117,45 +122,36 @@ class ExtractionCache:
             meta.model_dump_json(),
             time.time(),
         )
-        with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO extractions VALUES (?, ?, ?, ?, ?, ?, ?)", row)
-            self._db.commit()
+        self._db.write("INSERT OR REPLACE INTO extractions VALUES (?, ?, ?, ?, ?, ?, ?)", row)
 
     # -- submitted batches (see `briefing.extract.batch`) ---------------------------
 
     def batch_for(self, job: str) -> str | None:
         """The id of the batch submitted for `job` and not yet collected, if any."""
-        with self._lock:
-            row = self._db.execute("SELECT batch_id FROM batches WHERE job = ?", (job,)).fetchone()
-        return str(row[0]) if row else None
+        rows = self._db.read("SELECT batch_id FROM batches WHERE job = ?", (job,))
+        return str(rows[0][0]) if rows else None
 
     def remember_batch(self, job: str, batch_id: str) -> None:
         """Record a submitted batch at once, so that a restart polls it instead of paying again."""
-        with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO batches VALUES (?, ?, ?)", (job, batch_id, time.time()))
-            self._db.commit()
+        self._db.write("INSERT OR REPLACE INTO batches VALUES (?, ?, ?)", (job, batch_id, time.time()))
 
     def forget_batch(self, job: str) -> None:
         """Drop a batch whose answers are collected (and cached) or that ended without them."""
-        with self._lock:
-            self._db.execute("DELETE FROM batches WHERE job = ?", (job,))
-            self._db.commit()
+        self._db.write("DELETE FROM batches WHERE job = ?", (job,))
 
     def stats(self) -> CacheStats:
-        with self._lock:
-            rows = self._db.execute("SELECT model, COUNT(*) FROM extractions GROUP BY model ORDER BY model")
-            by_model = {model: count for model, count in rows}
-        size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
+        rows = self._db.read("SELECT model, COUNT(*) FROM extractions GROUP BY model ORDER BY model")
+        by_model = {str(model): int(count) for model, count in rows}
+        files = [self.path.with_name(self.path.name + suffix) for suffix in ("", "-wal", "-shm")]
+        size = sum(p.stat().st_size for p in files if p.is_file())
         return CacheStats(path=str(self.path), entries=sum(by_model.values()), bytes=size, by_model=by_model)
 
     def clear(self) -> int:
-        """Remove every entry; returns how many there were."""
-        with self._lock:
-            removed = self._db.execute("DELETE FROM extractions").rowcount
-            self._db.commit()
-            self._db.execute("VACUUM")
-        return int(removed)
+        """Remove every entry; returns how many there were (-1 when the file could not be changed)."""
+        removed = self._db.write("DELETE FROM extractions")
+        if removed >= 0:
+            self._db.vacuum()
+        return removed
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()

@@ -15,11 +15,10 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -40,8 +39,6 @@ from briefing.models import Article, Brief
 from briefing.pipeline import BackendChoice, BuildOptions, build, exit_status, gather
 from briefing.render import render, report_lines
 from briefing.verify import verify
-
-T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_NO_BRIEF = 1
@@ -307,6 +304,9 @@ def build_command(
 
     for problem in brief.report.inputs_skipped:
         _err(console, problem.line())
+    if quiet:  # otherwise they come with the report
+        for note in brief.report.cache_notes:
+            _err(console, note)
     text = render(brief, fmt.value)
     if output is None:
         sys.stdout.write(text)
@@ -346,6 +346,8 @@ def verify_command(
         raise typer.Exit(EXIT_USAGE) from None
     for problem in ingested.problems:
         _err(console, problem.line())
+    for note in ingested.cache_notes:
+        _err(console, note)
     report = verify(brief, ingested.articles)
     for finding in report.unsupported:
         sys.stdout.write(f"UNSUPPORTED {finding.line()}\n")
@@ -411,7 +413,10 @@ def send_command(
         if not sources:
             _err(console, "error: not sent: give --sources to verify the brief against, or --force")
             raise typer.Exit(EXIT_NO_BRIEF)
-        report = verify(brief, gather(sources).articles)
+        ingested = gather(sources)
+        for note in ingested.cache_notes:
+            _err(console, note)
+        report = verify(brief, ingested.articles)
         if not report.ok:
             for finding in report.unsupported:
                 _err(console, f"UNSUPPORTED {finding.line()}")
@@ -731,31 +736,41 @@ app.add_typer(cache_app, name="cache")
 @cache_app.command(name="stats")
 def cache_stats_command() -> None:
     """Where the cache is, how many extractions it holds (per model) and its size."""
-    stats = _open_in_cache_file(ExtractionCache).stats()
-    pages = _open_in_cache_file(PageCache)
+    pages = PageCache(default_cache_path())
+    cache = ExtractionCache(default_cache_path())
+    stats, count = cache.stats(), pages.count()
+    pages.close()
+    cache.close()
+    _cache_notes(pages, cache)
     sys.stdout.write(
-        f"{stats.path}\n{stats.entries} extraction(s), {pages.count()} web page(s), {stats.bytes:,} bytes\n"
+        f"{stats.path}\n{stats.entries} extraction(s), {count} web page(s), {stats.bytes:,} bytes\n"
     )
-    for model, count in stats.by_model.items():
-        sys.stdout.write(f"  {model}: {count}\n")
+    for model, entries in stats.by_model.items():
+        sys.stdout.write(f"  {model}: {entries}\n")
 
 
 @cache_app.command(name="clear")
 def cache_clear_command() -> None:
     """Remove every cached extraction and web page (the next run asks the model and the sites again)."""
-    pages = _open_in_cache_file(PageCache).clear()
-    cache = _open_in_cache_file(ExtractionCache)
-    removed = cache.clear()
-    sys.stdout.write(f"removed {removed} extraction(s) and {pages} web page(s) from {cache.path}\n")
+    pages = PageCache(default_cache_path())
+    cache = ExtractionCache(default_cache_path())
+    removed_pages, removed = pages.clear(), cache.clear()
+    pages.close()
+    cache.close()
+    _cache_notes(pages, cache)
+    sys.stdout.write(f"removed {removed} extraction(s) and {removed_pages} web page(s) from {cache.path}\n")
 
 
-def _open_in_cache_file(kind: Callable[[Path], T]) -> T:
-    """`kind` (the extraction or the page cache) on the cache file, or one error line and exit 1."""
-    try:
-        return kind(default_cache_path())
-    except UserError as exc:
-        _err(Console(stderr=True), f"error: {exc}")
-        raise typer.Exit(EXIT_NO_BRIEF) from None
+def _cache_notes(*tables: PageCache | ExtractionCache) -> None:
+    """Print what went wrong with the cache file, once per line; exit 1 when it could not be used.
+
+    A damaged file has been moved aside and started afresh by then, so the command goes on.
+    """
+    console = Console(stderr=True)
+    for note in dict.fromkeys(note for table in tables for note in table.notes):
+        _err(console, note)
+    if not all(table.usable for table in tables):
+        raise typer.Exit(EXIT_NO_BRIEF)
 
 
 subscribers_app = typer.Typer(help="Who receives the brief by email (kept in the delivery database).")

@@ -9,6 +9,8 @@ the run.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from briefing.models import Usage
 
 
@@ -22,6 +24,28 @@ class UserError(BriefingError):
 
 class NoArticlesError(UserError):
     """Nothing usable was found in the inputs."""
+
+
+class DamagedDatabaseError(UserError):
+    """A SQLite file that is not a database, or a damaged one (truncated, a malformed page).
+
+    `reason` is SQLite's own word for it; the cache moves such a file aside, the delivery
+    database never does.
+    """
+
+    def __init__(self, path: Path, reason: str, *, what: str, remedy: str = "") -> None:
+        super().__init__(f"{what} {path} is damaged ({reason}){remedy}")
+        self.path = path
+        self.reason = reason
+
+
+class UnwritableDatabaseError(UserError):
+    """A SQLite file, or its folder, that cannot be written (read-only, no permission, a full disk)."""
+
+    def __init__(self, path: Path, reason: str, *, what: str, remedy: str = "") -> None:
+        super().__init__(f"{what} {path} cannot be written ({reason}){remedy}")
+        self.path = path
+        self.reason = reason
 
 
 class ProviderError(BriefingError):

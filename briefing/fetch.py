@@ -22,7 +22,6 @@ network. Feeds are never cached: they are the thing that changes.
 from __future__ import annotations
 
 import importlib.metadata
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from urllib.parse import urlsplit
 import httpx
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from briefing.database import open_database
+from briefing.database import CacheDatabase
 
 __all__ = [
     "FEED_TYPES",
@@ -110,56 +109,57 @@ class Page:
 
 
 class PageCache:
-    """Fetched pages by URL, in the cache file (`briefing cache clear` empties it too)."""
+    """Fetched pages by URL, in the cache file (`briefing cache clear` empties it too).
+
+    Like the extraction cache, it never stops a run: see `briefing.database.CacheDatabase`.
+    """
 
     def __init__(self, path: Path) -> None:
-        """Open (and create if needed) the `pages` table of the cache file at `path`.
+        """Open (and create if needed) the `pages` table of the cache file at `path`."""
+        self._db = CacheDatabase(path, _PAGES)
 
-        Raises:
-            UserError: The file cannot be used (one line, with the path).
-        """
-        self._lock = threading.Lock()
-        self._db = open_database(path, _PAGES, what="cache", remedy="; run with --no-cache")
+    @property
+    def notes(self) -> list[str]:
+        """One line for each thing that went wrong with the file (and what was done instead)."""
+        return self._db.notes
+
+    @property
+    def usable(self) -> bool:
+        """False when the run goes on without the cache."""
+        return self._db.usable
 
     def get(self, url: str) -> Page | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT final_url, content_type, body FROM pages WHERE url = ?", (url,)
-            ).fetchone()
-        if row is None:
+        rows = self._db.read("SELECT final_url, content_type, body FROM pages WHERE url = ?", (url,))
+        if not rows:
             return None
-        media, charset = _media_type(str(row[1]))
+        final_url, stored_type, body = rows[0]
+        media, charset = _media_type(str(stored_type))
         return Page(
             url=url,
-            final_url=str(row[0]),
+            final_url=str(final_url),
             content_type=media,
             charset=charset,
-            body=bytes(row[2]),
+            body=bytes(body),
             cached=True,
         )
 
     def put(self, page: Page) -> None:
         content_type = page.content_type + (f"; charset={page.charset}" if page.charset else "")
-        with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?)",
-                (page.url, page.final_url, content_type, page.body, time.time()),
-            )
-            self._db.commit()
+        self._db.write(
+            "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?)",
+            (page.url, page.final_url, content_type, page.body, time.time()),
+        )
 
     def count(self) -> int:
-        with self._lock:
-            return int(self._db.execute("SELECT COUNT(*) FROM pages").fetchone()[0])
+        rows = self._db.read("SELECT COUNT(*) FROM pages")
+        return int(rows[0][0]) if rows else 0
 
     def clear(self) -> int:
-        with self._lock:
-            removed = self._db.execute("DELETE FROM pages").rowcount
-            self._db.commit()
-        return int(removed)
+        """Remove every page; returns how many there were (-1 when the file could not be changed)."""
+        return self._db.write("DELETE FROM pages")
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
 
 
 @dataclass

@@ -88,6 +88,10 @@ class InputProblem(_Model):
 class IngestResult(_Model):
     articles: list[Article]
     problems: list[InputProblem] = Field(default_factory=list)
+    cache_notes: list[str] = Field(
+        default_factory=list,
+        description="What went wrong with the page cache, one line each (see RunReport).",
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -361,6 +365,11 @@ class RunReport(_Model):
     attempts: int = 0
     usage: Usage = Field(default_factory=Usage)
     articles: list[ArticleReport] = Field(default_factory=list)
+    cache_notes: list[str] = Field(
+        default_factory=list,
+        description="What went wrong with the cache file and what was done instead (moved aside and "
+        "started afresh, or run without it), one line each; the brief itself is not affected.",
+    )
 
 
 class Brief(_Model):

@@ -106,10 +106,8 @@ def gather(
     """Read the inputs: files, folders, '-', URLs and the entries of `feeds`.
 
     Pages fetched from the web are kept in the cache file (unless `use_cache` is off),
-    so a re-run, or `verify` after `build`, reads the same bytes.
-
-    Raises:
-        UserError: The cache file cannot be used.
+    so a re-run, or `verify` after `build`, reads the same bytes. A cache file that is
+    damaged or cannot be written never stops this: see `IngestResult.cache_notes`.
     """
     options = options or BuildOptions()
     if not feeds and not any(is_url(p) for p in paths):
@@ -121,10 +119,13 @@ def gather(
         cache = PageCache(options.cache_path or default_cache_path())
     try:
         with Fetcher(cache=cache) as fetcher:
-            return ingest(paths, stdin=stdin, feeds=feeds, fetcher=fetcher)
+            result = ingest(paths, stdin=stdin, feeds=feeds, fetcher=fetcher)
     finally:
         if cache is not None:
             cache.close()
+    if cache is not None and cache.notes:
+        result = result.model_copy(update={"cache_notes": [*result.cache_notes, *cache.notes]})
+    return result
 
 
 def build(
@@ -205,7 +206,12 @@ def build_from(
     finally:
         if store is not None:
             store.close()
-    return merge(extracted, date=options.date, problems=ingested.problems, language=options.language)
+    brief = merge(extracted, date=options.date, problems=ingested.problems, language=options.language)
+    # The page cache and the extraction cache share a file: the same trouble is one line.
+    notes = list(dict.fromkeys([*ingested.cache_notes, *(store.notes if store is not None else [])]))
+    if notes:
+        brief.report.cache_notes = notes
+    return brief
 
 
 def exit_status(brief: Brief) -> int:

@@ -208,7 +208,7 @@ def report_lines(report: RunReport) -> list[str]:
     """The run report as lines for a terminal or a log: the totals, then one line per event.
 
     Every article that was split, fell back or lost claims is named with the reason, so
-    nothing is dropped without a line saying so.
+    nothing is dropped without a line saying so; so is trouble with the cache file.
     """
     lines = [
         f"report: {report.articles_used} of {report.articles_in} inputs used; "
@@ -235,6 +235,7 @@ def report_lines(report: RunReport) -> list[str]:
             lines.append(f"fallback: {article.source}: {article.fallback_reason}")
         for reason in article.claims_dropped:
             lines.append(f"dropped: {article.source}: {reason}")
+    lines.extend(report.cache_notes)
     return lines
 
 

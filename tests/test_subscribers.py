@@ -1,15 +1,27 @@
-"""Subscribers in SQLite on disk, through the library and the `briefing subscribers` commands."""
+"""Subscribers in SQLite on disk, through the library and the `briefing subscribers` commands.
+
+The database is also checked the way an operator would meet it after a bad day: damaged on disk,
+and after a real send (to aiosmtpd on 127.0.0.1) with its ledger.
+"""
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from damage import DAMAGE, integrity, unwritable
+from smtp_server import SmtpServer
 from typer.testing import CliRunner
 
 from briefing.cli import app
 from briefing.deliver.subscribers import Status, SubscriberStore, default_db_path
 from briefing.errors import UserError
+from briefing.pipeline import BackendChoice, BuildOptions, build
+from briefing.render import render_json
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "london-talks"
 
 
 @pytest.fixture
@@ -89,3 +101,114 @@ def test_subscribers_commands(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "not an email address" in bad.stderr and "Traceback" not in bad.output
     assert removed.exit_code == 0 and "unsubscribed bo@example.org" in removed.stdout
     assert listed.stdout.splitlines() == ["bo@example.org\tunsubscribed\t", "you@example.com\tactive\tYou"]
+
+
+# ---------------------------------------------------------------------------
+# a damaged delivery database: one line, and the file is left exactly as it was
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def brief_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    brief = build([str(EXAMPLE)], BuildOptions(backend=BackendChoice.extractive, date="2025-06-10"))
+    path = tmp_path_factory.mktemp("brief") / "brief.json"
+    path.write_text(render_json(brief), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+def _with_people(path: Path) -> None:
+    store = SubscriberStore(path)
+    for n in range(40):
+        store.add(f"reader{n:02d}@example.org", f"Reader {n}")
+    store.close()
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_a_damaged_database_is_one_error_line_and_is_never_moved_or_recreated(
+    damage: str, brief_file: Path, smtp: SmtpServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "briefing.sqlite3"
+    _with_people(db)
+    DAMAGE[damage](db)
+    damaged = db.read_bytes()
+    env = {**smtp.env(), "BRIEFING_DB": str(db), "BRIEFING_CACHE_DIR": str(tmp_path / "cache")}
+    runner = CliRunner()
+    commands = {
+        "list": ["subscribers", "list"],
+        "add": ["subscribers", "add", "new@example.org"],
+        "remove": ["subscribers", "remove", "reader01@example.org"],
+        "send": ["send", str(brief_file), "--sources", str(EXAMPLE)],
+        "daily": [
+            "daily",
+            "--articles",
+            str(EXAMPLE),
+            "--backend",
+            "extractive",
+            "--date",
+            "2025-06-10",
+            "--editions",
+            str(tmp_path / "editions"),
+        ],
+    }
+
+    for name, args in commands.items():
+        result = runner.invoke(app, args, env=env)
+        assert result.exit_code == 1, (name, result.output)
+        assert "Traceback" not in result.output and result.stdout == "", name
+        (line,) = result.stderr.splitlines()
+        assert line.startswith(f"briefing: error: database {db} is damaged ("), (name, line)
+        assert line.endswith(
+            f"it was left as it is: restore it from a backup, or save what is readable "
+            f"with `sqlite3 {db} .recover`"
+        ), (name, line)
+    assert db.read_bytes() == damaged, "not repaired, recreated or written to"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("briefing.sqlite3")) == [
+        "briefing.sqlite3"
+    ], "not moved aside"
+    assert smtp.inbox.messages == [], "nobody was mailed"
+
+
+def test_the_database_is_sound_after_a_send_to_a_real_smtp_server(
+    brief_file: Path, smtp: SmtpServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "briefing.sqlite3"
+    _with_people(db)
+    env = {**smtp.env(), "BRIEFING_DB": str(db), "BRIEFING_CACHE_DIR": str(tmp_path / "cache")}
+    runner = CliRunner()
+
+    sent = runner.invoke(app, ["send", str(brief_file), "--sources", str(EXAMPLE)], env=env)
+    runner.invoke(app, ["subscribers", "remove", "reader07@example.org"], env=env)
+
+    assert sent.exit_code == 0, sent.output
+    assert len(smtp.inbox.messages) == 40
+    assert integrity(db) == [("ok",)]
+    with sqlite3.connect(db) as check:
+        assert check.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status").fetchall() == [
+            ("sent", 40)
+        ]
+        assert check.execute("SELECT COUNT(*) FROM subscribers WHERE status = 'active'").fetchone() == (39,)
+
+
+def test_a_read_only_database_is_one_error_line_and_nobody_is_mailed(
+    brief_file: Path, smtp: SmtpServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "briefing.sqlite3"
+    _with_people(db)
+    before = db.read_bytes()
+    env = {**smtp.env(), "BRIEFING_DB": str(db), "BRIEFING_CACHE_DIR": str(tmp_path / "cache")}
+
+    with unwritable(db):
+        result = CliRunner().invoke(app, ["send", str(brief_file), "--sources", str(EXAMPLE)], env=env)
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.splitlines() == [
+        f"briefing: error: database {db} cannot be written (attempt to write a readonly database)"
+    ]
+    assert smtp.inbox.messages == [] and db.read_bytes() == before

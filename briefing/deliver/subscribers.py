@@ -26,7 +26,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict
 
 from briefing.database import open_database
-from briefing.errors import UserError
+from briefing.errors import DamagedDatabaseError, UserError
 
 __all__ = [
     "ImportResult",
@@ -108,12 +108,22 @@ class SubscriberStore:
     def __init__(self, path: Path) -> None:
         """Open (and create if needed) the database.
 
+        A damaged file is never moved aside or recreated, unlike the cache: it is the only
+        record of who was sent what, so it is left exactly as it is for the operator.
+
         Raises:
-            UserError: The file cannot be created or is not a database (one line, with the path).
+            UserError: The file cannot be created or written, is busy, or is not a sound
+                database (one line, with the path).
         """
         self.path = path
         self._lock = threading.Lock()
-        self._db = open_database(path, _SCHEMA, what="database")
+        try:
+            self._db = open_database(path, _SCHEMA, what="database")
+        except DamagedDatabaseError as exc:
+            raise UserError(
+                f"{exc}; it was left as it is: restore it from a backup, or save what is readable "
+                f"with `sqlite3 {path} .recover`"
+            ) from None
 
     @property
     def connection(self) -> sqlite3.Connection:
