@@ -391,6 +391,10 @@ def send_command(
             help="Send again to those whose delivery was cut off before the server confirmed it.",
         ),
     ] = False,
+    retry_failed: Annotated[
+        bool,
+        typer.Option("--retry-failed", help="Send again to those whose delivery was refused (5xx) earlier."),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Email a brief to every active subscriber, once each (SMTP settings from BRIEFING_SMTP_*)."""
@@ -426,6 +430,7 @@ def send_command(
             dry_run=dry_run,
             only_to=recipient,
             resend_uncertain=resend_uncertain,
+            retry_failed=retry_failed,
         )
     except UserError as exc:
         _err(console, f"error: {exc}")
@@ -447,8 +452,10 @@ def _print_send_report(console: Console, result: SendReport) -> bool:
         _err(console, f"failed: {email}: {reason}")
     for email in result.uncertain:
         _err(console, f"uncertain: {email}: cut off before the server confirmed (--resend-uncertain)")
+    if result.stopped:
+        _err(console, f"error: {result.stopped}")
     _err(console, result.line())
-    return not result.failed and not result.uncertain
+    return not result.failed and not result.uncertain and not result.stopped and not result.pending
 
 
 @app.command(
