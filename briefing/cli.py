@@ -686,6 +686,8 @@ def subscribers_add_command(
     db: DbOption = None,
 ) -> None:
     """Add a subscriber (an unsubscribed address stays so without --resubscribe)."""
+    from briefing.deliver.subscribers import delivery_address
+
     store = _open_subscribers(db)
     try:
         subscriber, changed = store.add(email, name, resubscribe=resubscribe)
@@ -694,6 +696,11 @@ def subscribers_add_command(
         raise typer.Exit(EXIT_USAGE) from None
     if changed:
         sys.stdout.write(f"added {subscriber.email}\n")
+        if delivery_address(subscriber.email)[1]:
+            _err(
+                Console(stderr=True),
+                f"note: {subscriber.email} can only be delivered through a relay offering SMTPUTF8",
+            )
     elif subscriber.status == "unsubscribed":
         sys.stdout.write(f"{subscriber.email} unsubscribed earlier; not added (use --resubscribe)\n")
     else:

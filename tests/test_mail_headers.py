@@ -1,12 +1,15 @@
 """Mail headers and addresses as mail providers read them: the raw bytes aiosmtpd received."""
 
+# The fixtures brief, store and smtp come from test_send (imported, hence F811 on their use).
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
 from smtp_server import SmtpServer
-from test_send import NOW, PEOPLE, brief, send, smtp, store  # noqa: F401  (fixtures)
+from test_send import NOW, PEOPLE, brief, send, smtp, store  # noqa: F401
 from typer.testing import CliRunner
 
 from briefing.cli import app
@@ -41,7 +44,7 @@ def received_by(smtp: SmtpServer, address: str) -> bytes:
 def test_list_headers_go_out_as_plain_ascii_folded_only_at_commas(
     brief: Brief,
     store: SubscriberStore,
-    smtp: SmtpServer,  # noqa: F811
+    smtp: SmtpServer,
 ) -> None:
     mail = MailSettings(
         sender="Morning brief <brief@example.com>", unsubscribe_url=LONG_URL, list_name="Café Brief — Morning"
@@ -60,10 +63,13 @@ def test_list_headers_go_out_as_plain_ascii_folded_only_at_commas(
     token = next(s.token for s in store.list() if s.email == "ana@example.org")
     lines = raw_header(raw, "List-Unsubscribe")
     assert all(line.isascii() and b"=?" not in line for line in lines)
-    assert b"".join(lines) == (
-        f"List-Unsubscribe: <{LONG_URL}&token={token}>, "
-        f"<mailto:brief@example.com?subject=unsubscribe%20{token}>"
-    ).encode()
+    assert (
+        b"".join(lines)
+        == (
+            f"List-Unsubscribe: <{LONG_URL}&token={token}>, "
+            f"<mailto:brief@example.com?subject=unsubscribe%20{token}>"
+        ).encode()
+    )
     assert [line.endswith(b",") for line in lines[:-1]] == [True] * (len(lines) - 1), "folded at commas"
     assert all(len(line) <= 998 for line in lines)
     assert raw_header(raw, "List-Id") == [b"List-Id: Cafe Brief Morning <cafe-brief-morning.example.com>"]
@@ -73,12 +79,10 @@ def test_list_headers_go_out_as_plain_ascii_folded_only_at_commas(
 def test_a_mailto_only_list_unsubscribe_and_a_list_name_with_specials(
     brief: Brief,
     store: SubscriberStore,
-    smtp: SmtpServer,  # noqa: F811
+    smtp: SmtpServer,
 ) -> None:
     mail = MailSettings(sender="brief@example.com", list_name='The "Daily" <Brief>, Inc.')
-    send_edition(
-        brief, store=store, mail=mail, smtp=SmtpSettings.from_env(smtp.env()), edition="e", now=NOW
-    )
+    send_edition(brief, store=store, mail=mail, smtp=SmtpSettings.from_env(smtp.env()), edition="e", now=NOW)
 
     raw = received_by(smtp, "bo@example.org")
     token = next(s.token for s in store.list() if s.email == "bo@example.org")
@@ -115,7 +119,7 @@ def test_international_addresses_go_out_with_smtputf8_and_idna(brief: Brief, sto
 def test_without_smtputf8_only_the_address_that_needs_it_fails(
     brief: Brief,
     store: SubscriberStore,
-    smtp: SmtpServer,  # noqa: F811
+    smtp: SmtpServer,
 ) -> None:
     store.add("aaa@bücher.example")
     store.add("josé@exämple.com")
@@ -132,7 +136,7 @@ def test_without_smtputf8_only_the_address_that_needs_it_fails(
 def test_one_unusable_stored_address_is_that_subscribers_failure_only(
     brief: Brief,
     store: SubscriberStore,
-    smtp: SmtpServer,  # noqa: F811
+    smtp: SmtpServer,
 ) -> None:
     # As an older version (or a hand edit) may have left it in the database.
     store.connection.execute(
@@ -181,10 +185,12 @@ def test_dry_run_files_stay_in_their_folder_and_show_addresses_as_they_are(
 def test_a_test_copy_has_a_message_id_of_its_own(
     brief: Brief,
     store: SubscriberStore,
-    smtp: SmtpServer,  # noqa: F811
+    smtp: SmtpServer,
 ) -> None:
     send(brief, store, smtp, only_to="ana@example.org")
     send(brief, store, smtp)
 
-    ids = [raw_header(r.raw, "Message-ID")[0] for r in smtp.inbox.messages if r.recipients == ["ana@example.org"]]
+    ids = [
+        raw_header(r.raw, "Message-ID")[0] for r in smtp.inbox.messages if r.recipients == ["ana@example.org"]
+    ]
     assert len(ids) == 2 and ids[0] != ids[1]

@@ -89,3 +89,18 @@ def test_subscribers_commands(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "not an email address" in bad.stderr and "Traceback" not in bad.output
     assert removed.exit_code == 0 and "unsubscribed bo@example.org" in removed.stdout
     assert listed.stdout.splitlines() == ["bo@example.org\tunsubscribed\t", "you@example.com\tactive\tYou"]
+
+
+def test_international_addresses_are_added_and_one_that_needs_smtputf8_says_so(tmp_path: Path) -> None:
+    runner = CliRunner()
+    env = {"BRIEFING_DB": str(tmp_path / "db.sqlite3")}
+
+    idna = runner.invoke(app, ["subscribers", "add", "aaa@bücher.example"], env=env)
+    utf8 = runner.invoke(app, ["subscribers", "add", "josé@exämple.com"], env=env)
+    quoted = runner.invoke(app, ["subscribers", "add", '"a b"@example.com'], env=env)
+
+    assert idna.exit_code == 0 and idna.stderr == ""
+    assert utf8.exit_code == 0 and utf8.stderr.strip().splitlines() == [
+        "briefing: note: josé@exämple.com can only be delivered through a relay offering SMTPUTF8"
+    ]
+    assert quoted.exit_code == 2 and len(quoted.stderr.strip().splitlines()) == 1

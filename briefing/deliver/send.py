@@ -107,7 +107,7 @@ class SmtpSettings:
     timeout_s: float = 30.0
     """The longest wait for the connection and for each reply (BRIEFING_SMTP_TIMEOUT)."""
     allow_plain_auth: bool = False
-    """Log in over an unencrypted connection (BRIEFING_SMTP_ALLOW_PLAIN_AUTH=1), e.g. to a relay on this host."""
+    """Log in over an unencrypted connection (BRIEFING_SMTP_ALLOW_PLAIN_AUTH=1): a relay on this host."""
 
     def __post_init__(self) -> None:
         if self.user and self.tls == "none" and not self.allow_plain_auth:
@@ -128,8 +128,10 @@ class SmtpSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> SmtpSettings:
-        """Read BRIEFING_SMTP_HOST, _PORT, _USER, _PASSWORD, _TLS (none | starttls | ssl), _CA_FILE,
-        _TIMEOUT (seconds) and _ALLOW_PLAIN_AUTH.
+        """Read the BRIEFING_SMTP_* settings.
+
+        HOST, PORT, USER, PASSWORD, TLS (none | starttls | ssl), CA_FILE, TIMEOUT (seconds)
+        and ALLOW_PLAIN_AUTH.
 
         Raises:
             UserError: No host, a port or timeout that is not a number, an unknown TLS mode, or
@@ -239,8 +241,11 @@ class Ledger:
             self._db.commit()
 
     def status(self, edition: str) -> dict[str, str]:
-        """Each recipient's state: pending, sent, failed, `uncertain` (data out, no answer) or
-        `sending` (claimed by a run, nothing sent yet)."""
+        """Each recipient's state.
+
+        pending, sent, failed, `uncertain` (its data went out, no answer came) or `sending`
+        (claimed by a run, nothing sent yet).
+        """
         with self._lock:
             rows = self._db.execute(
                 "SELECT email, status, data_at FROM deliveries WHERE edition = ?", (edition,)
@@ -251,8 +256,12 @@ class Ledger:
         }
 
     def reopen(self, edition: str, *, owner: str, failed: bool, uncertain: bool) -> None:
-        """Make pending again: claims of runs that are gone before their data went out; with
-        `failed`, failed rows; with `uncertain`, rows cut off after their data went out."""
+        """Make rows pending again.
+
+        Always the claims of other runs whose data had not gone out (those runs are gone:
+        this one holds the lock); with `failed`, failed rows; with `uncertain`, rows cut off
+        after their data went out.
+        """
         now = time.time()
         self._write(
             "UPDATE deliveries SET status = 'pending', owner = '', updated = ? WHERE edition = ? "
@@ -274,18 +283,24 @@ class Ledger:
 
     def claim(self, edition: str, email: str, owner: str) -> bool:
         """Take a pending row for `owner` (compare-and-set): False when another run has it or it is done."""
-        return 1 == self._write(
-            "UPDATE deliveries SET status = 'sending', owner = ?, data_at = NULL, updated = ? "
-            "WHERE edition = ? AND email = ? AND status = 'pending'",
-            (owner, time.time(), edition, email),
+        return (
+            self._write(
+                "UPDATE deliveries SET status = 'sending', owner = ?, data_at = NULL, updated = ? "
+                "WHERE edition = ? AND email = ? AND status = 'pending'",
+                (owner, time.time(), edition, email),
+            )
+            == 1
         )
 
     def data_out(self, edition: str, email: str, owner: str) -> bool:
         """Record that the data is about to go out; False when the claim is no longer `owner`'s."""
-        return 1 == self._write(
-            "UPDATE deliveries SET data_at = ?, attempts = attempts + 1, updated = ? WHERE edition = ? "
-            "AND email = ? AND status = 'sending' AND owner = ? AND data_at IS NULL",
-            (time.time(), time.time(), edition, email, owner),
+        return (
+            self._write(
+                "UPDATE deliveries SET data_at = ?, attempts = attempts + 1, updated = ? WHERE edition = ? "
+                "AND email = ? AND status = 'sending' AND owner = ? AND data_at IS NULL",
+                (time.time(), time.time(), edition, email, owner),
+            )
+            == 1
         )
 
     def finish(self, edition: str, email: str, owner: str, status: str, error: str = "") -> None:
@@ -475,10 +490,10 @@ class _Connection:
             code, reply = smtp.rcpt(recipient)
             if code not in (250, 251):
                 self._refused(code, reply)
-        except (TimeoutError, socket.timeout) as exc:
-            self.close()
-            raise _RelayDown(f"{self.where}: {_cause(exc, self.settings.timeout_s)}") from None
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
+            if _timed_out(exc):  # a relay that stops answering is down, not flaky
+                self.close()
+                raise _RelayDown(f"{self.where}: {_cause(exc, self.settings.timeout_s)}") from None
             self._dropped(exc)
         try:
             before_data()
@@ -529,8 +544,13 @@ class _Connection:
             self._smtp = None
 
 
+def _timed_out(exc: BaseException) -> bool:
+    """A timeout, also when smtplib reports it as a closed connection."""
+    return isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError)
+
+
 def _cause(exc: BaseException, timeout_s: float) -> str:
-    if isinstance(exc, TimeoutError | socket.timeout):
+    if _timed_out(exc):
         return f"no answer within {timeout_s:g} s (BRIEFING_SMTP_TIMEOUT)"
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
@@ -605,7 +625,14 @@ def send_edition(
             status, reason = "failed", f"cannot be written as a message ({exc})"
         else:
             status, reason = _deliver(
-                connection, message, envelope_sender, recipient, sender_utf8 or utf8, retry, report, before_data
+                connection,
+                message,
+                envelope_sender,
+                recipient,
+                sender_utf8 or utf8,
+                retry,
+                report,
+                before_data,
             )
         if status == "sent":
             report.sent += 1
@@ -665,11 +692,15 @@ def send_edition(
                 if status == "pending":
                     deferred += 1
                     if deferred >= 3:
-                        report.stopped = f"{connection.where} deferred {deferred} recipients in a row; stopped"
+                        report.stopped = (
+                            f"{connection.where} deferred {deferred} recipients in a row; stopped"
+                        )
                 else:
                     deferred = 0
             report.pending = sum(
-                1 for key, state in ledger.status(edition).items() if key in subscribers and state == "pending"
+                1
+                for key, state in ledger.status(edition).items()
+                if key in subscribers and state == "pending"
             )
     finally:
         connection.close()
