@@ -8,10 +8,12 @@
     hold   keep the client waiting at RCPT until `release` is set (a test kills the client)
 
 `inbox.mail_from_replies` scripts the replies to MAIL FROM the same way (e.g. `["530"]`:
-the relay refuses the sender), and `inbox.delay_s` slows every accepted message down.
+the relay refuses the sender), `inbox.data_replies` those to the end of the data (`451`,
+`554`), and `inbox.delay_s` slows every accepted message down.
 Every accepted message is kept (`messages`, with its recipients and raw bytes).
 
-`SilentServer` accepts TCP connections and never says a word (a hung relay).
+`SilentServer` accepts TCP connections and never says a word (a hung relay), or only a
+greeting such as `554` (a relay refusing sessions).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class Inbox:
     release: threading.Event = field(default_factory=threading.Event)
     rcpt_seen: list[str] = field(default_factory=list)
     mail_from_replies: deque[str] = field(default_factory=deque)
+    data_replies: deque[str] = field(default_factory=deque)
     delay_s: float = 0.0
 
     def script(self, address: str, actions: Iterable[str]) -> None:
@@ -97,6 +100,11 @@ class Inbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
+        action = self.data_replies.popleft() if self.data_replies else "ok"
+        if action == "451":
+            return "451 4.3.0 Try again later"
+        if action == "554":
+            return "554 5.6.0 Message refused"
         self.messages.append(
             Received(recipients=list(envelope.rcpt_tos), raw=bytes(envelope.original_content))
         )
@@ -167,7 +175,8 @@ class SmtpServer:
 class SilentServer:
     """A loopback port that accepts connections and never answers (a relay that hangs)."""
 
-    def __init__(self) -> None:
+    def __init__(self, greeting: bytes = b"") -> None:
+        self.greeting = greeting
         self._socket = socket.create_server(("127.0.0.1", 0))
         self.port: int = self._socket.getsockname()[1]
         self.accepted: list[socket.socket] = []
@@ -180,6 +189,9 @@ class SilentServer:
             except OSError:
                 return
             self.accepted.append(connection)
+            if self.greeting:
+                with contextlib.suppress(OSError):
+                    connection.sendall(self.greeting)
 
     def start(self) -> SilentServer:
         self._thread.start()

@@ -79,6 +79,31 @@ def test_a_relay_that_never_answers_costs_one_timeout_for_the_whole_run(
     assert elapsed < 20, "a guard against a hang, not a timing measurement"
 
 
+def test_a_relay_refusing_the_session_stops_the_run(brief: Brief, store: SubscriberStore) -> None:
+    refusing = SilentServer(greeting=b"554 5.3.2 Not accepting mail\r\n").start()
+    try:
+        report = send_to(brief, store, refusing.port)
+    finally:
+        refusing.stop()
+
+    assert report.stopped is not None and "554 5.3.2 Not accepting mail" in report.stopped
+    assert (report.sent, report.failed, report.pending) == (0, [], 5) and len(refusing.accepted) == 1
+
+
+def test_a_refusal_of_one_message_is_that_subscribers_and_a_deferral_is_retried(
+    brief: Brief, store: SubscriberStore, smtp: SmtpServer
+) -> None:
+    smtp.inbox.data_replies.extend(["451", "ok", "554"])  # ana deferred then taken; bo refused
+
+    report = send(brief, store, smtp)
+    rerun = send(brief, store, smtp)
+
+    assert smtp.inbox.per_recipient() == {p: 1 for p in PEOPLE if p != "bo@example.org"}
+    assert report.failed == [("bo@example.org", "554 5.6.0 Message refused")]
+    assert (report.sent, report.retried, report.uncertain) == (4, 1, [])
+    assert (rerun.sent, rerun.already_sent, rerun.uncertain) == (0, 4, [])
+
+
 def test_the_cli_says_one_line_exits_1_and_leaves_the_rows_pending(
     brief: Brief,
     smtp: SmtpServer,

@@ -36,7 +36,6 @@ simply pending again.
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import smtplib
@@ -283,24 +282,28 @@ class Ledger:
 
     def claim(self, edition: str, email: str, owner: str) -> bool:
         """Take a pending row for `owner` (compare-and-set): False when another run has it or it is done."""
-        return (
-            self._write(
-                "UPDATE deliveries SET status = 'sending', owner = ?, data_at = NULL, updated = ? "
-                "WHERE edition = ? AND email = ? AND status = 'pending'",
-                (owner, time.time(), edition, email),
-            )
-            == 1
+        changed = self._write(
+            "UPDATE deliveries SET status = 'sending', owner = ?, data_at = NULL, updated = ? "
+            "WHERE edition = ? AND email = ? AND status = 'pending'",
+            (owner, time.time(), edition, email),
         )
+        return changed == 1
 
     def data_out(self, edition: str, email: str, owner: str) -> bool:
         """Record that the data is about to go out; False when the claim is no longer `owner`'s."""
-        return (
-            self._write(
-                "UPDATE deliveries SET data_at = ?, attempts = attempts + 1, updated = ? WHERE edition = ? "
-                "AND email = ? AND status = 'sending' AND owner = ? AND data_at IS NULL",
-                (time.time(), time.time(), edition, email, owner),
-            )
-            == 1
+        changed = self._write(
+            "UPDATE deliveries SET data_at = ?, attempts = attempts + 1, updated = ? WHERE edition = ? "
+            "AND email = ? AND status = 'sending' AND owner = ?",
+            (time.time(), time.time(), edition, email, owner),
+        )
+        return changed == 1
+
+    def data_refused(self, edition: str, email: str, owner: str) -> None:
+        """The server answered the data with a refusal: it did not take the message after all."""
+        self._write(
+            "UPDATE deliveries SET data_at = NULL, updated = ? WHERE edition = ? AND email = ? "
+            "AND status = 'sending' AND owner = ?",
+            (time.time(), edition, email, owner),
         )
 
     def finish(self, edition: str, email: str, owner: str, status: str, error: str = "") -> None:
@@ -457,10 +460,8 @@ class _Connection:
             raise _RelayDown(f"{self.where}: {_cause(exc, s.timeout_s)}") from None
         return smtp
 
-    def send(
-        self, message: EmailMessage, sender: str, recipient: str, utf8: bool, before_data: Callable[[], None]
-    ) -> None:
-        """Send one message; `before_data` runs just before the data goes out.
+    def send(self, message: EmailMessage, sender: str, recipient: str, utf8: bool, row: _Row) -> None:
+        """Send one message; `row` hears just before the data goes out, and if it was refused.
 
         Raises:
             _RelayDown: The relay cannot be used in this run (connect, greeting, login, MAIL FROM, timeout).
@@ -496,7 +497,7 @@ class _Connection:
                 raise _RelayDown(f"{self.where}: {_cause(exc, self.settings.timeout_s)}") from None
             self._dropped(exc)
         try:
-            before_data()
+            row.data_out()
         except _Superseded:
             self._reset()
             raise
@@ -504,12 +505,14 @@ class _Connection:
             # smtplib sends bytes as they are: the lines must already end in CRLF.
             code, reply = smtp.data(message_bytes(message, utf8=utf8))
         except smtplib.SMTPDataError as exc:  # a refusal of the DATA command itself: nothing went out
+            row.data_refused()
             self._refused(exc.smtp_code, exc.smtp_error)
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
             self.close()
             raise _Uncertain(f"connection lost while the message was sent ({type(exc).__name__})") from None
         self.drops = 0
         if code != 250:  # smtplib returns the final reply to the data instead of raising
+            row.data_refused()
             self._refused(code, reply)
 
     def _refused(self, code: int, reply: bytes | str) -> NoReturn:
@@ -615,7 +618,7 @@ def send_edition(
     connection = _Connection(smtp)
     retry = _Retry(attempts=attempts, backoff_s=backoff_s, sleep=sleep)
 
-    def deliver(subscriber: Subscriber, before_data: Callable[[], None]) -> tuple[str, str]:
+    def deliver(subscriber: Subscriber, row: _Row) -> tuple[str, str]:
         try:
             message = build_message(
                 brief, subscriber, mail, edition=edition, now=now, test_copy=only_to is not None
@@ -632,7 +635,7 @@ def send_edition(
                 sender_utf8 or utf8,
                 retry,
                 report,
-                before_data,
+                row,
             )
         if status == "sent":
             report.sent += 1
@@ -646,7 +649,7 @@ def send_edition(
         if only_to is not None:
             report.subscribers = 1
             try:
-                deliver(_test_copy(only_to), lambda: None)
+                deliver(_test_copy(only_to), _Row())
             except _RelayDown as exc:
                 report.stopped = f"{exc}; the test copy was not sent"
             return report
@@ -679,24 +682,20 @@ def send_edition(
                     continue  # another run took it a moment ago, and sends it
                 status, reason = "pending", ""
                 try:
-                    status, reason = deliver(
-                        subscriber, functools.partial(_data_out, ledger, edition, email, lease.owner)
-                    )
+                    status, reason = deliver(subscriber, _LedgerRow(ledger, edition, email, lease.owner))
                 except _RelayDown as exc:
                     report.stopped = f"{exc}; stopped, the next run sends the rest"
                 except _Superseded:
                     pass  # the other run that holds the row now sends it
-                finally:
-                    if status != "sending":  # an uncertain row stays as it is
-                        ledger.finish(edition, email, lease.owner, status, reason)
-                if status == "pending":
-                    deferred += 1
+                else:
+                    deferred = deferred + 1 if status == "pending" else 0
                     if deferred >= 3:
                         report.stopped = (
                             f"{connection.where} deferred {deferred} recipients in a row; stopped"
                         )
-                else:
-                    deferred = 0
+                finally:
+                    if status != "sending":  # an uncertain row stays as it is
+                        ledger.finish(edition, email, lease.owner, status, reason)
             report.pending = sum(
                 1
                 for key, state in ledger.status(edition).items()
@@ -707,9 +706,33 @@ def send_edition(
     return report
 
 
-def _data_out(ledger: Ledger, edition: str, email: str, owner: str) -> None:
-    if not ledger.data_out(edition, email, owner):
-        raise _Superseded
+class _Row:
+    """What the ledger hears about one delivery as it happens; a test copy has no ledger row."""
+
+    def data_out(self) -> None:
+        """The data is about to go out.
+
+        Raises:
+            _Superseded: The row is no longer this run's to send.
+        """
+
+    def data_refused(self) -> None:
+        """The server refused the data: it did not take the message."""
+
+
+@dataclass(frozen=True)
+class _LedgerRow(_Row):
+    ledger: Ledger
+    edition: str
+    email: str
+    owner: str
+
+    def data_out(self) -> None:
+        if not self.ledger.data_out(self.edition, self.email, self.owner):
+            raise _Superseded
+
+    def data_refused(self) -> None:
+        self.ledger.data_refused(self.edition, self.email, self.owner)
 
 
 def _test_copy(address: str) -> Subscriber:
@@ -746,7 +769,7 @@ def _deliver(
     utf8: bool,
     retry: _Retry,
     report: SendReport,
-    before_data: Callable[[], None],
+    row: _Row,
 ) -> tuple[str, str]:
     """Send one message, retrying transient failures; the ledger state it ends in, and why.
 
@@ -760,7 +783,7 @@ def _deliver(
     attempt = 1
     while True:
         try:
-            connection.send(message, sender, recipient, utf8, before_data)
+            connection.send(message, sender, recipient, utf8, row)
             return "sent", ""
         except _Uncertain as exc:
             return "sending", str(exc)
