@@ -81,6 +81,19 @@ class MailSettings:
             raise UserError(f"BRIEFING_FROM {self.sender!r} has no domain")
         return address
 
+    def envelope_sender(self) -> tuple[str, bool]:
+        """The From address for MAIL FROM and the headers (domain in IDNA), and whether it needs SMTPUTF8.
+
+        Raises:
+            UserError: Not an address, or a domain that IDNA cannot encode.
+        """
+        address = self.sender_address()
+        try:
+            domain = address.domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise UserError(f"BRIEFING_FROM {self.sender!r}: the domain is not a valid host name") from None
+        return f"{address.username}@{domain}", not address.username.isascii()
+
 
 class _Verbatim(str):
     """A header value written exactly as given: ASCII, folded only between its parts.
@@ -146,7 +159,7 @@ def _mailto(address: str, token: str) -> str:
 def _list_id(list_name: str, domain: str) -> list[str]:
     """`List-Id`'s parts (RFC 2919): an ASCII phrase, then `<name.domain>` with a plain-ASCII name."""
     slug = re.sub(r"[^a-z0-9]+", "-", _ascii(list_name).casefold()).strip("-")[:60].strip("-")
-    phrase = one_line(_ascii(list_name), 60) or slug or "briefing"
+    phrase = _ascii(list_name)[:60].strip() or slug or "briefing"
     if _SPECIALS.search(phrase):
         phrase = '"' + phrase.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return [*phrase.split(" "), f"<{slug or 'briefing'}.{domain}>"]
@@ -195,7 +208,7 @@ def build_message(
         UserError: The subscriber's address or the sender cannot be written into a message.
     """
     sender = settings.sender_address()
-    sender_spec, _ = delivery_address(sender.addr_spec)
+    sender_spec, _ = settings.envelope_sender()
     domain = sender_spec.rpartition("@")[2]
     recipient, utf8 = delivery_address(subscriber.email)
     message = EmailMessage()

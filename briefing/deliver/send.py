@@ -58,7 +58,7 @@ from briefing.deliver.subscribers import Subscriber, SubscriberStore, delivery_a
 from briefing.errors import UserError
 from briefing.models import Brief
 
-__all__ = ["HEARTBEAT_S", "LEASE_S", "Ledger", "SendReport", "SmtpSettings", "send_edition"]
+__all__ = ["HEARTBEAT_S", "LEASE_S", "Lease", "Ledger", "SendReport", "SmtpSettings", "send_edition"]
 
 LEASE_S = 120.0
 """A lock whose lease has not been refreshed for this long belongs to a run that is gone."""
@@ -594,7 +594,7 @@ def send_edition(
         UserError: Bad settings, a login refused, or another run sending this edition.
     """
     report = SendReport(edition)
-    sender = mail.sender_address()
+    envelope_sender, sender_utf8 = mail.envelope_sender()
     if dry_run is not None:
         recipients = [_test_copy(only_to)] if only_to is not None else store.list(active_only=True)
         report.subscribers = len(recipients)
@@ -614,7 +614,6 @@ def send_edition(
         return report
     if smtp is None:
         raise UserError("no SMTP server configured: set BRIEFING_SMTP_HOST")
-    envelope_sender, sender_utf8 = delivery_address(sender.addr_spec)
     connection = _Connection(smtp)
     retry = _Retry(attempts=attempts, backoff_s=backoff_s, sleep=sleep)
 
