@@ -395,6 +395,10 @@ def send_command(
     ] = False,
     correction: CorrectionOption = False,
     allow_empty: AllowEmptyOption = False,
+    retry_failed: Annotated[
+        bool,
+        typer.Option("--retry-failed", help="Send again to those whose delivery was refused (5xx) earlier."),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Email a brief to every active subscriber, once each (SMTP settings from BRIEFING_SMTP_*)."""
@@ -447,6 +451,7 @@ def send_command(
             dry_run=dry_run,
             only_to=recipient,
             resend_uncertain=resend_uncertain,
+            retry_failed=retry_failed,
         )
     except EditionRefused as exc:
         _err(console, f"not sent: {exc}")
@@ -469,7 +474,7 @@ def _print_send_report(console: Console, result: SendReport) -> bool:
     """Print each failed or uncertain delivery and the totals; True when everyone has the edition."""
     for line in _send_lines(result):
         _err(console, line)
-    return not result.failed and not result.uncertain
+    return not result.failed and not result.uncertain and not result.stopped and not result.pending
 
 
 def _send_lines(result: SendReport) -> list[str]:
@@ -479,6 +484,8 @@ def _send_lines(result: SendReport) -> list[str]:
         f"uncertain: {email}: cut off before the server confirmed (--resend-uncertain)"
         for email in result.uncertain
     ]
+    if result.stopped:
+        lines.append(f"error: {result.stopped}")
     return [*lines, result.line()]
 
 
@@ -623,8 +630,11 @@ def daily_command(
         for line in _send_lines(result.report):
             say(line)
         delivered = not result.report.failed and not result.report.uncertain
-        code = EXIT_PARTIAL if exit_status(result.brief) == EXIT_PARTIAL or not delivered else EXIT_OK
-        outcome = "degraded" if code == EXIT_PARTIAL else "clean"
+        if result.report.stopped:
+            code, outcome = EXIT_NO_BRIEF, "stopped by the relay"
+        else:
+            code = EXIT_PARTIAL if exit_status(result.brief) == EXIT_PARTIAL or not delivered else EXIT_OK
+            outcome = "degraded" if code == EXIT_PARTIAL else "clean"
     alert_to = os.environ.get("BRIEFING_ALERT_TO", "").strip()
     if code != EXIT_OK and alert_to:
         from briefing.deliver.alert import send_alert
@@ -800,6 +810,8 @@ def subscribers_add_command(
     db: DbOption = None,
 ) -> None:
     """Add a subscriber (an unsubscribed address stays so without --resubscribe)."""
+    from briefing.deliver.subscribers import delivery_address
+
     store = _open_subscribers(db)
     try:
         subscriber, changed = store.add(email, name, resubscribe=resubscribe)
@@ -808,6 +820,11 @@ def subscribers_add_command(
         raise typer.Exit(EXIT_USAGE) from None
     if changed:
         sys.stdout.write(f"added {subscriber.email}\n")
+        if delivery_address(subscriber.email)[1]:
+            _err(
+                Console(stderr=True),
+                f"note: {subscriber.email} can only be delivered through a relay offering SMTPUTF8",
+            )
     elif subscriber.status == "unsubscribed":
         sys.stdout.write(f"{subscriber.email} unsubscribed earlier; not added (use --resubscribe)\n")
     else:

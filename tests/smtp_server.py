@@ -7,12 +7,19 @@
     drop   close the connection at RCPT (before any data)
     hold   keep the client waiting at RCPT until `release` is set (a test kills the client)
 
+`inbox.mail_from_replies` scripts the replies to MAIL FROM the same way (e.g. `["530"]`:
+the relay refuses the sender), `inbox.data_replies` those to the end of the data (`451`,
+`554`), and `inbox.delay_s` slows every accepted message down.
 Every accepted message is kept (`messages`, with its recipients and raw bytes).
+
+`SilentServer` accepts TCP connections and never says a word (a hung relay), or only a
+greeting such as `554` (a relay refusing sessions).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import ssl
 import threading
@@ -45,6 +52,9 @@ class Inbox:
     holding: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
     rcpt_seen: list[str] = field(default_factory=list)
+    mail_from_replies: deque[str] = field(default_factory=deque)
+    data_replies: deque[str] = field(default_factory=deque)
+    delay_s: float = 0.0
 
     def script(self, address: str, actions: Iterable[str]) -> None:
         self.scripts[address.casefold()] = deque(actions)
@@ -57,6 +67,18 @@ class Inbox:
         return dict(counts)
 
     # -- aiosmtpd handler hooks ----------------------------------------------
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, mail_options: list[str]
+    ) -> str:
+        action = self.mail_from_replies.popleft() if self.mail_from_replies else "ok"
+        if action == "530":
+            return "530 5.7.0 Authentication required"
+        if action == "451":
+            return "451 4.3.0 Try again later"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         self.rcpt_seen.append(address)
@@ -76,6 +98,13 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        action = self.data_replies.popleft() if self.data_replies else "ok"
+        if action == "451":
+            return "451 4.3.0 Try again later"
+        if action == "554":
+            return "554 5.6.0 Message refused"
         self.messages.append(
             Received(recipients=list(envelope.rcpt_tos), raw=bytes(envelope.original_content))
         )
@@ -93,18 +122,26 @@ class SmtpServer:
     """aiosmtpd's controller on a free loopback port, with an `Inbox` handler."""
 
     def __init__(
-        self, *, tls_context: ssl.SSLContext | None = None, login: tuple[str, str] | None = None
+        self,
+        *,
+        tls_context: ssl.SSLContext | None = None,
+        login: tuple[str, str] | None = None,
+        login_without_tls: bool = False,
+        smtputf8: bool = False,
     ) -> None:
-        """With `tls_context`, STARTTLS is offered and required; with `login`, AUTH too (after TLS)."""
+        """With `tls_context`, STARTTLS is offered and required; with `login`, AUTH too (after TLS,
+        unless `login_without_tls`); with `smtputf8`, SMTPUTF8 is offered."""
         self.inbox = Inbox()
         self.port = free_port()
         self.logins: list[str] = []
-        options: dict[str, Any] = {}
+        options: dict[str, Any] = {"enable_SMTPUTF8": smtputf8}
         if tls_context is not None:
             options.update(tls_context=tls_context, require_starttls=True)
         if login is not None:
             options.update(
-                authenticator=self._authenticator(login), auth_required=True, auth_require_tls=True
+                authenticator=self._authenticator(login),
+                auth_required=True,
+                auth_require_tls=not login_without_tls,
             )
         self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, **options)
 
@@ -133,3 +170,38 @@ class SmtpServer:
             "BRIEFING_FROM": "Morning brief <brief@example.com>",
             "BRIEFING_UNSUBSCRIBE_URL": "https://example.com/unsubscribe",
         }
+
+
+class SilentServer:
+    """A loopback port that accepts connections and never answers (a relay that hangs)."""
+
+    def __init__(self, greeting: bytes = b"") -> None:
+        self.greeting = greeting
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._socket.getsockname()[1]
+        self.accepted: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self._socket.accept()
+            except OSError:
+                return
+            self.accepted.append(connection)
+            if self.greeting:
+                with contextlib.suppress(OSError):
+                    connection.sendall(self.greeting)
+
+    def start(self) -> SilentServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self._socket.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread
+        self._socket.close()
+        self._thread.join(5)
+        for connection in self.accepted:
+            with contextlib.suppress(OSError):
+                connection.close()

@@ -134,7 +134,12 @@ def test_transient_failures_are_retried_and_permanent_ones_recorded(
     assert report.retried == 3 and report.sent == 4
     assert report.failed == [("di@example.org", "550 5.1.1 No such user here")]
     rerun = send(brief, store, smtp)
-    assert rerun.sent == 0 and rerun.failed == [("di@example.org", "failed in an earlier run")]
+    assert rerun.sent == 0 and rerun.failed == [
+        ("di@example.org", "failed in an earlier run (--retry-failed)")
+    ]
+    retried = send(brief, store, smtp, retry_failed=True)
+    assert (retried.sent, retried.already_sent, retried.failed) == (1, 4, [])
+    assert smtp.inbox.per_recipient() == {p: 1 for p in PEOPLE}
 
 
 def test_unsubscribed_people_are_never_mailed(brief: Brief, store: SubscriberStore, smtp: SmtpServer) -> None:

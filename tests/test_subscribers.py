@@ -212,3 +212,18 @@ def test_a_read_only_database_is_one_error_line_and_nobody_is_mailed(
         f"briefing: error: database {db} cannot be written (attempt to write a readonly database)"
     ]
     assert smtp.inbox.messages == [] and db.read_bytes() == before
+
+
+def test_international_addresses_are_added_and_one_that_needs_smtputf8_says_so(tmp_path: Path) -> None:
+    runner = CliRunner()
+    env = {"BRIEFING_DB": str(tmp_path / "db.sqlite3")}
+
+    idna = runner.invoke(app, ["subscribers", "add", "aaa@bücher.example"], env=env)
+    utf8 = runner.invoke(app, ["subscribers", "add", "josé@exämple.com"], env=env)
+    quoted = runner.invoke(app, ["subscribers", "add", '"a b"@example.com'], env=env)
+
+    assert idna.exit_code == 0 and idna.stderr == ""
+    assert utf8.exit_code == 0 and utf8.stderr.strip().splitlines() == [
+        "briefing: note: josé@exämple.com can only be delivered through a relay offering SMTPUTF8"
+    ]
+    assert quoted.exit_code == 2 and len(quoted.stderr.strip().splitlines()) == 1

@@ -6,6 +6,13 @@ when they can. Nothing that came from an article or a model reaches a header as 
 the subject is the headline folded to one line of printable text, and Python's email
 package refuses a header value with a line break anyway (header injection).
 
+`List-Unsubscribe` and `List-Id` are read literally by mail providers (one-click
+unsubscribe, RFC 8058; list filtering, RFC 2919), so they are written as plain ASCII and
+folded only between their parts, never RFC 2047-encoded as the email package would do
+with a long or unusual value. Addresses are written in ASCII (the domain in IDNA) unless
+the part before the @ is not ASCII; such a message needs a server offering SMTPUTF8
+(`briefing.deliver.subscribers.delivery_address`), and is written with UTF-8 headers.
+
 The Message-ID is fixed per (edition, subscriber), so a message sent twice (the one
 ambiguous SMTP case, see `briefing.deliver.send`) is the same message, which receiving
 servers and clients can recognise as a duplicate.
@@ -13,22 +20,34 @@ servers and clients can recognise as a duplicate.
 
 from __future__ import annotations
 
+import email.policy
 import hashlib
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
-from urllib.parse import quote
+from email.policy import Policy
+from email.utils import format_datetime, make_msgid
+from urllib.parse import quote, urlsplit, urlunsplit
 
-from briefing.deliver.subscribers import Subscriber
+from briefing.deliver.subscribers import Subscriber, delivery_address
 from briefing.errors import UserError
 from briefing.models import Brief
 from briefing.render import render_email_html, render_markdown
 
-__all__ = ["MailSettings", "build_message", "edition_of", "message_id", "one_line"]
+__all__ = [
+    "MailSettings",
+    "build_message",
+    "edition_of",
+    "message_bytes",
+    "message_id",
+    "one_line",
+]
 
 _SUBJECT_LIMIT = 150
+_SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')
 
 
 @dataclass(frozen=True)
@@ -62,6 +81,95 @@ class MailSettings:
             raise UserError(f"BRIEFING_FROM {self.sender!r} has no domain")
         return address
 
+    def envelope_sender(self) -> tuple[str, bool]:
+        """The From address for MAIL FROM and the headers (domain in IDNA), and whether it needs SMTPUTF8.
+
+        Raises:
+            UserError: Not an address, or a domain that IDNA cannot encode.
+        """
+        address = self.sender_address()
+        try:
+            domain = address.domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise UserError(f"BRIEFING_FROM {self.sender!r}: the domain is not a valid host name") from None
+        return f"{address.username}@{domain}", not address.username.isascii()
+
+
+class _Verbatim(str):
+    """A header value written exactly as given: ASCII, folded only between its parts.
+
+    The email package folds (and RFC 2047-encodes) any header it can parse; a value with
+    a `name` and a `fold` method is written as it is instead (`email.policy.EmailPolicy`).
+    """
+
+    name: str
+    parts: tuple[str, ...]
+
+    def __new__(cls, name: str, parts: list[str]) -> _Verbatim:
+        value = super().__new__(cls, " ".join(parts))
+        value.name = name
+        value.parts = tuple(parts)
+        return value
+
+    def fold(self, *, policy: Policy) -> str:
+        limit = policy.max_line_length or 78
+        lines = [f"{self.name}: {self.parts[0]}"]
+        for part in self.parts[1:]:
+            if len(lines[-1]) + 1 + len(part) <= limit:
+                lines[-1] += " " + part
+            else:
+                lines.append(" " + part)
+        return policy.linesep.join(lines) + policy.linesep
+
+
+def _ascii(text: str) -> str:
+    """`text` in printable ASCII: accents dropped (é -> e), anything else left out."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return " ".join("".join(ch for ch in plain if ch.isprintable()).split())
+
+
+def _ascii_url(url: str) -> str:
+    """`url` as plain ASCII for an angle-bracketed header: IDNA host, the rest percent-encoded."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        ascii_host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        ascii_host = quote(host, safe="")
+    netloc = parts.netloc.replace(host, ascii_host) if host else parts.netloc
+    safe = "/?&=:;@%+~!$'*()-._"
+    return urlunsplit(
+        (
+            parts.scheme,
+            quote(netloc, safe=safe + "[]"),
+            quote(parts.path, safe=safe),
+            quote(parts.query, safe=safe),
+            quote(parts.fragment, safe=safe),
+        )
+    )
+
+
+def _mailto(address: str, token: str) -> str:
+    """The mailto unsubscribe link (RFC 6068): a non-ASCII part before the @ is percent-encoded."""
+    local, _, domain = address.rpartition("@")
+    safe_local = quote(local, safe="!$'*+-=^_`{|}~.")
+    return f"mailto:{safe_local}@{domain}?subject=unsubscribe%20{quote(token)}"
+
+
+def _list_id(list_name: str, domain: str) -> list[str]:
+    """`List-Id`'s parts (RFC 2919): an ASCII phrase, then `<name.domain>` with a plain-ASCII name."""
+    slug = re.sub(r"[^a-z0-9]+", "-", _ascii(list_name).casefold()).strip("-")[:60].strip("-")
+    phrase = _ascii(list_name)[:60].strip() or slug or "briefing"
+    if _SPECIALS.search(phrase):
+        phrase = '"' + phrase.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return [*phrase.split(" "), f"<{slug or 'briefing'}.{domain}>"]
+
+
+def message_bytes(message: EmailMessage, *, utf8: bool, linesep: str = "\r\n") -> bytes:
+    """The message as it goes out: UTF-8 headers when an address needs them (SMTPUTF8), else ASCII."""
+    policy = (email.policy.SMTPUTF8 if utf8 else email.policy.SMTP).clone(linesep=linesep)
+    return message.as_bytes(policy=policy)
+
 
 def one_line(text: str, limit: int = _SUBJECT_LIMIT) -> str:
     """`text` as one header-safe line: control characters and line breaks become spaces."""
@@ -83,10 +191,26 @@ def message_id(edition: str, email: str, domain: str) -> str:
 
 
 def build_message(
-    brief: Brief, subscriber: Subscriber, settings: MailSettings, *, edition: str, now: datetime
+    brief: Brief,
+    subscriber: Subscriber,
+    settings: MailSettings,
+    *,
+    edition: str,
+    now: datetime,
+    test_copy: bool = False,
 ) -> EmailMessage:
-    """The message for one subscriber (the unsubscribe link and greeting are theirs)."""
+    """The message for one subscriber (the unsubscribe link and greeting are theirs).
+
+    A `test_copy` gets a Message-ID of its own, so that it is never taken for (or
+    hides) the edition's real message to the same address.
+
+    Raises:
+        UserError: The subscriber's address or the sender cannot be written into a message.
+    """
     sender = settings.sender_address()
+    sender_spec, _ = settings.envelope_sender()
+    domain = sender_spec.rpartition("@")[2]
+    recipient, utf8 = delivery_address(subscriber.email)
     message = EmailMessage()
     subject = one_line(brief.headline)
     if brief.date:
@@ -94,23 +218,29 @@ def build_message(
     if brief.correction:
         subject = f"Correction: {subject}"
     message["Subject"] = subject
-    message["From"] = sender
-    message["To"] = Address(display_name=one_line(subscriber.name, 100), addr_spec=subscriber.email)
+    message["From"] = Address(display_name=sender.display_name, addr_spec=sender_spec)
+    name = one_line(subscriber.name, 100)
+    if utf8:  # Address refuses a UTF-8 local part; the SMTPUTF8 policy writes it as it is
+        quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+        message["To"] = f'"{quoted}" <{recipient}>' if name else recipient
+    else:
+        message["To"] = Address(display_name=name, addr_spec=recipient)
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = message_id(edition, subscriber.email, sender.domain)
-    message["List-Id"] = (
-        f"{one_line(settings.list_name, 60)} <{settings.list_name.casefold()}.{sender.domain}>"
-    )
-    unsubscribe = ""
+    if test_copy:
+        message["Message-ID"] = make_msgid("briefing.test", domain=domain)
+    else:
+        message["Message-ID"] = message_id(edition, subscriber.email, domain)
+    message["List-Id"] = _Verbatim("List-Id", _list_id(settings.list_name, domain))
+    token = quote(subscriber.token)
+    mailto = _mailto(sender_spec, subscriber.token)
     if settings.unsubscribe_url.startswith("https://"):
-        joiner = "&" if "?" in settings.unsubscribe_url else "?"
-        unsubscribe = f"{settings.unsubscribe_url}{joiner}token={quote(subscriber.token)}"
-        mailto = f"mailto:{sender.addr_spec}?subject=unsubscribe%20{quote(subscriber.token)}"
-        message["List-Unsubscribe"] = f"<{unsubscribe}>, <{mailto}>"
+        base = _ascii_url(settings.unsubscribe_url)
+        unsubscribe = f"{base}{'&' if '?' in base else '?'}token={token}"
+        message["List-Unsubscribe"] = _Verbatim("List-Unsubscribe", [f"<{unsubscribe}>,", f"<{mailto}>"])
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     else:
-        unsubscribe = f"mailto:{sender.addr_spec}?subject=unsubscribe%20{quote(subscriber.token)}"
-        message["List-Unsubscribe"] = f"<{unsubscribe}>"
+        unsubscribe = mailto
+        message["List-Unsubscribe"] = _Verbatim("List-Unsubscribe", [f"<{mailto}>"])
     text = (
         render_markdown(brief)
         + f"\n--\nYou receive this brief because you subscribed as {subscriber.email}.\n"

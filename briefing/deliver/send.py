@@ -5,28 +5,39 @@ subscribers holds one row per (edition, subscriber), unique, moving
 
     pending -> sending -> sent          (or failed, with the server's reason)
 
-A run first records every active subscriber as pending, then works through the pending
-rows on one SMTP connection, reconnecting and retrying transient failures (4xx replies,
-dropped connections, timeouts) with backoff; a permanent refusal (5xx) is recorded for
-that subscriber and the run goes on. Re-running after a crash, a kill or an SMTP outage
-sends only what is still pending. A lock row per edition keeps a scheduled run and an
-editor's run from sending the same edition at once (a lock whose process is gone from
-this host, or older than `STALE_LOCK_S`, belongs to a run that died, and is taken over).
+A run first records every active subscriber as pending, then works through them on one
+SMTP connection. Each row is claimed with a compare-and-set (`pending -> sending`, by
+this run), so two runs can never both send one row, whatever their locks say.
 
-The one ambiguous case: the row is marked `sending` just before the message data goes
-out, and `sent` when the server's 250 comes back. If the connection (or the process)
-is lost in between, nobody knows whether the server took the message. Such rows are not
-sent again automatically, since "never double-send" is the promise; every run lists
-them, and `briefing send --resend-uncertain` sends them again on purpose. The
+Failures are sorted by whom they concern:
+- The relay (a refused or timed-out connection, a 4xx or 5xx to the greeting, EHLO,
+  STARTTLS, AUTH or MAIL FROM, a reply that never comes): the run stops at once, the
+  rows stay pending, and the next run sends them. A dead relay costs one timeout
+  (`SmtpSettings.timeout_s`) for the whole run, not one per subscriber.
+- One recipient: a 4xx to RCPT or to the data is retried with backoff (then left
+  pending); a 5xx is that subscriber's failure, for good unless `retry_failed`; so is an
+  address that needs SMTPUTF8 when the relay does not offer it. The rest go on.
+
+A lock row per edition keeps a scheduled run and an editor's run from working on the
+same edition at once. Its owner refreshes a lease (`heartbeat`) every `HEARTBEAT_S`
+while it sends; the lock is taken over only when its owner is gone: its process is dead
+on this host, or it has not refreshed the lease for `LEASE_S`. A run that finds its
+lock taken over stops claiming rows.
+
+The one ambiguous case: the row records the moment the message data goes out
+(`data_at`), and becomes `sent` when the server's 250 comes back. If the connection (or
+the process) is lost in between, nobody knows whether the server took the message. Such
+rows are not sent again automatically, since "never double-send" is the promise; every
+run lists them, and `briefing send --resend-uncertain` sends them again on purpose. The
 Message-ID is the same on every attempt, so a receiving client that got both can tell
-the second is a copy.
+the second is a copy. A row claimed by a run that is gone before its data went out is
+simply pending again.
 """
 
 from __future__ import annotations
 
-import email.policy
-import functools
 import os
+import re
 import smtplib
 import socket
 import sqlite3
@@ -37,18 +48,22 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.errors import MessageError
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Literal, NoReturn
 
-from briefing.deliver.message import MailSettings, build_message
-from briefing.deliver.subscribers import Subscriber, SubscriberStore
+from briefing.deliver.message import MailSettings, build_message, message_bytes
+from briefing.deliver.subscribers import Subscriber, SubscriberStore, delivery_address
 from briefing.errors import UserError
 from briefing.models import Brief
 
-__all__ = ["STALE_LOCK_S", "Ledger", "SendReport", "SmtpSettings", "send_edition"]
+__all__ = ["HEARTBEAT_S", "LEASE_S", "Lease", "Ledger", "SendReport", "SmtpSettings", "send_edition"]
 
-STALE_LOCK_S = 3600.0
+LEASE_S = 120.0
+"""A lock whose lease has not been refreshed for this long belongs to a run that is gone."""
+HEARTBEAT_S = 10.0
+"""How often a sending run refreshes its lease."""
 _LEDGER = """
 CREATE TABLE IF NOT EXISTS deliveries (
     edition TEXT NOT NULL,
@@ -57,14 +72,24 @@ CREATE TABLE IF NOT EXISTS deliveries (
     attempts INTEGER NOT NULL DEFAULT 0,
     error TEXT NOT NULL DEFAULT '',
     updated REAL NOT NULL,
+    owner TEXT NOT NULL DEFAULT '',
+    data_at REAL,
     PRIMARY KEY (edition, email)
 );
 CREATE TABLE IF NOT EXISTS send_locks (
     edition TEXT PRIMARY KEY,
     owner TEXT NOT NULL,
-    acquired REAL NOT NULL
+    acquired REAL NOT NULL,
+    heartbeat REAL NOT NULL DEFAULT 0
 );
 """
+# Columns added since the first ledger, with what an existing row means in the new terms:
+# a `sending` row of the old ledger had its data out already (it was marked just before).
+_ADDED_COLUMNS = (
+    ("deliveries", "owner", "TEXT NOT NULL DEFAULT ''", ""),
+    ("deliveries", "data_at", "REAL", "UPDATE deliveries SET data_at = updated WHERE status = 'sending'"),
+    ("send_locks", "heartbeat", "REAL NOT NULL DEFAULT 0", "UPDATE send_locks SET heartbeat = acquired"),
+)
 
 
 @dataclass(frozen=True)
@@ -79,6 +104,16 @@ class SmtpSettings:
     ca_file: str | None = None
     """Certificates to trust besides the system's (a private relay's CA), from BRIEFING_SMTP_CA_FILE."""
     timeout_s: float = 30.0
+    """The longest wait for the connection and for each reply (BRIEFING_SMTP_TIMEOUT)."""
+    allow_plain_auth: bool = False
+    """Log in over an unencrypted connection (BRIEFING_SMTP_ALLOW_PLAIN_AUTH=1): a relay on this host."""
+
+    def __post_init__(self) -> None:
+        if self.user and self.tls == "none" and not self.allow_plain_auth:
+            raise UserError(
+                "refusing to send the SMTP password unencrypted: BRIEFING_SMTP_USER is set with "
+                "BRIEFING_SMTP_TLS=none; use starttls or ssl, or set BRIEFING_SMTP_ALLOW_PLAIN_AUTH=1"
+            )
 
     def tls_context(self) -> ssl.SSLContext:
         """Certificates verified and host names checked, always; `ca_file` only adds trust."""
@@ -92,10 +127,14 @@ class SmtpSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> SmtpSettings:
-        """Read BRIEFING_SMTP_HOST, _PORT, _USER, _PASSWORD, _TLS (none | starttls | ssl) and _CA_FILE.
+        """Read the BRIEFING_SMTP_* settings.
+
+        HOST, PORT, USER, PASSWORD, TLS (none | starttls | ssl), CA_FILE, TIMEOUT (seconds)
+        and ALLOW_PLAIN_AUTH.
 
         Raises:
-            UserError: No host, a port that is not a number, or an unknown TLS mode.
+            UserError: No host, a port or timeout that is not a number, an unknown TLS mode, or
+                a login over an unencrypted connection that was not explicitly allowed.
         """
         host = environ.get("BRIEFING_SMTP_HOST", "").strip()
         if not host:
@@ -109,6 +148,14 @@ class SmtpSettings:
         raw_port = environ.get("BRIEFING_SMTP_PORT", "").strip() or str(default_port)
         if not raw_port.isdigit():
             raise UserError(f"BRIEFING_SMTP_PORT must be a number, not {raw_port!r}")
+        raw_timeout = environ.get("BRIEFING_SMTP_TIMEOUT", "").strip() or "30"
+        try:
+            timeout = float(raw_timeout)
+        except ValueError:
+            timeout = -1.0
+        if not 0 < timeout <= 600:
+            raise UserError(f"BRIEFING_SMTP_TIMEOUT must be seconds between 0 and 600, not {raw_timeout!r}")
+        plain = environ.get("BRIEFING_SMTP_ALLOW_PLAIN_AUTH", "").strip().lower()
         return cls(
             host=host,
             port=int(raw_port),
@@ -116,6 +163,8 @@ class SmtpSettings:
             password=environ.get("BRIEFING_SMTP_PASSWORD") or None,
             tls=tls,  # type: ignore[arg-type]
             ca_file=environ.get("BRIEFING_SMTP_CA_FILE") or None,
+            timeout_s=timeout,
+            allow_plain_auth=plain in ("1", "true", "yes"),
         )
 
 
@@ -130,13 +179,26 @@ class SendReport:
         self.retried = 0
         self.failed: list[tuple[str, str]] = []
         self.uncertain: list[str] = []
+        self.pending = 0
+        """Rows left pending at the end (a stopped run, deferred recipients): the next run sends them."""
+        self.stopped: str | None = None
+        """Why the run stopped before the end (the relay failed, the lock was taken over)."""
 
     def line(self) -> str:
+        pending = f"{self.pending} still pending, " if self.pending else ""
         return (
             f"send {self.edition}: {self.subscribers} subscribers, {self.sent} sent now, "
             f"{self.already_sent} sent before, {self.retried} retried, {len(self.failed)} failed, "
-            f"{len(self.uncertain)} uncertain, duplicates 0"
+            f"{len(self.uncertain)} uncertain, {pending}duplicates 0"
         )
+
+
+@dataclass
+class Lease:
+    """A held send lock: who holds it, and whether another run has taken it over since."""
+
+    owner: str
+    lost: threading.Event = field(default_factory=threading.Event)
 
 
 class Ledger:
@@ -145,8 +207,26 @@ class Ledger:
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
         self._lock = threading.Lock()
-        db.executescript(_LEDGER)
-        db.commit()
+        with self._lock:
+            db.executescript(_LEDGER)
+            for table, column, declaration, backfill in _ADDED_COLUMNS:
+                columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+                if column not in columns:
+                    try:
+                        db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+                    except sqlite3.OperationalError as exc:  # another process added it just now
+                        if "duplicate column" not in str(exc):
+                            raise
+                    else:
+                        if backfill:
+                            db.execute(backfill)
+            db.commit()
+
+    def _write(self, query: str, parameters: tuple[object, ...]) -> int:
+        with self._lock:
+            changed = self._db.execute(query, parameters).rowcount
+            self._db.commit()
+        return changed
 
     def plan(self, edition: str, emails: list[str]) -> None:
         """Record every recipient of `edition` as pending (those already recorded keep their state)."""
@@ -160,45 +240,147 @@ class Ledger:
             self._db.commit()
 
     def status(self, edition: str) -> dict[str, str]:
-        with self._lock:
-            rows = self._db.execute("SELECT email, status FROM deliveries WHERE edition = ?", (edition,))
-            return {email.casefold(): status for email, status in rows}
+        """Each recipient's state.
 
-    def mark(self, edition: str, email: str, status: str, error: str = "") -> None:
+        pending, sent, failed, `uncertain` (its data went out, no answer came) or `sending`
+        (claimed by a run, nothing sent yet).
+        """
         with self._lock:
-            self._db.execute(
-                "UPDATE deliveries SET status = ?, error = ?, attempts = attempts + (? = 'sending'), "
-                "updated = ? WHERE edition = ? AND email = ?",
-                (status, error[:500], status, time.time(), edition, email),
+            rows = self._db.execute(
+                "SELECT email, status, data_at FROM deliveries WHERE edition = ?", (edition,)
+            ).fetchall()
+        return {
+            email.casefold(): "uncertain" if status == "sending" and data_at is not None else status
+            for email, status, data_at in rows
+        }
+
+    def reopen(self, edition: str, *, owner: str, failed: bool, uncertain: bool) -> None:
+        """Make rows pending again.
+
+        Always the claims of other runs whose data had not gone out (those runs are gone:
+        this one holds the lock); with `failed`, failed rows; with `uncertain`, rows cut off
+        after their data went out.
+        """
+        now = time.time()
+        self._write(
+            "UPDATE deliveries SET status = 'pending', owner = '', updated = ? WHERE edition = ? "
+            "AND status = 'sending' AND data_at IS NULL AND owner != ?",
+            (now, edition, owner),
+        )
+        if failed:
+            self._write(
+                "UPDATE deliveries SET status = 'pending', error = '', updated = ? "
+                "WHERE edition = ? AND status = 'failed'",
+                (now, edition),
             )
-            self._db.commit()
+        if uncertain:
+            self._write(
+                "UPDATE deliveries SET status = 'pending', owner = '', data_at = NULL, updated = ? "
+                "WHERE edition = ? AND status = 'sending' AND data_at IS NOT NULL",
+                (now, edition),
+            )
+
+    def claim(self, edition: str, email: str, owner: str) -> bool:
+        """Take a pending row for `owner` (compare-and-set): False when another run has it or it is done."""
+        changed = self._write(
+            "UPDATE deliveries SET status = 'sending', owner = ?, data_at = NULL, updated = ? "
+            "WHERE edition = ? AND email = ? AND status = 'pending'",
+            (owner, time.time(), edition, email),
+        )
+        return changed == 1
+
+    def data_out(self, edition: str, email: str, owner: str) -> bool:
+        """Record that the data is about to go out; False when the claim is no longer `owner`'s."""
+        changed = self._write(
+            "UPDATE deliveries SET data_at = ?, attempts = attempts + 1, updated = ? WHERE edition = ? "
+            "AND email = ? AND status = 'sending' AND owner = ?",
+            (time.time(), time.time(), edition, email, owner),
+        )
+        return changed == 1
+
+    def data_refused(self, edition: str, email: str, owner: str) -> None:
+        """The server answered the data with a refusal: it did not take the message after all."""
+        self._write(
+            "UPDATE deliveries SET data_at = NULL, updated = ? WHERE edition = ? AND email = ? "
+            "AND status = 'sending' AND owner = ?",
+            (time.time(), edition, email, owner),
+        )
+
+    def finish(self, edition: str, email: str, owner: str, status: str, error: str = "") -> None:
+        """End `owner`'s claim: `sent`, `failed` (with the reason) or `pending` (nothing went out)."""
+        # Back to pending only if no data went out: otherwise the row stays uncertain.
+        unsent = " AND data_at IS NULL" if status == "pending" else ""
+        self._write(
+            "UPDATE deliveries SET status = ?, error = ?, owner = '', updated = ? "
+            "WHERE edition = ? AND email = ? AND status = 'sending' AND owner = ?" + unsent,
+            (status, error[:500], time.time(), edition, email, owner),
+        )
 
     @contextmanager
-    def locked(self, edition: str) -> Iterator[None]:
-        """Hold the send lock of `edition`, or raise if a live run holds it.
+    def locked(self, edition: str) -> Iterator[Lease]:
+        """Hold the send lock of `edition`, refreshing its lease, or raise if a live run holds it.
 
         Raises:
             UserError: Another run is sending this edition.
         """
-        owner = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+        lease = Lease(owner=f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}")
         now = time.time()
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             row = self._db.execute(
-                "SELECT owner, acquired FROM send_locks WHERE edition = ?", (edition,)
+                "SELECT owner, acquired, heartbeat FROM send_locks WHERE edition = ?", (edition,)
             ).fetchone()
-            if row is not None and now - row[1] < STALE_LOCK_S and _alive(row[0]):
+            if row is not None and now - row[2] < LEASE_S and _alive(row[0]):
                 self._db.rollback()
                 since = datetime.fromtimestamp(row[1]).isoformat(timespec="seconds")
-                raise UserError(f"edition {edition} is being sent by another run ({row[0]}, since {since})")
-            self._db.execute("INSERT OR REPLACE INTO send_locks VALUES (?, ?, ?)", (edition, owner, now))
+                raise UserError(
+                    f"edition {edition} is being sent by another run ({row[0]}, since {since}, "
+                    f"alive {now - row[2]:.0f} s ago)"
+                )
+            self._db.execute(
+                "INSERT OR REPLACE INTO send_locks (edition, owner, acquired, heartbeat) VALUES (?, ?, ?, ?)",
+                (edition, lease.owner, now, now),
+            )
             self._db.commit()
+            path = self._db.execute("PRAGMA database_list").fetchone()[2]
+        stop = threading.Event()
+        beat = threading.Thread(target=self._heartbeat, args=(edition, lease, path, stop), daemon=True)
+        beat.start()
         try:
-            yield
+            yield lease
         finally:
-            with self._lock:
-                self._db.execute("DELETE FROM send_locks WHERE edition = ? AND owner = ?", (edition, owner))
-                self._db.commit()
+            stop.set()
+            beat.join()
+            self._write("DELETE FROM send_locks WHERE edition = ? AND owner = ?", (edition, lease.owner))
+
+    def _heartbeat(self, edition: str, lease: Lease, path: str, stop: threading.Event) -> None:
+        """Refresh the lease until `stop`; set `lease.lost` if another run took the lock over.
+
+        On a connection of its own, so that a beat never commits the sender's half-done work.
+        """
+        db = sqlite3.connect(path, timeout=HEARTBEAT_S) if path else None
+        try:
+            while not stop.wait(HEARTBEAT_S):
+                try:
+                    if db is not None:
+                        kept = db.execute(
+                            "UPDATE send_locks SET heartbeat = ? WHERE edition = ? AND owner = ?",
+                            (time.time(), edition, lease.owner),
+                        ).rowcount
+                        db.commit()
+                    else:
+                        kept = self._write(
+                            "UPDATE send_locks SET heartbeat = ? WHERE edition = ? AND owner = ?",
+                            (time.time(), edition, lease.owner),
+                        )
+                except sqlite3.Error:
+                    continue  # busy for a while: the next beat tries again, well within the lease
+                if not kept:
+                    lease.lost.set()
+                    return
+        finally:
+            if db is not None:
+                db.close()
 
 
 def _alive(owner: str) -> bool:
@@ -206,7 +388,7 @@ def _alive(owner: str) -> bool:
     host, _, rest = owner.partition(":")
     pid = rest.partition(":")[0]
     if host != socket.gethostname() or not pid.isdigit():
-        return True  # another machine's run: only its age can tell
+        return True  # another machine's run: only its lease can tell
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
@@ -214,6 +396,10 @@ def _alive(owner: str) -> bool:
     except PermissionError:
         return True
     return True
+
+
+class _RelayDown(Exception):
+    """The relay itself failed: nothing more can be sent in this run."""
 
 
 class _Transient(Exception):
@@ -224,12 +410,26 @@ class _Uncertain(Exception):
     """Lost between the message data and the server's answer."""
 
 
+class _Refused(Exception):
+    """This recipient cannot be sent to (a 5xx, or an address the relay cannot take)."""
+
+
+class _Superseded(Exception):
+    """The row's claim passed to another run before the data went out."""
+
+
 class _Connection:
-    """One SMTP connection, reopened when it drops."""
+    """One SMTP connection, reopened when it drops; a failed (re)open is the relay's failure."""
 
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
         self._smtp: smtplib.SMTP | None = None
+        self.drops = 0
+        """Connections lost in a row: a relay that keeps dropping us is a relay that is down."""
+
+    @property
+    def where(self) -> str:
+        return f"SMTP relay {self.settings.host}:{self.settings.port}"
 
     def _open(self) -> smtplib.SMTP:
         s = self.settings
@@ -242,65 +442,94 @@ class _Connection:
                 smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout_s)
                 if s.tls == "starttls":
                     smtp.starttls(context=s.tls_context())
+            smtp.ehlo_or_helo_if_needed()
             if s.user:
                 smtp.login(s.user, s.password or "")
-        except smtplib.SMTPAuthenticationError:
+        except smtplib.SMTPAuthenticationError as exc:
+            if 400 <= exc.smtp_code < 500:
+                raise _RelayDown(f"{self.where}: login deferred ({_reply(exc)})") from None
             raise UserError(f"SMTP server {s.host}:{s.port} refused the login of {s.user!r}") from None
         except ssl.SSLCertVerificationError as exc:
             raise UserError(
                 f"SMTP server {s.host}:{s.port}: certificate not trusted ({exc.verify_message}); "
                 "set BRIEFING_SMTP_CA_FILE for a private CA"
             ) from None
+        except smtplib.SMTPResponseException as exc:
+            raise _RelayDown(f"{self.where} refused the session ({_reply(exc)})") from None
         except (OSError, smtplib.SMTPException) as exc:
-            raise _Transient(f"cannot connect to {s.host}:{s.port} ({type(exc).__name__})") from None
+            raise _RelayDown(f"{self.where}: {_cause(exc, s.timeout_s)}") from None
         return smtp
 
-    def send(
-        self, message: EmailMessage, sender: str, recipient: str, before_data: Callable[[], None]
-    ) -> None:
-        """Send one message; `before_data` runs just before the data goes out.
+    def send(self, message: EmailMessage, sender: str, recipient: str, utf8: bool, row: _Row) -> None:
+        """Send one message; `row` hears just before the data goes out, and if it was refused.
 
         Raises:
-            _Transient: Worth retrying on a new connection.
+            _RelayDown: The relay cannot be used in this run (connect, greeting, login, MAIL FROM, timeout).
+            _Transient: Worth retrying on a new connection (a 4xx for this recipient, a drop).
+            _Refused: This recipient cannot be sent to (a 5xx, no SMTPUTF8 for its address).
             _Uncertain: The connection was lost after the data went out.
-            smtplib.SMTPResponseException: A permanent (5xx) refusal.
         """
         if self._smtp is None:
             self._smtp = self._open()
         smtp = self._smtp
         try:
-            smtp.ehlo_or_helo_if_needed()
-            code, reply = smtp.mail(sender)
+            options: list[str] = []
+            if utf8:
+                if not smtp.has_extn("smtputf8"):
+                    self._reset()
+                    raise _Refused(
+                        f"the address needs SMTPUTF8 (non-ASCII before the @), which {self.where} "
+                        "does not offer"
+                    )
+                options = ["SMTPUTF8", *(["BODY=8BITMIME"] if smtp.has_extn("8bitmime") else [])]
+            code, reply = smtp.mail(sender, options)
+            if code == 421:
+                raise smtplib.SMTPServerDisconnected(_text(reply))
             if code != 250:
-                raise smtplib.SMTPSenderRefused(code, reply, sender)
+                self._reset()
+                raise _RelayDown(f"{self.where} refused the sender {sender} ({code} {_text(reply)})")
             code, reply = smtp.rcpt(recipient)
             if code not in (250, 251):
-                raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
-        except smtplib.SMTPRecipientsRefused as exc:
-            self._refused(*exc.recipients[recipient])
-        except smtplib.SMTPResponseException as exc:
-            self._refused(exc.smtp_code, exc.smtp_error)
+                self._refused(code, reply)
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
-            self.close()
-            raise _Transient(f"connection lost ({type(exc).__name__})") from None
-        before_data()
+            if _timed_out(exc):  # a relay that stops answering is down, not flaky
+                self.close()
+                raise _RelayDown(f"{self.where}: {_cause(exc, self.settings.timeout_s)}") from None
+            self._dropped(exc)
+        try:
+            row.data_out()
+        except _Superseded:
+            self._reset()
+            raise
         try:
             # smtplib sends bytes as they are: the lines must already end in CRLF.
-            code, reply = smtp.data(message.as_bytes(policy=email.policy.SMTP))
-            if code != 250:  # smtplib returns the final reply to the data instead of raising
-                raise smtplib.SMTPDataError(code, reply)
-        except smtplib.SMTPDataError as exc:
+            code, reply = smtp.data(message_bytes(message, utf8=utf8))
+        except smtplib.SMTPDataError as exc:  # a refusal of the DATA command itself: nothing went out
+            row.data_refused()
             self._refused(exc.smtp_code, exc.smtp_error)
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
             self.close()
             raise _Uncertain(f"connection lost while the message was sent ({type(exc).__name__})") from None
+        self.drops = 0
+        if code != 250:  # smtplib returns the final reply to the data instead of raising
+            row.data_refused()
+            self._refused(code, reply)
 
     def _refused(self, code: int, reply: bytes | str) -> NoReturn:
-        """The server said no: a 4xx is worth another try, anything else is final."""
+        """The server said no to this recipient: a 4xx is worth another try, anything else is final."""
         self._reset()
+        if code == 421:
+            self.close()
         if 400 <= code < 500:
             raise _Transient(f"{code} {_text(reply)}")
-        raise smtplib.SMTPResponseException(code, reply)
+        raise _Refused(f"{code} {_text(reply)}")
+
+    def _dropped(self, exc: BaseException) -> NoReturn:
+        self.close()
+        self.drops += 1
+        if self.drops >= 3:
+            raise _RelayDown(f"{self.where} dropped the connection {self.drops} times in a row") from None
+        raise _Transient(f"connection lost ({type(exc).__name__})") from None
 
     def _reset(self) -> None:
         if self._smtp is not None:
@@ -318,6 +547,26 @@ class _Connection:
             self._smtp = None
 
 
+def _timed_out(exc: BaseException) -> bool:
+    """A timeout, also when smtplib reports it as a closed connection."""
+    return isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError)
+
+
+def _cause(exc: BaseException, timeout_s: float) -> str:
+    if _timed_out(exc):
+        return f"no answer within {timeout_s:g} s (BRIEFING_SMTP_TIMEOUT)"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return "connection closed by the server"
+    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return reason
+
+
+def _reply(exc: smtplib.SMTPResponseException) -> str:
+    return f"{exc.smtp_code} {_text(exc.smtp_error)}"
+
+
 def send_edition(
     brief: Brief,
     *,
@@ -329,6 +578,7 @@ def send_edition(
     dry_run: Path | None = None,
     only_to: str | None = None,
     resend_uncertain: bool = False,
+    retry_failed: bool = False,
     attempts: int = 4,
     backoff_s: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
@@ -337,20 +587,29 @@ def send_edition(
 
     With `dry_run`, each message is written to that folder as `.eml` instead, and the
     ledger is not touched. With `only_to`, one test copy goes to that address, outside the
-    ledger.
+    ledger. With `retry_failed`, subscribers whose delivery failed for good are tried again.
+    A relay failure ends the run early: `report.stopped` says why, the rest stay pending.
 
     Raises:
         UserError: Bad settings, a login refused, or another run sending this edition.
     """
     report = SendReport(edition)
-    sender = mail.sender_address().addr_spec
+    envelope_sender, sender_utf8 = mail.envelope_sender()
     if dry_run is not None:
         recipients = [_test_copy(only_to)] if only_to is not None else store.list(active_only=True)
         report.subscribers = len(recipients)
         dry_run.mkdir(parents=True, exist_ok=True)
         for subscriber in recipients:
-            message = build_message(brief, subscriber, mail, edition=edition, now=now)
-            (dry_run / f"{edition}-{subscriber.email}.eml").write_bytes(message.as_bytes())
+            try:
+                message = build_message(
+                    brief, subscriber, mail, edition=edition, now=now, test_copy=only_to is not None
+                )
+                utf8 = delivery_address(subscriber.email)[1]
+            except (UserError, ValueError, MessageError) as exc:
+                report.failed.append((subscriber.email, f"cannot be written as a message ({exc})"))
+                continue
+            target = dry_run / _file_name(edition, subscriber.email)
+            target.write_bytes(message_bytes(message, utf8=utf8, linesep="\n"))
             report.sent += 1
         return report
     if smtp is None:
@@ -358,51 +617,136 @@ def send_edition(
     connection = _Connection(smtp)
     retry = _Retry(attempts=attempts, backoff_s=backoff_s, sleep=sleep)
 
-    def deliver(subscriber: Subscriber, before_data: Callable[[], None]) -> tuple[str, str]:
-        message = build_message(brief, subscriber, mail, edition=edition, now=now)
-        status, reason = _deliver(connection, message, sender, subscriber.email, retry, report, before_data)
+    def deliver(subscriber: Subscriber, row: _Row) -> tuple[str, str]:
+        try:
+            message = build_message(
+                brief, subscriber, mail, edition=edition, now=now, test_copy=only_to is not None
+            )
+            recipient, utf8 = delivery_address(subscriber.email)
+        except (UserError, ValueError, MessageError) as exc:
+            status, reason = "failed", f"cannot be written as a message ({exc})"
+        else:
+            status, reason = _deliver(
+                connection,
+                message,
+                envelope_sender,
+                recipient,
+                sender_utf8 or utf8,
+                retry,
+                report,
+                row,
+            )
         if status == "sent":
             report.sent += 1
         elif status == "sending":
             report.uncertain.append(subscriber.email)
         else:
-            shown = reason if status == "failed" else f"{reason}; still pending, the next run retries"
-            report.failed.append((subscriber.email, shown))
+            report.failed.append((subscriber.email, reason))
         return status, reason
 
     try:
         if only_to is not None:
             report.subscribers = 1
-            deliver(_test_copy(only_to), lambda: None)
+            try:
+                deliver(_test_copy(only_to), _Row())
+            except _RelayDown as exc:
+                report.stopped = f"{exc}; the test copy was not sent"
             return report
         ledger = Ledger(store.connection)
-        with ledger.locked(edition):
+        with ledger.locked(edition) as lease:
             subscribers = {s.email.casefold(): s for s in store.list(active_only=True)}
             ledger.plan(edition, [s.email for s in subscribers.values()])
+            ledger.reopen(edition, owner=lease.owner, failed=retry_failed, uncertain=resend_uncertain)
             states = ledger.status(edition)
             report.subscribers = len(subscribers)
+            deferred = 0
             for key, subscriber in sorted(subscribers.items()):
                 state = states.get(key, "pending")
                 if state == "sent":
                     report.already_sent += 1
-                elif state == "failed":
-                    report.failed.append((subscriber.email, "failed in an earlier run"))
-                elif state == "sending" and not resend_uncertain:
+                    continue
+                if state == "failed":
+                    report.failed.append((subscriber.email, "failed in an earlier run (--retry-failed)"))
+                    continue
+                if state in ("uncertain", "sending"):
                     report.uncertain.append(subscriber.email)
+                    continue
+                if report.stopped is not None:
+                    continue
+                if lease.lost.is_set():
+                    report.stopped = f"the send lock of {edition} was taken over by another run; stopped"
+                    continue
+                email = subscriber.email
+                if not ledger.claim(edition, email, lease.owner):
+                    continue  # another run took it a moment ago, and sends it
+                status, reason = "pending", ""
+                try:
+                    status, reason = deliver(subscriber, _LedgerRow(ledger, edition, email, lease.owner))
+                except _RelayDown as exc:
+                    report.stopped = f"{exc}; stopped, the next run sends the rest"
+                except _Superseded:
+                    pass  # the other run that holds the row now sends it
                 else:
-                    email = subscriber.email
-                    status, reason = deliver(
-                        subscriber, functools.partial(ledger.mark, edition, email, "sending")
-                    )
+                    deferred = deferred + 1 if status == "pending" else 0
+                    if deferred >= 3:
+                        report.stopped = (
+                            f"{connection.where} deferred {deferred} recipients in a row; stopped"
+                        )
+                finally:
                     if status != "sending":  # an uncertain row stays as it is
-                        ledger.mark(edition, email, status, "" if status == "sent" else reason)
+                        ledger.finish(edition, email, lease.owner, status, reason)
+            report.pending = sum(
+                1
+                for key, state in ledger.status(edition).items()
+                if key in subscribers and state == "pending"
+            )
     finally:
         connection.close()
     return report
 
 
+class _Row:
+    """What the ledger hears about one delivery as it happens; a test copy has no ledger row."""
+
+    def data_out(self) -> None:
+        """The data is about to go out.
+
+        Raises:
+            _Superseded: The row is no longer this run's to send.
+        """
+
+    def data_refused(self) -> None:
+        """The server refused the data: it did not take the message."""
+
+
+@dataclass(frozen=True)
+class _LedgerRow(_Row):
+    ledger: Ledger
+    edition: str
+    email: str
+    owner: str
+
+    def data_out(self) -> None:
+        if not self.ledger.data_out(self.edition, self.email, self.owner):
+            raise _Superseded
+
+    def data_refused(self) -> None:
+        self.ledger.data_refused(self.edition, self.email, self.owner)
+
+
 def _test_copy(address: str) -> Subscriber:
     return Subscriber(email=address, token="test-copy")
+
+
+def _file_name(edition: str, email: str) -> str:
+    """A dry-run file name that stays in its folder: only word characters, @, dot, + and -."""
+    raw = f"{edition}-{email}"
+    name = re.sub(r"[^\w@.+-]", "_", raw).lstrip(".")
+    if name != raw:  # two different unsafe names must not become one file
+        import hashlib
+
+        name += "-" + hashlib.sha256(raw.encode()).hexdigest()[:8]
+    return name[:200] + ".eml"
 
 
 def _text(reply: bytes | str) -> str:
@@ -421,27 +765,32 @@ def _deliver(
     message: EmailMessage,
     sender: str,
     recipient: str,
+    utf8: bool,
     retry: _Retry,
     report: SendReport,
-    before_data: Callable[[], None],
+    row: _Row,
 ) -> tuple[str, str]:
     """Send one message, retrying transient failures; the ledger state it ends in, and why.
 
     "sent"; "failed" (a permanent refusal); "pending" (transient failures until the
     attempts ran out: the next run tries again); "sending" (cut off after the data).
+
+    Raises:
+        _RelayDown: The relay failed; the run stops.
+        _Superseded: Another run took this row before the data went out.
     """
     attempt = 1
     while True:
         try:
-            connection.send(message, sender, recipient, before_data)
+            connection.send(message, sender, recipient, utf8, row)
             return "sent", ""
         except _Uncertain as exc:
             return "sending", str(exc)
-        except smtplib.SMTPResponseException as exc:
-            return "failed", f"{exc.smtp_code} {_text(exc.smtp_error)}"
+        except _Refused as exc:
+            return "failed", str(exc)
         except _Transient as exc:
             if attempt >= retry.attempts:
-                return "pending", str(exc)
+                return "pending", f"{exc}; still pending, the next run retries"
         report.retried += 1
         retry.sleep(min(retry.backoff_s * 2 ** (attempt - 1), 30.0))
         attempt += 1

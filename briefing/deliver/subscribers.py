@@ -1,7 +1,11 @@
 """Subscribers, in one SQLite file: who gets the brief, and who asked to stop.
 
 Addresses are validated and normalised with `email-validator` (the domain lower-cased
-and IDNA-checked, no DNS lookups) and unique regardless of case. Removing someone does
+and IDNA-checked, no DNS lookups) and unique regardless of case. Only addresses a relay
+can be handed are taken: no quoted local parts, no bracketed IP addresses, no
+special-use domains (`.test`, `.local`, `localhost`, ...). International addresses are
+taken: the domain goes out in IDNA, and a non-ASCII part before the @ needs a relay
+offering SMTPUTF8 (`delivery_address`). Removing someone does
 not delete the row: it marks them unsubscribed, so that a later import of an old list
 cannot quietly sign them up again; only `add` with `resubscribe=True` (an explicit
 request) does. Each subscriber has a random token for their unsubscribe link.
@@ -22,7 +26,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import platformdirs
-from email_validator import EmailNotValidError, validate_email
+from email_validator import EmailNotValidError, ValidatedEmail, validate_email
 from pydantic import BaseModel, ConfigDict
 
 from briefing.database import open_database
@@ -34,6 +38,7 @@ __all__ = [
     "Subscriber",
     "SubscriberStore",
     "default_db_path",
+    "delivery_address",
     "normalise_address",
 ]
 
@@ -60,16 +65,47 @@ def default_db_path(environ: Mapping[str, str] = os.environ) -> Path:
     return Path(platformdirs.user_data_dir("briefing")) / "briefing.sqlite3"
 
 
+def _validated(raw: str) -> ValidatedEmail:
+    try:
+        # The options spelled out are the library's defaults, kept explicit because they are
+        # the promise: what passes can be put on an SMTP envelope.
+        return validate_email(
+            raw.strip(),
+            check_deliverability=False,
+            allow_smtputf8=True,
+            allow_quoted_local=False,
+            allow_domain_literal=False,
+            allow_display_name=False,
+            allow_empty_local=False,
+            globally_deliverable=True,
+        )
+    except EmailNotValidError as exc:
+        raise UserError(f"{raw.strip()!r} is not an email address: {exc}") from None
+
+
 def normalise_address(raw: str) -> str:
     """The address as stored and sent to: trimmed, domain lower-cased, syntax checked.
 
     Raises:
-        UserError: Not an email address (the reason is in the message).
+        UserError: Not an email address that can be delivered (the reason is in the message).
     """
-    try:
-        return validate_email(raw.strip(), check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise UserError(f"{raw.strip()!r} is not an email address: {exc}") from None
+    return _validated(raw).normalized
+
+
+def delivery_address(address: str) -> tuple[str, bool]:
+    """The address for the envelope and the To header, and whether it needs SMTPUTF8.
+
+    ASCII whenever the part before the @ is (an international domain in IDNA,
+    `aaa@bücher.example` -> `aaa@xn--bcher-kva.example`), which every relay takes;
+    otherwise the UTF-8 form, which only a relay offering SMTPUTF8 (RFC 6531) takes.
+
+    Raises:
+        UserError: Not an address that can be delivered (e.g. stored by an older version).
+    """
+    checked = _validated(address)
+    if checked.ascii_email:
+        return checked.ascii_email, False
+    return f"{checked.local_part}@{checked.ascii_domain}", True
 
 
 def _clean_name(name: str) -> str:
