@@ -319,13 +319,20 @@ class Fetcher:
         """
         for url in dict.fromkeys([page.url, page.final_url]):
             parts = httpx.URL(url)
-            port = parts.port or (443 if parts.scheme == "https" else 80)
+            host = parts.raw_host.decode("ascii")
+            if self._trusted(host):
+                continue
             try:
-                self._addresses(parts.raw_host.decode("ascii"), port)
+                self._addresses(host, parts.port or (443 if parts.scheme == "https" else 80))
             except PrivateAddressError:
                 raise
             except FetchError:
                 pass
+
+    def _trusted(self, host: str) -> bool:
+        """Whether `host` may be a private address: the user named it, or allowed them all."""
+        with self._lock:
+            return self.settings.allow_private_network or _host_key(host) in self._given
 
     def _addresses(self, host: str, port: int) -> list[str]:
         """The addresses to connect to for `host`, resolved once, each one checked.
@@ -349,9 +356,7 @@ class Fetcher:
             raise FetchError(f"cannot find the host {host} (DNS)") from None
         if not found:
             raise FetchError(f"cannot find the host {host} (DNS)")
-        with self._lock:
-            trusted = self.settings.allow_private_network or _host_key(host) in self._given
-        if not trusted:
+        if not self._trusted(host):
             for address in found:
                 if not is_public_address(address):
                     raise PrivateAddressError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from web_server import PAGES, WORDS, WebServer
 
 from briefing.cli import app
 from briefing.feeds import FeedQuery
-from briefing.fetch import Fetcher, FetchSettings, PageCache, PrivateAddressError
+from briefing.fetch import Fetcher, FetchError, FetchSettings, PageCache, PrivateAddressError
 from briefing.ingest import ingest
 from briefing.models import Brief
 from briefing.pipeline import BackendChoice, BuildOptions, build
@@ -442,6 +443,13 @@ def test_the_address_is_checked_at_connect_time_so_dns_rebinding_cannot_pass(
     assert str(caught.value).startswith("not fetched: news.rebind.test is a loopback address (127.0.0.2)")
     assert internet.connected == [public], "the rebound address was never connected to"
     assert len(other.requests) == reached_other
+
+    def nowhere(host: str, port: int) -> list[str]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    with Fetcher(resolve=nowhere, sockets=internet) as fetcher, pytest.raises(FetchError) as unknown:
+        fetcher.page(link)
+    assert str(unknown.value) == "cannot find the host news.rebind.test (DNS)"
 
 
 def test_a_big_feed_is_cut_to_max_entries_and_its_pages_fetched_side_by_side_in_feed_order(
