@@ -331,6 +331,7 @@ def test_feed_links_and_redirects_to_private_hosts_not_given_are_refused_in_one_
     feed = web.url_to("elsewhere.xml", to=other.base)
     via_localhost = web.url_to("elsewhere.xml", to=f"http://localhost:{web.port}")
     away = web.url_to("redirect", to=other.url("wire-daily-gazette.html"))
+    reached_other = len(other.requests)
     result = runner.invoke(
         app, ["build", "-q", "--feed", feed, "--feed", via_localhost, away, web.url("moved.html")]
     )
@@ -347,7 +348,7 @@ def test_feed_links_and_redirects_to_private_hosts_not_given_are_refused_in_one_
             f"briefing: http://localhost:{web.port}/bay-radio.html: {refused('localhost', '127.0.0.1')}",
         ]
     )
-    assert other.requests == [], "no connection reached the host the user did not give"
+    assert len(other.requests) == reached_other, "no connection reached the host the user did not give"
     outlets = {m["outlet"] for m in sources_of(result.stdout)}
     assert outlets == {"Coastal Courier", "Coastline Press Association"}, (
         "links and redirects on the feed's or page's own host are still read"
