@@ -32,7 +32,7 @@ from briefing.deliver.subscribers import SubscriberStore, default_db_path
 from briefing.errors import BriefingError, UserError
 from briefing.evaluate import evaluate, format_table
 from briefing.extract.budget import DEFAULT_MAX_INPUT_TOKENS
-from briefing.feeds import FeedQuery, parse_since
+from briefing.feeds import DEFAULT_MAX_ENTRIES, FeedQuery, parse_since
 from briefing.fetch import PageCache
 from briefing.language import DEFAULT_LANGUAGE, normalise_language
 from briefing.models import Article, Brief
@@ -125,12 +125,31 @@ LanguageOption = Annotated[
         show_default=False,
     ),
 ]
+MaxEntriesOption = Annotated[
+    int | None,
+    typer.Option(
+        "--max-entries",
+        help=f"Read at most this many entries of each feed, the newest (default: {DEFAULT_MAX_ENTRIES}).",
+        min=1,
+        show_default=False,
+    ),
+]
+PrivateNetworkOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-private-network",
+        help="Let feed entries and redirects reach loopback and private addresses on hosts you did not "
+        "give (by default only the hosts of the URLs and feeds you give may be private).",
+        show_default=False,
+    ),
+]
 ConfigOption = Annotated[
     Path | None,
     typer.Option(
         "--config",
         envvar="BRIEFING_CONFIG",
-        help="TOML file with feeds, since, topic and language (see the README).",
+        help="TOML file with feeds, since, topic, language, max_entries and allow_private_network "
+        "(see the README).",
         show_default=False,
     ),
 ]
@@ -140,6 +159,7 @@ ConfigOption = Annotated[
 class _Inputs:
     feeds: list[FeedQuery]
     language: str
+    allow_private_network: bool = False
 
 
 def _inputs(
@@ -149,8 +169,10 @@ def _inputs(
     topic: list[str] | None,
     language: str | None,
     config_path: Path | None,
+    max_entries: int | None = None,
+    allow_private_network: bool = False,
 ) -> _Inputs:
-    """The feed queries and the brief's language, from the options and the config file."""
+    """The feed queries, the brief's language and the network rule, from the options and the config file."""
     try:
         config = load_config(config_path)
     except UserError as exc:
@@ -165,7 +187,12 @@ def _inputs(
         raise typer.Exit(EXIT_USAGE) from None
     words = tuple(topic or config.topic)
     urls = list(dict.fromkeys([*config.feeds, *(feeds or [])]))
-    return _Inputs(feeds=[FeedQuery(url=u, since=start, topic=words) for u in urls], language=code)
+    most = max_entries or config.max_entries or DEFAULT_MAX_ENTRIES
+    return _Inputs(
+        feeds=[FeedQuery(url=u, since=start, topic=words, max_entries=most) for u in urls],
+        language=code,
+        allow_private_network=bool(allow_private_network or config.allow_private_network),
+    )
 
 
 @app.command(name="build", epilog=EXIT_CODES_HELP)
@@ -183,6 +210,8 @@ def build_command(
     topic: TopicOption = None,
     language: LanguageOption = None,
     config: ConfigOption = None,
+    max_entries: MaxEntriesOption = None,
+    allow_private_network: PrivateNetworkOption = False,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Write the brief to this file instead of standard output."),
@@ -276,7 +305,7 @@ def build_command(
     console = Console(stderr=True)
     # instructor logs every failed attempt; the run report already accounts for them.
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
-    inputs = _inputs(console, feed, since, topic, language, config)
+    inputs = _inputs(console, feed, since, topic, language, config, max_entries, allow_private_network)
     if not paths and not inputs.feeds:
         _err(console, "error: give article files, folders, URLs or '-', or --feed (or feeds in --config)")
         raise typer.Exit(EXIT_USAGE)
@@ -295,6 +324,7 @@ def build_command(
         tokens_per_minute=tpm,
         batch=batch,
         date=_parse_date(date),
+        allow_private_network=inputs.allow_private_network,
     )
     try:
         brief = _build_with_progress(paths or [], inputs.feeds, options, console, quiet)
@@ -544,6 +574,8 @@ def daily_command(
     topic: TopicOption = None,
     language: LanguageOption = None,
     config: ConfigOption = None,
+    max_entries: MaxEntriesOption = None,
+    allow_private_network: PrivateNetworkOption = False,
     editions: Annotated[
         Path, typer.Option(envvar="BRIEFING_EDITIONS", help="Where each edition is kept, by date.")
     ] = Path("editions"),
@@ -572,12 +604,17 @@ def daily_command(
     console = Console(stderr=True)
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
     edition = _parse_date(date) or dt.date.today().isoformat()
-    inputs = _inputs(console, feed, since, topic, language, config)
+    inputs = _inputs(console, feed, since, topic, language, config, max_entries, allow_private_network)
     if articles is None and not inputs.feeds:
         _err(console, "error: give --articles FOLDER, or --feed (or feeds in --config)")
         raise typer.Exit(EXIT_USAGE)
     options = BuildOptions(
-        backend=backend, model=model, base_url=base_url, batch=batch, language=inputs.language
+        backend=backend,
+        model=model,
+        base_url=base_url,
+        batch=batch,
+        language=inputs.language,
+        allow_private_network=inputs.allow_private_network,
     )
     said: list[str] = []  # everything printed, for the alert
 

@@ -7,6 +7,8 @@ with `--config` (or `$BRIEFING_CONFIG`):
     since = "24h"                 # entries published in the last 24 hours
     topic = ["ferry", "harbour"]  # only entries that mention one of these
     language = "en"               # the brief's language
+    max_entries = 200             # at most this many entries read per feed (the newest)
+    allow_private_network = false # feed entries and redirects may reach private addresses
 
 Options given on the command line win over the file. An unknown key is an error, not
 ignored, so a misspelt `feed =` cannot silently leave the brief without its feeds.
@@ -24,7 +26,7 @@ from briefing.errors import UserError
 
 __all__ = ["Config", "load_config"]
 
-_KEYS = ("feeds", "since", "topic", "language")
+_KEYS = ("feeds", "since", "topic", "language", "max_entries", "allow_private_network")
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class Config:
     since: str | None = None
     topic: tuple[str, ...] = ()
     language: str | None = None
+    max_entries: int | None = None
+    allow_private_network: bool | None = None
 
 
 def load_config(path: Path | None, environ: Mapping[str, str] = os.environ) -> Config:
@@ -61,7 +65,23 @@ def load_config(path: Path | None, environ: Mapping[str, str] = os.environ) -> C
         since=_string(data, "since", path),
         topic=_strings(data, "topic", path),
         language=_string(data, "language", path),
+        max_entries=_count(data, "max_entries", path),
+        allow_private_network=_flag(data, "allow_private_network", path),
     )
+
+
+def _count(data: dict[str, object], key: str, path: Path) -> int | None:
+    value = data.get(key)
+    if value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+        return value
+    raise UserError(f"config {path}: {key} must be a whole number of at least 1")
+
+
+def _flag(data: dict[str, object], key: str, path: Path) -> bool | None:
+    value = data.get(key)
+    if value is None or isinstance(value, bool):
+        return value
+    raise UserError(f"config {path}: {key} must be true or false")
 
 
 def _string(data: dict[str, object], key: str, path: Path) -> str | None:

@@ -12,7 +12,13 @@ or a traceback:
 - at most `max_redirects` redirects, and http(s) only;
 - a User-Agent naming briefing, so a site's operator can see who is reading;
 - 429 and 5xx answers and dropped connections retried a few times with backoff
-  (tenacity), honouring a short Retry-After; 4xx answers are final.
+  (tenacity), honouring a short Retry-After; 4xx answers are final;
+- no connection to a loopback, private, link-local or otherwise non-public address
+  unless the user named that host (a URL or feed they gave) or allowed it
+  (`allow_private_network`): a feed entry or a redirect cannot send briefing into the
+  network it runs in. The host is resolved once per connection and the socket goes to
+  exactly the address that was checked, so a DNS answer that changes between a check
+  and the connect (DNS rebinding) cannot get past it.
 
 Article pages are cached in the extraction cache's SQLite file (`pages` table), by
 URL, so a re-run reads the same bytes (and so builds the same brief) without the
@@ -22,13 +28,19 @@ network. Feeds are never cached: they are the thing that changes.
 from __future__ import annotations
 
 import importlib.metadata
+import ipaddress
+import socket
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
@@ -42,8 +54,17 @@ __all__ = [
     "Fetcher",
     "Page",
     "PageCache",
+    "PrivateAddressError",
+    "Resolver",
+    "is_public_address",
     "is_url",
+    "system_resolver",
 ]
+
+T = TypeVar("T")
+R = TypeVar("R")
+Resolver = Callable[[str, int], Sequence[str]]
+"""A host and port -> the IP addresses to try, in order (`system_resolver` asks the OS)."""
 
 PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain"})
 FEED_TYPES = frozenset(
@@ -77,6 +98,33 @@ class FetchError(Exception):
     """A URL that gave no usable answer; `str()` is the one-line reason (no URL in it)."""
 
 
+class PrivateAddressError(FetchError):
+    """A host the user did not name resolved to an address that is not on the public internet."""
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """The addresses the operating system gives for `host`, in its order, each once."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def is_public_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether `address` is on the public internet (not loopback, private, link-local, ...).
+
+    IPv4-mapped IPv6 addresses count as not public whatever they map to, and a 6to4 or
+    Teredo address only when the IPv4 address inside it is public too.
+    """
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return False
+        inside = address.sixtofour or (address.teredo[1] if address.teredo else None)
+        if inside is not None and not is_public_address(inside):
+            return False
+    return address.is_global and not (
+        address.is_multicast or address.is_reserved or address.is_unspecified or address.is_link_local
+    )
+
+
 @dataclass(frozen=True)
 class FetchSettings:
     """The limits every request is held to."""
@@ -90,6 +138,10 @@ class FetchSettings:
     attempts: int = 3
     """Tries for a 429/5xx answer or a dropped connection."""
     backoff_s: float = 1.0
+    concurrency: int = 8
+    """Pages of one feed fetched at once (each request still held to the limits above)."""
+    allow_private_network: bool = False
+    """Let links the user did not give (feed entries, redirects) reach non-public addresses."""
     user_agent: str = f"briefing/{importlib.metadata.version('briefing')} (news brief builder)"
 
 
@@ -164,20 +216,43 @@ class PageCache:
 
 @dataclass
 class Fetcher:
-    """GETs pages and feeds within `settings`; pages go through `cache` when there is one."""
+    """GETs pages and feeds within `settings`; pages go through `cache` when there is one.
+
+    Every address the user gave (`trust`, and any `page` or `feed` they asked for) names
+    a host that may be private; other hosts, reached through a feed entry or a redirect,
+    must resolve to public addresses unless `settings.allow_private_network`. `resolve`
+    is how host names become addresses (the operating system's resolver by default) and
+    `sockets` opens the connections to the addresses checked (httpcore's own by default).
+    """
 
     settings: FetchSettings = field(default_factory=FetchSettings)
     cache: PageCache | None = None
     sleep: Callable[[float], None] = time.sleep
+    resolve: Resolver = system_resolver
+    sockets: httpcore.NetworkBackend = field(default_factory=httpcore.SyncBackend)
     _client: httpx.Client | None = field(default=None, init=False, repr=False)
+    _given: set[str] = field(default_factory=set, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
-    def page(self, url: str) -> Page:
+    def trust(self, urls: Iterable[str]) -> None:
+        """Mark the hosts of `urls` as named by the user: they may be private addresses."""
+        hosts = {h for url in urls if (h := _host_of(url))}
+        with self._lock:
+            self._given.update(hosts)
+
+    def page(self, url: str, *, given: bool = True) -> Page:
         """An article page (HTML or plain text), from the cache when it was fetched before.
+
+        `given=False` for a link the user did not give (a feed entry's): its host may
+        then be private only if the user named it too.
 
         Raises:
             FetchError: No usable answer; the message says why in one line.
         """
+        if given:
+            self.trust([url])
         if self.cache is not None and (stored := self.cache.get(url)) is not None:
+            self._recheck(stored)
             return stored
         page = self._get(url, PAGE_TYPES, "a web page")
         if self.cache is not None:
@@ -185,17 +260,31 @@ class Fetcher:
         return page
 
     def feed(self, url: str) -> Page:
-        """A feed document, always fetched afresh.
+        """A feed document (always one the user gave), always fetched afresh.
 
         Raises:
             FetchError: No usable answer; the message says why in one line.
         """
+        self.trust([url])
         return self._get(url, FEED_TYPES | {"text/html", "text/plain"}, "a feed")
 
+    def map(self, function: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """`function` over `items` on at most `settings.concurrency` threads; results in `items`' order.
+
+        A feed's pages are fetched this way: one slow site costs its own timeout, not
+        everyone's, and the result does not depend on which answer came first.
+        """
+        workers = min(self.settings.concurrency, len(items))
+        if workers <= 1:
+            return [function(item) for item in items]
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="briefing-fetch") as pool:
+            return list(pool.map(function, items))
+
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
 
     def __enter__(self) -> Fetcher:
         return self
@@ -206,18 +295,76 @@ class Fetcher:
     # -- one GET -------------------------------------------------------------------
 
     def _http(self) -> httpx.Client:
-        if self._client is None:
-            s = self.settings
-            self._client = httpx.Client(
-                timeout=httpx.Timeout(s.timeout_s),
-                follow_redirects=True,
-                max_redirects=s.max_redirects,
-                headers={
-                    "User-Agent": s.user_agent,
-                    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.5",
-                },
+        with self._lock:
+            if self._client is None:
+                s = self.settings
+                self._client = httpx.Client(
+                    transport=_GuardedTransport(_GuardedBackend(self._addresses, self.sockets)),
+                    timeout=httpx.Timeout(s.timeout_s),
+                    follow_redirects=True,
+                    max_redirects=s.max_redirects,
+                    headers={
+                        "User-Agent": s.user_agent,
+                        "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.5",
+                    },
+                )
+            return self._client
+
+    def _recheck(self, page: Page) -> None:
+        """Hold a cached page to the rule its fetch was held to (a run may have allowed more).
+
+        Raises:
+            PrivateAddressError: The page or its redirect's target is on a private host
+                that this run may not reach. A name that does not resolve now (offline)
+                keeps the cached copy usable.
+        """
+        for url in dict.fromkeys([page.url, page.final_url]):
+            parts = httpx.URL(url)
+            host = parts.raw_host.decode("ascii")
+            if self._trusted(host):
+                continue
+            try:
+                self._addresses(host, parts.port or (443 if parts.scheme == "https" else 80))
+            except PrivateAddressError:
+                raise
+            except FetchError:
+                pass
+
+    def _trusted(self, host: str) -> bool:
+        """Whether `host` may be a private address: the user named it, or allowed them all."""
+        with self._lock:
+            return self.settings.allow_private_network or _host_key(host) in self._given
+
+    def _addresses(self, host: str, port: int) -> list[str]:
+        """The addresses to connect to for `host`, resolved once, each one checked.
+
+        Raises:
+            PrivateAddressError: `host` was not named by the user and resolves to a
+                non-public address (any of its addresses: a mixed answer is refused too).
+            FetchError: The name does not resolve.
+        """
+        try:
+            literal = ipaddress.ip_address(host)
+        except ValueError:
+            literal = None
+        try:
+            found = (
+                [literal]
+                if literal is not None
+                else [ipaddress.ip_address(a) for a in self.resolve(host, port)]
             )
-        return self._client
+        except (OSError, UnicodeError, ValueError):
+            raise FetchError(f"cannot find the host {host} (DNS)") from None
+        if not found:
+            raise FetchError(f"cannot find the host {host} (DNS)")
+        if not self._trusted(host):
+            for address in found:
+                if not is_public_address(address):
+                    raise PrivateAddressError(
+                        f"not fetched: {host} is a {_kind(address)} address ({address}) and only hosts "
+                        "you gave may be private (--allow-private-network allows it)"
+                    )
+        return [str(a) for a in found]
 
     def _get(self, url: str, accepted: frozenset[str], what: str) -> Page:
         parts = urlsplit(url)
@@ -287,6 +434,86 @@ class Fetcher:
 
 class _Transient(Exception):
     """Worth another try: 429, 5xx, a dropped connection."""
+
+
+class _GuardedBackend(httpcore.NetworkBackend):
+    """httpcore's sockets, opened only to addresses `addresses` resolved and checked.
+
+    The TLS handshake still names the host (httpcore passes it as server_hostname), and
+    the request its Host header: only where the socket goes is decided here.
+    """
+
+    def __init__(self, addresses: Callable[[str, int], list[str]], sockets: httpcore.NetworkBackend) -> None:
+        self._addresses = addresses
+        self._sockets = sockets
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        failure: Exception | None = None
+        for address in self._addresses(host, port)[:_ADDRESSES_TRIED]:
+            try:
+                return self._sockets.connect_tcp(address, port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+        assert failure is not None
+        raise failure
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("briefing does not fetch over Unix sockets")
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+class _GuardedTransport(httpx.HTTPTransport):
+    """httpx's own transport (its exception mapping, its streaming) over `_GuardedBackend`.
+
+    httpx 0.28 has no public way to give its connection pool a network backend
+    (encode/httpx#3749), so the pool it builds is replaced by one built with httpcore's
+    public API and the same defaults.
+    """
+
+    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+        super().__init__()
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)  # httpx's defaults
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=backend,
+        )
+
+
+_ADDRESSES_TRIED = 3
+
+
+def _host_key(host: str) -> str:
+    return host.lower().rstrip(".")
+
+
+def _host_of(url: str) -> str | None:
+    """The host of `url` as the connection sees it (IDNA-encoded, lower case), or None."""
+    try:
+        raw = httpx.URL(url).raw_host
+    except (httpx.InvalidURL, UnicodeError, ValueError):
+        return None
+    return _host_key(raw.decode("ascii")) if raw else None
+
+
+def _kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    for kind in ("loopback", "link-local", "multicast", "unspecified", "private", "reserved"):
+        if getattr(address, f"is_{kind.replace('-', '_')}"):
+            return kind
+    return "non-public"
 
 
 def _media_type(header: str) -> tuple[str, str | None]:

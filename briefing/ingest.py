@@ -26,7 +26,7 @@ import lxml.html
 import trafilatura
 from charset_normalizer import CharsetMatch, from_bytes
 
-from briefing.feeds import FeedQuery, parse_feed, select_entries
+from briefing.feeds import FeedEntry, FeedQuery, parse_feed, select_entries
 from briefing.fetch import Fetcher, FetchError, is_url
 from briefing.language import detect_language
 from briefing.models import Article, IngestResult, InputProblem
@@ -178,9 +178,9 @@ def _read_inputs(raw: str, stdin: bytes | None, fetcher: Fetcher | None) -> Iter
     yield _read_file(path)
 
 
-def _fetch_page(url: str, fetcher: Fetcher, known: PageMeta) -> _Input:
+def _fetch_page(url: str, fetcher: Fetcher, known: PageMeta, *, given: bool = True) -> _Input:
     try:
-        page = fetcher.page(url)
+        page = fetcher.page(url, given=given)
     except FetchError as exc:
         return _skip(url, str(exc))
     host = urlsplit(page.final_url).hostname or ""
@@ -194,34 +194,46 @@ def _fetch_page(url: str, fetcher: Fetcher, known: PageMeta) -> _Input:
 
 
 def _read_feed(query: FeedQuery, fetcher: Fetcher, problems: list[InputProblem]) -> list[_Input]:
-    """The pages of the entries `query` selects; the feed's own line goes to `problems`."""
+    """The pages of the entries `query` selects, fetched side by side, in the feed's order.
+
+    The feed's own line goes to `problems`. Entry links are not the user's: they may
+    reach a private address only on a host the user named (see `Fetcher`).
+    """
     try:
         document = fetcher.feed(query.url)
-        _, entries = parse_feed(document.body, document.final_url)
+        feed = parse_feed(document.body, document.final_url, document.content_type)
     except (FetchError, ValueError) as exc:
         problems.append(InputProblem(path=query.url, reason=str(exc), action="skipped"))
         return []
-    selection = select_entries(entries, since=query.since, topic=query.topic)
+    selection = select_entries(
+        feed.entries, since=query.since, topic=query.topic, max_entries=query.max_entries
+    )
     problems.append(
         InputProblem(
             path=query.url,
-            reason=selection.summary(query.since, query.topic),
+            reason=selection.summary(query.since, query.topic, damage=feed.damage),
             action=f"read {len(selection.entries)}",
         )
     )
-    inputs = []
-    for entry in selection.entries:
+
+    def read(entry: FeedEntry) -> tuple[_Input, InputProblem | None]:
         known = PageMeta(
             title=entry.title,
             site=entry.outlet,
             published=entry.published.date().isoformat() if entry.published else None,
             url=entry.link,
         )
-        item = _fetch_page(entry.link, fetcher, known)
+        item = _fetch_page(entry.link, fetcher, known, given=False)
         if item.problem is not None and len(_html_to_text(entry.content)) >= _MIN_MAIN_TEXT:
             reason = f"{item.problem.reason}; the feed's own copy of the text was used"
-            problems.append(InputProblem(path=entry.link, reason=reason, action="used"))
-            item = _Input(entry.link, entry.content.encode("utf-8"), page=known)
+            used = InputProblem(path=entry.link, reason=reason, action="used")
+            return _Input(entry.link, entry.content.encode("utf-8"), page=known), used
+        return item, None
+
+    inputs = []
+    for item, used in fetcher.map(read, selection.entries):
+        if used is not None:
+            problems.append(used)
         inputs.append(item)
     return inputs
 

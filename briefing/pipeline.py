@@ -19,7 +19,7 @@ from briefing.extract import extract_all
 from briefing.extract.budget import DEFAULT_MAX_INPUT_TOKENS
 from briefing.extract.extractive import ExtractiveBackend
 from briefing.feeds import FeedQuery
-from briefing.fetch import Fetcher, PageCache, is_url
+from briefing.fetch import Fetcher, FetchSettings, PageCache, is_url
 from briefing.ingest import ingest
 from briefing.language import DEFAULT_LANGUAGE
 from briefing.merge import merge
@@ -64,6 +64,8 @@ class BuildOptions:
     date: str | None = None
     language: str = DEFAULT_LANGUAGE
     """The brief's language: a model writes every claim in it (see `briefing.language`)."""
+    allow_private_network: bool = False
+    """Let feed entries and redirects reach private addresses on hosts the user did not give."""
 
 
 def _model_backend(options: BuildOptions) -> ModelBackend | None:
@@ -107,7 +109,9 @@ def gather(
 
     Pages fetched from the web are kept in the cache file (unless `use_cache` is off),
     so a re-run, or `verify` after `build`, reads the same bytes. A cache file that is
-    damaged or cannot be written never stops this: see `IngestResult.cache_notes`.
+    damaged or cannot be written never stops this: see `IngestResult.cache_notes`. The
+    hosts of the URLs and feeds given may be private addresses; a host reached only
+    through a feed entry or a redirect may not, unless `allow_private_network`.
     """
     options = options or BuildOptions()
     if not feeds and not any(is_url(p) for p in paths):
@@ -118,7 +122,9 @@ def gather(
 
         cache = PageCache(options.cache_path or default_cache_path())
     try:
-        with Fetcher(cache=cache) as fetcher:
+        settings = FetchSettings(allow_private_network=options.allow_private_network)
+        with Fetcher(settings, cache=cache) as fetcher:
+            fetcher.trust([*(p for p in paths if is_url(p)), *(f.url for f in feeds)])
             result = ingest(paths, stdin=stdin, feeds=feeds, fetcher=fetcher)
     finally:
         if cache is not None:

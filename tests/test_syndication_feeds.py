@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
-from briefing.feeds import parse_feed, parse_since, select_entries
+from briefing.feeds import FeedEntry, FeedQuery, parse_feed, parse_since, select_entries
+from briefing.fetch import is_public_address
 from briefing.grounding import check_extraction, figure_in_text, numbers_in
 from briefing.language import detect_language, normalise_language
 from briefing.models import Article, ArticleExtraction, Claim, ClaimCategory
@@ -81,8 +84,9 @@ def test_feed_entries_are_chosen_by_window_and_topic() -> None:
       <pubDate>Sat, 07 Jun 2025 08:00:00 GMT</pubDate></item>
     <item><title>Ferry fares</title><link>/d.html</link></item>
     </channel></rss>"""
-    title, entries = parse_feed(rss, "http://news.example/feed.xml")
-    assert title == "Roundup"
+    feed = parse_feed(rss, "http://news.example/feed.xml", "application/rss+xml")
+    entries = feed.entries
+    assert feed.title == "Roundup" and feed.damage is None
     assert entries[0].link == "http://news.example/a.html", "relative links resolve against the feed"
     chosen = select_entries(entries, since=parse_since("24h", now=NOW), topic=("ferry",))
     assert [e.title for e in chosen.entries] == ["Ferry returns"]
@@ -100,7 +104,7 @@ def test_time_windows_and_languages_are_parsed_or_refused_in_one_line() -> None:
     assert normalise_language("English") == "en" and normalise_language("fr-CA") == "fr"
     with pytest.raises(ValueError, match="not a known language"):
         normalise_language("klingon")
-    with pytest.raises(ValueError, match="not an RSS or Atom feed"):
+    with pytest.raises(ValueError, match=r"^malformed feed \(an HTML page, not RSS or Atom\)$"):
         parse_feed(b"<html><body>hello</body></html>", "http://x.example/")
 
 
@@ -158,3 +162,84 @@ def test_a_translated_claim_is_checked_against_its_original_evidence() -> None:
     untranslated, reasons = check_extraction(extraction, text, language="fr")
     assert len(untranslated.claims) == 1, "without translation every word of a name must be in the article"
     assert reasons[-1] == "claim 4: name 'The Northbay Ferries' in the statement is not in the article"
+
+
+def test_a_feed_is_cut_to_its_newest_entries_listed_in_the_feeds_order() -> None:
+    oldest_first = [
+        FeedEntry(
+            link=f"http://news.example/{n}.html",
+            title=f"Story {n}",
+            published=NOW - dt.timedelta(minutes=250 - n),
+            outlet="Roundup",
+            summary="",
+            content="",
+        )
+        for n in range(250)
+    ]
+    undated = replace(oldest_first[0], link="http://news.example/undated.html", published=None)
+    chosen = select_entries([undated, *oldest_first], max_entries=FeedQuery(url="x").max_entries)
+
+    assert FeedQuery(url="x").max_entries == 200
+    assert [e.link for e in chosen.entries] == [f"http://news.example/{n}.html" for n in range(50, 250)]
+    assert (chosen.total, chosen.over_limit) == (251, 51)
+    assert chosen.summary(None, ()) == "251 entries, 51 older ones over --max-entries 200 left out"
+    assert len(select_entries(oldest_first).entries) == 250, "no limit unless asked"
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "the document is empty"),
+        (b"<html><body><p>Not a feed</p></body></html>", "an HTML page, not RSS or Atom"),
+        (b"<!doctype html><html><body><p>Broken <b>page</p>", "an HTML page, not RSS or Atom; feedparser: "),
+        (b'<?xml version="1.0"?><rss version="2.0"><channel><item><title>A</title><li', "unclosed token at "),
+        (b"just some words", "syntax error at line "),
+    ],
+)
+def test_a_document_that_is_not_a_usable_feed_is_called_malformed_with_the_reason(
+    data: bytes, reason: str
+) -> None:
+    with pytest.raises(ValueError) as caught:
+        parse_feed(data, "http://news.example/feed.xml", "application/rss+xml")
+    message = str(caught.value)
+    assert message.startswith(f"malformed feed ({reason}") and message.endswith(")")
+    assert "\n" not in message
+
+
+def test_a_feed_served_as_html_or_with_a_wrong_charset_is_still_a_feed() -> None:
+    rss = b"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Roundup</title>
+    <item><title>Ferry returns</title><link>http://news.example/a.html</link></item></channel></rss>"""
+    for content_type in ("text/html", "application/rss+xml; charset=iso-8859-1", None):
+        feed = parse_feed(rss, "http://news.example/feed.xml", content_type)
+        assert [e.title for e in feed.entries] == ["Ferry returns"] and feed.damage is None
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("93.184.216.34", True),
+        ("2606:2800:220:1:248:1893:25c8:1946", True),
+        ("127.0.0.1", False),
+        ("127.0.0.2", False),
+        ("::1", False),
+        ("10.1.2.3", False),
+        ("172.16.0.1", False),
+        ("192.168.1.1", False),
+        ("169.254.169.254", False),
+        ("fe80::1", False),
+        ("fc00::1", False),
+        ("100.64.0.1", False),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("224.0.0.251", False),
+        ("ff02::1", False),
+        ("240.0.0.1", False),
+        ("255.255.255.255", False),
+        ("::ffff:127.0.0.1", False),
+        ("::ffff:93.184.216.34", False),
+        ("2002:7f00:1::1", False),
+        ("2002:5db8:d822::1", True),
+    ],
+)
+def test_only_public_internet_addresses_count_as_public(address: str, public: bool) -> None:
+    assert is_public_address(ipaddress.ip_address(address)) is public

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+import socket
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
+import httpcore
 import pytest
 from fault_server import FaultServer
 from typer.testing import CliRunner
-from web_server import PAGES, WebServer
+from web_server import PAGES, WORDS, WebServer
 
 from briefing.cli import app
-from briefing.fetch import Fetcher, FetchSettings, PageCache
+from briefing.feeds import FeedQuery
+from briefing.fetch import Fetcher, FetchError, FetchSettings, PageCache, PrivateAddressError
 from briefing.ingest import ingest
 from briefing.models import Brief
 from briefing.pipeline import BackendChoice, BuildOptions, build
@@ -99,7 +103,8 @@ def test_a_feed_from_the_config_file_and_no_topic_keeps_every_recent_entry(
     assert refused.exit_code == 2
     assert (
         refused.stderr.strip()
-        == f"briefing: error: config {bad}: unknown key 'feed' (known: feeds, since, topic, language)"
+        == f"briefing: error: config {bad}: unknown key 'feed' (known: feeds, since, topic, language, "
+        "max_entries, allow_private_network)"
     )
 
 
@@ -202,7 +207,10 @@ def test_a_feed_that_is_not_a_feed_or_is_missing_gets_one_line(web: WebServer) -
     assert result.exit_code == 3
     lines = result.stderr.splitlines()
     assert any(
-        line.startswith(f"briefing: {web.url('not-a-feed.xml')}: not an RSS or Atom feed") for line in lines
+        line.startswith(
+            f"briefing: {web.url('not-a-feed.xml')}: malformed feed (an HTML page, not RSS or Atom"
+        )
+        for line in lines
     )
     assert f"briefing: {web.url('nowhere.xml')}: HTTP 404 Not Found; skipped" in lines
     assert len(lines) == 2
@@ -300,3 +308,195 @@ def test_the_daily_run_reads_its_feeds_from_the_config_file(web: WebServer, tmp_
     brief = Brief.model_validate_json(next((tmp_path / "ed").glob("*/brief.json")).read_text())
     assert len(brief.sources) == 3 and sum(len(s.copies) for s in brief.sources) == 2
     assert len(list(outbox.glob("*.eml"))) == 1
+
+
+@pytest.fixture(scope="module")
+def other() -> Iterator[WebServer]:
+    """A second site, on another loopback address: a private host the user does not give."""
+    server = WebServer(host="127.0.0.2").start()
+    yield server
+    server.stop()
+
+
+def refused(host: str, address: str) -> str:
+    return (
+        f"not fetched: {host} is a loopback address ({address}) and only hosts you gave may be private "
+        "(--allow-private-network allows it); skipped"
+    )
+
+
+def test_feed_links_and_redirects_to_private_hosts_not_given_are_refused_in_one_line_each(
+    web: WebServer, other: WebServer
+) -> None:
+    feed = web.url_to("elsewhere.xml", to=other.base)
+    via_localhost = web.url_to("elsewhere.xml", to=f"http://localhost:{web.port}")
+    away = web.url_to("redirect", to=other.url("wire-daily-gazette.html"))
+    reached_other = len(other.requests)
+    result = runner.invoke(
+        app, ["build", "-q", "--feed", feed, "--feed", via_localhost, away, web.url("moved.html")]
+    )
+
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output
+    not_fetched = [line for line in result.stderr.splitlines() if "not fetched" in line]
+    assert sorted(not_fetched) == sorted(
+        [
+            f"briefing: {other.url('wire-cpa.html')}: {refused('127.0.0.2', '127.0.0.2')}",
+            f"briefing: {other.url('bay-radio.html')}: {refused('127.0.0.2', '127.0.0.2')}",
+            f"briefing: {away}: {refused('127.0.0.2', '127.0.0.2')}",
+            f"briefing: http://localhost:{web.port}/wire-cpa.html: {refused('localhost', '127.0.0.1')}",
+            f"briefing: http://localhost:{web.port}/bay-radio.html: {refused('localhost', '127.0.0.1')}",
+        ]
+    )
+    assert len(other.requests) == reached_other, "no connection reached the host the user did not give"
+    outlets = {m["outlet"] for m in sources_of(result.stdout)}
+    assert outlets == {"Coastal Courier", "Coastline Press Association"}, (
+        "links and redirects on the feed's or page's own host are still read"
+    )
+
+    direct = runner.invoke(app, ["build", "-q", other.url("bay-radio.html")])
+    assert direct.exit_code == 0, "an address the user typed is fetched whatever it resolves to"
+    assert [m["outlet"] for m in sources_of(direct.stdout)] == ["Bay Radio News"]
+
+
+def test_allow_private_network_lets_feed_links_and_redirects_through(
+    web: WebServer, other: WebServer, tmp_path: Path
+) -> None:
+    feed = web.url_to("elsewhere.xml", to=other.base)
+    away = web.url_to("redirect", to=other.url("wire-daily-gazette.html"))
+    before = len(other.requests)
+    result = runner.invoke(app, ["build", "-q", "--allow-private-network", "--feed", feed, away])
+
+    assert result.exit_code == 0, result.output
+    assert "not fetched" not in result.stderr
+    assert len(other.requests) - before == 3
+    outlets = {m["outlet"] for m in sources_of(result.stdout)}
+    assert {"Bay Radio News", "Coastal Courier", "Coastline Press Association"} <= outlets
+
+    again = runner.invoke(app, ["build", "-q", "--feed", feed, away])
+    assert again.exit_code == 3
+    assert sum("not fetched" in line for line in again.stderr.splitlines()) == 3, (
+        "pages cached by the run that allowed them are refused to a run that does not"
+    )
+
+    config = tmp_path / "briefing.toml"
+    config.write_text(f'feeds = ["{feed}"]\nallow_private_network = true\n', encoding="utf-8")
+    from_config = runner.invoke(app, ["build", "-q", "--no-cache", "--config", str(config)])
+    assert from_config.exit_code == 0 and "not fetched" not in from_config.stderr
+    assert len(other.requests) - before == 5
+
+    env = {"BRIEFING_DB": str(tmp_path / "db.sqlite3"), "BRIEFING_FROM": "Brief <brief@example.com>"}
+    runner.invoke(app, ["subscribers", "add", "you@example.com"], env=env)
+    daily = ["daily", "--feed", feed, "--editions", str(tmp_path / "ed"), "--dry-run", str(tmp_path / "out")]
+    runner.invoke(app, daily, env={**env, "BRIEFING_CACHE_DIR": str(tmp_path / "c1")})
+    assert len(other.requests) - before == 5, "the daily run refuses too"
+    allowed = [*daily, "--allow-private-network", "--date", "2025-06-11"]
+    runner.invoke(app, allowed, env={**env, "BRIEFING_CACHE_DIR": str(tmp_path / "c2")})
+    assert len(other.requests) - before == 7, "and lets them through with --allow-private-network"
+
+
+class LoopbackInternet(httpcore.NetworkBackend):
+    """Real sockets, with the loopback web server standing in for one public address."""
+
+    def __init__(self, public: str) -> None:
+        self.public = public
+        self.connected: list[str] = []
+        self._sockets = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        self.connected.append(host)
+        target = "127.0.0.1" if host == self.public else host
+        return self._sockets.connect_tcp(target, port, timeout, local_address, socket_options)
+
+
+def test_the_address_is_checked_at_connect_time_so_dns_rebinding_cannot_pass(
+    web: WebServer, other: WebServer
+) -> None:
+    public = "93.184.216.34"
+    answers = [public, "127.0.0.2"]  # a public address first, then a loopback one: DNS rebinding
+    asked: list[str] = []
+
+    def rebinding(host: str, port: int) -> list[str]:
+        asked.append(host)
+        return [answers[min(len(asked), len(answers)) - 1]]
+
+    internet = LoopbackInternet(public)
+    link = f"http://news.rebind.test:{web.port}/wire-cpa.html"
+    reached_other = len(other.requests)
+    with Fetcher(resolve=rebinding, sockets=internet) as fetcher:
+        page = fetcher.page(link, given=False)
+    assert page.body == (PAGES / "wire-cpa.html").read_bytes()
+    assert asked == ["news.rebind.test"], "resolved once for the connection"
+    assert internet.connected == [public], "and connected to exactly the address that was checked"
+
+    with (
+        Fetcher(resolve=rebinding, sockets=internet) as fetcher,
+        pytest.raises(PrivateAddressError) as caught,
+    ):
+        fetcher.page(link, given=False)
+    assert str(caught.value).startswith("not fetched: news.rebind.test is a loopback address (127.0.0.2)")
+    assert internet.connected == [public], "the rebound address was never connected to"
+    assert len(other.requests) == reached_other
+
+    def nowhere(host: str, port: int) -> list[str]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    with Fetcher(resolve=nowhere, sockets=internet) as fetcher, pytest.raises(FetchError) as unknown:
+        fetcher.page(link)
+    assert str(unknown.value) == "cannot find the host news.rebind.test (DNS)"
+
+
+def test_a_big_feed_is_cut_to_max_entries_and_its_pages_fetched_side_by_side_in_feed_order(
+    web: WebServer,
+) -> None:
+    feed = web.url_to("many.xml", n=12, delay=40)  # the first entry answers last
+    before = web.story_hits()
+    web.max_in_flight = 0
+    with Fetcher(FetchSettings(concurrency=4)) as fetcher:
+        result = ingest([], feeds=[FeedQuery(feed, max_entries=6)], fetcher=fetcher)
+
+    assert [a.title for a in result.articles] == [
+        f"Story {i}: the {w} decision" for i, w in enumerate(WORDS[:6])
+    ]
+    assert [p.line() for p in result.problems] == [
+        f"{feed}: 12 entries, 6 older ones over --max-entries 6 left out; read 6"
+    ]
+    assert web.story_hits() - before == 6, "entries over the limit are not fetched"
+    assert 2 <= web.max_in_flight <= 4, "pages were fetched side by side, never more than the pool"
+
+    small = web.url_to("many.xml", n=5)
+    cut = runner.invoke(app, ["build", "-q", "--max-entries", "2", "--feed", small])
+    assert cut.exit_code == 0, cut.output
+    assert len(sources_of(cut.stdout)) == 2
+    assert cut.stderr.splitlines() == [
+        f"briefing: {small}: 5 entries, 3 older ones over --max-entries 2 left out; read 2"
+    ]
+
+
+def test_a_malformed_feed_is_reported_as_malformed_with_the_parsers_reason(web: WebServer) -> None:
+    feeds = ["truncated.xml", "truncated-late.xml", "empty.xml", "empty-feed.xml"]
+    result = runner.invoke(app, ["build", "-q", *(f"--feed={web.url(f)}" for f in feeds)])
+
+    assert "Traceback" not in result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 4, lines
+    truncated, late, empty, no_items = lines
+    assert re.fullmatch(
+        rf"briefing: {re.escape(web.url('truncated.xml'))}: malformed feed \(unclosed token at line 1, "
+        r"column \d+\); skipped",
+        truncated,
+    )
+    assert re.fullmatch(
+        rf"briefing: {re.escape(web.url('truncated-late.xml'))}: malformed feed \(unclosed token at line 1, "
+        r"column \d+\); read up to the damage: 2 entries; read 2",
+        late,
+    )
+    assert empty == f"briefing: {web.url('empty.xml')}: malformed feed (the document is empty); skipped"
+    assert no_items == f"briefing: {web.url('empty-feed.xml')}: 0 entries; read 0", "a feed may be empty"

@@ -17,8 +17,19 @@ Routes:
     /image.png            a PNG
     /flaky.html           503 for the first `flaky_failures` requests, then wire-cpa.html
     /not-a-feed.xml       an HTML page where a feed was expected
+    /truncated.xml        RSS cut off inside its first item
+    /truncated-late.xml   RSS cut off after two whole items
+    /empty.xml            a feed URL that answers with no body at all
+    /empty-feed.xml       a well-formed RSS feed with no items
+    /redirect?to=URL      302 to URL (anywhere)
+    /elsewhere.xml?to=B   RSS whose first two items link to pages on the base URL B (another
+                          host), the third to a page on this server
+    /many.xml?n=N&delay=D RSS of N generated stories, newest first, each page answering after
+                          D milliseconds times (N - its index): the first entry is the slowest
+    /story-<i>.html       a generated story (distinct text for each i)
 
-Every request is recorded (`requests`: path and User-Agent).
+Every request is recorded (`requests`: path and User-Agent); `max_in_flight` is the most
+/story- requests the server was answering at once.
 """
 
 from __future__ import annotations
@@ -32,6 +43,7 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 from xml.sax.saxutils import escape
 
 PAGES = Path(__file__).parent / "web"
@@ -61,16 +73,19 @@ ATOM = [
 
 @dataclass
 class WebServer:
+    host: str = "127.0.0.1"
     slow_s: float = 5.0
     trickle_s: float = 0.2
     flaky_failures: int = 1
     requests: list[tuple[str, str]] = field(default_factory=list)
+    in_flight: int = 0
+    max_in_flight: int = 0
     _server: ThreadingHTTPServer | None = field(default=None, init=False, repr=False)
     _stop: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def start(self) -> WebServer:
-        server = _Server(("127.0.0.1", 0), _Handler)
+        server = _Server((self.host, 0), _Handler)
         server.daemon_threads = True
         server.web = self  # type: ignore[attr-defined]
         self._server = server
@@ -86,7 +101,12 @@ class WebServer:
     @property
     def base(self) -> str:
         assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://{self.host}:{self._server.server_address[1]}"
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return int(self._server.server_address[1])
 
     def url(self, path: str) -> str:
         return f"{self.base}/{path.lstrip('/')}"
@@ -98,6 +118,23 @@ class WebServer:
     def record(self, path: str, agent: str) -> None:
         with self._lock:
             self.requests.append((path, agent))
+
+    def url_to(self, path: str, **query: object) -> str:
+        """A URL of this server with a query string (e.g. `/redirect?to=...`)."""
+        return f"{self.url(path)}?{urlencode(query)}"
+
+    def story_hits(self) -> int:
+        with self._lock:
+            return sum(1 for p, _ in self.requests if p.startswith("/story-"))
+
+    def enter(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def leave(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
 
     def wait(self, seconds: float) -> bool:
         """Sleep, unless the server is stopping; True when it is."""
@@ -116,6 +153,32 @@ class WebServer:
             '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
             f"<title>Northbay News Roundup</title><link>{self.base}/</link>"
             f"<description>Local news</description>{items}</channel></rss>"
+        ).encode()
+
+    def items(self, links: list[tuple[str, str]]) -> bytes:
+        """RSS whose items are (title, link), dated an hour apart from now, newest first."""
+        now = dt.datetime.now(dt.UTC)
+        items = "".join(
+            f"<item><title>{escape(title)}</title><link>{escape(link)}</link>"
+            f"<pubDate>{format_datetime(now - dt.timedelta(hours=n))}</pubDate></item>"
+            for n, (title, link) in enumerate(links)
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+            f"<title>Elsewhere Digest</title><link>{self.base}/</link>{items}</channel></rss>"
+        ).encode()
+
+    def many(self, n: int, delay_ms: int) -> bytes:
+        now = dt.datetime.now(dt.UTC)
+        items = "".join(
+            f"<item><title>Story {i}</title>"
+            f"<link>{escape(self.url_to(f'story-{i}.html', delay=delay_ms * (n - i)))}</link>"
+            f"<pubDate>{format_datetime(now - dt.timedelta(minutes=i))}</pubDate></item>"
+            for i in range(n)
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+            f"<title>Many Stories</title><link>{self.base}/</link>{items}</channel></rss>"
         ).encode()
 
     def atom(self) -> bytes:
@@ -171,9 +234,40 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self._route(path, html)
 
+    def _query(self, name: str, default: str = "") -> str:
+        return parse_qs(urlsplit(self.path).query).get(name, [default])[0]
+
     def _route(self, path: str, html: str) -> None:
         web = self.web
-        if path == "/feed.xml":
+        rss = "application/rss+xml; charset=utf-8"
+        if path.startswith("/story-") and path.endswith(".html"):
+            web.enter()
+            try:
+                if not web.wait(int(self._query("delay", "0")) / 1000):
+                    self._send(200, _story(int(path[len("/story-") : -len(".html")])), html)
+            finally:
+                web.leave()
+        elif path == "/many.xml":
+            self._send(200, web.many(int(self._query("n", "10")), int(self._query("delay", "0"))), rss)
+        elif path == "/redirect":
+            self._redirect(302, self._query("to"))
+        elif path == "/elsewhere.xml":
+            other = self._query("to")
+            links = [
+                ("Ferry back in service", f"{other}/wire-cpa.html"),
+                ("Commuters relieved", f"{other}/bay-radio.html"),
+                ("Repair bill reaches $4.5 million", web.url("coastal-courier.html")),
+            ]
+            self._send(200, web.items(links), rss)
+        elif path in ("/truncated.xml", "/truncated-late.xml"):
+            whole = web.items([(f"Item {i}", web.url(p + ".html")) for i, (p, *_) in enumerate(FEED[:3])])
+            cut = whole.index(b"<item>") + 30 if path == "/truncated.xml" else whole.rindex(b"<item>") + 30
+            self._send(200, whole[:cut], rss)
+        elif path == "/empty.xml":
+            self._send(200, b"", rss)
+        elif path == "/empty-feed.xml":
+            self._send(200, web.items([]), rss)
+        elif path == "/feed.xml":
             self._send(200, web.rss(), "application/rss+xml; charset=utf-8")
         elif path == "/atom.xml":
             self._send(200, web.atom(), "application/atom+xml")
@@ -233,6 +327,47 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(block)
         if chunked:
             self.wfile.write(b"0\r\n\r\n")
+
+
+WORDS = [
+    "harbour",
+    "council",
+    "ferry",
+    "bridge",
+    "school",
+    "budget",
+    "market",
+    "storm",
+    "library",
+    "museum",
+    "railway",
+    "hospital",
+    "festival",
+    "river",
+    "tunnel",
+    "airport",
+    "stadium",
+    "factory",
+    "orchard",
+    "lighthouse",
+]
+
+
+def _story(i: int) -> bytes:
+    """A short article of its own for each i: a different subject, place and figures."""
+    subject, place = WORDS[i % len(WORDS)], WORDS[(i * 7 + 3) % len(WORDS)]
+    sentences = [
+        f"The {subject} project in district {i} reached a decision on Monday, officials said.",
+        f"About {100 + i * 13} residents attended the meeting near the {place}, according to organisers.",
+        f"The plan for the {subject} will cost {i % 90 + 10} million over {i % 9 + 2} years.",
+        f"Local groups said the {place} area had waited {i % 20 + 3} years for the work to begin.",
+    ]
+    body = "".join(f"<p>{s}</p>" for s in sentences)
+    return (
+        f"<!doctype html><html><head><title>Story {i}: the {subject} decision</title>"
+        f'<meta property="og:site_name" content="District Herald {i}"></head>'
+        f"<body><article><h1>Story {i}: the {subject} decision</h1>{body}</article></body></html>"
+    ).encode()
 
 
 def main() -> None:
