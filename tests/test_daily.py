@@ -381,7 +381,8 @@ def test_a_date_sent_before_editions_had_content_ids_is_never_taken_for_a_new_br
     ledger = Ledger(store.connection)
     ledger.plan(DAY, ["ana@example.org", "bo@example.org"])  # the ledger as it was: keyed by the date
     for address in ("ana@example.org", "bo@example.org"):
-        ledger.mark(DAY, address, "sent")
+        assert ledger.claim(DAY, address, "an earlier run")
+        ledger.finish(DAY, address, "an earlier run", "sent")
     store.close()
     (desk.editions / DAY).mkdir(parents=True)
     (desk.editions / DAY / "brief.json").write_text("{}", encoding="utf-8")
