@@ -361,6 +361,11 @@ class RunReport(_Model):
     attempts: int = 0
     usage: Usage = Field(default_factory=Usage)
     articles: list[ArticleReport] = Field(default_factory=list)
+    endpoint_down: str | None = Field(
+        default=None,
+        description="Why the run stopped calling the model endpoint (its circuit breaker opened); "
+        "the articles that fell back for it carry this same reason.",
+    )
 
 
 class Brief(_Model):

@@ -7,7 +7,12 @@ HTTP requests it cost. The run must account for every article, fall back with a 
 (to the real extractive backend) where the model path failed, merge into one brief whose
 sources list marks every fallback and whose run report prints the counts, count every
 HTTP attempt, sum the tokens of every answer, and never exceed
-`max_transport_attempts * (max_reasks + 1)` requests for one article.
+`max_transport_attempts * (max_reasks + 1)` requests for one article. The circuit breaker
+must stay closed through it.
+
+Then an endpoint that is down (a closed port, a port that never answers, a server that
+always answers 500): the circuit breaker stops the run calling it after a few failures,
+whatever the number of articles, and the report says so in one line.
 """
 
 from __future__ import annotations
@@ -16,14 +21,15 @@ import random
 import time
 from collections import Counter
 
-from fault_server import ANSWER_FAULTS, FAULTS, TRANSPORT_FAULTS, FaultServer
+from fault_server import ANSWER_FAULTS, FAULTS, TRANSPORT_FAULTS, FaultServer, SilentListener, closed_port
 
 from briefing.extract import extract_all
+from briefing.extract.breaker import ARTICLES_TO_OPEN, CircuitBreaker
 from briefing.extract.extractive import ExtractiveBackend
 from briefing.extract.model import ModelBackend
 from briefing.grounding import find_evidence
 from briefing.merge import merge
-from briefing.models import Article, Backend, Usage
+from briefing.models import Article, Backend, ExtractedArticle, Usage
 from briefing.providers import make_client
 from briefing.render import report_lines
 
@@ -112,6 +118,7 @@ def test_two_hundred_articles_under_thirty_percent_faults_are_all_accounted_for(
             backoff_max_s=0.05,
         )
         progressed: list[str] = []
+        breaker = CircuitBreaker(model.host)
         started = time.monotonic()
 
         results = extract_all(
@@ -119,6 +126,7 @@ def test_two_hundred_articles_under_thirty_percent_faults_are_all_accounted_for(
             model=model,
             extractive=ExtractiveBackend(),
             on_progress=lambda a: progressed.append(a.id),
+            breaker=breaker,
         )
         brief = merge(results)
 
@@ -127,6 +135,7 @@ def test_two_hundred_articles_under_thirty_percent_faults_are_all_accounted_for(
         server.stop()
 
     assert [r.article.id for r in results] == [a.id for a in articles] == progressed
+    assert breaker.reason is None, "a flaky server, failing in bursts, is not a server that is down"
     served = Counter(e.action.partition(":")[0] for e in server.exchanges)
     faulted = sum(n for kind, n in served.items() if kind != "ok")
     outcomes: Counter[str] = Counter()
@@ -174,3 +183,139 @@ def test_two_hundred_articles_under_thirty_percent_faults_are_all_accounted_for(
     assert 0.2 <= faulted / len(server.exchanges) <= 0.4
     assert outcomes["model"] > 0 and sum(outcomes.values()) - outcomes["model"] > 0
     assert sum(outcomes.values()) == ARTICLES
+
+
+# ---------------------------------------------------------------------------
+# the circuit breaker: an endpoint that is down costs about one timeout, not one per article
+# ---------------------------------------------------------------------------
+
+DOWN_ARTICLES = 50
+CONCURRENCY = 8
+MOST_REQUESTS = ARTICLES_TO_OPEN + CONCURRENCY - 1
+"""A dead endpoint fails the first wave of requests, one per article: the breaker opens at the
+ARTICLES_TO_OPEN-th failure, and at most CONCURRENCY - 1 others are then in flight."""
+
+
+def down_run(
+    base_url: str, *, timeout: float = 5.0, concurrency: int = CONCURRENCY, articles: int = DOWN_ARTICLES
+) -> tuple[list[ExtractedArticle], CircuitBreaker, float]:
+    """Extract synthetic articles against `base_url`: the results, the run's breaker and the seconds taken."""
+    rng = random.Random(SEED)
+    model = ModelBackend(make_client(base_url=base_url, api_key=None, timeout=timeout), "fault-model")
+    breaker = CircuitBreaker(model.host)
+    started = time.monotonic()
+    results = extract_all(
+        [synthetic_article(i, rng) for i in range(articles)],
+        model=model,
+        extractive=ExtractiveBackend(),
+        concurrency=concurrency,
+        breaker=breaker,
+    )
+    return results, breaker, time.monotonic() - started
+
+
+def assert_all_fell_back_for(results: list[ExtractedArticle], breaker: CircuitBreaker) -> list[str]:
+    """Every article fell back with the breaker's reason, and the report gives it one line."""
+    assert breaker.reason is not None
+    assert all(r.meta.backend is Backend.extractive and r.extraction.claims for r in results)
+    assert {r.meta.fallback_reason for r in results} == {breaker.reason}
+    report = merge(results).report.model_copy(update={"endpoint_down": breaker.reason})
+    lines = report_lines(report)
+    assert lines[1:] == [
+        f"{breaker.reason}; the remaining {len(results)} articles use the extractive backend"
+    ]
+    return lines
+
+
+def test_a_closed_port_opens_the_breaker_after_a_few_refusals() -> None:
+    port = closed_port()
+    results, breaker, elapsed = down_run(f"http://127.0.0.1:{port}/v1")
+
+    lines = assert_all_fell_back_for(results, breaker)
+    attempts = sum(r.meta.attempts for r in results)
+    print(f"\nclosed port: {elapsed:.1f}s, {attempts} connection attempts; {lines[1]}")
+    assert (
+        breaker.reason
+        == f"model endpoint 127.0.0.1:{port} unreachable (connection refused, 3 times in a row)"
+    )
+    assert attempts <= MOST_REQUESTS  # it was 4 per article: 200
+    assert elapsed < 30  # guards a hang; measured in the README
+
+
+def test_a_port_that_never_answers_costs_about_one_timeout() -> None:
+    listener = SilentListener().start()
+    try:
+        results, breaker, elapsed = down_run(listener.base_url, timeout=1.0)
+    finally:
+        listener.stop()
+
+    lines = assert_all_fell_back_for(results, breaker)
+    print(f"\nsilent port: {elapsed:.1f}s, {listener.accepts} connections accepted; {lines[1]}")
+    assert (
+        breaker.reason is not None
+        and "not answering (no answer within 1 s, 3 times in a row)" in breaker.reason
+    )
+    assert listener.accepts == sum(r.meta.attempts for r in results) <= MOST_REQUESTS
+    assert elapsed < 20  # a hang guard: without the breaker it is over a minute (one timeout per attempt)
+
+
+def test_a_server_that_always_answers_500_is_called_a_few_times_only() -> None:
+    server = FaultServer(default_action="500").start()
+    try:
+        results, breaker, elapsed = down_run(server.base_url)
+    finally:
+        server.stop()
+
+    lines = assert_all_fell_back_for(results, breaker)
+    print(f"\n500s: {elapsed:.1f}s, {len(server.exchanges)} requests; {lines[1]}")
+    assert breaker.reason is not None
+    assert breaker.reason.endswith("failing (HTTP 500 Internal Server Error, 3 times in a row)")
+    assert len(server.exchanges) == sum(r.meta.attempts for r in results) <= MOST_REQUESTS
+
+
+def test_requests_in_flight_are_abandoned_when_the_breaker_opens() -> None:
+    """One article's request hangs far longer than the rest take to show the endpoint is down."""
+    server = FaultServer(default_action="500", hang_s=60.0).start()
+    server.script("SYN-000", ["hang"])
+    try:
+        results, breaker, elapsed = down_run(server.base_url, timeout=30.0, concurrency=4, articles=10)
+    finally:
+        server.stop()
+
+    assert_all_fell_back_for(results, breaker)
+    assert results[0].meta.attempts == 1 and server.for_key("SYN-000")[0].action == "hang"
+    assert elapsed < 15  # without abandoning it, the run waits out the 30 s timeout
+
+
+def test_one_article_failing_alone_does_not_open_the_breaker() -> None:
+    """A server can fail on one article only; that article's own retries bound it, and the run goes on."""
+    server = FaultServer().start()
+    server.script("SYN-000", ["500"] * TRANSPORT_ATTEMPTS)
+    server.script("SYN-001", ["503", "ok"])
+    try:
+        results, breaker, _ = down_run(server.base_url, concurrency=1, articles=3)
+    finally:
+        server.stop()
+
+    assert breaker.reason is None
+    assert [r.meta.backend for r in results] == [Backend.extractive, Backend.model, Backend.model]
+    assert [r.meta.attempts for r in results] == [TRANSPORT_ATTEMPTS, 2, 1]
+    assert (
+        results[0].meta.fallback_reason
+        == "gave up after 4 HTTP attempts: last HTTP 500 Internal Server Error"
+    )
+
+
+def test_failures_open_the_breaker_only_in_a_row_and_across_articles() -> None:
+    breaker = CircuitBreaker("127.0.0.1:1")
+    for _ in range(10):
+        breaker.failed("a", "failing", "HTTP 502 Bad Gateway")
+    breaker.failed("b", "failing", "HTTP 502 Bad Gateway")
+    breaker.answered()
+    breaker.failed("c", "failing", "HTTP 502 Bad Gateway")
+    breaker.failed("d", "unreachable", "connection refused")
+    assert not breaker.is_open
+    breaker.failed("e", "unreachable", "connection refused")
+    assert breaker.reason == (
+        "model endpoint 127.0.0.1:1 failing (3 failures in a row, last: connection refused)"
+    )
