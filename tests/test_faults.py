@@ -20,9 +20,14 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
+from pathlib import Path
 
+import pytest
+from click.testing import Result
 from fault_server import ANSWER_FAULTS, FAULTS, TRANSPORT_FAULTS, FaultServer, SilentListener, closed_port
+from typer.testing import CliRunner
 
+from briefing.cli import app
 from briefing.extract import extract_all
 from briefing.extract.breaker import ARTICLES_TO_OPEN, CircuitBreaker
 from briefing.extract.extractive import ExtractiveBackend
@@ -214,32 +219,30 @@ def down_run(
     return results, breaker, time.monotonic() - started
 
 
-def assert_all_fell_back_for(results: list[ExtractedArticle], breaker: CircuitBreaker) -> list[str]:
+def assert_all_fell_back_for(results: list[ExtractedArticle], breaker: CircuitBreaker) -> None:
     """Every article fell back with the breaker's reason, and the report gives it one line."""
     assert breaker.reason is not None
     assert all(r.meta.backend is Backend.extractive and r.extraction.claims for r in results)
     assert {r.meta.fallback_reason for r in results} == {breaker.reason}
     report = merge(results).report.model_copy(update={"endpoint_down": breaker.reason})
-    lines = report_lines(report)
-    assert lines[1:] == [
+    assert report_lines(report)[1:] == [
         f"{breaker.reason}; the remaining {len(results)} articles use the extractive backend"
     ]
-    return lines
 
 
 def test_a_closed_port_opens_the_breaker_after_a_few_refusals() -> None:
     port = closed_port()
     results, breaker, elapsed = down_run(f"http://127.0.0.1:{port}/v1")
 
-    lines = assert_all_fell_back_for(results, breaker)
     attempts = sum(r.meta.attempts for r in results)
-    print(f"\nclosed port: {elapsed:.1f}s, {attempts} connection attempts; {lines[1]}")
+    print(f"\nclosed port: {elapsed:.1f}s, {attempts} connection attempts; {breaker.reason}")
+    assert attempts <= MOST_REQUESTS  # it was 4 per article: 200
+    assert elapsed < 30  # guards a hang; measured in the README
+    assert_all_fell_back_for(results, breaker)
     assert (
         breaker.reason
         == f"model endpoint 127.0.0.1:{port} unreachable (connection refused, 3 times in a row)"
     )
-    assert attempts <= MOST_REQUESTS  # it was 4 per article: 200
-    assert elapsed < 30  # guards a hang; measured in the README
 
 
 def test_a_port_that_never_answers_costs_about_one_timeout() -> None:
@@ -249,14 +252,14 @@ def test_a_port_that_never_answers_costs_about_one_timeout() -> None:
     finally:
         listener.stop()
 
-    lines = assert_all_fell_back_for(results, breaker)
-    print(f"\nsilent port: {elapsed:.1f}s, {listener.accepts} connections accepted; {lines[1]}")
+    print(f"\nsilent port: {elapsed:.1f}s, {listener.accepts} connections accepted; {breaker.reason}")
+    assert listener.accepts == sum(r.meta.attempts for r in results) <= MOST_REQUESTS
+    assert elapsed < 20  # a hang guard: without the breaker it is over a minute (one timeout per attempt)
+    assert_all_fell_back_for(results, breaker)
     assert (
         breaker.reason is not None
         and "not answering (no answer within 1 s, 3 times in a row)" in breaker.reason
     )
-    assert listener.accepts == sum(r.meta.attempts for r in results) <= MOST_REQUESTS
-    assert elapsed < 20  # a hang guard: without the breaker it is over a minute (one timeout per attempt)
 
 
 def test_a_server_that_always_answers_500_is_called_a_few_times_only() -> None:
@@ -266,11 +269,11 @@ def test_a_server_that_always_answers_500_is_called_a_few_times_only() -> None:
     finally:
         server.stop()
 
-    lines = assert_all_fell_back_for(results, breaker)
-    print(f"\n500s: {elapsed:.1f}s, {len(server.exchanges)} requests; {lines[1]}")
+    print(f"\n500s: {elapsed:.1f}s, {len(server.exchanges)} requests; {breaker.reason}")
+    assert len(server.exchanges) == sum(r.meta.attempts for r in results) <= MOST_REQUESTS
+    assert_all_fell_back_for(results, breaker)
     assert breaker.reason is not None
     assert breaker.reason.endswith("failing (HTTP 500 Internal Server Error, 3 times in a row)")
-    assert len(server.exchanges) == sum(r.meta.attempts for r in results) <= MOST_REQUESTS
 
 
 def test_requests_in_flight_are_abandoned_when_the_breaker_opens() -> None:
@@ -282,9 +285,9 @@ def test_requests_in_flight_are_abandoned_when_the_breaker_opens() -> None:
     finally:
         server.stop()
 
-    assert_all_fell_back_for(results, breaker)
-    assert results[0].meta.attempts == 1 and server.for_key("SYN-000")[0].action == "hang"
     assert elapsed < 15  # without abandoning it, the run waits out the 30 s timeout
+    assert results[0].meta.attempts == 1 and server.for_key("SYN-000")[0].action == "hang"
+    assert_all_fell_back_for(results, breaker)
 
 
 def test_one_article_failing_alone_does_not_open_the_breaker() -> None:
@@ -319,3 +322,114 @@ def test_failures_open_the_breaker_only_in_a_row_and_across_articles() -> None:
     assert breaker.reason == (
         "model endpoint 127.0.0.1:1 failing (3 failures in a row, last: connection refused)"
     )
+
+
+# ---------------------------------------------------------------------------
+# the command line: a dead endpoint is one line; --backend model does not fall back
+# ---------------------------------------------------------------------------
+
+SECRET_KEY = "sk-test-breaker-0123456789abcdef"
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Ten articles in a folder, and an environment with a key and no other endpoint settings."""
+    for name in ("OPENAI_BASE_URL", "BRIEFING_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET_KEY)
+    monkeypatch.setenv("BRIEFING_CACHE_DIR", str(tmp_path / "cache"))
+    rng = random.Random(SEED)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for i in range(10):
+        article = synthetic_article(i, rng)
+        (inbox / f"{article.id}.txt").write_text(f"{article.title}\n\n{article.text}\n", encoding="utf-8")
+    return inbox
+
+
+def build(*args: str) -> Result:
+    return CliRunner().invoke(app, ["build", *args, "--model", "fault-model", "--date", "2026-11-28"])
+
+
+def problem_lines(result: Result) -> list[str]:
+    """Stderr without the progress lines and the report's totals."""
+    return [
+        line
+        for line in result.stderr.splitlines()
+        if not line.startswith(("briefing: extracted ", "briefing: report: "))
+    ]
+
+
+def test_a_dead_endpoint_is_one_line_and_the_brief_is_extractive(folder: Path) -> None:
+    port = closed_port()
+    base_url = f"http://user:{SECRET_KEY}@127.0.0.1:{port}/v1"
+    down = f"model endpoint 127.0.0.1:{port} unreachable (connection refused, 3 times in a row)"
+
+    result = build(str(folder), "--base-url", base_url)
+    quiet = build(str(folder), "--base-url", base_url, "--quiet")
+
+    assert result.exit_code == quiet.exit_code == 3, result.output
+    assert result.stdout.startswith("# 📰 Highlights") and quiet.stdout == result.stdout
+    line = f"briefing: {down}; the remaining 10 articles use the extractive backend"
+    assert problem_lines(result) == problem_lines(quiet) == [line]
+    assert SECRET_KEY not in result.output + quiet.output and "user" not in result.stderr
+
+
+def test_backend_model_exits_1_with_one_line_when_the_endpoint_is_down(folder: Path) -> None:
+    port = closed_port()
+
+    result = build(str(folder), "--base-url", f"http://127.0.0.1:{port}/v1", "--backend", "model")
+
+    assert result.exit_code == 1, result.output
+    assert result.stdout == ""
+    down = f"model endpoint 127.0.0.1:{port} unreachable (connection refused, 3 times in a row)"
+    assert problem_lines(result) == [
+        f"briefing: error: {down}; no brief, since the model is required (backend 'model')"
+    ]
+
+
+def test_backend_model_still_falls_back_for_one_article_the_model_cannot_answer(folder: Path) -> None:
+    server = FaultServer().start()
+    server.script("SYN-003", ["schema"] * (REASKS + 1))
+    try:
+        result = build(str(folder), "--base-url", server.base_url, "--backend", "model")
+    finally:
+        server.stop()
+
+    assert result.exit_code == 3, result.output
+    [line] = problem_lines(result)
+    assert line.startswith("briefing: fallback: syn003: no valid answer in 3 tries")
+    assert result.stdout.startswith("# 📰 Highlights")
+
+
+@pytest.mark.parametrize("where", ["option", "environment"])
+def test_a_base_url_without_a_scheme_is_a_usage_error(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    listener = SilentListener().start()
+    address = listener.base_url.removeprefix("http://")
+    try:
+        if where == "option":
+            result = build(str(folder), "--base-url", address)
+            name = "--base-url"
+        else:
+            monkeypatch.setenv("OPENAI_BASE_URL", address)
+            result = build(str(folder))
+            name = "OPENAI_BASE_URL"
+    finally:
+        listener.stop()
+
+    assert result.exit_code == 2, result.output
+    assert result.stdout == "" and listener.accepts == 0
+    assert problem_lines(result) == [
+        f"briefing: error: {name} {address!r} is not an http:// or https:// URL with a host "
+        f"(e.g. 'http://{address}')"
+    ]
+
+
+def test_a_bad_base_url_in_the_environment_does_not_stop_the_extractive_backend(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "localhost:8080")
+    result = build(str(folder), "--backend", "extractive")
+    assert result.exit_code == 0, result.output

@@ -17,6 +17,9 @@ never multiply behind each other's backs:
   without re-asking) is spent the same way: it is asked again, shorter, while the
   re-ask budget lasts.
 - Refusals that no retry can fix (400, 401, 403, 404): `FatalProviderError` at once.
+- An endpoint that is down: every attempt's outcome is reported to the run's circuit
+  breaker (`briefing.extract.breaker`); once it opens, no attempt starts, a request in
+  flight is abandoned, and the article fails with `EndpointDownError`.
 
 So one article makes at most `max_transport_attempts * (max_reasks + 1)` HTTP calls, none
 after its deadline and none once its token budget is spent. Every call is counted, and
