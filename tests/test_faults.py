@@ -309,6 +309,21 @@ def test_one_article_failing_alone_does_not_open_the_breaker() -> None:
     )
 
 
+def test_timeouts_while_the_endpoint_answers_others_do_not_open_the_breaker() -> None:
+    """A busy server (a local one with fewer slots than requests in flight) is not a server that is down."""
+    server = FaultServer(hang_s=3.0).start()
+    for i in range(4):
+        server.script(f"SYN-{i:03d}", ["hang", "ok"])
+    try:
+        results, breaker, _ = down_run(server.base_url, timeout=1.0, articles=10)
+    finally:
+        server.stop()
+
+    assert breaker.reason is None
+    assert all(r.meta.backend is Backend.model for r in results)
+    assert [r.meta.attempts for r in results[:4]] == [2, 2, 2, 2]
+
+
 def test_failures_open_the_breaker_only_in_a_row_and_across_articles() -> None:
     breaker = CircuitBreaker("127.0.0.1:1")
     for _ in range(10):

@@ -13,6 +13,10 @@ the breaker opens and stays open for the rest of the run: no request starts, req
 still in flight are abandoned, and every article not yet answered goes to the extractive
 backend with the breaker's one reason (`CircuitBreaker.reason`).
 
+A timeout while the endpoint answered other requests is not counted either way: that
+endpoint is busy (a local server with fewer slots than requests in flight queues them),
+not down, and the article's own retries and deadline bound it.
+
 Articles are counted rather than requests because a server can fail on one article alone
 (a local server answering 500 to an input it cannot handle), and that article's own
 retries already bound what it costs. With the default concurrency (8 requests in flight)
@@ -47,6 +51,8 @@ class CircuitBreaker:
     articles_to_open: int = ARTICLES_TO_OPEN
     reason: str | None = None
     """Why it opened (one line naming the host and the failure), or None while closed."""
+    answers: int = 0
+    """Answers the endpoint gave this run; a request notes it when sent (see `timed_out`)."""
     _failures: list[tuple[str, str, str]] = field(default_factory=list, init=False, repr=False)
     """The failures since the last answer: article id, state, what."""
     _opened: asyncio.Event | None = field(default=None, init=False, repr=False)
@@ -57,8 +63,17 @@ class CircuitBreaker:
 
     def answered(self) -> None:
         """The endpoint answered (anything but a 5xx): the failures so far were not in a row."""
+        self.answers += 1
         if not self.is_open:
             self._failures.clear()
+
+    def timed_out(self, article_id: str, what: str, *, answers_when_sent: int) -> None:
+        """A request sent when `answers` was `answers_when_sent` got no answer in time.
+
+        A failure, unless the endpoint answered other requests meanwhile (busy, not down).
+        """
+        if self.answers == answers_when_sent:
+            self.failed(article_id, "not answering", what)
 
     def failed(self, article_id: str, state: str, what: str) -> None:
         """One attempt for `article_id` got no usable answer from the endpoint.

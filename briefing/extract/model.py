@@ -686,6 +686,7 @@ class ModelBackend:
                 call, f"deadline of {self.deadline_s:g}s passed after {call.http_attempts} attempts"
             )
         call.http_attempts += 1
+        answers_when_sent = breaker.answers
         request = call.session.client.chat.completions.create(**body, timeout=min(self._timeout_s, remaining))
         try:
             response = await _unless_opened(breaker, request)
@@ -698,7 +699,9 @@ class ModelBackend:
             raise _UnreadableResponse("the server's 200 response is not a chat completion") from exc
         except (openai.APIStatusError, openai.APIConnectionError) as exc:
             failure = self._endpoint_failure(exc)
-            if failure is not None:
+            if isinstance(exc, openai.APITimeoutError) and failure is not None:
+                breaker.timed_out(call.article_id, failure[1], answers_when_sent=answers_when_sent)
+            elif failure is not None:
                 breaker.failed(call.article_id, *failure)
             elif isinstance(exc, openai.APIStatusError):
                 breaker.answered()
