@@ -562,6 +562,7 @@ def eval_command(
     """Score briefs against hand-labelled clusters: key facts, figures, citations, disagreements, names."""
     console = Console(stderr=True)
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
+    _check_base_url(console, backend, base_url)
     folders = clusters or sorted(p.parent for p in Path("tests/eval").glob("*/labels.json"))
     if not folders:
         _err(console, "error: no cluster folders given and none found under tests/eval")

@@ -448,3 +448,12 @@ def test_a_bad_base_url_in_the_environment_does_not_stop_the_extractive_backend(
     monkeypatch.setenv("OPENAI_BASE_URL", "localhost:8080")
     result = build(str(folder), "--backend", "extractive")
     assert result.exit_code == 0, result.output
+
+
+def test_eval_refuses_a_base_url_without_a_scheme(folder: Path) -> None:
+    result = CliRunner().invoke(app, ["eval", "--backend", "model", "--base-url", "localhost:8080"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        "briefing: error: --base-url 'localhost:8080' is not an http:// or https:// URL with a host "
+        "(e.g. 'http://localhost:8080')"
+    ]
