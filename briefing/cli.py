@@ -224,7 +224,8 @@ def build_command(
         BackendChoice,
         typer.Option(
             help="auto: use the model when an endpoint is configured (OPENAI_API_KEY or a base URL), "
-            "else the offline extractive backend; model: require the model; extractive: never call a model."
+            "else the offline extractive backend; model: require the model (no brief if its endpoint is "
+            "down); extractive: never call a model."
         ),
     ] = BackendChoice.auto,
     model: Annotated[
@@ -309,6 +310,7 @@ def build_command(
     if not paths and not inputs.feeds:
         _err(console, "error: give article files, folders, URLs or '-', or --feed (or feeds in --config)")
         raise typer.Exit(EXIT_USAGE)
+    _check_base_url(console, backend, base_url)
     options = BuildOptions(
         language=inputs.language,
         backend=backend,
@@ -343,10 +345,26 @@ def build_command(
         sys.stdout.flush()
     else:
         _write_atomically(output, text)
-    if not quiet:
-        for line in report_lines(brief.report):
-            _err(console, line)
+    lines = report_lines(brief.report)
+    if quiet:  # a dead endpoint is never silent
+        down = brief.report.endpoint_down
+        lines = [line for line in lines if down and line.startswith(down)]
+    for line in lines:
+        _err(console, line)
     raise typer.Exit(exit_status(brief))
+
+
+def _check_base_url(console: Console, backend: BackendChoice, base_url: str | None) -> None:
+    """A base URL (option or OPENAI_BASE_URL) that is not http(s) is a usage error: one line, exit 2."""
+    if backend == BackendChoice.extractive:
+        return
+    from briefing.providers import check_base_url
+
+    try:
+        check_base_url(base_url)
+    except UserError as exc:
+        _err(console, f"error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
 
 
 BriefFile = Annotated[Path, typer.Argument(help="A brief written with --format json.", show_default=False)]
@@ -608,6 +626,7 @@ def daily_command(
     if articles is None and not inputs.feeds:
         _err(console, "error: give --articles FOLDER, or --feed (or feeds in --config)")
         raise typer.Exit(EXIT_USAGE)
+    _check_base_url(console, backend, base_url)
     options = BuildOptions(
         backend=backend,
         model=model,
@@ -702,6 +721,7 @@ def eval_command(
     """Score briefs against hand-labelled clusters: key facts, figures, citations, disagreements, names."""
     console = Console(stderr=True)
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
+    _check_base_url(console, backend, base_url)
     folders = clusters or sorted(p.parent for p in Path("tests/eval").glob("*/labels.json"))
     if not folders:
         _err(console, "error: no cluster folders given and none found under tests/eval")

@@ -65,3 +65,11 @@ class FatalProviderError(ProviderError, UserError):
 
     The run stops early with one line instead of spending the same error on every article.
     """
+
+
+class EndpointDownError(ProviderError):
+    """The run stopped calling the model endpoint: its circuit breaker opened (`briefing.extract.breaker`).
+
+    For one article it is a fallback like any other failure; when the model is required
+    (`--backend model`) it ends the run, since every article left would fail the same way.
+    """

@@ -370,6 +370,11 @@ class RunReport(_Model):
         description="What went wrong with the cache file and what was done instead (moved aside and "
         "started afresh, or run without it), one line each; the brief itself is not affected.",
     )
+    endpoint_down: str | None = Field(
+        default=None,
+        description="Why the run stopped calling the model endpoint (its circuit breaker opened); "
+        "the articles that fell back for it carry this same reason.",
+    )
 
 
 class Brief(_Model):

@@ -14,7 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from briefing.errors import NoArticlesError, UserError
+from briefing.errors import EndpointDownError, NoArticlesError, UserError
 from briefing.extract import extract_all
 from briefing.extract.budget import DEFAULT_MAX_INPUT_TOKENS
 from briefing.extract.extractive import ExtractiveBackend
@@ -34,6 +34,14 @@ DEFAULT_MODEL = "gpt-4o-mini"
 
 
 class BackendChoice(StrEnum):
+    """Which backend extracts: `model` requires it, and an endpoint that is down ends the run.
+
+    With `model`, a per-article failure (answers that never validate, a spent deadline or
+    token budget, the cost ceiling) still falls back for that article alone and is
+    reported; only a failure of the endpoint itself (not configured, refusing the key,
+    or down by the circuit breaker's count) means no brief.
+    """
+
     auto = "auto"
     model = "model"
     extractive = "extractive"
@@ -172,6 +180,7 @@ def build_from(
     Raises:
         NoArticlesError: no input held a usable article (the problems are in the message).
         UserError: the endpoint or options are wrong in a way every article would hit.
+        EndpointDownError: the model is required (`BackendChoice.model`) and its endpoint is down.
     """
     options = options or BuildOptions()
     if not ingested.articles:
@@ -191,6 +200,11 @@ def build_from(
 
         first, longest = options.batch_poll_s
         batch = BatchSettings(jobs=store, poll_initial_s=first, poll_max_s=longest, on_status=on_batch_status)
+    breaker = None
+    if model is not None:
+        from briefing.extract.breaker import CircuitBreaker
+
+        breaker = CircuitBreaker(model.host)
     ceiling = None
     if model is not None and options.max_cost is not None:
         from briefing.pricing import CostCeiling
@@ -208,7 +222,13 @@ def build_from(
             concurrency=options.concurrency,
             ceiling=ceiling,
             batch=batch,
+            breaker=breaker,
+            require_model=options.backend == BackendChoice.model,
         )
+    except EndpointDownError as exc:
+        raise EndpointDownError(
+            f"{exc}; no brief, since the model is required (backend 'model')", attempts=exc.attempts
+        ) from None
     finally:
         if store is not None:
             store.close()
@@ -217,6 +237,8 @@ def build_from(
     notes = list(dict.fromkeys([*ingested.cache_notes, *(store.notes if store is not None else [])]))
     if notes:
         brief.report.cache_notes = notes
+    if breaker is not None and breaker.reason is not None:
+        brief.report.endpoint_down = breaker.reason
     return brief
 
 

@@ -13,6 +13,7 @@ Two retrying layers would multiply attempts without either one knowing.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -24,6 +25,8 @@ __all__ = [
     "DEFAULT_TIMEOUT_S",
     "KEYLESS_PLACEHOLDER",
     "OPENAI_BASE_URL",
+    "check_base_url",
+    "display_host",
     "display_url",
     "endpoint_configured",
     "is_openai_endpoint",
@@ -74,6 +77,41 @@ def display_url(base_url: str | object) -> str:
     return f"{parts.scheme}://{host}{parts.path.rstrip('/')}" if parts.scheme else str(base_url).split("?")[0]
 
 
+def display_host(base_url: str | object) -> str:
+    """The host and port of `base_url` (no scheme, user info or path): the endpoint's name in one line."""
+    parts = urlsplit(str(base_url))
+    host = parts.hostname or str(base_url)
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address
+    return f"{host}:{parts.port}" if parts.port is not None else host
+
+
+def check_base_url(base_url: str | None, *, environ: Mapping[str, str] | None = None) -> None:
+    """Refuse a base URL (given, or from OPENAI_BASE_URL) that is not an http(s) URL with a host.
+
+    Without this, `localhost:8080` would be read as the scheme "localhost" and fail only
+    when the first request is sent, once per article.
+
+    Raises:
+        UserError: The URL has no http:// or https:// scheme or no host; the message
+            names where it came from and never shows user info.
+    """
+    given = (base_url or "").strip()
+    url = given or _env(environ, "OPENAI_BASE_URL")
+    if url is None:
+        return
+    parts = urlsplit(url)
+    if parts.scheme.lower() in ("http", "https") and parts.hostname:
+        return
+    where = "--base-url" if given else "OPENAI_BASE_URL"
+    shown = _USER_INFO.sub(r"\1", url.split("?")[0])
+    hint = f"http://{shown}" if "://" not in shown else "http://127.0.0.1:8080/v1"
+    raise UserError(f"{where} {shown!r} is not an http:// or https:// URL with a host (e.g. {hint!r})")
+
+
+_USER_INFO = re.compile(r"^([a-z][a-z0-9+.-]*://)?[^/@]*@", re.IGNORECASE)
+
+
 def make_client(
     *,
     base_url: str | None,
@@ -93,8 +131,10 @@ def make_client(
         environ: Where to read the variables; `os.environ` when None (tests pass a dict).
 
     Raises:
-        UserError: No endpoint is configured, or OpenAI's API is selected without a key.
+        UserError: No endpoint is configured, the base URL is not an http(s) URL, or
+            OpenAI's API is selected without a key.
     """
+    check_base_url(base_url, environ=environ)
     url = (base_url or "").strip() or _env(environ, "OPENAI_BASE_URL")
     key = (api_key or "").strip() or _env(environ, "OPENAI_API_KEY")
     if url is None and key is None:

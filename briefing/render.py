@@ -225,7 +225,15 @@ def report_lines(report: RunReport) -> list[str]:
             else ""
         )
     ]
+    # Articles the circuit breaker sent to the fallback share one line, not one each.
+    reason = report.endpoint_down
+    down = {a.article_id for a in report.articles if reason and a.fallback_reason == reason}
+    if down:
+        rest = "the remaining article uses" if len(down) == 1 else f"the remaining {len(down)} articles use"
+        lines.append(f"{reason}; {rest} the extractive backend")
     for article in report.articles:
+        if article.article_id in down:
+            continue
         if article.parts > 1:
             lines.append(
                 f"split: {article.source}: over the model's input budget; sent in {article.parts} parts, "

@@ -44,6 +44,7 @@ from __future__ import annotations
 import email.policy
 import json
 import re
+import signal
 import socket
 import threading
 import time
@@ -515,13 +516,76 @@ def completion_for(name: str, body: dict[str, Any], article: str, usage: Usage) 
     }
 
 
+class SilentListener:
+    """A TCP port on 127.0.0.1 that accepts connections and never answers: a hung server.
+
+    It counts the connections it accepted (`accepts`), so a test sees how often a client
+    came back, and keeps them open until `stop`, so the client waits for its own timeout.
+    """
+
+    def __init__(self) -> None:
+        self.accepts = 0
+        self._sock = socket.create_server(("127.0.0.1", 0), backlog=512)
+        self._sock.settimeout(0.05)
+        self._held: list[socket.socket] = []
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def start(self) -> SilentListener:
+        self._thread.start()
+        return self
+
+    def _serve(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self._held.append(conn)
+            self.accepts += 1
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=5)
+        for conn in self._held:
+            conn.close()
+        self._sock.close()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._sock.getsockname()[1]}/v1"
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (it was free a moment ago): connections are refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def main() -> None:
     """Serve on 127.0.0.1 until killed, printing the base URL first (used by `bench/run.py`)."""
     import argparse
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--default-action", default="ok")
+    parser.add_argument("--silent", action="store_true", help="Accept connections and never answer.")
     args = parser.parse_args()
+    if args.silent:
+        listener = SilentListener().start()
+        print(listener.base_url, flush=True)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())  # a background job ignores SIGINT
+        try:
+            while not stop.wait(0.2):
+                pass
+        except KeyboardInterrupt:
+            pass
+        print(f"{listener.accepts} connections accepted", flush=True)
+        listener.stop()
+        return
     server = FaultServer(default_action=args.default_action).start()
     print(server.base_url, flush=True)
     try:

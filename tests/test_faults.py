@@ -7,7 +7,12 @@ HTTP requests it cost. The run must account for every article, fall back with a 
 (to the real extractive backend) where the model path failed, merge into one brief whose
 sources list marks every fallback and whose run report prints the counts, count every
 HTTP attempt, sum the tokens of every answer, and never exceed
-`max_transport_attempts * (max_reasks + 1)` requests for one article.
+`max_transport_attempts * (max_reasks + 1)` requests for one article. The circuit breaker
+must stay closed through it.
+
+Then an endpoint that is down (a closed port, a port that never answers, a server that
+always answers 500): the circuit breaker stops the run calling it after a few failures,
+whatever the number of articles, and the report says so in one line.
 """
 
 from __future__ import annotations
@@ -15,15 +20,21 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
+from pathlib import Path
 
-from fault_server import ANSWER_FAULTS, FAULTS, TRANSPORT_FAULTS, FaultServer
+import pytest
+from click.testing import Result
+from fault_server import ANSWER_FAULTS, FAULTS, TRANSPORT_FAULTS, FaultServer, SilentListener, closed_port
+from typer.testing import CliRunner
 
+from briefing.cli import app
 from briefing.extract import extract_all
+from briefing.extract.breaker import ARTICLES_TO_OPEN, CircuitBreaker
 from briefing.extract.extractive import ExtractiveBackend
 from briefing.extract.model import ModelBackend
 from briefing.grounding import find_evidence
 from briefing.merge import merge
-from briefing.models import Article, Backend, Usage
+from briefing.models import Article, Backend, ExtractedArticle, Usage
 from briefing.providers import make_client
 from briefing.render import report_lines
 
@@ -112,6 +123,7 @@ def test_two_hundred_articles_under_thirty_percent_faults_are_all_accounted_for(
             backoff_max_s=0.05,
         )
         progressed: list[str] = []
+        breaker = CircuitBreaker(model.host)
         started = time.monotonic()
 
         results = extract_all(
@@ -119,6 +131,7 @@ def test_two_hundred_articles_under_thirty_percent_faults_are_all_accounted_for(
             model=model,
             extractive=ExtractiveBackend(),
             on_progress=lambda a: progressed.append(a.id),
+            breaker=breaker,
         )
         brief = merge(results)
 
@@ -127,6 +140,7 @@ def test_two_hundred_articles_under_thirty_percent_faults_are_all_accounted_for(
         server.stop()
 
     assert [r.article.id for r in results] == [a.id for a in articles] == progressed
+    assert breaker.reason is None, "a flaky server, failing in bursts, is not a server that is down"
     served = Counter(e.action.partition(":")[0] for e in server.exchanges)
     faulted = sum(n for kind, n in served.items() if kind != "ok")
     outcomes: Counter[str] = Counter()
@@ -174,3 +188,286 @@ def test_two_hundred_articles_under_thirty_percent_faults_are_all_accounted_for(
     assert 0.2 <= faulted / len(server.exchanges) <= 0.4
     assert outcomes["model"] > 0 and sum(outcomes.values()) - outcomes["model"] > 0
     assert sum(outcomes.values()) == ARTICLES
+
+
+# ---------------------------------------------------------------------------
+# the circuit breaker: an endpoint that is down costs about one timeout, not one per article
+# ---------------------------------------------------------------------------
+
+DOWN_ARTICLES = 50
+CONCURRENCY = 8
+MOST_REQUESTS = ARTICLES_TO_OPEN + CONCURRENCY - 1
+"""A dead endpoint fails the first wave of requests, one per article: the breaker opens at the
+ARTICLES_TO_OPEN-th failure, and at most CONCURRENCY - 1 others are then in flight."""
+
+
+def down_run(
+    base_url: str, *, timeout: float = 5.0, concurrency: int = CONCURRENCY, articles: int = DOWN_ARTICLES
+) -> tuple[list[ExtractedArticle], CircuitBreaker, float]:
+    """Extract synthetic articles against `base_url`: the results, the run's breaker and the seconds taken."""
+    rng = random.Random(SEED)
+    model = ModelBackend(make_client(base_url=base_url, api_key=None, timeout=timeout), "fault-model")
+    breaker = CircuitBreaker(model.host)
+    started = time.monotonic()
+    results = extract_all(
+        [synthetic_article(i, rng) for i in range(articles)],
+        model=model,
+        extractive=ExtractiveBackend(),
+        concurrency=concurrency,
+        breaker=breaker,
+    )
+    return results, breaker, time.monotonic() - started
+
+
+def assert_all_fell_back_for(results: list[ExtractedArticle], breaker: CircuitBreaker) -> None:
+    """Every article fell back with the breaker's reason, and the report gives it one line."""
+    assert breaker.reason is not None
+    assert all(r.meta.backend is Backend.extractive and r.extraction.claims for r in results)
+    assert {r.meta.fallback_reason for r in results} == {breaker.reason}
+    report = merge(results).report.model_copy(update={"endpoint_down": breaker.reason})
+    assert report_lines(report)[1:] == [
+        f"{breaker.reason}; the remaining {len(results)} articles use the extractive backend"
+    ]
+
+
+def test_a_closed_port_opens_the_breaker_after_a_few_refusals() -> None:
+    port = closed_port()
+    results, breaker, elapsed = down_run(f"http://127.0.0.1:{port}/v1")
+
+    attempts = sum(r.meta.attempts for r in results)
+    print(f"\nclosed port: {elapsed:.1f}s, {attempts} connection attempts; {breaker.reason}")
+    assert attempts <= MOST_REQUESTS  # it was 4 per article: 200
+    assert elapsed < 30  # guards a hang; measured in the README
+    assert_all_fell_back_for(results, breaker)
+    assert (
+        breaker.reason
+        == f"model endpoint 127.0.0.1:{port} unreachable (connection refused, 3 times in a row)"
+    )
+
+
+def test_a_port_that_never_answers_costs_about_one_timeout() -> None:
+    listener = SilentListener().start()
+    try:
+        results, breaker, elapsed = down_run(listener.base_url, timeout=1.0)
+    finally:
+        listener.stop()
+
+    print(f"\nsilent port: {elapsed:.1f}s, {listener.accepts} connections accepted; {breaker.reason}")
+    assert listener.accepts == sum(r.meta.attempts for r in results) <= MOST_REQUESTS
+    assert elapsed < 20  # a hang guard: without the breaker it is over a minute (one timeout per attempt)
+    assert_all_fell_back_for(results, breaker)
+    assert (
+        breaker.reason is not None
+        and "not answering (no answer within 1 s, 3 times in a row)" in breaker.reason
+    )
+
+
+def test_a_server_that_always_answers_500_is_called_a_few_times_only() -> None:
+    server = FaultServer(default_action="500").start()
+    try:
+        results, breaker, elapsed = down_run(server.base_url)
+    finally:
+        server.stop()
+
+    print(f"\n500s: {elapsed:.1f}s, {len(server.exchanges)} requests; {breaker.reason}")
+    assert len(server.exchanges) == sum(r.meta.attempts for r in results) <= MOST_REQUESTS
+    assert_all_fell_back_for(results, breaker)
+    assert breaker.reason is not None
+    assert breaker.reason.endswith("failing (HTTP 500 Internal Server Error, 3 times in a row)")
+
+
+def test_requests_in_flight_are_abandoned_when_the_breaker_opens() -> None:
+    """One article's request hangs far longer than the rest take to show the endpoint is down."""
+    server = FaultServer(default_action="500", hang_s=60.0).start()
+    server.script("SYN-000", ["hang"])
+    try:
+        results, breaker, elapsed = down_run(server.base_url, timeout=30.0, concurrency=4, articles=10)
+    finally:
+        server.stop()
+
+    assert elapsed < 15  # without abandoning it, the run waits out the 30 s timeout
+    assert results[0].meta.attempts == 1 and server.for_key("SYN-000")[0].action == "hang"
+    assert_all_fell_back_for(results, breaker)
+
+
+def test_one_article_failing_alone_does_not_open_the_breaker() -> None:
+    """A server can fail on one article only; that article's own retries bound it, and the run goes on."""
+    server = FaultServer().start()
+    server.script("SYN-000", ["500"] * TRANSPORT_ATTEMPTS)
+    server.script("SYN-001", ["503", "ok"])
+    try:
+        results, breaker, _ = down_run(server.base_url, concurrency=1, articles=3)
+    finally:
+        server.stop()
+
+    assert breaker.reason is None
+    assert [r.meta.backend for r in results] == [Backend.extractive, Backend.model, Backend.model]
+    assert [r.meta.attempts for r in results] == [TRANSPORT_ATTEMPTS, 2, 1]
+    assert (
+        results[0].meta.fallback_reason
+        == "gave up after 4 HTTP attempts: last HTTP 500 Internal Server Error"
+    )
+
+
+def test_timeouts_while_the_endpoint_answers_others_do_not_open_the_breaker() -> None:
+    """A busy server (a local one with fewer slots than requests in flight) is not a server that is down."""
+    server = FaultServer(hang_s=3.0).start()
+    for i in range(4):
+        server.script(f"SYN-{i:03d}", ["hang", "ok"])
+    try:
+        results, breaker, _ = down_run(server.base_url, timeout=1.0, articles=10)
+    finally:
+        server.stop()
+
+    assert breaker.reason is None
+    assert all(r.meta.backend is Backend.model for r in results)
+    assert [r.meta.attempts for r in results[:4]] == [2, 2, 2, 2]
+
+
+def test_failures_open_the_breaker_only_in_a_row_and_across_articles() -> None:
+    breaker = CircuitBreaker("127.0.0.1:1")
+    for _ in range(10):
+        breaker.failed("a", "failing", "HTTP 502 Bad Gateway")
+    breaker.failed("b", "failing", "HTTP 502 Bad Gateway")
+    breaker.answered()
+    breaker.failed("c", "failing", "HTTP 502 Bad Gateway")
+    breaker.failed("d", "unreachable", "connection refused")
+    assert not breaker.is_open
+    breaker.failed("e", "unreachable", "connection refused")
+    assert breaker.reason == (
+        "model endpoint 127.0.0.1:1 failing (3 failures in a row, last: connection refused)"
+    )
+
+
+# ---------------------------------------------------------------------------
+# the command line: a dead endpoint is one line; --backend model does not fall back
+# ---------------------------------------------------------------------------
+
+SECRET_KEY = "sk-test-breaker-0123456789abcdef"
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Ten articles in a folder, and an environment with a key and no other endpoint settings."""
+    for name in ("OPENAI_BASE_URL", "BRIEFING_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET_KEY)
+    monkeypatch.setenv("BRIEFING_CACHE_DIR", str(tmp_path / "cache"))
+    rng = random.Random(SEED)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for i in range(10):
+        article = synthetic_article(i, rng)
+        (inbox / f"{article.id}.txt").write_text(f"{article.title}\n\n{article.text}\n", encoding="utf-8")
+    return inbox
+
+
+def build(*args: str) -> Result:
+    return CliRunner().invoke(app, ["build", *args, "--model", "fault-model", "--date", "2026-11-28"])
+
+
+def problem_lines(result: Result) -> list[str]:
+    """Stderr without the progress lines and the report's totals."""
+    return [
+        line
+        for line in result.stderr.splitlines()
+        if not line.startswith(("briefing: extracted ", "briefing: report: "))
+    ]
+
+
+def test_a_dead_endpoint_is_one_line_and_the_brief_is_extractive(folder: Path) -> None:
+    port = closed_port()
+    base_url = f"http://user:{SECRET_KEY}@127.0.0.1:{port}/v1"
+    down = f"model endpoint 127.0.0.1:{port} unreachable (connection refused, 3 times in a row)"
+
+    result = build(str(folder), "--base-url", base_url)
+    quiet = build(str(folder), "--base-url", base_url, "--quiet")
+
+    assert result.exit_code == quiet.exit_code == 3, result.output
+    assert result.stdout.startswith("# 📰 Highlights") and quiet.stdout == result.stdout
+    line = f"briefing: {down}; the remaining 10 articles use the extractive backend"
+    assert problem_lines(result) == problem_lines(quiet) == [line]
+    assert SECRET_KEY not in result.output + quiet.output and "user" not in result.stderr
+
+
+def test_backend_model_exits_1_with_one_line_when_the_endpoint_is_down(folder: Path) -> None:
+    port = closed_port()
+
+    result = build(str(folder), "--base-url", f"http://127.0.0.1:{port}/v1", "--backend", "model")
+
+    assert result.exit_code == 1, result.output
+    assert result.stdout == ""
+    down = f"model endpoint 127.0.0.1:{port} unreachable (connection refused, 3 times in a row)"
+    assert problem_lines(result) == [
+        f"briefing: error: {down}; no brief, since the model is required (backend 'model')"
+    ]
+
+
+def test_backend_model_still_falls_back_for_one_article_the_model_cannot_answer(folder: Path) -> None:
+    server = FaultServer().start()
+    server.script("SYN-003", ["schema"] * (REASKS + 1))
+    try:
+        result = build(str(folder), "--base-url", server.base_url, "--backend", "model")
+    finally:
+        server.stop()
+
+    assert result.exit_code == 3, result.output
+    [line] = problem_lines(result)
+    assert line.startswith("briefing: fallback: syn003: no valid answer in 3 tries")
+    assert result.stdout.startswith("# 📰 Highlights")
+
+
+@pytest.mark.parametrize("where", ["option", "environment"])
+def test_a_base_url_without_a_scheme_is_a_usage_error(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    listener = SilentListener().start()
+    address = listener.base_url.removeprefix("http://")
+    try:
+        if where == "option":
+            result = build(str(folder), "--base-url", address)
+            name = "--base-url"
+        else:
+            monkeypatch.setenv("OPENAI_BASE_URL", address)
+            result = build(str(folder))
+            name = "OPENAI_BASE_URL"
+    finally:
+        listener.stop()
+
+    assert result.exit_code == 2, result.output
+    assert result.stdout == "" and listener.accepts == 0
+    assert problem_lines(result) == [
+        f"briefing: error: {name} {address!r} is not an http:// or https:// URL with a host "
+        f"(e.g. 'http://{address}')"
+    ]
+
+
+def test_a_bad_base_url_in_the_environment_does_not_stop_the_extractive_backend(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "localhost:8080")
+    result = build(str(folder), "--backend", "extractive")
+    assert result.exit_code == 0, result.output
+
+
+def test_eval_refuses_a_base_url_without_a_scheme(folder: Path) -> None:
+    result = CliRunner().invoke(app, ["eval", "--backend", "model", "--base-url", "localhost:8080"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        "briefing: error: --base-url 'localhost:8080' is not an http:// or https:// URL with a host "
+        "(e.g. 'http://localhost:8080')"
+    ]
+
+
+def test_daily_refuses_a_base_url_without_a_scheme(folder: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["daily", "--articles", str(folder), "--editions", str(tmp_path / "editions")]
+        + ["--base-url", "localhost:8080", "--db", str(tmp_path / "none.sqlite3")],
+    )
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        "briefing: error: --base-url 'localhost:8080' is not an http:// or https:// URL with a host "
+        "(e.g. 'http://localhost:8080')"
+    ]
+    assert not (tmp_path / "editions").exists()

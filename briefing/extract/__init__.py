@@ -4,7 +4,8 @@ This module only decides which backend handles an article and keeps per-article
 failures from ending the run: a model failure for good becomes an extractive
 fallback with its reason recorded, so every article is accounted for. The backends
 themselves live in `model.py` (instructor over the openai client) and
-`extractive.py` (offline, no model).
+`extractive.py` (offline, no model); `breaker.py` stops a run from calling an endpoint
+that is down.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from briefing.errors import FatalProviderError, ProviderError
+from briefing.errors import EndpointDownError, FatalProviderError, ProviderError
 from briefing.models import (
     Article,
     ArticleExtraction,
@@ -27,6 +28,7 @@ from briefing.models import (
 if TYPE_CHECKING:
     from briefing.cache import ExtractionCache
     from briefing.extract.batch import BatchSettings
+    from briefing.extract.breaker import CircuitBreaker
     from briefing.extract.model import ModelBackend, ModelSession
     from briefing.pricing import CostCeiling
 
@@ -54,16 +56,20 @@ async def extract_one(
     extractive: ExtractiveBackendProtocol,
     cache: ExtractionCache | None = None,
     ceiling: CostCeiling | None = None,
+    require_model: bool = False,
 ) -> ExtractedArticle:
     """Extract one article, falling back to the extractive backend if the model fails for good.
 
     With a cache, a stored extraction of the same text by the same model, prompt and
     schema is used instead of a call; a new model extraction is stored. With a cost
     ceiling that the run has reached, the article goes to the extractive backend
-    without a call, and its fallback reason says so.
+    without a call, and its fallback reason says so; likewise once the session's
+    circuit breaker has opened (the endpoint is down), with the breaker's reason.
 
     `FatalProviderError` (bad key, unknown model, rejected request) is not a per-article
     failure: it would fail every article the same way, so it propagates and ends the run.
+    With `require_model`, so does `EndpointDownError` (the breaker opened): the caller
+    wants the model's extraction or none.
     """
     key = None
     if cache is not None:
@@ -73,10 +79,14 @@ async def extract_one(
     if ceiling is not None and ceiling.reached():
         return fallback(article, model, extractive, ceiling.reason())
     try:
+        if session.breaker.is_open:
+            raise EndpointDownError(session.breaker.reason or "", article_id=article.id)
         extraction, meta = await model.extract_async(article, session)
     except FatalProviderError:
         raise
     except ProviderError as exc:
+        if require_model and isinstance(exc, EndpointDownError):
+            raise
         if ceiling is not None:
             ceiling.add(exc.usage or Usage())
         return fallback(article, model, extractive, str(exc), attempts=exc.attempts, usage=exc.usage)
@@ -137,6 +147,8 @@ def extract_all(
     concurrency: int = 1,
     ceiling: CostCeiling | None = None,
     batch: BatchSettings | None = None,
+    breaker: CircuitBreaker | None = None,
+    require_model: bool = False,
 ) -> list[ExtractedArticle]:
     """Extract every article; the result has exactly one entry per input article, in input order.
 
@@ -151,6 +163,11 @@ def extract_all(
     article's retries), so a run takes about as long as its slowest calls rather than
     their sum. `on_progress` is called as articles finish. A `FatalProviderError` stops
     the workers from taking more articles and is raised once the ones in flight end.
+
+    One circuit breaker (`breaker`, else one with the default thresholds) watches the
+    run's requests: once the endpoint is found down, the articles left go to the
+    extractive backend without a call, or, with `require_model`, `EndpointDownError`
+    ends the run the way a `FatalProviderError` does.
     """
     if model is None:
         results: list[ExtractedArticle] = []
@@ -171,6 +188,8 @@ def extract_all(
         cache=cache,
         concurrency=max(1, concurrency),
         ceiling=ceiling,
+        breaker=breaker,
+        require_model=require_model,
     )
     if batch is not None:
         return _extract_in_batch(articles, run, batch)
@@ -187,6 +206,8 @@ class _Run:
     cache: ExtractionCache | None
     concurrency: int
     ceiling: CostCeiling | None
+    breaker: CircuitBreaker | None
+    require_model: bool
 
 
 def _extract_in_batch(articles: list[Article], run: _Run, batch: BatchSettings) -> list[ExtractedArticle]:
@@ -264,7 +285,7 @@ def _within_ceiling(
 async def _extract_concurrently(articles: list[Article], run: _Run) -> list[ExtractedArticle]:
     done: list[ExtractedArticle | None] = [None] * len(articles)
     queue = iter(enumerate(articles))
-    fatal: list[FatalProviderError] = []
+    fatal: list[ProviderError] = []
 
     async def worker(session: ModelSession) -> None:
         for index, article in queue:  # one shared iterator: each article is taken once
@@ -278,14 +299,15 @@ async def _extract_concurrently(articles: list[Article], run: _Run) -> list[Extr
                     extractive=run.extractive,
                     cache=run.cache,
                     ceiling=run.ceiling,
+                    require_model=run.require_model,
                 )
-            except FatalProviderError as exc:
+            except (FatalProviderError, EndpointDownError) as exc:
                 fatal.append(exc)
                 return
             if run.on_progress is not None:
                 run.on_progress(article)
 
-    async with run.model.session() as session:
+    async with run.model.session(run.breaker) as session:
         await asyncio.gather(*(worker(session) for _ in range(min(run.concurrency, len(articles)))))
     if fatal:
         raise fatal[0]

@@ -17,6 +17,9 @@ never multiply behind each other's backs:
   without re-asking) is spent the same way: it is asked again, shorter, while the
   re-ask budget lasts.
 - Refusals that no retry can fix (400, 401, 403, 404): `FatalProviderError` at once.
+- An endpoint that is down: every attempt's outcome is reported to the run's circuit
+  breaker (`briefing.extract.breaker`); once it opens, no attempt starts, a request in
+  flight is abandoned, and the article fails with `EndpointDownError`.
 
 So one article makes at most `max_transport_attempts * (max_reasks + 1)` HTTP calls, none
 after its deadline and none once its token budget is spent. Every call is counted, and
@@ -60,7 +63,8 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
-from briefing.errors import BriefingError, FatalProviderError, ProviderError, UserError
+from briefing.errors import BriefingError, EndpointDownError, FatalProviderError, ProviderError, UserError
+from briefing.extract.breaker import CircuitBreaker
 from briefing.extract.budget import DEFAULT_MAX_INPUT_TOKENS, estimate_tokens, split_to_budget
 from briefing.extract.leads import headline
 from briefing.extract.prompt import (
@@ -76,7 +80,7 @@ from briefing.extract.rate_limit import RateLimiter, validate_limits
 from briefing.grounding import check_extraction
 from briefing.language import DEFAULT_LANGUAGE, is_foreign, language_name
 from briefing.models import Article, ArticleExtraction, Backend, Entity, ExtractionMeta, Quote, Usage
-from briefing.providers import display_url, is_openai_endpoint
+from briefing.providers import display_host, display_url, is_openai_endpoint
 
 __all__ = [
     "MODE_NAMES",
@@ -182,14 +186,15 @@ def _joined(parts: list[ArticleExtraction]) -> ArticleExtraction:
 
 @dataclass
 class ModelSession:
-    """What the extractions of one run share: the async client and the rate limiter.
+    """What the extractions of one run share: the async client, the rate limiter and the breaker.
 
-    Both belong to the event loop that made them (connections and locks cannot move
+    All three belong to the event loop that made them (connections and locks cannot move
     between loops), so a session is opened per run with `ModelBackend.session()`.
     """
 
     client: openai.AsyncOpenAI
     limiter: RateLimiter
+    breaker: CircuitBreaker
 
 
 @dataclass
@@ -223,6 +228,10 @@ class _StopAtDeadline(stop_base):
 
 class _Captured(Exception):
     """Raised by `ModelBackend.request_for`'s stand-in for the API, once it has the request."""
+
+
+class _Abandoned(Exception):
+    """The circuit breaker opened while a request was in flight; its answer is no longer awaited."""
 
 
 class _UnreadableResponse(Exception):
@@ -344,6 +353,8 @@ class ModelBackend:
         self._secret = client.api_key
         self.endpoint = display_url(base_url)
         """The endpoint as shown to users (no credentials); part of the cache key."""
+        self.host = display_host(base_url)
+        """The endpoint's host and port, as the circuit breaker names it."""
         self._sleep = sleep
         self._clock = clock
         self._rng = rng or random.Random()
@@ -354,8 +365,12 @@ class ModelBackend:
         return self.max_transport_attempts * (self.max_reasks + 1)
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[ModelSession]:
-        """Open the async client and rate limiter one run's extractions share."""
+    async def session(self, breaker: CircuitBreaker | None = None) -> AsyncIterator[ModelSession]:
+        """Open the async client, rate limiter and circuit breaker one run's extractions share.
+
+        `breaker` lets the caller read, after the run, whether and why it opened; by
+        default the session has its own, with the default thresholds.
+        """
         client = openai.AsyncOpenAI(**self._endpoint(), max_retries=0)
         limiter = RateLimiter(
             requests_per_minute=self.requests_per_minute,
@@ -364,7 +379,7 @@ class ModelBackend:
             sleep=self._sleep,
         )
         try:
-            yield ModelSession(client=client, limiter=limiter)
+            yield ModelSession(client=client, limiter=limiter, breaker=breaker or CircuitBreaker(self.host))
         finally:
             await client.close()
 
@@ -659,21 +674,39 @@ class ModelBackend:
             raise self._failure(
                 call, f"token budget of {self.token_budget} spent after {call.http_attempts} attempts"
             )
+        breaker = call.session.breaker
+        if breaker.is_open:
+            raise self._down(call)
         await call.session.limiter.acquire(_request_tokens(body, self.max_completion_tokens))
+        if breaker.is_open:
+            raise self._down(call)
         remaining = call.deadline - self._clock()
         if remaining <= 0:
             raise self._failure(
                 call, f"deadline of {self.deadline_s:g}s passed after {call.http_attempts} attempts"
             )
         call.http_attempts += 1
+        answers_when_sent = breaker.answers
+        request = call.session.client.chat.completions.create(**body, timeout=min(self._timeout_s, remaining))
         try:
-            response = await call.session.client.chat.completions.create(
-                **body, timeout=min(self._timeout_s, remaining)
-            )
+            response = await _unless_opened(breaker, request)
+        except _Abandoned:
+            raise self._down(call) from None
         except (json.JSONDecodeError, ValidationError) as exc:
             # A 200 whose body does not parse. It must not escape as these types: instructor
             # would take it for a bad answer and re-ask, spending the re-ask budget on it.
+            breaker.answered()
             raise _UnreadableResponse("the server's 200 response is not a chat completion") from exc
+        except (openai.APIStatusError, openai.APIConnectionError) as exc:
+            failure = self._endpoint_failure(exc)
+            if isinstance(exc, openai.APITimeoutError) and failure is not None:
+                breaker.timed_out(call.article_id, failure[1], answers_when_sent=answers_when_sent)
+            elif failure is not None:
+                breaker.failed(call.article_id, *failure)
+            elif isinstance(exc, openai.APIStatusError):
+                breaker.answered()
+            raise
+        breaker.answered()
         if not isinstance(response, ChatCompletion) or not response.choices:
             raise _UnreadableResponse("the server's 200 response is not a chat completion")
         call.usage += usage_of(response)
@@ -688,6 +721,32 @@ class ModelBackend:
         return min(backoff + self._rng.uniform(0, self.backoff_initial_s), self.backoff_max_s)
 
     # -- errors ------------------------------------------------------------------
+
+    def _endpoint_failure(self, exc: openai.APIError) -> tuple[str, str] | None:
+        """What a failed attempt says of the endpoint, for the breaker: (state, failure), or None.
+
+        None when the endpoint did answer (a 4xx, a 429), or when the error is not the
+        network's (a test harness refusing a request).
+        """
+        if isinstance(exc, openai.APITimeoutError):
+            return "not answering", f"no answer within {self._timeout_s:g} s"
+        if isinstance(exc, openai.APIStatusError):
+            if exc.status_code >= 500:
+                return "failing", f"HTTP {exc.status_code} {exc.response.reason_phrase}".strip()
+            return None
+        if not _is_transient(exc):
+            return None
+        if type(exc.__cause__).__name__ == "ConnectError":  # httpx2's, or a legacy httpx client's
+            return "unreachable", "connection refused" if _refused(exc) else "cannot connect"
+        return "failing", "connection dropped"
+
+    def _down(self, call: _Call) -> EndpointDownError:
+        return EndpointDownError(
+            call.session.breaker.reason or f"model endpoint {self.host} is down",
+            article_id=call.article_id,
+            attempts=call.http_attempts,
+            usage=call.usage,
+        )
 
     def _failure(self, call: _Call, message: str) -> ModelExtractionError:
         return ModelExtractionError(
@@ -749,6 +808,38 @@ def _is_transient(exc: BaseException) -> bool:
         return isinstance(exc.__cause__, _transport_errors())
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code in _RETRYABLE_STATUS or exc.status_code >= 500
+    return False
+
+
+async def _unless_opened(breaker: CircuitBreaker, request: Awaitable[ChatCompletion]) -> ChatCompletion:
+    """`request`'s answer, or `_Abandoned` once the breaker opens before it comes.
+
+    A request in flight when the endpoint is found down would otherwise hold its article
+    (and the run) for up to a whole timeout more.
+    """
+    task = asyncio.ensure_future(request)
+    opened = asyncio.ensure_future(breaker.wait_open())
+    try:
+        await asyncio.wait({task, opened}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        opened.cancel()
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    if task.cancelled():
+        raise _Abandoned
+    return task.result()
+
+
+def _refused(exc: BaseException) -> bool:
+    """Whether a connection error was a refusal (nothing listens there), along its chain of causes."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, ConnectionRefusedError):
+            return True
+        seen = seen.__cause__ or seen.__context__
     return False
 
 
