@@ -30,7 +30,7 @@ from pathlib import Path
 import platformdirs
 from pydantic import BaseModel, ConfigDict
 
-from briefing.database import CacheDatabase
+from briefing.database import CacheTables
 from briefing.models import SCHEMA_VERSION, Article, ArticleExtraction, ExtractionMeta
 
 __all__ = ["CACHE_FILE", "CacheStats", "ExtractionCache", "cache_key", "default_cache_path"]
@@ -77,7 +77,7 @@ class CacheStats(BaseModel):
     by_model: dict[str, int]
 
 
-class ExtractionCache:
+class ExtractionCache(CacheTables):
     """Extractions by `cache_key`, in one SQLite file.
 
     Never stops a run: a damaged file is moved aside and started afresh, and a file that
@@ -85,20 +85,7 @@ class ExtractionCache:
     each is one line in `notes` (see `briefing.database.CacheDatabase`).
     """
 
-    def __init__(self, path: Path) -> None:
-        """Open (and create if needed) the cache file."""
-        self.path = path
-        self._db = CacheDatabase(path, _SCHEMA + ";" + _BATCHES)
-
-    @property
-    def notes(self) -> list[str]:
-        """One line for each thing that went wrong with the file (and what was done instead)."""
-        return self._db.notes
-
-    @property
-    def usable(self) -> bool:
-        """False when the run goes on without the cache."""
-        return self._db.usable
+    SCHEMA = _SCHEMA + ";" + _BATCHES
 
     def get(self, key: str) -> tuple[ArticleExtraction, ExtractionMeta] | None:
         """The stored extraction and its meta, or None (also for a row that no longer parses)."""
@@ -152,6 +139,3 @@ class ExtractionCache:
         if removed >= 0:
             self._db.vacuum()
         return removed
-
-    def close(self) -> None:
-        self._db.close()

@@ -23,11 +23,11 @@ import sqlite3
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from briefing.errors import DamagedDatabaseError, UnwritableDatabaseError, UserError
 
-__all__ = ["CacheDatabase", "classify", "move_aside", "open_database"]
+__all__ = ["CacheDatabase", "CacheTables", "classify", "move_aside", "open_database"]
 
 # SQLite's primary result codes (the low byte of an extended code).
 _CORRUPT, _NOTADB = 11, 26
@@ -285,3 +285,30 @@ class CacheDatabase:
             with contextlib.suppress(sqlite3.Error):
                 self._db.close()
             self._db = None
+
+
+class CacheTables:
+    """Some tables of the cache file, kept through a `CacheDatabase`, so they never stop a run.
+
+    A subclass names its tables in `SCHEMA`; what went wrong with the file is in `notes`.
+    """
+
+    SCHEMA: ClassVar[str]
+
+    def __init__(self, path: Path) -> None:
+        """Open (and create if needed) the cache file at `path`, with this class's tables."""
+        self.path = path
+        self._db = CacheDatabase(path, self.SCHEMA)
+
+    @property
+    def notes(self) -> list[str]:
+        """One line for each thing that went wrong with the file (and what was done instead)."""
+        return self._db.notes
+
+    @property
+    def usable(self) -> bool:
+        """False when the run goes on without the cache."""
+        return self._db.usable
+
+    def close(self) -> None:
+        self._db.close()

@@ -36,7 +36,6 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.message import Message
-from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -44,7 +43,7 @@ import httpcore
 import httpx
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from briefing.database import CacheDatabase
+from briefing.database import CacheTables
 
 __all__ = [
     "FEED_TYPES",
@@ -160,25 +159,13 @@ class Page:
     cached: bool = False
 
 
-class PageCache:
+class PageCache(CacheTables):
     """Fetched pages by URL, in the cache file (`briefing cache clear` empties it too).
 
     Like the extraction cache, it never stops a run: see `briefing.database.CacheDatabase`.
     """
 
-    def __init__(self, path: Path) -> None:
-        """Open (and create if needed) the `pages` table of the cache file at `path`."""
-        self._db = CacheDatabase(path, _PAGES)
-
-    @property
-    def notes(self) -> list[str]:
-        """One line for each thing that went wrong with the file (and what was done instead)."""
-        return self._db.notes
-
-    @property
-    def usable(self) -> bool:
-        """False when the run goes on without the cache."""
-        return self._db.usable
+    SCHEMA = _PAGES
 
     def get(self, url: str) -> Page | None:
         rows = self._db.read("SELECT final_url, content_type, body FROM pages WHERE url = ?", (url,))
@@ -209,9 +196,6 @@ class PageCache:
     def clear(self) -> int:
         """Remove every page; returns how many there were (-1 when the file could not be changed)."""
         return self._db.write("DELETE FROM pages")
-
-    def close(self) -> None:
-        self._db.close()
 
 
 @dataclass

@@ -462,8 +462,11 @@ def test_eval_refuses_a_base_url_without_a_scheme(folder: Path) -> None:
 def test_daily_refuses_a_base_url_without_a_scheme(folder: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(
         app,
-        ["daily", "--articles", str(folder), "--editions", str(tmp_path / "editions")]
-        + ["--base-url", "localhost:8080", "--db", str(tmp_path / "none.sqlite3")],
+        [
+            "daily",
+            *("--articles", str(folder), "--editions", str(tmp_path / "editions")),
+            *("--base-url", "localhost:8080", "--db", str(tmp_path / "none.sqlite3")),
+        ],
     )
     assert result.exit_code == 2, result.output
     assert result.stderr.splitlines() == [
