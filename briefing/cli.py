@@ -15,6 +15,8 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -803,12 +805,8 @@ app.add_typer(cache_app, name="cache")
 @cache_app.command(name="stats")
 def cache_stats_command() -> None:
     """Where the cache is, how many extractions it holds (per model) and its size."""
-    pages = PageCache(default_cache_path())
-    cache = ExtractionCache(default_cache_path())
-    stats, count = cache.stats(), pages.count()
-    pages.close()
-    cache.close()
-    _cache_notes(pages, cache)
+    with _cache_file() as (pages, cache):
+        stats, count = cache.stats(), pages.count()
     sys.stdout.write(
         f"{stats.path}\n{stats.entries} extraction(s), {count} web page(s), {stats.bytes:,} bytes\n"
     )
@@ -819,24 +817,29 @@ def cache_stats_command() -> None:
 @cache_app.command(name="clear")
 def cache_clear_command() -> None:
     """Remove every cached extraction and web page (the next run asks the model and the sites again)."""
-    pages = PageCache(default_cache_path())
-    cache = ExtractionCache(default_cache_path())
-    removed_pages, removed = pages.clear(), cache.clear()
-    pages.close()
-    cache.close()
-    _cache_notes(pages, cache)
+    with _cache_file() as (pages, cache):
+        removed_pages, removed = pages.clear(), cache.clear()
     sys.stdout.write(f"removed {removed} extraction(s) and {removed_pages} web page(s) from {cache.path}\n")
 
 
-def _cache_notes(*tables: PageCache | ExtractionCache) -> None:
-    """Print what went wrong with the cache file, once per line; exit 1 when it could not be used.
+@contextmanager
+def _cache_file() -> Iterator[tuple[PageCache, ExtractionCache]]:
+    """Both tables of the cache file, closed afterwards; then what went wrong with the file, once a line.
 
-    A damaged file has been moved aside and started afresh by then, so the command goes on.
+    A damaged file has been moved aside and started afresh by then, so the command goes on;
+    it exits 1 only when the file could not be used at all.
     """
+    pages = PageCache(default_cache_path())
+    cache = ExtractionCache(default_cache_path())
+    try:
+        yield pages, cache
+    finally:
+        pages.close()
+        cache.close()
     console = Console(stderr=True)
-    for note in dict.fromkeys(note for table in tables for note in table.notes):
+    for note in dict.fromkeys([*pages.notes, *cache.notes]):
         _err(console, note)
-    if not all(table.usable for table in tables):
+    if not (pages.usable and cache.usable):
         raise typer.Exit(EXIT_NO_BRIEF)
 
 
