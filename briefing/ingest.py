@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import re
+import stat
 import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -106,7 +108,7 @@ def ingest(
     """
     articles: list[Article] = []
     problems: list[InputProblem] = []
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # an input's key -> the label it was first read under
     own_fetcher = None
     if fetcher is None and (feeds or any(is_url(p) for p in paths)):
         fetcher = own_fetcher = Fetcher()
@@ -119,12 +121,13 @@ def ingest(
             if item.problem is not None:
                 problems.append(item.problem)
                 continue
-            if item.label in seen:
-                problems.append(
-                    InputProblem(path=item.label, reason="given more than once", action="read once")
-                )
+            key = item.key or item.label
+            if key in seen:
+                first = seen[key]
+                reason = "given more than once" if first == item.label else f"the same file as {first}"
+                problems.append(InputProblem(path=item.label, reason=reason, action="read once"))
                 continue
-            seen.add(item.label)
+            seen[key] = item.label
             assert item.data is not None
             article, problem = _article_from_bytes(item.data, item.label, item.page)
             if problem is not None:
@@ -140,12 +143,17 @@ def ingest(
 
 @dataclass(frozen=True)
 class _Input:
-    """One input's bytes (or why there are none), and what is known of it besides its text."""
+    """One input's bytes (or why there are none), and what is known of it besides its text.
+
+    `key` names the input for "read once": a local file's real path, so a file reached
+    twice (by two names, or through a symlink in a folder) is read once.
+    """
 
     label: str
     data: bytes | None = None
     problem: InputProblem | None = None
     page: PageMeta | None = None
+    key: str | None = None
 
 
 def _skip(label: str, reason: str) -> _Input:
@@ -154,28 +162,26 @@ def _skip(label: str, reason: str) -> _Input:
 
 def _read_inputs(raw: str, stdin: bytes | None, fetcher: Fetcher | None) -> Iterable[_Input]:
     if raw == "-":
-        yield _Input("-", stdin if stdin is not None else sys.stdin.buffer.read())
+        yield _read_stdin(stdin)
         return
     if is_url(raw):
         assert fetcher is not None
         yield _fetch_page(raw, fetcher, PageMeta(url=raw))
         return
     path = Path(raw)
-    if not path.exists():
-        yield _skip(raw, "no such file or folder")
+    # A symlink named on the command line is followed: the user pointed at what it names.
+    try:
+        info = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        yield _skip(raw, _broken_link(path) if path.is_symlink() else "no such file or folder")
         return
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path))
-        usable = [p for p in files if p.suffix.lower() in ARTICLE_SUFFIXES]
-        for other in files:
-            if other.suffix.lower() not in ARTICLE_SUFFIXES:
-                yield _skip(str(other), f"not an article file (expected {', '.join(ARTICLE_SUFFIXES)})")
-        if not usable:
-            yield _skip(raw, "folder has no article files")
-        for file in usable:
-            yield _read_file(file)
+    except OSError as exc:
+        yield _skip(raw, f"cannot read ({exc.strerror})")
         return
-    yield _read_file(path)
+    if stat.S_ISDIR(info.st_mode):
+        yield from _read_folder(path, raw)
+        return
+    yield _read_file(Path(os.path.realpath(path)), raw, info)
 
 
 def _fetch_page(url: str, fetcher: Fetcher, known: PageMeta) -> _Input:
@@ -226,18 +232,133 @@ def _read_feed(query: FeedQuery, fetcher: Fetcher, problems: list[InputProblem])
     return inputs
 
 
-def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
+def _read_stdin(stdin: bytes | None) -> _Input:
+    """Standard input, read up to one byte over the size limit: a pipe of any length costs no more."""
+    if stdin is None:
+        if sys.stdin is None:
+            return _skip("-", "there is no standard input")
+        stdin = sys.stdin.buffer.read(_MAX_BYTES + 1)
+    if len(stdin) > _MAX_BYTES:
+        return _skip("-", f"standard input is over the {_MAX_BYTES // 1_000_000} MB limit")
+    return _Input("-", stdin)
 
 
-def _read_file(path: Path) -> _Input:
+def _read_folder(root: Path, raw: str) -> Iterable[_Input]:
+    """The article files of a folder and its subfolders, and a line for everything else in it.
+
+    Hidden files and folders are ignored. Nothing in the folder reaches outside it: a
+    symlink is followed only to a file inside the folder (that file's real path is read);
+    one leading out, a broken one and one to a folder (whose files are read where they
+    are) each get a line. Named pipes, devices and sockets get a line and are never
+    opened, since reading one can block forever or never end.
+    """
+    real_root = root.resolve()
+    lines: list[_Input] = []
+    usable: list[tuple[Path, Path, os.stat_result]] = []
+    for path in sorted(_walk(root, lines)):
+        try:
+            real = Path(os.path.realpath(path, strict=True))
+            info = real.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            lines.append(_skip(str(path), _broken_link(path)))
+            continue
+        except OSError as exc:
+            lines.append(_skip(str(path), f"cannot read ({exc.strerror})"))
+            continue
+        kind = _special_kind(info.st_mode)
+        if path.is_symlink() and not real.is_relative_to(real_root):
+            what = "folder" if stat.S_ISDIR(info.st_mode) else "file"
+            lines.append(_skip(str(path), f"symlink to a {what} outside the folder ({real}), not followed"))
+        elif path.is_symlink() and stat.S_ISDIR(info.st_mode):
+            reason = f"symlink to a folder inside the folder ({real}), whose files are read there"
+            lines.append(
+                _Input(str(path), problem=InputProblem(path=str(path), reason=reason, action="not followed"))
+            )
+        elif kind is not None:
+            lines.append(_skip(str(path), f"not a regular file ({kind}), left unopened"))
+        elif path.suffix.lower() not in ARTICLE_SUFFIXES:
+            lines.append(_skip(str(path), f"not an article file (expected {', '.join(ARTICLE_SUFFIXES)})"))
+        else:
+            usable.append((path, real, info))
+    yield from sorted(lines, key=lambda item: Path(item.label))
+    if not usable:
+        yield _skip(raw, "folder has no article files")
+    for path, real, info in usable:
+        yield _read_file(real, str(path), info)
+
+
+def _walk(folder: Path, problems: list[_Input]) -> Iterable[Path]:
+    """Everything below `folder` but hidden entries; subfolders are entered, symlinks to folders are not."""
     try:
-        size = path.stat().st_size
-        if size > _MAX_BYTES:
-            return _skip(str(path), f"file is {size:,} bytes, over the 5 MB limit")
-        return _Input(str(path), path.read_bytes())
+        with os.scandir(folder) as scan:
+            found = list(scan)
     except OSError as exc:
-        return _skip(str(path), f"cannot read ({exc.strerror})")
+        problems.append(_skip(str(folder), f"cannot read the folder ({exc.strerror})"))
+        return
+    for entry in found:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(Path(entry.path), problems)
+        else:
+            yield Path(entry.path)
+
+
+def _broken_link(path: Path) -> str:
+    try:
+        return f"broken symlink (to {os.readlink(path)})"
+    except OSError:
+        return "broken symlink"
+
+
+_SPECIAL_FILES = (
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _special_kind(mode: int) -> str | None:
+    """What a file that is not a regular file or a folder is ("a named pipe"); None for those two."""
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return next((name for test, name in _SPECIAL_FILES if test(mode)), "a special file")
+
+
+_OPEN_FLAGS = (
+    os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+)
+
+
+def _read_file(path: Path, label: str, info: os.stat_result) -> _Input:
+    """A regular file's bytes, up to the size limit; `path` is its real path, `info` its `stat`.
+
+    Anything but a regular file is refused before it is opened: a named pipe blocks
+    forever and a device may never end. The file is opened without blocking and without
+    following a symlink, and checked again once open, so a file swapped for a pipe after
+    the `stat` cannot hang the run. At most one byte over the limit is read, so a file
+    that grows while it is read costs no more.
+    """
+    kind = _special_kind(info.st_mode)
+    if kind is not None:
+        return _skip(label, f"not a regular file ({kind}), left unopened")
+    if info.st_size > _MAX_BYTES:
+        return _skip(label, f"file is {info.st_size:,} bytes, over the {_MAX_BYTES // 1_000_000} MB limit")
+    try:
+        descriptor = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        return _skip(label, f"cannot read ({exc.strerror})")
+    with os.fdopen(descriptor, "rb") as handle:
+        try:
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                return _skip(label, "not a regular file once opened (replaced while read), not read")
+            data = handle.read(_MAX_BYTES + 1)
+        except OSError as exc:
+            return _skip(label, f"cannot read ({exc.strerror})")
+    if len(data) > _MAX_BYTES:
+        return _skip(label, f"file is over the {_MAX_BYTES // 1_000_000} MB limit")
+    return _Input(label, data, key=str(path))
 
 
 def read_text(data: bytes) -> tuple[str | None, str | None]:
@@ -354,6 +475,9 @@ def article_from_text(
     feed entry's title, outlet and date); what the page says of itself comes first.
     """
     notes = list(notes or [])
+    if nuls := text.count("\x00"):
+        text = text.replace("\x00", "")
+        notes.append(f"removed {nuls} NUL character(s)")
     known = known or PageMeta()
     page = PageMeta()
     if _HTML_HINT.search(text):
