@@ -83,8 +83,6 @@ _DEBRIS_PREFIXES = (
 _SOURCE_LINE = re.compile(r"^(?:source|sources|via)\s*:\s*(?P<name>.{2,60}?)\.?$", re.IGNORECASE)
 _TERMINAL = tuple(".!?:;\"'”’)]…")
 _HTML_HINT = re.compile(r"<\s*(?:!doctype|html|body|p|div|article|br|span|head)\b", re.IGNORECASE)
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 _MAX_BYTES = 5_000_000
@@ -492,7 +490,7 @@ def article_from_text(
         url=known.url,
     )
     text = strip_invisible(unicodedata.normalize("NFC", text)).replace("\r\n", "\n").replace("\r", "\n")
-    text = _HTML_COMMENT.sub("", text)
+    text = _drop_html_comments(text)
     paragraphs = _paragraphs(collapse_spaces(text))
     paragraphs = [_strip_markdown(p) for p in paragraphs]
 
@@ -539,7 +537,9 @@ def _paragraphs(text: str) -> list[str]:
     Blank lines always separate paragraphs. Inside a block, a hard-wrapped paragraph
     (several long lines) is joined whole; otherwise each line is its own paragraph
     unless it visibly continues on the next one (the next line starts in lower case,
-    or a capitalised name is split across the break).
+    or a capitalised name is split across the break). Whether the paragraph so far
+    reads as a title is counted line by line, so a long run of joined lines costs
+    linear time.
     """
     out: list[str] = []
     for block in re.split(r"\n\s*\n", text):
@@ -549,14 +549,15 @@ def _paragraphs(text: str) -> list[str]:
         if _hard_wrapped(lines):
             out.append(" ".join(lines))
             continue
-        current = lines[0]
+        current, words = [lines[0]], _Words(lines[0])
         for line in lines[1:]:
-            if _continues(current, line):
-                current = f"{current} {line}"
+            if _continues(current[-1], words, line):
+                current.append(line)
+                words.add(line)
             else:
-                out.append(current)
-                current = line
-        out.append(current)
+                out.append(" ".join(current))
+                current, words = [line], _Words(line)
+        out.append(" ".join(current))
     return out
 
 
@@ -569,27 +570,83 @@ def _hard_wrapped(lines: list[str]) -> bool:
     )
 
 
-def _continues(line: str, following: str) -> bool:
-    if line.endswith(_TERMINAL) or _title_like(line):
+class _Words:
+    """Word counts of a paragraph being joined from lines: enough to tell whether it reads as a title."""
+
+    def __init__(self, line: str) -> None:
+        self.total = self.lettered = self.capitalised = 0
+        self.add(line)
+
+    def add(self, line: str) -> None:
+        for word in line.split():
+            self.total += 1
+            if word[:1].isalpha():
+                self.lettered += 1
+                self.capitalised += word[:1].isupper()
+
+    def title_like(self) -> bool:
+        """Three words or fewer, or mostly capitalised, counting only words that start with a letter."""
+        return self.lettered <= 3 or self.capitalised / self.lettered >= 0.6
+
+
+def _continues(last_line: str, words: _Words, following: str) -> bool:
+    """Whether `following` continues the paragraph that ends with `last_line` and has `words`."""
+    if last_line.endswith(_TERMINAL) or words.title_like():
         return False
     if following[:1].islower():
         return True
-    last = line.split()[-1]
-    return last[:1].isupper() and following[:1].isupper() and len(line.split()) >= 4
-
-
-def _title_like(line: str) -> bool:
-    words = [w for w in line.split() if w[:1].isalpha()]
-    if not words:
-        return True
-    capitals = sum(w[:1].isupper() for w in words)
-    return len(words) <= 3 or capitals / len(words) >= 0.6
+    last = last_line.split()[-1]
+    return last[:1].isupper() and following[:1].isupper() and words.total >= 4
 
 
 def _strip_markdown(paragraph: str) -> str:
     paragraph = _MD_HEADING.sub("", paragraph)
-    paragraph = _MD_LINK.sub(r"\1", paragraph)
+    paragraph = _unlink_markdown(paragraph)
     return _MD_EMPHASIS.sub(r"\2", paragraph)
+
+
+def _unlink_markdown(text: str) -> str:
+    r"""Replace Markdown links and images, `[text](url)` and `![alt](url)`, by their text.
+
+    The same as `re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)`, but in linear time:
+    the regular expression rescans to the end of the text from every `[` that opens no
+    link, which took minutes on a page of brackets.
+    """
+    parts: list[str] = []
+    done = search = 0
+    while (opening := text.find("[", search)) >= 0:
+        closing = text.find("]", opening + 1)
+        if closing < 0:
+            break
+        if not text.startswith("(", closing + 1):
+            search = closing + 1  # every `[` before `closing` meets the same `]` first
+            continue
+        end = text.find(")", closing + 2)
+        if end < 0:
+            break
+        start = opening - 1 if opening > done and text[opening - 1] == "!" else opening
+        parts += (text[done:start], text[opening + 1 : closing])
+        done = search = end + 1
+    parts.append(text[done:])
+    return "".join(parts)
+
+
+def _drop_html_comments(text: str) -> str:
+    """`text` without `<!-- ... -->` comments.
+
+    The same as `re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL)`, but in linear time: the
+    regular expression rescans to the end from every `<!--` that is never closed.
+    """
+    parts: list[str] = []
+    done = 0
+    while (start := text.find("<!--", done)) >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:
+            break
+        parts.append(text[done:start])
+        done = end + 3
+    parts.append(text[done:])
+    return "".join(parts)
 
 
 def _is_debris(paragraph: str) -> bool:
@@ -597,19 +654,57 @@ def _is_debris(paragraph: str) -> bool:
     return key in DEBRIS_LINES or any(key.startswith(prefix) for prefix in _DEBRIS_PREFIXES)
 
 
+_TRUNCATED_COPY = 40
+"""Characters a paragraph needs before it counts as a truncated copy of a longer one."""
+
+
 def _drop_repeats(paragraphs: list[str]) -> tuple[list[str], int]:
-    """Drop a paragraph seen before, or a truncated copy of one (a prefix of an earlier paragraph)."""
-    kept: list[str] = []
-    keys: list[str] = []
-    dropped = 0
-    for paragraph in paragraphs:
-        key = comparable(paragraph)
-        if any(key == k or (len(key) >= 40 and k.startswith(key)) for k in keys):
-            dropped += 1
-            continue
-        kept.append(paragraph)
-        keys.append(key)
-    return kept, dropped
+    """Drop a paragraph seen before, or a truncated copy of one (a prefix of an earlier paragraph).
+
+    Whether a paragraph goes depends only on the paragraphs before it, kept or not: what
+    repeats a dropped paragraph repeats the one it was dropped for. So all are decided
+    at once, in near-linear time, instead of comparing each paragraph with every earlier
+    one (which took minutes on a few megabytes of short paragraphs).
+    """
+    keys = [comparable(p) for p in paragraphs]
+    first: dict[str, int] = {}
+    for index, key in enumerate(keys):
+        first.setdefault(key, index)
+    longer = _first_longer(first)
+    kept = [
+        paragraph
+        for index, (paragraph, key) in enumerate(zip(paragraphs, keys, strict=True))
+        if first[key] == index and not (len(key) >= _TRUNCATED_COPY and longer[key] < index)
+    ]
+    return kept, len(paragraphs) - len(kept)
+
+
+def _first_longer(first: dict[str, int]) -> dict[str, int]:
+    """For each key, the earliest position of a longer key that starts with it (past the last when none).
+
+    In sorted order the keys that start with a key follow it, so one pass with a stack
+    of the keys that are prefixes of the current one finds every key's extensions:
+    a key is popped when the pass leaves its extensions, handing their earliest
+    position to the key below it.
+    """
+    none = max(first.values(), default=0) + 1
+    longer: dict[str, int] = {}
+    stack: list[tuple[str, int]] = []  # (key, earliest position among its longer keys so far)
+
+    def pop() -> None:
+        key, earliest = stack.pop()
+        longer[key] = earliest
+        if stack:
+            below, below_earliest = stack[-1]
+            stack[-1] = (below, min(below_earliest, earliest, first[key]))
+
+    for key in sorted(first):
+        while stack and not key.startswith(stack[-1][0]):
+            pop()
+        stack.append((key, none))
+    while stack:
+        pop()
+    return longer
 
 
 def _title(paragraphs: list[str]) -> str | None:
@@ -742,7 +837,7 @@ def _meta(value: object) -> str | None:
 
 def _visible_html(html: str) -> str:
     """`html` without comments, scripts and the elements a reader cannot see."""
-    html = _HTML_COMMENT.sub("", html)
+    html = _drop_html_comments(html)
     try:
         root = lxml.html.document_fromstring(html)
     except (ValueError, lxml.etree.ParserError):
@@ -761,6 +856,6 @@ def _visible_html(html: str) -> str:
 
 def _html_to_text(html: str) -> str:
     parser = _TextOnly()
-    parser.feed(_HTML_COMMENT.sub("", html))
+    parser.feed(_drop_html_comments(html))
     parser.close()
     return re.sub(r"[ \t]*\n[ \t\n]*\n[ \t\n]*", "\n\n", "".join(parser.parts)).strip()

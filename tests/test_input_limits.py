@@ -7,7 +7,9 @@ end fails fast with MemoryError instead of eating the machine's memory).
 
 from __future__ import annotations
 
+import importlib
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -16,7 +18,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from briefing.ingest import article_from_text, ingest
+from briefing.text import comparable
+
+INGEST = importlib.import_module("briefing.ingest")  # `briefing.ingest` is also the name of the function
+TEXT = importlib.import_module("briefing.text")
 
 STORY = (
     "Ferry Talks Resume in Northbay\n\n"
@@ -283,3 +293,172 @@ def test_nul_bytes_at_the_start_still_mean_a_binary_file(tmp_path: Path) -> None
     path = tmp_path / "data.txt"
     path.write_bytes(b"\x00\x01\x02" + STORY.encode())
     assert [p.reason for p in ingest([str(path)]).problems] == ["binary file (contains NUL bytes)"]
+
+
+# ---------------------------------------------------------------------------
+# text cleaning in linear time: the same answers as before, without the quadratic cost
+# ---------------------------------------------------------------------------
+
+_CHILD = (
+    "import sys\n"
+    "from briefing.ingest import article_from_text\n"
+    "from briefing.text import split_sentences\n"
+    "text = sys.stdin.read()\n"
+    "split_sentences(text) if sys.argv[1] == 'sentences' else article_from_text(text, label='x.txt')\n"
+)
+
+
+def _distinct_paragraphs() -> str:
+    return "\n\n".join(
+        f"Officials said that crossing number {i} of the northern route ran on time." for i in range(40_000)
+    )
+
+
+def _continued_lines() -> str:
+    return "Ferry Talks Run Long\n\nThe ministers met in Oslo\n" + "".join(
+        f"and talked about item {i} of the list\n" for i in range(20_000)
+    )
+
+
+@pytest.mark.parametrize(
+    ("what", "make"),
+    [
+        ("article", _distinct_paragraphs),  # repeated-paragraph check: each against all before (minutes)
+        ("article", _continued_lines),  # re-joined lines: the whole paragraph re-read per line (minutes)
+        ("article", lambda: "Head line here\n\n" + "[" * 300_000),  # Markdown links: a rescan per `[`
+        ("article", lambda: "Head line here\n\n" + "<!--" * 75_000),  # comments: a rescan per `<!--`
+        ("sentences", lambda: "It is. " * 700_000),  # the rest of the block copied per sentence
+    ],
+    ids=["distinct-paragraphs", "continued-lines", "brackets", "open-comments", "short-sentences"],
+)
+def test_long_or_odd_text_is_cleaned_in_bounded_time(what: str, make: object) -> None:
+    assert callable(make)
+    text = make()
+    proc = subprocess.run(
+        [sys.executable, "-c", _CHILD, what],
+        input=text,
+        capture_output=True,
+        text=True,
+        timeout=HANG,
+        preexec_fn=limit_memory,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+def _old_drop_repeats(paragraphs: list[str]) -> tuple[list[str], int]:
+    """The definition: each paragraph against every kept one before it."""
+    kept: list[str] = []
+    keys: list[str] = []
+    for paragraph in paragraphs:
+        key = comparable(paragraph)
+        if any(key == k or (len(key) >= 40 and k.startswith(key)) for k in keys):
+            continue
+        kept.append(paragraph)
+        keys.append(key)
+    return kept, len(paragraphs) - len(kept)
+
+
+# Pieces whose joins make equal, prefix and near-prefix paragraphs likely, around the 40-character line.
+_PIECES = [
+    "The ferry ",
+    "THE FERRY ",
+    "crossed the bay ",
+    "on time",
+    "’s",
+    " late",
+    "Ä",
+    "“",
+    "\u00a0",
+    "a" * 30,
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=8).map("".join), max_size=30))
+def test_repeated_paragraphs_are_dropped_exactly_as_defined(paragraphs: list[str]) -> None:
+    assert INGEST._drop_repeats(paragraphs) == _old_drop_repeats(paragraphs)
+
+
+def test_repeated_paragraphs_in_a_long_article_are_dropped_as_defined() -> None:
+    paragraphs = [
+        f"Officials said crossing {i % 700} of the northern route ran on time and carried {i % 13} cars."[
+            : 30 + (i * 7919) % 70
+        ]
+        for i in range(3_000)
+    ]
+    assert INGEST._drop_repeats(paragraphs) == _old_drop_repeats(paragraphs)
+
+
+def _old_paragraphs(text: str) -> list[str]:
+    """The definition of re-joining lines, with the title test re-run on the whole paragraph per line."""
+
+    def title_like(line: str) -> bool:
+        words = [w for w in line.split() if w[:1].isalpha()]
+        if not words:
+            return True
+        capitals = sum(w[:1].isupper() for w in words)
+        return len(words) <= 3 or capitals / len(words) >= 0.6
+
+    def continues(line: str, following: str) -> bool:
+        if line.endswith(INGEST._TERMINAL) or title_like(line):
+            return False
+        if following[:1].islower():
+            return True
+        last = line.split()[-1]
+        return last[:1].isupper() and following[:1].isupper() and len(line.split()) >= 4
+
+    out: list[str] = []
+    for block in re.split(r"\n\s*\n", text):
+        lines = [line.strip() for line in block.split("\n") if line.strip()]
+        if not lines:
+            continue
+        if INGEST._hard_wrapped(lines):
+            out.append(" ".join(lines))
+            continue
+        current = lines[0]
+        for line in lines[1:]:
+            if continues(current, line):
+                current = f"{current} {line}"
+            else:
+                out.append(current)
+                current = line
+        out.append(current)
+    return out
+
+
+_WORDS = ["the", "The", "Minister", "ferry", "Oslo", "said.", "late,", "3", "-", "“quoted”", "and", "Dahl"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.just(""), st.lists(st.sampled_from(_WORDS), min_size=1, max_size=9).map(" ".join)),
+        max_size=25,
+    )
+)
+def test_lines_are_rejoined_exactly_as_defined(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    assert INGEST._paragraphs(text) == _old_paragraphs(text)
+
+
+_OLD_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_OLD_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.text(alphabet="[]()!a \n", max_size=40))
+def test_markdown_links_are_unlinked_exactly_as_the_pattern_did(text: str) -> None:
+    assert INGEST._unlink_markdown(text) == _OLD_MD_LINK.sub(r"\1", text)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.text(alphabet="<!->a\n", max_size=40))
+def test_html_comments_are_dropped_exactly_as_the_pattern_did(text: str) -> None:
+    assert INGEST._drop_html_comments(text) == _OLD_HTML_COMMENT.sub("", text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=" \t\n\u00a0\u2009aA.", max_size=20), st.integers(min_value=0, max_value=25))
+def test_the_next_visible_character_is_what_stripping_the_rest_gives(text: str, position: int) -> None:
+    assert TEXT._next_visible(text, position) == text[position:].lstrip()[:1]
