@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import re
+import stat
 import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -81,8 +83,6 @@ _DEBRIS_PREFIXES = (
 _SOURCE_LINE = re.compile(r"^(?:source|sources|via)\s*:\s*(?P<name>.{2,60}?)\.?$", re.IGNORECASE)
 _TERMINAL = tuple(".!?:;\"'”’)]…")
 _HTML_HINT = re.compile(r"<\s*(?:!doctype|html|body|p|div|article|br|span|head)\b", re.IGNORECASE)
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 _MAX_BYTES = 5_000_000
@@ -106,7 +106,7 @@ def ingest(
     """
     articles: list[Article] = []
     problems: list[InputProblem] = []
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # an input's key -> the label it was first read under
     own_fetcher = None
     if fetcher is None and (feeds or any(is_url(p) for p in paths)):
         fetcher = own_fetcher = Fetcher()
@@ -119,12 +119,13 @@ def ingest(
             if item.problem is not None:
                 problems.append(item.problem)
                 continue
-            if item.label in seen:
-                problems.append(
-                    InputProblem(path=item.label, reason="given more than once", action="read once")
-                )
+            key = item.key or item.label
+            if key in seen:
+                first = seen[key]
+                reason = "given more than once" if first == item.label else f"the same file as {first}"
+                problems.append(InputProblem(path=item.label, reason=reason, action="read once"))
                 continue
-            seen.add(item.label)
+            seen[key] = item.label
             assert item.data is not None
             article, problem = _article_from_bytes(item.data, item.label, item.page)
             if problem is not None:
@@ -140,12 +141,17 @@ def ingest(
 
 @dataclass(frozen=True)
 class _Input:
-    """One input's bytes (or why there are none), and what is known of it besides its text."""
+    """One input's bytes (or why there are none), and what is known of it besides its text.
+
+    `key` names the input for "read once": a local file's real path, so a file reached
+    twice (by two names, or through a symlink in a folder) is read once.
+    """
 
     label: str
     data: bytes | None = None
     problem: InputProblem | None = None
     page: PageMeta | None = None
+    key: str | None = None
 
 
 def _skip(label: str, reason: str) -> _Input:
@@ -154,28 +160,26 @@ def _skip(label: str, reason: str) -> _Input:
 
 def _read_inputs(raw: str, stdin: bytes | None, fetcher: Fetcher | None) -> Iterable[_Input]:
     if raw == "-":
-        yield _Input("-", stdin if stdin is not None else sys.stdin.buffer.read())
+        yield _read_stdin(stdin)
         return
     if is_url(raw):
         assert fetcher is not None
         yield _fetch_page(raw, fetcher, PageMeta(url=raw))
         return
     path = Path(raw)
-    if not path.exists():
-        yield _skip(raw, "no such file or folder")
+    # A symlink named on the command line is followed: the user pointed at what it names.
+    try:
+        info = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        yield _skip(raw, _broken_link(path) if path.is_symlink() else "no such file or folder")
         return
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path))
-        usable = [p for p in files if p.suffix.lower() in ARTICLE_SUFFIXES]
-        for other in files:
-            if other.suffix.lower() not in ARTICLE_SUFFIXES:
-                yield _skip(str(other), f"not an article file (expected {', '.join(ARTICLE_SUFFIXES)})")
-        if not usable:
-            yield _skip(raw, "folder has no article files")
-        for file in usable:
-            yield _read_file(file)
+    except OSError as exc:
+        yield _skip(raw, f"cannot read ({exc.strerror})")
         return
-    yield _read_file(path)
+    if stat.S_ISDIR(info.st_mode):
+        yield from _read_folder(path, raw)
+        return
+    yield _read_file(Path(os.path.realpath(path)), raw, info)
 
 
 def _fetch_page(url: str, fetcher: Fetcher, known: PageMeta, *, given: bool = True) -> _Input:
@@ -238,18 +242,133 @@ def _read_feed(query: FeedQuery, fetcher: Fetcher, problems: list[InputProblem])
     return inputs
 
 
-def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
+def _read_stdin(stdin: bytes | None) -> _Input:
+    """Standard input, read up to one byte over the size limit: a pipe of any length costs no more."""
+    if stdin is None:
+        if sys.stdin is None:
+            return _skip("-", "there is no standard input")
+        stdin = sys.stdin.buffer.read(_MAX_BYTES + 1)
+    if len(stdin) > _MAX_BYTES:
+        return _skip("-", f"standard input is over the {_MAX_BYTES // 1_000_000} MB limit")
+    return _Input("-", stdin)
 
 
-def _read_file(path: Path) -> _Input:
+def _read_folder(root: Path, raw: str) -> Iterable[_Input]:
+    """The article files of a folder and its subfolders, and a line for everything else in it.
+
+    Hidden files and folders are ignored. Nothing in the folder reaches outside it: a
+    symlink is followed only to a file inside the folder (that file's real path is read);
+    one leading out, a broken one and one to a folder (whose files are read where they
+    are) each get a line. Named pipes, devices and sockets get a line and are never
+    opened, since reading one can block forever or never end.
+    """
+    real_root = root.resolve()
+    lines: list[_Input] = []
+    usable: list[tuple[Path, Path, os.stat_result]] = []
+    for path in sorted(_walk(root, lines)):
+        try:
+            real = Path(os.path.realpath(path, strict=True))
+            info = real.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            lines.append(_skip(str(path), _broken_link(path)))
+            continue
+        except OSError as exc:
+            lines.append(_skip(str(path), f"cannot read ({exc.strerror})"))
+            continue
+        kind = _special_kind(info.st_mode)
+        if path.is_symlink() and not real.is_relative_to(real_root):
+            what = "folder" if stat.S_ISDIR(info.st_mode) else "file"
+            lines.append(_skip(str(path), f"symlink to a {what} outside the folder ({real}), not followed"))
+        elif path.is_symlink() and stat.S_ISDIR(info.st_mode):
+            reason = f"symlink to a folder inside the folder ({real}), whose files are read there"
+            lines.append(
+                _Input(str(path), problem=InputProblem(path=str(path), reason=reason, action="not followed"))
+            )
+        elif kind is not None:
+            lines.append(_skip(str(path), f"not a regular file ({kind}), left unopened"))
+        elif path.suffix.lower() not in ARTICLE_SUFFIXES:
+            lines.append(_skip(str(path), f"not an article file (expected {', '.join(ARTICLE_SUFFIXES)})"))
+        else:
+            usable.append((path, real, info))
+    yield from sorted(lines, key=lambda item: Path(item.label))
+    if not usable:
+        yield _skip(raw, "folder has no article files")
+    for path, real, info in usable:
+        yield _read_file(real, str(path), info)
+
+
+def _walk(folder: Path, problems: list[_Input]) -> Iterable[Path]:
+    """Everything below `folder` but hidden entries; subfolders are entered, symlinks to folders are not."""
     try:
-        size = path.stat().st_size
-        if size > _MAX_BYTES:
-            return _skip(str(path), f"file is {size:,} bytes, over the 5 MB limit")
-        return _Input(str(path), path.read_bytes())
+        with os.scandir(folder) as scan:
+            found = list(scan)
     except OSError as exc:
-        return _skip(str(path), f"cannot read ({exc.strerror})")
+        problems.append(_skip(str(folder), f"cannot read the folder ({exc.strerror})"))
+        return
+    for entry in found:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(Path(entry.path), problems)
+        else:
+            yield Path(entry.path)
+
+
+def _broken_link(path: Path) -> str:
+    try:
+        return f"broken symlink (to {os.readlink(path)})"
+    except OSError:
+        return "broken symlink"
+
+
+_SPECIAL_FILES = (
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _special_kind(mode: int) -> str | None:
+    """What a file that is not a regular file or a folder is ("a named pipe"); None for those two."""
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return next((name for test, name in _SPECIAL_FILES if test(mode)), "a special file")
+
+
+_OPEN_FLAGS = (
+    os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+)
+
+
+def _read_file(path: Path, label: str, info: os.stat_result) -> _Input:
+    """A regular file's bytes, up to the size limit; `path` is its real path, `info` its `stat`.
+
+    Anything but a regular file is refused before it is opened: a named pipe blocks
+    forever and a device may never end. The file is opened without blocking and without
+    following a symlink, and checked again once open, so a file swapped for a pipe after
+    the `stat` cannot hang the run. At most one byte over the limit is read, so a file
+    that grows while it is read costs no more.
+    """
+    kind = _special_kind(info.st_mode)
+    if kind is not None:
+        return _skip(label, f"not a regular file ({kind}), left unopened")
+    if info.st_size > _MAX_BYTES:
+        return _skip(label, f"file is {info.st_size:,} bytes, over the {_MAX_BYTES // 1_000_000} MB limit")
+    try:
+        descriptor = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        return _skip(label, f"cannot read ({exc.strerror})")
+    with os.fdopen(descriptor, "rb") as handle:
+        try:
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                return _skip(label, "not a regular file once opened (replaced while read), not read")
+            data = handle.read(_MAX_BYTES + 1)
+        except OSError as exc:
+            return _skip(label, f"cannot read ({exc.strerror})")
+    if len(data) > _MAX_BYTES:
+        return _skip(label, f"file is over the {_MAX_BYTES // 1_000_000} MB limit")
+    return _Input(label, data, key=str(path))
 
 
 def read_text(data: bytes) -> tuple[str | None, str | None]:
@@ -366,6 +485,9 @@ def article_from_text(
     feed entry's title, outlet and date); what the page says of itself comes first.
     """
     notes = list(notes or [])
+    if nuls := text.count("\x00"):
+        text = text.replace("\x00", "")
+        notes.append(f"removed {nuls} NUL character(s)")
     known = known or PageMeta()
     page = PageMeta()
     if _HTML_HINT.search(text):
@@ -380,7 +502,7 @@ def article_from_text(
         url=known.url,
     )
     text = strip_invisible(unicodedata.normalize("NFC", text)).replace("\r\n", "\n").replace("\r", "\n")
-    text = _HTML_COMMENT.sub("", text)
+    text = _drop_html_comments(text)
     paragraphs = _paragraphs(collapse_spaces(text))
     paragraphs = [_strip_markdown(p) for p in paragraphs]
 
@@ -427,7 +549,9 @@ def _paragraphs(text: str) -> list[str]:
     Blank lines always separate paragraphs. Inside a block, a hard-wrapped paragraph
     (several long lines) is joined whole; otherwise each line is its own paragraph
     unless it visibly continues on the next one (the next line starts in lower case,
-    or a capitalised name is split across the break).
+    or a capitalised name is split across the break). Whether the paragraph so far
+    reads as a title is counted line by line, so a long run of joined lines costs
+    linear time.
     """
     out: list[str] = []
     for block in re.split(r"\n\s*\n", text):
@@ -437,14 +561,15 @@ def _paragraphs(text: str) -> list[str]:
         if _hard_wrapped(lines):
             out.append(" ".join(lines))
             continue
-        current = lines[0]
+        current, words = [lines[0]], _Words(lines[0])
         for line in lines[1:]:
-            if _continues(current, line):
-                current = f"{current} {line}"
+            if _continues(current[-1], words, line):
+                current.append(line)
+                words.add(line)
             else:
-                out.append(current)
-                current = line
-        out.append(current)
+                out.append(" ".join(current))
+                current, words = [line], _Words(line)
+        out.append(" ".join(current))
     return out
 
 
@@ -457,27 +582,83 @@ def _hard_wrapped(lines: list[str]) -> bool:
     )
 
 
-def _continues(line: str, following: str) -> bool:
-    if line.endswith(_TERMINAL) or _title_like(line):
+class _Words:
+    """Word counts of a paragraph being joined from lines: enough to tell whether it reads as a title."""
+
+    def __init__(self, line: str) -> None:
+        self.total = self.lettered = self.capitalised = 0
+        self.add(line)
+
+    def add(self, line: str) -> None:
+        for word in line.split():
+            self.total += 1
+            if word[:1].isalpha():
+                self.lettered += 1
+                self.capitalised += word[:1].isupper()
+
+    def title_like(self) -> bool:
+        """Three words or fewer, or mostly capitalised, counting only words that start with a letter."""
+        return self.lettered <= 3 or self.capitalised / self.lettered >= 0.6
+
+
+def _continues(last_line: str, words: _Words, following: str) -> bool:
+    """Whether `following` continues the paragraph that ends with `last_line` and has `words`."""
+    if last_line.endswith(_TERMINAL) or words.title_like():
         return False
     if following[:1].islower():
         return True
-    last = line.split()[-1]
-    return last[:1].isupper() and following[:1].isupper() and len(line.split()) >= 4
-
-
-def _title_like(line: str) -> bool:
-    words = [w for w in line.split() if w[:1].isalpha()]
-    if not words:
-        return True
-    capitals = sum(w[:1].isupper() for w in words)
-    return len(words) <= 3 or capitals / len(words) >= 0.6
+    last = last_line.split()[-1]
+    return last[:1].isupper() and following[:1].isupper() and words.total >= 4
 
 
 def _strip_markdown(paragraph: str) -> str:
     paragraph = _MD_HEADING.sub("", paragraph)
-    paragraph = _MD_LINK.sub(r"\1", paragraph)
+    paragraph = _unlink_markdown(paragraph)
     return _MD_EMPHASIS.sub(r"\2", paragraph)
+
+
+def _unlink_markdown(text: str) -> str:
+    r"""Replace Markdown links and images, `[text](url)` and `![alt](url)`, by their text.
+
+    The same as `re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)`, but in linear time:
+    the regular expression rescans to the end of the text from every `[` that opens no
+    link, which took minutes on a page of brackets.
+    """
+    parts: list[str] = []
+    done = search = 0
+    while (opening := text.find("[", search)) >= 0:
+        closing = text.find("]", opening + 1)
+        if closing < 0:
+            break
+        if not text.startswith("(", closing + 1):
+            search = closing + 1  # every `[` before `closing` meets the same `]` first
+            continue
+        end = text.find(")", closing + 2)
+        if end < 0:
+            break
+        start = opening - 1 if opening > done and text[opening - 1] == "!" else opening
+        parts += (text[done:start], text[opening + 1 : closing])
+        done = search = end + 1
+    parts.append(text[done:])
+    return "".join(parts)
+
+
+def _drop_html_comments(text: str) -> str:
+    """`text` without `<!-- ... -->` comments.
+
+    The same as `re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL)`, but in linear time: the
+    regular expression rescans to the end from every `<!--` that is never closed.
+    """
+    parts: list[str] = []
+    done = 0
+    while (start := text.find("<!--", done)) >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:
+            break
+        parts.append(text[done:start])
+        done = end + 3
+    parts.append(text[done:])
+    return "".join(parts)
 
 
 def _is_debris(paragraph: str) -> bool:
@@ -485,19 +666,57 @@ def _is_debris(paragraph: str) -> bool:
     return key in DEBRIS_LINES or any(key.startswith(prefix) for prefix in _DEBRIS_PREFIXES)
 
 
+_TRUNCATED_COPY = 40
+"""Characters a paragraph needs before it counts as a truncated copy of a longer one."""
+
+
 def _drop_repeats(paragraphs: list[str]) -> tuple[list[str], int]:
-    """Drop a paragraph seen before, or a truncated copy of one (a prefix of an earlier paragraph)."""
-    kept: list[str] = []
-    keys: list[str] = []
-    dropped = 0
-    for paragraph in paragraphs:
-        key = comparable(paragraph)
-        if any(key == k or (len(key) >= 40 and k.startswith(key)) for k in keys):
-            dropped += 1
-            continue
-        kept.append(paragraph)
-        keys.append(key)
-    return kept, dropped
+    """Drop a paragraph seen before, or a truncated copy of one (a prefix of an earlier paragraph).
+
+    Whether a paragraph goes depends only on the paragraphs before it, kept or not: what
+    repeats a dropped paragraph repeats the one it was dropped for. So all are decided
+    at once, in near-linear time, instead of comparing each paragraph with every earlier
+    one (which took minutes on a few megabytes of short paragraphs).
+    """
+    keys = [comparable(p) for p in paragraphs]
+    first: dict[str, int] = {}
+    for index, key in enumerate(keys):
+        first.setdefault(key, index)
+    longer = _first_longer(first)
+    kept = [
+        paragraph
+        for index, (paragraph, key) in enumerate(zip(paragraphs, keys, strict=True))
+        if first[key] == index and not (len(key) >= _TRUNCATED_COPY and longer[key] < index)
+    ]
+    return kept, len(paragraphs) - len(kept)
+
+
+def _first_longer(first: dict[str, int]) -> dict[str, int]:
+    """For each key, the earliest position of a longer key that starts with it (past the last when none).
+
+    In sorted order the keys that start with a key follow it, so one pass with a stack
+    of the keys that are prefixes of the current one finds every key's extensions:
+    a key is popped when the pass leaves its extensions, handing their earliest
+    position to the key below it.
+    """
+    none = max(first.values(), default=0) + 1
+    longer: dict[str, int] = {}
+    stack: list[tuple[str, int]] = []  # (key, earliest position among its longer keys so far)
+
+    def pop() -> None:
+        key, earliest = stack.pop()
+        longer[key] = earliest
+        if stack:
+            below, below_earliest = stack[-1]
+            stack[-1] = (below, min(below_earliest, earliest, first[key]))
+
+    for key in sorted(first):
+        while stack and not key.startswith(stack[-1][0]):
+            pop()
+        stack.append((key, none))
+    while stack:
+        pop()
+    return longer
 
 
 def _title(paragraphs: list[str]) -> str | None:
@@ -630,7 +849,7 @@ def _meta(value: object) -> str | None:
 
 def _visible_html(html: str) -> str:
     """`html` without comments, scripts and the elements a reader cannot see."""
-    html = _HTML_COMMENT.sub("", html)
+    html = _drop_html_comments(html)
     try:
         root = lxml.html.document_fromstring(html)
     except (ValueError, lxml.etree.ParserError):
@@ -649,6 +868,6 @@ def _visible_html(html: str) -> str:
 
 def _html_to_text(html: str) -> str:
     parser = _TextOnly()
-    parser.feed(_HTML_COMMENT.sub("", html))
+    parser.feed(_drop_html_comments(html))
     parser.close()
     return re.sub(r"[ \t]*\n[ \t\n]*\n[ \t\n]*", "\n\n", "".join(parser.parts)).strip()

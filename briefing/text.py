@@ -187,7 +187,7 @@ def _needs_pysbd(block: str) -> bool:
         end = match.end()
         if "." not in match.group() or end >= len(block) or not block[end].isspace():
             continue
-        following = block[end:].lstrip()[:1]
+        following = _next_visible(block, end)
         if not following or following.islower() or following.isdigit():
             continue
         word = _word_before(block, match.start())
@@ -247,7 +247,7 @@ def _regex_spans(block: str) -> list[tuple[int, int]]:
             stop = match.group().rstrip("\"'”’»」』)]")
             if stop.endswith(".") and _abbreviation_before(block, match.start()):
                 continue
-            nxt = block[end:].lstrip()[:1]
+            nxt = _next_visible(block, end)
             if nxt and nxt.islower():
                 continue
         s, e = _trim(block, start, end)
@@ -276,6 +276,19 @@ def _quoted_ranges(block: str) -> list[tuple[int, int]]:
             ranges.append((opened, i))
             opened = None
     return ranges
+
+
+_VISIBLE = re.compile(r"\s*(\S?)")
+
+
+def _next_visible(block: str, position: int) -> str:
+    """The first non-space character at or after `position` ('' if none), without copying the rest.
+
+    `block[position:].lstrip()[:1]` copies the rest of the block for every sentence,
+    which makes a long block quadratic.
+    """
+    match = _VISIBLE.match(block, position)
+    return match.group(1) if match else ""
 
 
 def _word_before(block: str, stop: int) -> str:
