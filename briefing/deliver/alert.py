@@ -9,7 +9,6 @@ run's own exit code stands; it never raises.
 from __future__ import annotations
 
 import smtplib
-import ssl
 from collections.abc import Sequence
 from datetime import datetime
 from email.headerregistry import Address
@@ -18,7 +17,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from briefing.deliver.message import MailSettings, one_line
-from briefing.deliver.send import SmtpSettings
+from briefing.deliver.send import SmtpSettings, open_session
 from briefing.deliver.subscribers import normalise_address
 from briefing.errors import UserError
 
@@ -65,7 +64,8 @@ def send_alert(
         elif smtp is None:
             return f"alert to {to} not sent: no SMTP server configured (BRIEFING_SMTP_HOST)"
         else:
-            _deliver(message, smtp)
+            with open_session(smtp) as session:
+                session.send_message(message)
     except UserError as exc:
         return f"alert to {to} not sent: {exc}"
     except smtplib.SMTPResponseException as exc:
@@ -75,22 +75,3 @@ def send_alert(
     except (OSError, smtplib.SMTPException, ValueError) as exc:
         return f"alert to {to} not sent: {where}: {type(exc).__name__}"
     return None
-
-
-def _deliver(message: EmailMessage, settings: SmtpSettings) -> None:
-    """One connection, one message; bounded by the settings' timeout, at most 30 s per step."""
-    timeout = min(settings.timeout_s, 30.0)
-    smtp: smtplib.SMTP
-    if settings.tls == "ssl":
-        smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=timeout, context=settings.tls_context())
-    else:
-        smtp = smtplib.SMTP(settings.host, settings.port, timeout=timeout)
-    with smtp:
-        if settings.tls == "starttls":
-            try:
-                smtp.starttls(context=settings.tls_context())
-            except ssl.SSLError as exc:
-                raise UserError(f"TLS with {settings.host}:{settings.port} failed ({exc})") from None
-        if settings.user:
-            smtp.login(settings.user, settings.password or "")
-        smtp.send_message(message)

@@ -58,7 +58,16 @@ from briefing.deliver.subscribers import Subscriber, SubscriberStore, delivery_a
 from briefing.errors import UserError
 from briefing.models import Brief
 
-__all__ = ["HEARTBEAT_S", "LEASE_S", "Lease", "Ledger", "SendReport", "SmtpSettings", "send_edition"]
+__all__ = [
+    "HEARTBEAT_S",
+    "LEASE_S",
+    "Lease",
+    "Ledger",
+    "SendReport",
+    "SmtpSettings",
+    "open_session",
+    "send_edition",
+]
 
 LEASE_S = 120.0
 """A lock whose lease has not been refreshed for this long belongs to a run that is gone."""
@@ -402,6 +411,29 @@ class _RelayDown(Exception):
     """The relay itself failed: nothing more can be sent in this run."""
 
 
+def open_session(settings: SmtpSettings) -> smtplib.SMTP:
+    """A connected SMTP session: TLS as configured, greeted, logged in; every wait bounded by the timeout.
+
+    Raises:
+        OSError, smtplib.SMTPException: As smtplib raises them; callers decide what each means.
+    """
+    s = settings
+    if s.tls == "ssl":
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout_s, context=s.tls_context())
+    else:
+        smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout_s)
+    try:
+        if s.tls == "starttls":
+            smtp.starttls(context=s.tls_context())
+        smtp.ehlo_or_helo_if_needed()
+        if s.user:
+            smtp.login(s.user, s.password or "")
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
 class _Transient(Exception):
     """A failure worth another try on a fresh connection."""
 
@@ -434,17 +466,7 @@ class _Connection:
     def _open(self) -> smtplib.SMTP:
         s = self.settings
         try:
-            if s.tls == "ssl":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                    s.host, s.port, timeout=s.timeout_s, context=s.tls_context()
-                )
-            else:
-                smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout_s)
-                if s.tls == "starttls":
-                    smtp.starttls(context=s.tls_context())
-            smtp.ehlo_or_helo_if_needed()
-            if s.user:
-                smtp.login(s.user, s.password or "")
+            smtp = open_session(s)
         except smtplib.SMTPAuthenticationError as exc:
             if 400 <= exc.smtp_code < 500:
                 raise _RelayDown(f"{self.where}: login deferred ({_reply(exc)})") from None
