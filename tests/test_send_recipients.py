@@ -119,3 +119,21 @@ def test_an_invalid_test_copy_address_is_a_usage_error(
     assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
     assert "--to" in result.stderr and "not an email address" in result.stderr
     assert smtp.inbox.messages == []
+
+
+def test_a_drop_at_mail_from_on_a_new_connection_is_the_relays_and_on_a_reused_one_is_retried(
+    brief: Brief, smtp: SmtpServer, tmp_path: Path
+) -> None:
+    store, addresses = people(tmp_path, 3)
+    smtp.inbox.mail_from_replies.extend(["drop"])
+
+    down = send(brief, store, smtp)
+    smtp.inbox.mail_from_replies.extend(
+        ["ok", "drop"]
+    )  # the second message's MAIL FROM, on a reused connection
+    resumed = send(brief, store, smtp)
+
+    assert down.stopped is not None and "dropped the connection at MAIL FROM" in down.stopped
+    assert buckets(down) == (0, 0, 0, 0, 3) and down.relay_down is not None
+    assert resumed.stopped is None and buckets(resumed) == (3, 0, 0, 0, 0)
+    assert smtp.inbox.per_recipient() == {a: 1 for a in addresses} and ledger(store) == {"sent": 3}

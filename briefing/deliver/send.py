@@ -11,12 +11,14 @@ this run), so two runs can never both send one row, whatever their locks say.
 
 Failures are sorted by whom they concern:
 - The relay (a refused or timed-out connection, a 4xx or 5xx to the greeting, EHLO,
-  STARTTLS, AUTH or MAIL FROM, a reply that never comes): the run stops at once, the
-  rows stay pending, and the next run sends them. A dead relay costs one timeout
-  (`SmtpSettings.timeout_s`) for the whole run, not one per subscriber.
-- One recipient: a 4xx to RCPT or to the data is retried with backoff (then left
-  pending); a 5xx is that subscriber's failure, for good unless `retry_failed`; so is an
-  address that needs SMTPUTF8 when the relay does not offer it. The rest go on.
+  STARTTLS, AUTH or MAIL FROM, a reply that never comes, a drop at MAIL FROM on a new
+  connection, drops at RCPT for several different recipients in a row): the run stops
+  at once, the rows stay pending, and the next run sends them. A dead relay costs one
+  timeout (`SmtpSettings.timeout_s`) for the whole run, not one per subscriber.
+- One recipient: a 4xx to RCPT or to the data, or a connection dropped at its RCPT, is
+  retried with backoff (then left pending, with the reason); a 5xx is that subscriber's
+  failure, for good unless `retry_failed`; so is an address that needs SMTPUTF8 when the
+  relay does not offer it. The rest go on.
 
 A lock row per edition keeps a scheduled run and an editor's run from working on the
 same edition at once. Its owner refreshes a lease (`heartbeat`) every `HEARTBEAT_S`
