@@ -477,9 +477,13 @@ def send_command(
             _err(console, f"error: not sent: {len(report.unsupported)} statement(s) fail verification")
             raise typer.Exit(EXIT_NO_BRIEF)
     try:
+        recipient = normalise_address(to) if to is not None else None
+    except UserError as exc:
+        _err(console, f"error: --to: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    try:
         mail = _mail_settings()
         smtp = None if dry_run is not None else SmtpSettings.from_env()
-        recipient = normalise_address(to) if to is not None else None
         store = _existing_subscribers(db)
         key = content_id(brief)
         if recipient is not None:  # a test copy: outside the ledger, marked as it will go out
@@ -533,6 +537,10 @@ def _send_lines(result: SendReport) -> list[str]:
     lines += [
         f"uncertain: {email}: cut off before the server confirmed (--resend-uncertain)"
         for email in result.uncertain
+    ]
+    lines += [f"pending: {email}: {reason}" for email, reason in result.deferred]
+    lines += [
+        f"listed twice: {email} is the mailbox of {first}; sent once" for email, first in result.listed_twice
     ]
     if result.stopped:
         lines.append(f"error: {result.stopped}")
@@ -646,6 +654,7 @@ def daily_command(
     mail = _mail_settings()
     smtp: SmtpSettings | None = None
     outcome, code = "failed", EXIT_NO_BRIEF
+    relay_down: str | None = None
     try:
         smtp = None if dry_run is not None else SmtpSettings.from_env()
         result = run_daily(
@@ -687,7 +696,8 @@ def daily_command(
         say(f"{version.label} ({version.content_id}) kept in {result.folder}")
         for line in _send_lines(result.report):
             say(line)
-        delivered = not result.report.failed and not result.report.uncertain
+        delivered = not (result.report.failed or result.report.uncertain or result.report.pending)
+        relay_down = result.report.relay_down
         if result.report.stopped:
             code, outcome = EXIT_NO_BRIEF, "stopped by the relay"
         else:
@@ -699,7 +709,14 @@ def daily_command(
 
         subject = f"briefing daily {edition}: {outcome} (exit {code})"
         unsent = send_alert(
-            alert_to, subject, said, mail=mail, smtp=smtp, now=datetime.now(UTC), dry_run=dry_run
+            alert_to,
+            subject,
+            said,
+            mail=mail,
+            smtp=smtp,
+            now=datetime.now(UTC),
+            dry_run=dry_run,
+            relay_down=relay_down,
         )
         if unsent is not None:
             _err(console, unsent)

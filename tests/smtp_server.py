@@ -8,8 +8,8 @@
     hold   keep the client waiting at RCPT until `release` is set (a test kills the client)
 
 `inbox.mail_from_replies` scripts the replies to MAIL FROM the same way (e.g. `["530"]`:
-the relay refuses the sender), `inbox.data_replies` those to the end of the data (`451`,
-`554`), and `inbox.delay_s` slows every accepted message down.
+the relay refuses the sender; `drop` closes the connection), `inbox.data_replies` those to
+the end of the data (`451`, `554`), and `inbox.delay_s` slows every accepted message down.
 Every accepted message is kept (`messages`, with its recipients and raw bytes).
 
 `SilentServer` accepts TCP connections and never says a word (a hung relay), or only a
@@ -76,6 +76,9 @@ class Inbox:
             return "530 5.7.0 Authentication required"
         if action == "451":
             return "451 4.3.0 Try again later"
+        if action == "drop":
+            server.transport.close()
+            return "421 4.3.0 Closing"
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"

@@ -340,7 +340,7 @@ def test_an_alert_that_cannot_be_sent_is_one_line_and_the_exit_code_stands(desk:
 
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert lines(result)[-1] == (
-        f"briefing: alert to ops@example.com not sent: 127.0.0.1:{port}: ConnectionRefusedError"
+        f"briefing: alert to ops@example.com not sent: 127.0.0.1:{port}: connection refused"
     )
     assert bad_address.exit_code == 1 and len(lines(bad_address)) == 2
     assert lines(bad_address)[-1].startswith("briefing: alert to not an address not sent: 'not an address'")

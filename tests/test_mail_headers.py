@@ -140,7 +140,8 @@ def test_one_unusable_stored_address_is_that_subscribers_failure_only(
 ) -> None:
     # As an older version (or a hand edit) may have left it in the database.
     store.connection.execute(
-        "INSERT INTO subscribers VALUES ('bad@@example.org', '', 'active', 'tok-bad', 0, 0)"
+        "INSERT INTO subscribers (email, name, status, token, added, changed) "
+        "VALUES ('bad@@example.org', '', 'active', 'tok-bad', 0, 0)"
     )
     store.connection.commit()
 
@@ -194,3 +195,38 @@ def test_a_test_copy_has_a_message_id_of_its_own(
         raw_header(r.raw, "Message-ID")[0] for r in smtp.inbox.messages if r.recipients == ["ana@example.org"]
     ]
     assert len(ids) == 2 and ids[0] != ids[1]
+
+
+def test_an_unsubscribe_url_that_is_not_https_or_too_long_is_one_settings_line(
+    brief: Brief, store: SubscriberStore, smtp: SmtpServer, tmp_path: Path
+) -> None:
+    brief_file = tmp_path / "brief.json"
+    brief_file.write_text(render_json(brief), encoding="utf-8")
+    env = {**smtp.env(), "BRIEFING_DB": str(store.path)}
+    runner = CliRunner()
+    longest = "https://example.com/u?x=" + "a" * (850 - 24)
+
+    plain = runner.invoke(
+        app,
+        ["send", str(brief_file), "--force"],
+        env={**env, "BRIEFING_UNSUBSCRIBE_URL": "http://example.com/u"},
+    )
+    too_long = runner.invoke(
+        app, ["send", str(brief_file), "--force"], env={**env, "BRIEFING_UNSUBSCRIBE_URL": longest + "a"}
+    )
+    nothing_sent = list(smtp.inbox.messages)
+    fits = runner.invoke(
+        app, ["send", str(brief_file), "--force"], env={**env, "BRIEFING_UNSUBSCRIBE_URL": longest}
+    )
+
+    assert nothing_sent == []
+    for refused, words in ((plain, "must be an https:// URL"), (too_long, "is 851 characters")):
+        assert refused.exit_code == 1 and "Traceback" not in refused.output
+        (line,) = refused.stderr.strip().splitlines()
+        assert "BRIEFING_UNSUBSCRIBE_URL" in line and words in line
+    assert fits.exit_code == 0, fits.output
+    raw = received_by(smtp, "ana@example.org")
+    lines = raw_header(raw, "List-Unsubscribe")
+    assert lines[0].startswith(f"List-Unsubscribe: <{longest}&token=".encode())
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+    assert raw_header(raw, "List-Unsubscribe-Post") == [b"List-Unsubscribe-Post: List-Unsubscribe=One-Click"]

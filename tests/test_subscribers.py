@@ -227,3 +227,71 @@ def test_international_addresses_are_added_and_one_that_needs_smtputf8_says_so(t
         "briefing: note: josé@exämple.com can only be delivered through a relay offering SMTPUTF8"
     ]
     assert quoted.exit_code == 2 and len(quoted.stderr.strip().splitlines()) == 1
+
+
+def test_one_mailbox_is_one_subscriber_beyond_ascii_case(tmp_path: Path) -> None:
+    store = SubscriberStore(tmp_path / "db.sqlite3")
+    first, added = store.add("ÉMILE@Exämple.com")
+    again, added_again = store.add("émile@EXÄMPLE.com")
+
+    assert added and not added_again and again.token == first.token
+    assert [s.email for s in store.list()] == ["ÉMILE@exämple.com"]
+    assert store.remove("émile@xn--exmple-cua.com") and store.list(active_only=True) == []
+
+
+def test_a_database_from_before_mailbox_keys_is_migrated_and_a_mailbox_listed_twice_is_sent_once_with_a_line(
+    brief_file: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.execute(
+        "CREATE TABLE subscribers (email TEXT PRIMARY KEY COLLATE NOCASE, name TEXT NOT NULL DEFAULT '', "
+        "status TEXT NOT NULL CHECK (status IN ('active', 'unsubscribed')), token TEXT NOT NULL UNIQUE, "
+        "added REAL NOT NULL, changed REAL NOT NULL)"
+    )
+    old.executemany(
+        "INSERT INTO subscribers VALUES (?, '', 'active', ?, ?, ?)",
+        [
+            ("ÉMILE@example.com", "t1", 1, 1),
+            ("émile@example.com", "t2", 2, 2),
+            ("zoe@example.com", "t3", 3, 3),
+        ],
+    )
+    old.commit()
+    old.close()
+    server = SmtpServer(smtputf8=True).start()
+    try:
+        env = {**server.env(), "BRIEFING_DB": str(path)}
+        runner = CliRunner()
+        listed = runner.invoke(app, ["subscribers", "list"], env=env)
+        added = runner.invoke(app, ["subscribers", "add", "ZOË@example.com"], env=env)
+        sent = runner.invoke(app, ["send", str(brief_file), "--force"], env=env)
+    finally:
+        server.stop()
+
+    assert len(listed.stdout.splitlines()) == 3 and added.exit_code == 0
+    assert sent.exit_code == 0, sent.output
+    assert "listed twice: émile@example.com is the mailbox of ÉMILE@example.com; sent once" in sent.stderr
+    assert "3 subscribers, 3 sent now" in sent.stderr
+    assert server.inbox.per_recipient() == {
+        "ÉMILE@example.com".casefold(): 1,
+        "zoe@example.com": 1,
+        "zoë@example.com": 1,
+    }
+    assert integrity(path) == [("ok",)]
+
+
+def test_the_validators_reason_is_given_and_the_local_part_limit_holds(
+    store: SubscriberStore, tmp_path: Path
+) -> None:
+    listing = tmp_path / "list.csv"
+    listing.write_text('q"x@example.com\n' + "a" * 65 + "@example.com\n", encoding="utf-8")
+
+    result = store.import_csv(listing)
+    store.add("b" * 64 + "@example.com")
+
+    assert result.added == 0 and len(result.problems) == 2
+    quoted, long = result.problems
+    assert "quoted local parts" in quoted and "@-sign" not in quoted
+    assert "too long before the @-sign (1 character too many); skipped" in long
+    assert ".;" not in quoted + long

@@ -17,7 +17,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from briefing.deliver.message import MailSettings, one_line
-from briefing.deliver.send import SmtpSettings, open_session
+from briefing.deliver.send import SmtpSettings, _cause, open_session
 from briefing.deliver.subscribers import normalise_address
 from briefing.errors import UserError
 
@@ -53,9 +53,18 @@ def send_alert(
     smtp: SmtpSettings | None,
     now: datetime,
     dry_run: Path | None = None,
+    relay_down: str | None = None,
 ) -> str | None:
-    """Send the alert (or, in a dry run, write it as `alert.eml`); None on success, else one line why not."""
+    """Send the alert (or, in a dry run, write it as `alert.eml`); None on success, else one line why not.
+
+    `relay_down` is what this run already found wrong with the same relay: the alert is
+    then not tried (it would only cost another timeout), and the line says why.
+    """
     where = "the dry-run folder" if dry_run is not None or smtp is None else f"{smtp.host}:{smtp.port}"
+    if relay_down is not None and dry_run is None and smtp is not None:
+        return (
+            f"alert to {to} not sent: this run already found the relay down ({relay_down}); not tried again"
+        )
     try:
         message = alert_message(to, subject, lines, mail, now)
         if dry_run is not None:
@@ -72,6 +81,9 @@ def send_alert(
         reply = exc.smtp_error
         text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
         return f"alert to {to} not sent: {where} answered {exc.smtp_code} {one_line(text)}"
-    except (OSError, smtplib.SMTPException, ValueError) as exc:
+    except (OSError, smtplib.SMTPException) as exc:
+        timeout = smtp.timeout_s if smtp is not None else 0.0
+        return f"alert to {to} not sent: {where}: {_cause(exc, timeout)}"
+    except ValueError as exc:
         return f"alert to {to} not sent: {where}: {type(exc).__name__}"
     return None

@@ -38,6 +38,7 @@ from briefing.models import Brief
 from briefing.render import render_email_html, render_markdown
 
 __all__ = [
+    "UNSUBSCRIBE_URL_LIMIT",
     "MailSettings",
     "build_message",
     "edition_of",
@@ -47,6 +48,8 @@ __all__ = [
 ]
 
 _SUBJECT_LIMIT = 150
+UNSUBSCRIBE_URL_LIMIT = 850
+"""The longest BRIEFING_UNSUBSCRIBE_URL: with `&token=...` and the header's name, under 900 characters."""
 _SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')
 
 
@@ -80,6 +83,34 @@ class MailSettings:
         if not address.domain:
             raise UserError(f"BRIEFING_FROM {self.sender!r} has no domain")
         return address
+
+    def unsubscribe_base(self) -> str:
+        """The one-click unsubscribe URL in plain ASCII, before the token; "" when none is set.
+
+        RFC 8058 one-click unsubscribe requires an https URI, and the large providers honour
+        nothing else, so any other URL is refused rather than quietly left out. With the
+        token appended, `List-Unsubscribe` must still fit one header line (RFC 5322: 998
+        characters), so the URL may have at most `UNSUBSCRIBE_URL_LIMIT` characters.
+
+        Raises:
+            UserError: Not an https URL with a host, or too long.
+        """
+        url = self.unsubscribe_url.strip()
+        if not url:
+            return ""
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "https" or not parts.hostname:
+            raise UserError(
+                f"BRIEFING_UNSUBSCRIBE_URL must be an https:// URL (one-click unsubscribe, RFC 8058, "
+                f"needs https), not {one_line(url, 80)!r}"
+            )
+        base = _ascii_url(url)
+        if len(base) > UNSUBSCRIBE_URL_LIMIT:
+            raise UserError(
+                f"BRIEFING_UNSUBSCRIBE_URL is {len(base)} characters; with the token it must fit one "
+                f"header line, so at most {UNSUBSCRIBE_URL_LIMIT}"
+            )
+        return base
 
     def envelope_sender(self) -> tuple[str, bool]:
         """The From address for MAIL FROM and the headers (domain in IDNA), and whether it needs SMTPUTF8.
@@ -233,8 +264,8 @@ def build_message(
     message["List-Id"] = _Verbatim("List-Id", _list_id(settings.list_name, domain))
     token = quote(subscriber.token)
     mailto = _mailto(sender_spec, subscriber.token)
-    if settings.unsubscribe_url.startswith("https://"):
-        base = _ascii_url(settings.unsubscribe_url)
+    base = settings.unsubscribe_base()
+    if base:
         unsubscribe = f"{base}{'&' if '?' in base else '?'}token={token}"
         message["List-Unsubscribe"] = _Verbatim("List-Unsubscribe", [f"<{unsubscribe}>,", f"<{mailto}>"])
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

@@ -11,12 +11,14 @@ this run), so two runs can never both send one row, whatever their locks say.
 
 Failures are sorted by whom they concern:
 - The relay (a refused or timed-out connection, a 4xx or 5xx to the greeting, EHLO,
-  STARTTLS, AUTH or MAIL FROM, a reply that never comes): the run stops at once, the
-  rows stay pending, and the next run sends them. A dead relay costs one timeout
-  (`SmtpSettings.timeout_s`) for the whole run, not one per subscriber.
-- One recipient: a 4xx to RCPT or to the data is retried with backoff (then left
-  pending); a 5xx is that subscriber's failure, for good unless `retry_failed`; so is an
-  address that needs SMTPUTF8 when the relay does not offer it. The rest go on.
+  STARTTLS, AUTH or MAIL FROM, a reply that never comes, a drop at MAIL FROM on a new
+  connection, drops at RCPT for several different recipients in a row): the run stops
+  at once, the rows stay pending, and the next run sends them. A dead relay costs one
+  timeout (`SmtpSettings.timeout_s`) for the whole run, not one per subscriber.
+- One recipient: a 4xx to RCPT or to the data, or a connection dropped at its RCPT, is
+  retried with backoff (then left pending, with the reason); a 5xx is that subscriber's
+  failure, for good unless `retry_failed`; so is an address that needs SMTPUTF8 when the
+  relay does not offer it. The rest go on.
 
 A lock row per edition keeps a scheduled run and an editor's run from working on the
 same edition at once. Its owner refreshes a lease (`heartbeat`) every `HEARTBEAT_S`
@@ -54,7 +56,7 @@ from pathlib import Path
 from typing import Literal, NoReturn
 
 from briefing.deliver.message import MailSettings, build_message, message_bytes
-from briefing.deliver.subscribers import Subscriber, SubscriberStore, delivery_address
+from briefing.deliver.subscribers import Subscriber, SubscriberStore, delivery_address, mailbox_key
 from briefing.errors import UserError
 from briefing.models import Brief
 
@@ -178,7 +180,14 @@ class SmtpSettings:
 
 
 class SendReport:
-    """What a send did; `line()` is printed at the end of every send."""
+    """What a send did; `line()` is printed at the end of every send.
+
+    Every subscriber counts exactly once, in one of: `sent` (now), `already_sent` (by an
+    earlier run), `failed`, `uncertain` or `pending` (`deferred` says why each was left).
+    `retried` is not a bucket: it counts the subscribers of this run that needed more than
+    one attempt (a transient failure retried, or an earlier failure retried with
+    `retry_failed`), whichever bucket they ended in.
+    """
 
     def __init__(self, edition: str) -> None:
         self.edition = edition
@@ -188,17 +197,22 @@ class SendReport:
         self.retried = 0
         self.failed: list[tuple[str, str]] = []
         self.uncertain: list[str] = []
+        self.deferred: list[tuple[str, str]] = []
+        """Recipients left pending by this run, with the reason (deferrals, drops): the next run retries."""
         self.pending = 0
         """Rows left pending at the end (a stopped run, deferred recipients): the next run sends them."""
+        self.listed_twice: list[tuple[str, str]] = []
+        """(address, the address it is the same mailbox as): listed twice, sent once."""
         self.stopped: str | None = None
         """Why the run stopped before the end (the relay failed, the lock was taken over)."""
+        self.relay_down: str | None = None
+        """Set when the run stopped because the relay failed: what failed (no use trying it again now)."""
 
     def line(self) -> str:
-        pending = f"{self.pending} still pending, " if self.pending else ""
         return (
             f"send {self.edition}: {self.subscribers} subscribers, {self.sent} sent now, "
-            f"{self.already_sent} sent before, {self.retried} retried, {len(self.failed)} failed, "
-            f"{len(self.uncertain)} uncertain, {pending}duplicates 0"
+            f"{self.already_sent} sent before, {len(self.failed)} failed, {len(self.uncertain)} uncertain, "
+            f"{self.pending} still pending; {self.retried} retried, duplicates 0"
         )
 
 
@@ -456,8 +470,12 @@ class _Connection:
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
         self._smtp: smtplib.SMTP | None = None
-        self.drops = 0
-        """Connections lost in a row: a relay that keeps dropping us is a relay that is down."""
+        self.dropped_at: list[str] = []
+        """The different recipients, in a row, at whose RCPT the connection was lost.
+
+        One recipient that makes the relay hang up is that recipient's problem (its attempts
+        run out, it stays pending, the run goes on); several different ones in a row mean
+        the relay is down."""
 
     @property
     def where(self) -> str:
@@ -491,9 +509,11 @@ class _Connection:
             _Refused: This recipient cannot be sent to (a 5xx, no SMTPUTF8 for its address).
             _Uncertain: The connection was lost after the data went out.
         """
+        fresh = self._smtp is None
         if self._smtp is None:
             self._smtp = self._open()
         smtp = self._smtp
+        stage = "MAIL FROM"
         try:
             options: list[str] = []
             if utf8:
@@ -510,14 +530,16 @@ class _Connection:
             if code != 250:
                 self._reset()
                 raise _RelayDown(f"{self.where} refused the sender {sender} ({code} {_text(reply)})")
+            stage = "RCPT"
             code, reply = smtp.rcpt(recipient)
+            self.dropped_at.clear()  # the relay answered
             if code not in (250, 251):
                 self._refused(code, reply)
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
             if _timed_out(exc):  # a relay that stops answering is down, not flaky
                 self.close()
                 raise _RelayDown(f"{self.where}: {_cause(exc, self.settings.timeout_s)}") from None
-            self._dropped(exc)
+            self._dropped(exc, stage, recipient, fresh)
         try:
             row.data_out()
         except _Superseded:
@@ -532,7 +554,7 @@ class _Connection:
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
             self.close()
             raise _Uncertain(f"connection lost while the message was sent ({type(exc).__name__})") from None
-        self.drops = 0
+        self.dropped_at.clear()
         if code != 250:  # smtplib returns the final reply to the data instead of raising
             row.data_refused()
             self._refused(code, reply)
@@ -546,12 +568,28 @@ class _Connection:
             raise _Transient(f"{code} {_text(reply)}")
         raise _Refused(f"{code} {_text(reply)}")
 
-    def _dropped(self, exc: BaseException) -> NoReturn:
+    def _dropped(self, exc: BaseException, stage: str, recipient: str, fresh: bool) -> NoReturn:
+        """The connection was lost before the data: whose problem it is depends on where.
+
+        At MAIL FROM on a new connection, the relay's (nothing about the recipient was said
+        yet); on a reused one, probably an idle connection the relay closed: worth one more
+        try. At RCPT, this recipient's, unless different recipients keep causing it.
+        """
         self.close()
-        self.drops += 1
-        if self.drops >= 3:
-            raise _RelayDown(f"{self.where} dropped the connection {self.drops} times in a row") from None
-        raise _Transient(f"connection lost ({type(exc).__name__})") from None
+        if stage == "MAIL FROM":
+            if fresh:
+                raise _RelayDown(f"{self.where} dropped the connection at MAIL FROM") from None
+            raise _Transient(
+                f"connection lost at MAIL FROM ({_cause(exc, self.settings.timeout_s)})"
+            ) from None
+        if recipient not in self.dropped_at:
+            self.dropped_at.append(recipient)
+        if len(self.dropped_at) >= 3:
+            raise _RelayDown(
+                f"{self.where} dropped the connection at RCPT for {len(self.dropped_at)} different "
+                "recipients in a row"
+            ) from None
+        raise _Transient(f"connection lost at RCPT ({_cause(exc, self.settings.timeout_s)})") from None
 
     def _reset(self) -> None:
         if self._smtp is not None:
@@ -617,6 +655,7 @@ def send_edition(
     """
     report = SendReport(edition)
     envelope_sender, sender_utf8 = mail.envelope_sender()
+    mail.unsubscribe_base()  # a settings error is one line before any message, not one per subscriber
     if dry_run is not None:
         recipients = [_test_copy(only_to)] if only_to is not None else store.list(active_only=True)
         report.subscribers = len(recipients)
@@ -655,13 +694,14 @@ def send_edition(
                 recipient,
                 sender_utf8 or utf8,
                 retry,
-                report,
                 row,
             )
         if status == "sent":
             report.sent += 1
         elif status == "sending":
             report.uncertain.append(subscriber.email)
+        elif status == "pending":
+            report.deferred.append((subscriber.email, reason))
         else:
             report.failed.append((subscriber.email, reason))
         return status, reason
@@ -673,16 +713,24 @@ def send_edition(
                 deliver(_test_copy(only_to), _Row())
             except _RelayDown as exc:
                 report.stopped = f"{exc}; the test copy was not sent"
+                report.relay_down = str(exc)
+            report.pending = 1 - report.sent - len(report.failed) - len(report.uncertain)
             return report
         ledger = Ledger(store.connection)
         with ledger.locked(edition) as lease:
-            subscribers = {s.email.casefold(): s for s in store.list(active_only=True)}
+            subscribers: dict[str, Subscriber] = {}
+            for listed in store.list(active_only=True):
+                first = subscribers.setdefault(mailbox_key(listed.email), listed)
+                if first is not listed:  # an old database may hold one mailbox twice
+                    report.listed_twice.append((listed.email, first.email))
             ledger.plan(edition, [s.email for s in subscribers.values()])
+            earlier_failures = {k for k, v in ledger.status(edition).items() if v == "failed"}
             ledger.reopen(edition, owner=lease.owner, failed=retry_failed, uncertain=resend_uncertain)
             states = ledger.status(edition)
             report.subscribers = len(subscribers)
             deferred = 0
-            for key, subscriber in sorted(subscribers.items()):
+            for subscriber in sorted(subscribers.values(), key=lambda s: s.email.casefold()):
+                key = subscriber.email.casefold()
                 state = states.get(key, "pending")
                 if state == "sent":
                     report.already_sent += 1
@@ -702,10 +750,12 @@ def send_edition(
                 if not ledger.claim(edition, email, lease.owner):
                     continue  # another run took it a moment ago, and sends it
                 status, reason = "pending", ""
+                tries = retry.tries
                 try:
                     status, reason = deliver(subscriber, _LedgerRow(ledger, edition, email, lease.owner))
                 except _RelayDown as exc:
                     report.stopped = f"{exc}; stopped, the next run sends the rest"
+                    report.relay_down = str(exc)
                 except _Superseded:
                     pass  # the other run that holds the row now sends it
                 else:
@@ -717,10 +767,16 @@ def send_edition(
                 finally:
                     if status != "sending":  # an uncertain row stays as it is
                         ledger.finish(edition, email, lease.owner, status, reason)
-            report.pending = sum(
-                1
-                for key, state in ledger.status(edition).items()
-                if key in subscribers and state == "pending"
+                if retry.tries > tries + 1 or key in earlier_failures:
+                    report.retried += 1
+            # Whatever this run did not settle (not reached, deferred, claimed by another
+            # run) is still pending: every subscriber is in exactly one bucket.
+            report.pending = (
+                report.subscribers
+                - report.sent
+                - report.already_sent
+                - len(report.failed)
+                - len(report.uncertain)
             )
     finally:
         connection.close()
@@ -775,11 +831,13 @@ def _text(reply: bytes | str) -> str:
     return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Retry:
     attempts: int
     backoff_s: float
     sleep: Callable[[float], None]
+    tries: int = 0
+    """Attempts made so far in this run, over all recipients."""
 
 
 def _deliver(
@@ -789,7 +847,6 @@ def _deliver(
     recipient: str,
     utf8: bool,
     retry: _Retry,
-    report: SendReport,
     row: _Row,
 ) -> tuple[str, str]:
     """Send one message, retrying transient failures; the ledger state it ends in, and why.
@@ -803,6 +860,7 @@ def _deliver(
     """
     attempt = 1
     while True:
+        retry.tries += 1
         try:
             connection.send(message, sender, recipient, utf8, row)
             return "sent", ""
@@ -812,7 +870,6 @@ def _deliver(
             return "failed", str(exc)
         except _Transient as exc:
             if attempt >= retry.attempts:
-                return "pending", f"{exc}; still pending, the next run retries"
-        report.retried += 1
+                return "pending", f"{exc} ({attempt} attempts); still pending, the next run retries"
         retry.sleep(min(retry.backoff_s * 2 ** (attempt - 1), 30.0))
         attempt += 1

@@ -39,6 +39,7 @@ __all__ = [
     "SubscriberStore",
     "default_db_path",
     "delivery_address",
+    "mailbox_key",
     "normalise_address",
 ]
 
@@ -49,11 +50,12 @@ CREATE TABLE IF NOT EXISTS subscribers (
     status TEXT NOT NULL CHECK (status IN ('active', 'unsubscribed')),
     token TEXT NOT NULL UNIQUE,
     added REAL NOT NULL,
-    changed REAL NOT NULL
+    changed REAL NOT NULL,
+    key TEXT
 )
 """
 _UNSUBSCRIBE = "UPDATE subscribers SET status = 'unsubscribed', changed = ? WHERE status = 'active' AND "
-_BY_EMAIL = _UNSUBSCRIBE + "email = ?"
+_BY_EMAIL = _UNSUBSCRIBE + "key = ?"
 _BY_TOKEN = _UNSUBSCRIBE + "token = ?"
 
 
@@ -66,6 +68,8 @@ def default_db_path(environ: Mapping[str, str] = os.environ) -> Path:
 
 
 def _validated(raw: str) -> ValidatedEmail:
+    if '"' in raw:  # the validator would read an unbalanced quote as a missing @-sign
+        raise UserError(f'{raw.strip()!r} is not an email address: quoted local parts (") are not taken')
     try:
         # The options spelled out are the library's defaults, kept explicit because they are
         # the promise: what passes can be put on an SMTP envelope.
@@ -78,9 +82,11 @@ def _validated(raw: str) -> ValidatedEmail:
             allow_display_name=False,
             allow_empty_local=False,
             globally_deliverable=True,
+            strict=True,  # RFC 5321's 64 characters before the @
         )
     except EmailNotValidError as exc:
-        raise UserError(f"{raw.strip()!r} is not an email address: {exc}") from None
+        reason = str(exc).rstrip(".")
+        raise UserError(f"{raw.strip()!r} is not an email address: {reason}") from None
 
 
 def normalise_address(raw: str) -> str:
@@ -90,6 +96,20 @@ def normalise_address(raw: str) -> str:
         UserError: Not an email address that can be delivered (the reason is in the message).
     """
     return _validated(raw).normalized
+
+
+def mailbox_key(address: str) -> str:
+    """What makes two spellings one mailbox: the local part casefolded, the domain in lower-case IDNA.
+
+    `ÉMILE@Example.com` and `émile@example.com` have one key (SQLite's NOCASE folds only
+    ASCII). An address that no longer validates (stored by an older version) is keyed by
+    its casefold.
+    """
+    try:
+        checked = _validated(address)
+    except UserError:
+        return address.strip().casefold()
+    return f"{checked.local_part.casefold()}@{checked.ascii_domain.lower()}"
 
 
 def delivery_address(address: str) -> tuple[str, bool]:
@@ -160,6 +180,33 @@ class SubscriberStore:
                 f"{exc}; it was left as it is: restore it from a backup, or save what is readable "
                 f"with `sqlite3 {path} .recover`"
             ) from None
+        self._add_keys()
+
+    def _add_keys(self) -> None:
+        """Give every row its mailbox key (a database from before keys gets the column), then index them.
+
+        The index is unique, unless an older database already holds one mailbox twice
+        (which NOCASE allowed for non-ASCII letters); then it is a plain index, `add` still
+        finds the existing row by key, and a send mails such a mailbox once, with a line.
+        """
+        with self._lock:
+            db = self._db
+            columns = {row[1] for row in db.execute("PRAGMA table_info(subscribers)")}
+            if "key" not in columns:
+                try:
+                    db.execute("ALTER TABLE subscribers ADD COLUMN key TEXT")
+                except sqlite3.OperationalError as exc:  # another process added it just now
+                    if "duplicate column" not in str(exc):
+                        raise
+            missing = db.execute("SELECT email FROM subscribers WHERE key IS NULL").fetchall()
+            db.executemany(
+                "UPDATE subscribers SET key = ? WHERE email = ?", [(mailbox_key(e), e) for (e,) in missing]
+            )
+            try:
+                db.execute("CREATE UNIQUE INDEX IF NOT EXISTS subscribers_key ON subscribers (key)")
+            except sqlite3.IntegrityError:
+                db.execute("CREATE INDEX IF NOT EXISTS subscribers_key_listed_twice ON subscribers (key)")
+            db.commit()
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -175,16 +222,19 @@ class SubscriberStore:
             UserError: Not an email address.
         """
         address = normalise_address(email)
+        key = mailbox_key(address)
         now = time.time()
         with self._lock:
             row = self._db.execute(
-                "SELECT email, name, status, token FROM subscribers WHERE email = ?", (address,)
+                "SELECT email, name, status, token FROM subscribers WHERE key = ? ORDER BY added LIMIT 1",
+                (key,),
             ).fetchone()
             if row is None:
                 token = secrets.token_urlsafe(24)
                 self._db.execute(
-                    "INSERT INTO subscribers VALUES (?, ?, 'active', ?, ?, ?)",
-                    (address, _clean_name(name), token, now, now),
+                    "INSERT INTO subscribers (email, key, name, status, token, added, changed) "
+                    "VALUES (?, ?, ?, 'active', ?, ?, ?)",
+                    (address, key, _clean_name(name), token, now, now),
                 )
                 self._db.commit()
                 return Subscriber(email=address, name=_clean_name(name), token=token), True
@@ -200,8 +250,7 @@ class SubscriberStore:
 
     def remove(self, email: str) -> bool:
         """Mark an address unsubscribed; False when it was not subscribed."""
-        address = normalise_address(email)
-        return self._unsubscribe(_BY_EMAIL, address)
+        return self._unsubscribe(_BY_EMAIL, mailbox_key(normalise_address(email)))
 
     def unsubscribe_token(self, token: str) -> bool:
         """Unsubscribe whoever owns `token` (the one-click link); False for an unknown token."""
