@@ -727,6 +727,7 @@ def daily_command(
 
     from briefing.deliver.daily import DailyRefused, DailyResult, run_daily
     from briefing.deliver.send import SmtpSettings
+    from briefing.deliver.subscribers import normalise_address
 
     console = Console(stderr=True)
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
@@ -781,11 +782,12 @@ def daily_command(
     mail = _mail_settings()
     smtp: SmtpSettings | None = None
     outcome, code = "failed", EXIT_NO_BRIEF
-    recipient = to.strip() if to is not None else None
+    recipient: str | None = None
     stop = _Stop()
     with stop.catching():
         try:
             smtp = None if dry_run is not None else SmtpSettings.from_env()
+            recipient = normalise_address(to) if to is not None else None
             result = run_daily(
                 [str(articles)] if articles is not None else [],
                 editions,
