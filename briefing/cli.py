@@ -9,12 +9,16 @@ Exit codes (also in `briefing build --help` and the README):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
 import os
+import re
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -77,6 +81,17 @@ def _parse_date(value: str | None) -> str | None:
         return dt.date.fromisoformat(value).isoformat()
     except ValueError as exc:
         raise typer.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from exc
+
+
+def _is_date(value: str) -> bool:
+    """Strictly YYYY-MM-DD: a brief's date goes into file names and the Subject."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -157,6 +172,84 @@ ConfigOption = Annotated[
 ]
 
 
+BackendOption = Annotated[
+    BackendChoice,
+    typer.Option(
+        help="auto: use the model when an endpoint is configured (OPENAI_API_KEY or a base URL), "
+        "else the offline extractive backend; model: require the model (no brief if its endpoint is "
+        "down); extractive: never call a model."
+    ),
+]
+ModelOption = Annotated[
+    str | None,
+    typer.Option(help="Model name for the endpoint (default: $BRIEFING_MODEL or gpt-4o-mini)."),
+]
+BaseUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 for llama.cpp's server "
+        "(default: $OPENAI_BASE_URL, else OpenAI). The key comes from $OPENAI_API_KEY only."
+    ),
+]
+ModeOption = Annotated[
+    str | None,
+    typer.Option(help="instructor mode (tools, json_schema, json, md_json); chosen per endpoint if unset."),
+]
+TimeoutOption = Annotated[float, typer.Option(help="Seconds to wait for one model response.", min=1)]
+ConcurrencyOption = Annotated[
+    int, typer.Option(help="Model requests in flight at once (articles extracted in parallel).", min=1)
+]
+MaxCostOption = Annotated[
+    float | None,
+    typer.Option(
+        help="Stop calling the model once the run's estimated cost reaches this many USD; "
+        "the remaining articles use the extractive backend (needs a model with a known price)."
+    ),
+]
+NoCacheOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-cache",
+        help="Neither read nor write the extraction cache ($BRIEFING_CACHE_DIR, else the user cache "
+        "directory); see `briefing cache`.",
+    ),
+]
+RpmOption = Annotated[
+    int | None,
+    typer.Option(
+        "--rpm", help="The account's requests-per-minute limit: requests are paced to stay under it.", min=1
+    ),
+]
+TpmOption = Annotated[
+    int | None,
+    typer.Option(
+        "--tpm",
+        help="The account's tokens-per-minute limit (prompt estimate plus answer limit per request).",
+        min=1,
+    ),
+]
+BatchOption = Annotated[
+    bool,
+    typer.Option(
+        "--batch",
+        help="Send the extractions as one job through the provider's Batch API (half price, slower); "
+        "waits for it, and a re-run resumes a job already submitted instead of paying again.",
+    ),
+]
+MaxInputTokensOption = Annotated[
+    int,
+    typer.Option(
+        help="Estimated article tokens per model request; a longer article is sent in parts, "
+        "cut between paragraphs (never mid-sentence unless one sentence is over).",
+        min=200,
+    ),
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print the run report.")]
+ToOption = Annotated[
+    str | None, typer.Option("--to", help="Send one test copy to this address only (no ledger).")
+]
+
+
 @dataclass(frozen=True)
 class _Inputs:
     feeds: list[FeedQuery]
@@ -222,87 +315,23 @@ def build_command(
         OutputFormat,
         typer.Option("--format", "-f", help="md: the readable brief; json: the merged Brief model."),
     ] = OutputFormat.md,
-    backend: Annotated[
-        BackendChoice,
-        typer.Option(
-            help="auto: use the model when an endpoint is configured (OPENAI_API_KEY or a base URL), "
-            "else the offline extractive backend; model: require the model (no brief if its endpoint is "
-            "down); extractive: never call a model."
-        ),
-    ] = BackendChoice.auto,
-    model: Annotated[
-        str | None,
-        typer.Option(help="Model name for the endpoint (default: $BRIEFING_MODEL or gpt-4o-mini)."),
-    ] = None,
-    base_url: Annotated[
-        str | None,
-        typer.Option(
-            help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 for llama.cpp's server "
-            "(default: $OPENAI_BASE_URL, else OpenAI). The key comes from $OPENAI_API_KEY only."
-        ),
-    ] = None,
-    mode: Annotated[
-        str | None,
-        typer.Option(
-            help="instructor mode (tools, json_schema, json, md_json); chosen per endpoint if unset."
-        ),
-    ] = None,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for one model response.", min=1)] = 60.0,
-    concurrency: Annotated[
-        int, typer.Option(help="Model requests in flight at once (articles extracted in parallel).", min=1)
-    ] = 8,
-    max_cost: Annotated[
-        float | None,
-        typer.Option(
-            help="Stop calling the model once the run's estimated cost reaches this many USD; "
-            "the remaining articles use the extractive backend (needs a model with a known price)."
-        ),
-    ] = None,
-    no_cache: Annotated[
-        bool,
-        typer.Option(
-            "--no-cache",
-            help="Neither read nor write the extraction cache ($BRIEFING_CACHE_DIR, else the user cache "
-            "directory); see `briefing cache`.",
-        ),
-    ] = False,
-    rpm: Annotated[
-        int | None,
-        typer.Option(
-            "--rpm",
-            help="The account's requests-per-minute limit: requests are paced to stay under it.",
-            min=1,
-        ),
-    ] = None,
-    tpm: Annotated[
-        int | None,
-        typer.Option(
-            "--tpm",
-            help="The account's tokens-per-minute limit (prompt estimate plus answer limit per request).",
-            min=1,
-        ),
-    ] = None,
-    batch: Annotated[
-        bool,
-        typer.Option(
-            "--batch",
-            help="Send the extractions as one job through the provider's Batch API (half price, slower); "
-            "waits for it, and a re-run resumes a job already submitted instead of paying again.",
-        ),
-    ] = False,
-    max_input_tokens: Annotated[
-        int,
-        typer.Option(
-            help="Estimated article tokens per model request; a longer article is sent in parts, "
-            "cut between paragraphs (never mid-sentence unless one sentence is over).",
-            min=200,
-        ),
-    ] = DEFAULT_MAX_INPUT_TOKENS,
+    backend: BackendOption = BackendChoice.auto,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+    mode: ModeOption = None,
+    timeout: TimeoutOption = 60.0,
+    concurrency: ConcurrencyOption = 8,
+    max_cost: MaxCostOption = None,
+    no_cache: NoCacheOption = False,
+    rpm: RpmOption = None,
+    tpm: TpmOption = None,
+    batch: BatchOption = False,
+    max_input_tokens: MaxInputTokensOption = DEFAULT_MAX_INPUT_TOKENS,
     date: Annotated[
         str | None,
         typer.Option(help="Edition date shown in the brief, YYYY-MM-DD (default: none)."),
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not print the run report.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Build one cited brief from articles about the same story."""
     console = Console(stderr=True)
@@ -433,9 +462,7 @@ def send_command(
     dry_run: Annotated[
         Path | None, typer.Option("--dry-run", help="Write the messages as .eml files here instead.")
     ] = None,
-    to: Annotated[
-        str | None, typer.Option("--to", help="Send one test copy to this address only (no ledger).")
-    ] = None,
+    to: ToOption = None,
     resend_uncertain: Annotated[
         bool,
         typer.Option(
@@ -460,6 +487,11 @@ def send_command(
 
     console = Console(stderr=True)
     brief = _load_brief(brief_file, console)
+    if brief.date is not None and not _is_date(brief.date):
+        _err(
+            console, f"error: {brief_file}: the brief's date {brief.date!r} is not a date in YYYY-MM-DD form"
+        )
+        raise typer.Exit(EXIT_USAGE)
     if not brief.claims:
         _err(console, f"error: not sent: {brief_file} has no statements (only a headline)")
         raise typer.Exit(EXIT_NO_BRIEF)
@@ -476,6 +508,7 @@ def send_command(
                 _err(console, f"UNSUPPORTED {finding.line()}")
             _err(console, f"error: not sent: {len(report.unsupported)} statement(s) fail verification")
             raise typer.Exit(EXIT_NO_BRIEF)
+    stop = _Stop()
     try:
         recipient = normalise_address(to) if to is not None else None
     except UserError as exc:
@@ -483,6 +516,7 @@ def send_command(
         raise typer.Exit(EXIT_USAGE) from None
     try:
         mail = _mail_settings()
+        mail.envelope_sender()  # a bad sender is found before any row is touched
         smtp = None if dry_run is not None else SmtpSettings.from_env()
         store = _existing_subscribers(db)
         key = content_id(brief)
@@ -495,25 +529,29 @@ def send_command(
             if plan.note:
                 _err(console, plan.note)
             brief, key = as_sent(brief, plan.version), plan.version.content_id
-        result = send_edition(
-            brief,
-            store=store,
-            mail=mail,
-            smtp=smtp,
-            edition=key,
-            now=datetime.now(UTC),
-            dry_run=dry_run,
-            only_to=recipient,
-            resend_uncertain=resend_uncertain,
-            retry_failed=retry_failed,
-        )
+        stop.sending = True
+        with stop.catching():
+            result = send_edition(
+                brief,
+                store=store,
+                mail=mail,
+                smtp=smtp,
+                edition=key,
+                now=datetime.now(UTC),
+                dry_run=dry_run,
+                only_to=recipient,
+                resend_uncertain=resend_uncertain,
+                retry_failed=retry_failed,
+                stop=stop.event,
+            )
     except EditionRefused as exc:
         _err(console, f"not sent: {exc}")
         raise typer.Exit(EXIT_NO_BRIEF) from None
     except UserError as exc:
         _err(console, f"error: {exc}")
         raise typer.Exit(EXIT_NO_BRIEF) from None
-    raise typer.Exit(EXIT_OK if _print_send_report(console, result) else EXIT_NO_BRIEF)
+    done = _print_send_report(console, result, stopped_by=stop.name, test_copy=recipient)
+    raise typer.Exit(EXIT_OK if done else EXIT_NO_BRIEF)
 
 
 def _mail_settings() -> MailSettings:
@@ -524,15 +562,24 @@ def _mail_settings() -> MailSettings:
     )
 
 
-def _print_send_report(console: Console, result: SendReport) -> bool:
+def _print_send_report(
+    console: Console, result: SendReport, *, stopped_by: str | None = None, test_copy: str | None = None
+) -> bool:
     """Print each failed or uncertain delivery and the totals; True when everyone has the edition."""
-    for line in _send_lines(result):
+    for line in _send_lines(result, stopped_by=stopped_by, test_copy=test_copy):
         _err(console, line)
     return not result.failed and not result.uncertain and not result.stopped and not result.pending
 
 
-def _send_lines(result: SendReport) -> list[str]:
-    """Each failed or uncertain delivery, then the totals."""
+def _send_lines(
+    result: SendReport, *, stopped_by: str | None = None, test_copy: str | None = None
+) -> list[str]:
+    """Each failed or uncertain delivery, then the totals (a test copy: one line of its own)."""
+    if test_copy is not None:
+        if result.sent:
+            return [f"test copy to {test_copy}: sent"]
+        reason = result.stopped or (result.failed[0][1] if result.failed else "")
+        return [f"test copy to {test_copy}: not sent: {reason or 'cut off before the server confirmed'}"]
     lines = [f"failed: {email}: {reason}" for email, reason in result.failed]
     lines += [
         f"uncertain: {email}: cut off before the server confirmed (--resend-uncertain)"
@@ -542,9 +589,54 @@ def _send_lines(result: SendReport) -> list[str]:
     lines += [
         f"listed twice: {email} is the mailbox of {first}; sent once" for email, first in result.listed_twice
     ]
+    if stopped_by is not None and result.stopped:
+        return [
+            *lines,
+            f"stopped by {stopped_by}: {result.sent} sent, {result.pending} still pending; "
+            "the next run sends the rest",
+        ]
     if result.stopped:
         lines.append(f"error: {result.stopped}")
     return [*lines, result.line()]
+
+
+class _Interrupted(BaseException):
+    """A signal that ends the run where it is (a BaseException, so no handler takes it for a failure)."""
+
+
+class _Stop:
+    """SIGTERM and SIGINT, as cron's `timeout`, systemd or an operator's Ctrl-C send them.
+
+    Before the sending starts, the first signal ends the run at once: nothing was sent.
+    Once it has started, a signal only sets `event`: no further row is claimed, and the
+    message in flight finishes (within the SMTP timeout). Signals after the first change
+    nothing (`timeout` signals the command and then its whole process group).
+    """
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.name: str | None = None
+        self.sending = False
+
+    def __call__(self, signum: int, frame: object) -> None:
+        first = self.name is None
+        self.name = self.name or signal.Signals(signum).name
+        self.event.set()
+        if first and not self.sending:
+            raise _Interrupted(self.name)
+
+    @contextmanager
+    def catching(self) -> Iterator[None]:
+        """Handle both signals while the block runs (from the main thread only), then restore."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {signum: signal.signal(signum, self) for signum in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            yield
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
 
 CorrectionOption = Annotated[
@@ -586,7 +678,8 @@ def _require_audience(store: SubscriberStore, allow_empty: bool) -> None:
     epilog="Exit codes: 0 built, kept and sent to every subscriber, or already sent (nothing to do); "
     "3 sent, but degraded (an input skipped, an article fell back to the extractive backend, or a "
     "delivery failed; the run report is printed); 1 nothing sent (refused or failed, the reason is "
-    "printed); 2 usage error. Any run that is not clean mails $BRIEFING_ALERT_TO, if set.",
+    "printed, or every delivery failed), or stopped by SIGTERM or SIGINT (the next run sends the "
+    "rest); 2 usage error. Any run that is not clean mails $BRIEFING_ALERT_TO, if set.",
 )
 def daily_command(
     articles: Annotated[
@@ -612,13 +705,28 @@ def daily_command(
         typer.Option(envvar="BRIEFING_MIN_SOURCES", help="Fewest usable articles worth a brief.", min=1),
     ] = 2,
     date: Annotated[str | None, typer.Option(help="Edition date, YYYY-MM-DD (default: today).")] = None,
-    backend: Annotated[BackendChoice, typer.Option(help="As for build.")] = BackendChoice.auto,
-    model: Annotated[str | None, typer.Option(help="As for build.")] = None,
-    base_url: Annotated[str | None, typer.Option(help="As for build.")] = None,
-    batch: Annotated[bool, typer.Option("--batch", help="As for build.")] = False,
+    backend: BackendOption = BackendChoice.auto,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+    mode: ModeOption = None,
+    timeout: TimeoutOption = 60.0,
+    concurrency: ConcurrencyOption = 8,
+    max_cost: MaxCostOption = None,
+    no_cache: NoCacheOption = False,
+    rpm: RpmOption = None,
+    tpm: TpmOption = None,
+    batch: BatchOption = False,
+    max_input_tokens: MaxInputTokensOption = DEFAULT_MAX_INPUT_TOKENS,
+    quiet: QuietOption = False,
     dry_run: Annotated[
-        Path | None, typer.Option("--dry-run", help="Write the messages as .eml files here instead.")
+        Path | None,
+        typer.Option(
+            "--dry-run",
+            help="Write the messages as .eml files here instead, and keep the version under "
+            "DRY_RUN/editions/ (the archive and the database are left as they were).",
+        ),
     ] = None,
+    to: ToOption = None,
     correction: CorrectionOption = False,
     allow_empty: AllowEmptyOption = False,
     db: DbOption = None,
@@ -626,8 +734,9 @@ def daily_command(
     """The scheduled run: build today's brief, keep it under EDITIONS/DATE/, and email it."""
     from datetime import UTC, datetime
 
-    from briefing.deliver.daily import DailyRefused, run_daily
+    from briefing.deliver.daily import DailyRefused, DailyResult, run_daily
     from briefing.deliver.send import SmtpSettings
+    from briefing.deliver.subscribers import normalise_address
 
     console = Console(stderr=True)
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
@@ -641,6 +750,14 @@ def daily_command(
         backend=backend,
         model=model,
         base_url=base_url,
+        mode=mode,
+        timeout=timeout,
+        max_input_tokens=max_input_tokens,
+        concurrency=concurrency,
+        max_cost=max_cost,
+        use_cache=not no_cache,
+        requests_per_minute=rpm,
+        tokens_per_minute=tpm,
         batch=batch,
         language=inputs.language,
         allow_private_network=inputs.allow_private_network,
@@ -651,75 +768,111 @@ def daily_command(
         _err(console, line)
         said.append(line)
 
+    def report(brief: Brief) -> None:
+        lines = report_lines(brief.report)
+        if quiet:  # a dead endpoint is never silent
+            down = brief.report.endpoint_down
+            lines = [line for line in lines if down and line.startswith(down)]
+        for problem in brief.report.inputs_skipped:
+            say(problem.line())
+        for line in lines:
+            say(line)
+
+    def sending(ready: DailyResult) -> None:
+        """Said before the first message, so that a run cut short has said what it built."""
+        report(ready.brief)
+        if ready.plan.note:
+            say(ready.plan.note)
+        if ready.folder is not None:
+            version = ready.plan.version
+            say(f"{version.label} ({version.content_id}) kept in {ready.folder}")
+        stop.sending = True
+
     mail = _mail_settings()
     smtp: SmtpSettings | None = None
     outcome, code = "failed", EXIT_NO_BRIEF
     relay_down: str | None = None
     try:
-        smtp = None if dry_run is not None else SmtpSettings.from_env()
-        result = run_daily(
-            [str(articles)] if articles is not None else [],
-            editions,
-            feeds=inputs.feeds,
-            date=edition,
-            store=_existing_subscribers(db),
-            mail=mail,
-            smtp=smtp,
-            now=datetime.now(UTC),
-            options=options,
-            min_sources=min_sources,
-            dry_run=dry_run,
-            correction=correction,
-            allow_empty=allow_empty,
-        )
-    except DailyRefused as exc:
-        for line in report_lines(exc.report) if exc.report is not None else []:
-            say(line)
-        say(f"not sent: {exc}")
-        outcome = "refused"
-    except BriefingError as exc:
-        say(f"error: {exc}")
-    else:
-        version = result.plan.version
-        if result.report is None:
-            say(
-                f"{version.label} ({version.content_id}) was already sent "
-                f"({result.plan.deliveries.summary()}); nothing to do"
+        recipient = normalise_address(to) if to is not None else None
+    except UserError as exc:
+        _err(console, f"error: --to: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    stop = _Stop()
+    with stop.catching():
+        try:
+            smtp = None if dry_run is not None else SmtpSettings.from_env()
+            result = run_daily(
+                [str(articles)] if articles is not None else [],
+                editions,
+                feeds=inputs.feeds,
+                date=edition,
+                store=_existing_subscribers(db),
+                mail=mail,
+                smtp=smtp,
+                now=datetime.now(UTC),
+                options=options,
+                min_sources=min_sources,
+                dry_run=dry_run,
+                correction=correction,
+                allow_empty=allow_empty,
+                test_copy=recipient,
+                stop=stop.event,
+                on_sending=sending,
             )
-            raise typer.Exit(EXIT_OK)
-        for problem in result.brief.report.inputs_skipped:
-            say(problem.line())
-        for line in report_lines(result.brief.report):
-            say(line)
-        if result.plan.note:
-            say(result.plan.note)
-        say(f"{version.label} ({version.content_id}) kept in {result.folder}")
-        for line in _send_lines(result.report):
-            say(line)
-        delivered = not (result.report.failed or result.report.uncertain or result.report.pending)
-        relay_down = result.report.relay_down
-        if result.report.stopped:
-            code, outcome = EXIT_NO_BRIEF, "stopped by the relay"
+        except _Interrupted:
+            say(f"stopped by {stop.name} before sending: nothing sent")
+            outcome = f"stopped by {stop.name}"
+        except DailyRefused as exc:
+            for line in report_lines(exc.report) if exc.report is not None else []:
+                say(line)
+            say(f"not sent: {exc}")
+            outcome = "refused"
+        except BriefingError as exc:
+            say(f"error: {exc}")
         else:
-            code = EXIT_PARTIAL if exit_status(result.brief) == EXIT_PARTIAL or not delivered else EXIT_OK
-            outcome = "degraded" if code == EXIT_PARTIAL else "clean"
-    alert_to = os.environ.get("BRIEFING_ALERT_TO", "").strip()
-    if code != EXIT_OK and alert_to:
-        from briefing.deliver.alert import send_alert
+            version = result.plan.version
+            if result.report is None:
+                say(
+                    f"{version.label} ({version.content_id}) was already sent "
+                    f"({result.plan.deliveries.summary()}); nothing to do"
+                )
+                raise typer.Exit(EXIT_OK)
+            for line in _send_lines(result.report, stopped_by=stop.name, test_copy=recipient):
+                say(line)
+            delivered = not (result.report.failed or result.report.uncertain or result.report.pending)
+            relay_down = result.report.relay_down
+            nobody = result.report.subscribers > 0 and not (result.report.sent or result.report.already_sent)
+            if stop.name is not None:
+                code, outcome = EXIT_NO_BRIEF, f"stopped by {stop.name}"
+            elif result.report.stopped:
+                code, outcome = EXIT_NO_BRIEF, "stopped by the relay"
+            elif nobody:
+                code, outcome = EXIT_NO_BRIEF, "failed"
+            else:
+                code = EXIT_PARTIAL if exit_status(result.brief) == EXIT_PARTIAL or not delivered else EXIT_OK
+                outcome = "degraded" if code == EXIT_PARTIAL else "clean"
+        alert_to = os.environ.get("BRIEFING_ALERT_TO", "").strip()
+        if code != EXIT_OK and alert_to:
+            from briefing.deliver.alert import send_alert
 
-        subject = f"briefing daily {edition}: {outcome} (exit {code})"
-        unsent = send_alert(
-            alert_to,
-            subject,
-            said,
-            mail=mail,
-            smtp=smtp,
-            now=datetime.now(UTC),
-            dry_run=dry_run,
-            relay_down=relay_down,
-        )
-        if unsent is not None:
-            _err(console, unsent)
+            if smtp is not None and stop.name is not None:  # whoever stopped us will not wait long
+                smtp = dataclasses.replace(smtp, timeout_s=min(smtp.timeout_s, 10.0))
+            subject = f"briefing daily {edition}: {outcome} (exit {code})"
+            try:
+                unsent = send_alert(
+                    alert_to,
+                    subject,
+                    said,
+                    mail=mail,
+                    smtp=smtp,
+                    now=datetime.now(UTC),
+                    dry_run=dry_run,
+                    relay_down=relay_down,
+                )
+            except _Interrupted:
+                unsent = f"alert to {alert_to} not sent: stopped by {stop.name}"
+            if unsent is not None:
+                _err(console, unsent)
     raise typer.Exit(code)
 
 

@@ -164,8 +164,11 @@ def test_dry_run_files_stay_in_their_folder_and_show_addresses_as_they_are(
         assert added.exit_code == 0, added.output
     out = tmp_path / "a" / "b" / "out"
 
+    outside = runner.invoke(app, ["send", str(brief_file), "--force", "--dry-run", str(out)], env=env)
+    brief_file.write_text(render_json(brief), encoding="utf-8")
     dry = runner.invoke(app, ["send", str(brief_file), "--force", "--dry-run", str(out)], env=env)
 
+    assert outside.exit_code == 2 and "'../../x' is not a date in YYYY-MM-DD form" in outside.stderr
     assert dry.exit_code == 0, dry.output
     assert sorted(p.name for p in tmp_path.rglob("*.eml")) == sorted(p.name for p in out.iterdir())
     assert len(list(out.iterdir())) == 4, "a/b@ and a_b@ are two files"

@@ -305,7 +305,8 @@ def test_the_daily_run_reads_its_feeds_from_the_config_file(web: WebServer, tmp_
     )
 
     assert result.exit_code == 0, result.output
-    brief = Brief.model_validate_json(next((tmp_path / "ed").glob("*/brief.json")).read_text())
+    assert not (tmp_path / "ed").exists(), "a dry run keeps its version in the dry-run folder"
+    brief = Brief.model_validate_json(next((outbox / "editions").glob("*/brief.json")).read_text())
     assert len(brief.sources) == 3 and sum(len(s.copies) for s in brief.sources) == 2
     assert len(list(outbox.glob("*.eml"))) == 1
 

@@ -12,12 +12,17 @@ edition, a re-run of one already sent (nothing to do), or, on request, a correct
 version is kept under `editions/DATE/` (a correction under `editions/DATE/correction-N/`)
 before sending; sending itself is `briefing.deliver.send`, so a re-run of an unchanged
 edition sends only to those still pending.
+
+A dry run or a test copy changes nothing an edition is known by: the editions table is
+not written, a dry run keeps its version under `DRY_RUN/editions/` instead of the archive,
+and a test copy is not kept at all.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -49,9 +54,10 @@ class DailyResult:
     brief: Brief
     """The brief as sent (marked when it is a correction)."""
     plan: Plan
-    folder: Path
+    folder: Path | None
+    """Where the version is kept (None for a test copy)."""
     report: SendReport | None
-    """None when the edition had already been sent (nothing to do)."""
+    """None when the edition had already been sent (nothing to do), or before sending."""
 
 
 def run_daily(
@@ -69,6 +75,9 @@ def run_daily(
     dry_run: Path | None = None,
     correction: bool = False,
     allow_empty: bool = False,
+    test_copy: str | None = None,
+    stop: threading.Event | None = None,
+    on_sending: Callable[[DailyResult], None] | None = None,
 ) -> DailyResult:
     """Build, check, keep and send the edition of `date` from `articles` (paths, URLs) and `feeds`.
 
@@ -76,13 +85,17 @@ def run_daily(
     as the next correction; without it, such a brief is refused. With `allow_empty`, an
     edition is built and kept even with no active subscriber. A dry run records nothing
     in the database (the messages become `.eml` files), but is refused as a real run would be.
+    With `test_copy`, the checked brief goes to that one address only, as `send --to` does.
+    `on_sending` hears the kept version just before the first message, so that a run cut
+    short has said what it built; `stop` is handed to `send_edition`.
 
     Raises:
         DailyRefused: Nothing to send to, or the brief could not be built, failed a check,
             or may not go out as today's edition; nothing was sent.
         UserError: Bad settings (SMTP, sender), or another run is sending this edition.
     """
-    if not allow_empty and not store.list(active_only=True):
+    mail.envelope_sender()  # a bad sender is found before anything is built
+    if test_copy is None and not allow_empty and not store.list(active_only=True):
         raise DailyRefused(
             f"no active subscribers in {store.path}; nothing built or sent "
             "(--allow-empty to build and keep the edition anyway)"
@@ -118,14 +131,20 @@ def run_daily(
         raise DailyRefused(
             f"the articles are exactly those of the {previous[0]} edition: no new brief to send", report
         )
+    record = dry_run is None and test_copy is None
     try:
-        plan = claim_version(brief, store.connection, correction=correction, record=dry_run is None)
+        plan = claim_version(brief, store.connection, correction=correction, record=record)
     except EditionRefused as exc:
         raise DailyRefused(str(exc), report) from None
     marked = as_sent(brief, plan.version)
-    if plan.action == "done":
+    if plan.action == "done" and test_copy is None:
         return DailyResult(brief=marked, plan=plan, folder=archive.folder(plan.version), report=None)
-    folder = archive.keep(marked, plan.version)
+    folder: Path | None = None
+    if test_copy is None:
+        keeper = archive if dry_run is None else Archive(dry_run / "editions")
+        folder = keeper.keep(marked, plan.version)
+    if on_sending is not None:
+        on_sending(DailyResult(brief=marked, plan=plan, folder=folder, report=None))
     sent = send_edition(
         marked,
         store=store,
@@ -134,5 +153,7 @@ def run_daily(
         edition=plan.version.content_id,
         now=now,
         dry_run=dry_run,
+        only_to=test_copy,
+        stop=stop,
     )
     return DailyResult(brief=marked, plan=plan, folder=folder, report=sent)

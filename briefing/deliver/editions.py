@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Literal
 
 from briefing.deliver.send import Ledger
-from briefing.errors import BriefingError
+from briefing.errors import BriefingError, UserError
 from briefing.models import Brief
 from briefing.render import render_email_html, render_json, render_markdown
 
@@ -250,6 +250,9 @@ class Archive:
         Each file is replaced whole, never half-written. The folder of a version is only
         ever rewritten with another brief when nobody received the one it held
         (`plan_edition` decides that).
+
+        Raises:
+            UserError: The folder or one of its files cannot be written (the path says which).
         """
         folder = self.folder(version)
         if _kept_id(folder) == version.content_id and (folder / "brief.json").exists():
@@ -261,7 +264,11 @@ class Archive:
             "brief.html": render_email_html(brief),
             "edition.json": json.dumps(identity, indent=2) + "\n",
         }
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            where = exc.filename or folder
+            raise UserError(f"{where}: cannot be written ({exc.strerror}); nothing sent") from None
         for name, text in files.items():
             _write_atomically(folder / name, text)
         return folder
@@ -297,8 +304,16 @@ def _kept_id(folder: Path) -> str | None:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp"
-    ) as tmp:
-        tmp.write(text)
-    os.replace(tmp.name, path)
+    """Replace `path` whole; on failure, one line naming it, and no temporary file left behind."""
+    tmp_name = ""
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp"
+        ) as tmp:
+            tmp_name = tmp.name
+            tmp.write(text)
+        os.replace(tmp_name, path)
+    except OSError as exc:
+        if tmp_name:
+            Path(tmp_name).unlink(missing_ok=True)
+        raise UserError(f"{path}: cannot be written ({exc.strerror}); nothing sent") from None

@@ -69,6 +69,7 @@ class MailSettings:
         Raises:
             UserError: Not an address.
         """
+        from email.errors import NonASCIILocalPartDefect
         from email.headerregistry import HeaderRegistry
 
         if not self.sender.strip():
@@ -80,6 +81,11 @@ class MailSettings:
             (address,) = header.addresses  # type: ignore[attr-defined]
         except (ValueError, IndexError, TypeError):
             raise UserError(f"BRIEFING_FROM {self.sender!r} is not one email address") from None
+        # Anything the parser had to guess at (a stray bracket, a space in the address) would
+        # be guessed the same wrong way for every subscriber; only a UTF-8 local part is allowed.
+        defects = [d for d in header.defects if not isinstance(d, NonASCIILocalPartDefect)]
+        if defects:
+            raise UserError(f"BRIEFING_FROM {self.sender!r} is not one email address ({defects[0]})")
         if not address.domain:
             raise UserError(f"BRIEFING_FROM {self.sender!r} has no domain")
         return address

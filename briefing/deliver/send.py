@@ -642,6 +642,7 @@ def send_edition(
     attempts: int = 4,
     backoff_s: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
+    stop: threading.Event | None = None,
 ) -> SendReport:
     """Send `edition` to every active subscriber not yet sent to (see the module docstring).
 
@@ -649,6 +650,9 @@ def send_edition(
     ledger is not touched. With `only_to`, one test copy goes to that address, outside the
     ledger. With `retry_failed`, subscribers whose delivery failed for good are tried again.
     A relay failure ends the run early: `report.stopped` says why, the rest stay pending.
+    Once `stop` is set (a signal), no further row is claimed; the one being sent finishes.
+    Before any row is touched, a message for a stand-in subscriber is built, so that a
+    problem of the sender or of the brief stops the run instead of failing every subscriber.
 
     Raises:
         UserError: Bad settings, a login refused, or another run sending this edition.
@@ -656,10 +660,16 @@ def send_edition(
     report = SendReport(edition)
     envelope_sender, sender_utf8 = mail.envelope_sender()
     mail.unsubscribe_base()  # a settings error is one line before any message, not one per subscriber
+    _check_message(brief, mail, edition, now, sender_utf8)
     if dry_run is not None:
         recipients = [_test_copy(only_to)] if only_to is not None else store.list(active_only=True)
         report.subscribers = len(recipients)
-        dry_run.mkdir(parents=True, exist_ok=True)
+        try:
+            dry_run.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(
+                f"dry-run folder {dry_run}: cannot be created ({exc.strerror}); nothing written"
+            ) from None
         for subscriber in recipients:
             try:
                 message = build_message(
@@ -670,7 +680,10 @@ def send_edition(
                 report.failed.append((subscriber.email, f"cannot be written as a message ({exc})"))
                 continue
             target = dry_run / _file_name(edition, subscriber.email)
-            target.write_bytes(message_bytes(message, utf8=utf8, linesep="\n"))
+            try:
+                target.write_bytes(message_bytes(message, utf8=utf8, linesep="\n"))
+            except OSError as exc:
+                raise UserError(f"{target}: cannot be written ({exc.strerror})") from None
             report.sent += 1
         return report
     if smtp is None:
@@ -743,6 +756,9 @@ def send_edition(
                     continue
                 if report.stopped is not None:
                     continue
+                if stop is not None and stop.is_set():
+                    report.stopped = "stopped on request; the next run sends the rest"
+                    continue
                 if lease.lost.is_set():
                     report.stopped = f"the send lock of {edition} was taken over by another run; stopped"
                     continue
@@ -781,6 +797,21 @@ def send_edition(
     finally:
         connection.close()
     return report
+
+
+def _check_message(brief: Brief, mail: MailSettings, edition: str, now: datetime, utf8: bool) -> None:
+    """Build the message for a stand-in subscriber: what fails here fails for everyone.
+
+    Raises:
+        UserError: The sender or the brief cannot be written into a message; nothing was touched.
+    """
+    stand_in = Subscriber(email="subscriber@example.com", token="check")
+    try:
+        message_bytes(build_message(brief, stand_in, mail, edition=edition, now=now), utf8=utf8)
+    except UserError:
+        raise
+    except (ValueError, MessageError) as exc:
+        raise UserError(f"the brief cannot be written as a message ({exc}); nothing sent") from None
 
 
 class _Row:
