@@ -306,7 +306,7 @@ def test_daily_to_sends_one_test_copy_and_takes_builds_options(desk: Desk) -> No
     bad = desk.daily("--to", "not an address")
 
     assert result.exit_code == 0, result.output
-    assert bad.exit_code == 1 and lines(bad)[-1].startswith("briefing: error: 'not an address'")
+    assert bad.exit_code == 2 and lines(bad)[-1].startswith("briefing: error: --to: 'not an address'")
     assert desk.smtp.inbox.per_recipient() == {"editor@example.com": 1}
     assert lines(result)[-1] == "briefing: test copy to editor@example.com: sent"
     assert not any(line.startswith("briefing: report: ") for line in lines(result)), "--quiet"
