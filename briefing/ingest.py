@@ -30,6 +30,7 @@ from charset_normalizer import CharsetMatch, from_bytes
 
 from briefing.feeds import FeedEntry, FeedQuery, parse_feed, select_entries
 from briefing.fetch import Fetcher, FetchError, is_url
+from briefing.files import FileRefused, read_file, size_text, special_kind
 from briefing.language import detect_language
 from briefing.models import Article, IngestResult, InputProblem
 from briefing.syndication import fold_copies
@@ -249,7 +250,7 @@ def _read_stdin(stdin: bytes | None) -> _Input:
             return _skip("-", "there is no standard input")
         stdin = sys.stdin.buffer.read(_MAX_BYTES + 1)
     if len(stdin) > _MAX_BYTES:
-        return _skip("-", f"standard input is over the {_MAX_BYTES // 1_000_000} MB limit")
+        return _skip("-", f"standard input is over the {size_text(_MAX_BYTES)} limit")
     return _Input("-", stdin)
 
 
@@ -275,7 +276,7 @@ def _read_folder(root: Path, raw: str) -> Iterable[_Input]:
         except OSError as exc:
             lines.append(_skip(str(path), f"cannot read ({exc.strerror})"))
             continue
-        kind = _special_kind(info.st_mode)
+        kind = special_kind(info.st_mode)
         if path.is_symlink() and not real.is_relative_to(real_root):
             what = "folder" if stat.S_ISDIR(info.st_mode) else "file"
             lines.append(_skip(str(path), f"symlink to a {what} outside the folder ({real}), not followed"))
@@ -321,54 +322,12 @@ def _broken_link(path: Path) -> str:
         return "broken symlink"
 
 
-_SPECIAL_FILES = (
-    (stat.S_ISFIFO, "a named pipe"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
-def _special_kind(mode: int) -> str | None:
-    """What a file that is not a regular file or a folder is ("a named pipe"); None for those two."""
-    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
-        return None
-    return next((name for test, name in _SPECIAL_FILES if test(mode)), "a special file")
-
-
-_OPEN_FLAGS = (
-    os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-)
-
-
 def _read_file(path: Path, label: str, info: os.stat_result) -> _Input:
-    """A regular file's bytes, up to the size limit; `path` is its real path, `info` its `stat`.
-
-    Anything but a regular file is refused before it is opened: a named pipe blocks
-    forever and a device may never end. The file is opened without blocking and without
-    following a symlink, and checked again once open, so a file swapped for a pipe after
-    the `stat` cannot hang the run. At most one byte over the limit is read, so a file
-    that grows while it is read costs no more.
-    """
-    kind = _special_kind(info.st_mode)
-    if kind is not None:
-        return _skip(label, f"not a regular file ({kind}), left unopened")
-    if info.st_size > _MAX_BYTES:
-        return _skip(label, f"file is {info.st_size:,} bytes, over the {_MAX_BYTES // 1_000_000} MB limit")
+    """A regular file's bytes, up to the size limit; `path` is its real path, `info` its `stat`."""
     try:
-        descriptor = os.open(path, _OPEN_FLAGS)
-    except OSError as exc:
-        return _skip(label, f"cannot read ({exc.strerror})")
-    with os.fdopen(descriptor, "rb") as handle:
-        try:
-            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-                return _skip(label, "not a regular file once opened (replaced while read), not read")
-            data = handle.read(_MAX_BYTES + 1)
-        except OSError as exc:
-            return _skip(label, f"cannot read ({exc.strerror})")
-    if len(data) > _MAX_BYTES:
-        return _skip(label, f"file is over the {_MAX_BYTES // 1_000_000} MB limit")
-    return _Input(label, data, key=str(path))
+        return _Input(label, read_file(path, _MAX_BYTES, info), key=str(path))
+    except FileRefused as exc:
+        return _skip(label, exc.reason)
 
 
 def read_text(data: bytes) -> tuple[str | None, str | None]:

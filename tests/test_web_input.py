@@ -142,7 +142,7 @@ def test_each_broken_url_gets_one_line_and_the_brief_is_built_from_the_rest(web:
     bad = {
         "missing.html": "HTTP 404 Not Found; skipped",
         "loop": "more than 5 redirects (a redirect loop?); skipped",
-        "huge.html": "52.4288 MB long, over the 5 MB limit; skipped",
+        "huge.html": "52.4 MB long, over the 5 MB limit; skipped",
         "huge-chunked.html": "over the 5 MB limit (stopped reading); skipped",
         "image.png": "not a web page (the server sent image/png); skipped",
     }
