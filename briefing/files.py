@@ -52,10 +52,11 @@ class FileRefused(UserError):
 
 
 def size_text(n: int) -> str:
-    """A size for a person: '5 MB', '52.4 MB', '812,345 bytes'."""
+    """A size for a person: '812,345 bytes', '5 MB', '52.4 MB', '2.1 GB'."""
     if n < 1_000_000:
         return f"{n:,} bytes"
-    return f"{n / 1_000_000:.1f}".removesuffix(".0") + " MB"
+    unit, scale = ("GB", 1_000_000_000) if n >= 1_000_000_000 else ("MB", 1_000_000)
+    return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
 
 
 def special_kind(mode: int) -> str | None:
