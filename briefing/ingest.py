@@ -333,10 +333,19 @@ def _read_file(path: Path, label: str, info: os.stat_result) -> _Input:
 def read_text(data: bytes) -> tuple[str | None, str | None]:
     """Decode bytes as text; return (text, note) or (None, reason) for binary data.
 
-    UTF-8 is tried first; anything else is guessed with charset-normalizer and the
-    guess is reported, because a wrong guess garbles names and the user should know.
+    UTF-16 and UTF-32 with a byte-order mark are decoded without a note, as UTF-8 is
+    (the mark leaves no doubt). Otherwise UTF-8 is
+    tried first; anything else is guessed with charset-normalizer and the guess is
+    reported, because a wrong guess garbles names and the user should know. NUL
+    characters are kept here (`article_from_text` removes them and notes how many).
     """
-    if b"\x00" in data[:8192]:
+    for bom, encoding, name in _BYTE_ORDER_MARKS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), None
+            except UnicodeDecodeError:
+                return None, f"binary file (not {name}, despite its byte-order mark)"
+    if _binary_head(data[:8192]):
         return None, "binary file (contains NUL bytes)"
     try:
         return data.decode("utf-8-sig"), None
@@ -346,10 +355,36 @@ def read_text(data: bytes) -> tuple[str | None, str | None]:
     if best is None:
         return None, "binary file (no text encoding fits)"
     text = str(best)
-    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t")
+    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\x00")
     if controls > max(2, len(text) // 100):
         return None, "binary file (mostly control characters)"
     return text, f"not UTF-8; decoded as {best.encoding}"
+
+
+_BYTE_ORDER_MARKS = (  # UTF-32's marks first: UTF-16 LE's is the start of UTF-32 LE's
+    (b"\xff\xfe\x00\x00", "utf-32", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "utf-32", "UTF-32"),
+    (b"\xff\xfe", "utf-16", "UTF-16"),
+    (b"\xfe\xff", "utf-16", "UTF-16"),
+)
+_CONTROL_BYTES = frozenset(range(0x20)) - frozenset(b"\t\n\v\f\r\x1b")
+_NUL_SHARE = 0.1
+
+
+def _binary_head(head: bytes) -> bool:
+    """Whether the first bytes of a file with NUL bytes in them are binary data, not text.
+
+    Text damaged by a few stray NULs (a bad copy, a tool padding a field) is still text,
+    and its NULs are removed later. Binary formats hold NULs among other control bytes
+    (a length, a flag, a small number), which text never has, or runs of them; so a
+    head with NULs is binary when it also holds another control byte, or when NULs
+    make up more than a tenth of it. (charset-normalizer is no judge here: it calls text
+    with a stray NUL UTF-8 and /bin/ls nothing, but guesses UTF-16 for short binary heads.)
+    """
+    nuls = head.count(0)
+    if not nuls:
+        return False
+    return nuls > _NUL_SHARE * len(head) or any(byte in _CONTROL_BYTES for byte in head if byte)
 
 
 _LEGACY_ENCODINGS = (
