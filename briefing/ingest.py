@@ -32,7 +32,7 @@ from briefing.feeds import FeedEntry, FeedQuery, parse_feed, select_entries
 from briefing.fetch import Fetcher, FetchError, is_url
 from briefing.files import FileRefused, read_file, size_text, special_kind
 from briefing.language import detect_language
-from briefing.models import Article, IngestResult, InputProblem
+from briefing.models import PART_LOST, Article, IngestResult, InputProblem
 from briefing.syndication import fold_copies
 from briefing.text import collapse_spaces, comparable, strip_invisible
 
@@ -217,7 +217,7 @@ def _read_feed(query: FeedQuery, fetcher: Fetcher, problems: list[InputProblem])
         InputProblem(
             path=query.url,
             reason=selection.summary(query.since, query.topic, damage=feed.damage),
-            action=f"read {len(selection.entries)}",
+            action=f"read {len(selection.entries)}" + (PART_LOST if feed.damage else ""),
         )
     )
 
