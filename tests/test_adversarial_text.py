@@ -8,6 +8,7 @@ definitions they replaced on small inputs.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -16,7 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_input_limits import HANG, limit_memory
 
+from briefing.extract import leads
 from briefing.extract.attribution import QuoteSpan, quotation_spans
+from briefing.extract.leads import shorten
 
 _CHILD = (
     "import sys\n"
@@ -41,10 +44,13 @@ def _quoted_sentences() -> str:
         lambda: "Title\n\n" + '"' * 4_000_000,  # each mark searched to the end of its line (69 s)
         lambda: "Title\n\n" + "„a“" * 1_000_000,  # a German mark: the rarer closer searched to the end
         _quoted_sentences,  # every sentence's category checked against every quotation (minutes)
+        lambda: (
+            "Title\n\n" + "the ferry ran on time and " * 40_000 + "stopped."
+        ),  # headline cut: a split per break
     ],
-    ids=["quotation-marks", "german-quotations", "quoted-sentences"],
+    ids=["quotation-marks", "german-quotations", "quoted-sentences", "one-long-sentence"],
 )
-def test_quotation_heavy_text_is_extracted_in_bounded_time(make: object) -> None:
+def test_text_built_to_be_slow_is_extracted_in_bounded_time(make: object) -> None:
     assert callable(make)
     proc = subprocess.run(
         [sys.executable, "-c", _CHILD],
@@ -105,3 +111,44 @@ def test_quotations_in_ordinary_text_are_found_as_defined() -> None:
     )
     assert quotation_spans(text) == _old_quotation_spans(text)
     assert len(quotation_spans(text)) == 5
+
+
+def _old_shorten(sentence: str, limit: int) -> str:
+    """The definition: the words before every break counted afresh."""
+    text = sentence.strip().rstrip(leads._CLOSERS).rstrip(".!?。")
+    if len(text.split()) <= limit:
+        return text
+    for pattern in (leads._CLAUSE_BREAKS, leads._PHRASE_BREAKS):
+        cuts = [m.start() for m in pattern.finditer(text) if 4 <= len(text[: m.start()].split()) <= limit]
+        if cuts:
+            return leads._trim_weak(text[: max(cuts)])
+    return leads._trim_weak(" ".join(text.split()[:limit]))
+
+
+_HEADLINE_WORDS = [
+    "the",
+    "ferry",
+    ",",
+    ";",
+    "-",
+    "—",
+    "and",
+    "but",
+    "on",
+    "of",
+    "x,",
+    "\u00a0",
+    "\u2009",
+    ".",
+]
+
+
+@settings(max_examples=1_000, deadline=None)
+@given(
+    st.lists(st.sampled_from(_HEADLINE_WORDS), max_size=40).map(" ".join),
+    st.sampled_from(["", " ", "\u00a0", "\t"]),
+    st.integers(min_value=4, max_value=14),
+)
+def test_a_sentence_is_shortened_exactly_as_defined(words: str, glue: str, limit: int) -> None:
+    sentence = re.sub(" ", lambda m: glue or " ", words, count=3)
+    assert shorten(sentence, limit) == _old_shorten(sentence, limit)
