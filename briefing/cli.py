@@ -436,10 +436,12 @@ def verify_command(
 
 
 def _load_brief(path: Path, console: Console) -> Brief:
+    from briefing.files import BRIEF_LIMIT, FileRefused, read_file
+
     try:
-        return Brief.model_validate_json(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        _err(console, f"error: {path}: cannot read ({exc.strerror})")
+        return Brief.model_validate_json(read_file(path, BRIEF_LIMIT))
+    except FileRefused as exc:
+        _err(console, f"error: {path}: {exc.reason}")
         raise typer.Exit(EXIT_USAGE) from None
     except ValueError as exc:
         first = str(exc).splitlines()[0]
@@ -1022,9 +1024,18 @@ DbOption = Annotated[
 ]
 
 
-def _open_subscribers(db: Path | None) -> SubscriberStore:
+def _open_subscribers(db: Path | None, *, create: bool = True) -> SubscriberStore:
+    """The subscribers database; only `add` and `import` (`create`) may start a missing one."""
+    path = db or default_db_path()
+    if not create and not path.exists():
+        _err(
+            Console(stderr=True),
+            f"error: subscribers database {path} does not exist (check --db or BRIEFING_DB); "
+            "`briefing subscribers add` creates it",
+        )
+        raise typer.Exit(EXIT_NO_BRIEF)
     try:
-        return SubscriberStore(db or default_db_path())
+        return SubscriberStore(path)
     except UserError as exc:
         _err(Console(stderr=True), f"error: {exc}")
         raise typer.Exit(EXIT_NO_BRIEF) from None
@@ -1076,7 +1087,7 @@ def subscribers_remove_command(
     if (email is None) == (token is None):
         _err(Console(stderr=True), "error: give either an address or --token")
         raise typer.Exit(EXIT_USAGE)
-    store = _open_subscribers(db)
+    store = _open_subscribers(db, create=False)
     try:
         removed = store.remove(email) if email is not None else store.unsubscribe_token(token or "")
     except UserError as exc:
@@ -1092,7 +1103,7 @@ def subscribers_list_command(
     db: DbOption = None,
 ) -> None:
     """Print the subscribers, one per line: address, status, name."""
-    for subscriber in _open_subscribers(db).list(active_only=not all_):
+    for subscriber in _open_subscribers(db, create=False).list(active_only=not all_):
         sys.stdout.write(f"{subscriber.email}\t{subscriber.status}\t{subscriber.name}\n")
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from briefing.errors import UserError
+from briefing.files import CONFIG_LIMIT, FileRefused, read_file
 
 __all__ = ["Config", "load_config"]
 
@@ -52,9 +53,9 @@ def load_config(path: Path | None, environ: Mapping[str, str] = os.environ) -> C
             return Config()
         path = Path(named).expanduser()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UserError(f"config {path}: cannot read ({exc.strerror})") from None
+        data = tomllib.loads(read_file(path, CONFIG_LIMIT).decode("utf-8"))
+    except FileRefused as exc:
+        raise UserError(f"config {path}: {exc.reason}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UserError(f"config {path}: not valid TOML ({exc})") from None
     unknown = sorted(set(data) - set(_KEYS))

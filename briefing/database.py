@@ -53,7 +53,8 @@ def open_database(path: Path, schema: str, *, what: str, remedy: str = "") -> sq
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UnwritableDatabaseError(path, _os_reason(exc), what=what, remedy=remedy) from None
+        reason = _file_in_the_way(path.parent) or _os_reason(exc)
+        raise UnwritableDatabaseError(path, reason, what=what, remedy=remedy) from None
     db: sqlite3.Connection | None = None
     damage = None
     try:
@@ -112,6 +113,19 @@ def classify(exc: OSError | sqlite3.Error, path: Path, *, what: str, remedy: str
     if code in _UNWRITABLE:
         return UnwritableDatabaseError(path, reason, what=what, remedy=remedy)
     return UserError(f"{what} {path}: cannot be used ({reason}){remedy}")
+
+
+def _file_in_the_way(folder: Path) -> str | None:
+    """'X is a file, not a folder' when a file stands where `folder` or one of its parents should be.
+
+    The OS says "File exists" or "Not a directory" for it, which does not tell what to fix.
+    """
+    for place in (folder, *folder.parents):
+        if place.is_dir():
+            return None
+        if place.exists():
+            return f"{place} is a file, not a folder"
+    return None
 
 
 def _os_reason(exc: OSError) -> str:

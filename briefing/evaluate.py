@@ -55,6 +55,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from briefing.errors import UserError
 from briefing.figures import find_figures, parse_value
+from briefing.files import BRIEF_LIMIT, FileRefused, read_file
 from briefing.grounding import figure_in_text, find_evidence, numbers_in
 from briefing.ingest import ingest
 from briefing.models import Article, Brief
@@ -138,9 +139,9 @@ def load_cluster(folder: Path) -> Cluster:
     """
     labels_file = folder / LABELS_FILE
     try:
-        labels = Labels.model_validate(json.loads(labels_file.read_text(encoding="utf-8")))
-    except OSError as exc:
-        raise UserError(f"{labels_file}: cannot read ({exc.strerror})") from exc
+        labels = Labels.model_validate(json.loads(read_file(labels_file, BRIEF_LIMIT)))
+    except FileRefused as exc:
+        raise UserError(f"{labels_file}: {exc.reason}") from exc
     except ValueError as exc:
         raise UserError(f"{labels_file}: not a labels file ({str(exc).splitlines()[0]})") from exc
     articles_dir = (labels_file.parent / labels.articles_dir).resolve()

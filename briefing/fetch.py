@@ -44,6 +44,7 @@ import httpx
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from briefing.database import CacheTables
+from briefing.files import size_text
 
 __all__ = [
     "FEED_TYPES",
@@ -385,13 +386,15 @@ class Fetcher:
                     raise FetchError(f"not {what} (the server sent {media})")
                 declared = response.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > s.max_bytes:
-                    raise FetchError(f"{_size(int(declared))} long, over the {_size(s.max_bytes)} limit")
+                    raise FetchError(
+                        f"{size_text(int(declared))} long, over the {size_text(s.max_bytes)} limit"
+                    )
                 chunks: list[bytes] = []
                 received = 0
                 for chunk in response.iter_bytes():
                     received += len(chunk)
                     if received > s.max_bytes:
-                        raise FetchError(f"over the {_size(s.max_bytes)} limit (stopped reading)")
+                        raise FetchError(f"over the {size_text(s.max_bytes)} limit (stopped reading)")
                     if time.monotonic() - started > s.deadline_s:
                         raise FetchError(f"the answer took over {s.deadline_s:g} s (stopped reading)")
                     chunks.append(chunk)
@@ -513,7 +516,3 @@ def _retry_after(value: str | None) -> float | None:
         return float(value) if value is not None else None
     except ValueError:
         return None
-
-
-def _size(n: int) -> str:
-    return f"{n / 1_000_000:g} MB" if n >= 1_000_000 else f"{n:,} bytes"

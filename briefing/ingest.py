@@ -30,8 +30,9 @@ from charset_normalizer import CharsetMatch, from_bytes
 
 from briefing.feeds import FeedEntry, FeedQuery, parse_feed, select_entries
 from briefing.fetch import Fetcher, FetchError, is_url
+from briefing.files import FileRefused, read_file, size_text, special_kind
 from briefing.language import detect_language
-from briefing.models import Article, IngestResult, InputProblem
+from briefing.models import PART_LOST, Article, IngestResult, InputProblem
 from briefing.syndication import fold_copies
 from briefing.text import collapse_spaces, comparable, strip_invisible
 
@@ -216,7 +217,7 @@ def _read_feed(query: FeedQuery, fetcher: Fetcher, problems: list[InputProblem])
         InputProblem(
             path=query.url,
             reason=selection.summary(query.since, query.topic, damage=feed.damage),
-            action=f"read {len(selection.entries)}",
+            action=f"read {len(selection.entries)}" + (PART_LOST if feed.damage else ""),
         )
     )
 
@@ -249,7 +250,7 @@ def _read_stdin(stdin: bytes | None) -> _Input:
             return _skip("-", "there is no standard input")
         stdin = sys.stdin.buffer.read(_MAX_BYTES + 1)
     if len(stdin) > _MAX_BYTES:
-        return _skip("-", f"standard input is over the {_MAX_BYTES // 1_000_000} MB limit")
+        return _skip("-", f"standard input is over the {size_text(_MAX_BYTES)} limit")
     return _Input("-", stdin)
 
 
@@ -275,7 +276,7 @@ def _read_folder(root: Path, raw: str) -> Iterable[_Input]:
         except OSError as exc:
             lines.append(_skip(str(path), f"cannot read ({exc.strerror})"))
             continue
-        kind = _special_kind(info.st_mode)
+        kind = special_kind(info.st_mode)
         if path.is_symlink() and not real.is_relative_to(real_root):
             what = "folder" if stat.S_ISDIR(info.st_mode) else "file"
             lines.append(_skip(str(path), f"symlink to a {what} outside the folder ({real}), not followed"))
@@ -321,63 +322,30 @@ def _broken_link(path: Path) -> str:
         return "broken symlink"
 
 
-_SPECIAL_FILES = (
-    (stat.S_ISFIFO, "a named pipe"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
-def _special_kind(mode: int) -> str | None:
-    """What a file that is not a regular file or a folder is ("a named pipe"); None for those two."""
-    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
-        return None
-    return next((name for test, name in _SPECIAL_FILES if test(mode)), "a special file")
-
-
-_OPEN_FLAGS = (
-    os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-)
-
-
 def _read_file(path: Path, label: str, info: os.stat_result) -> _Input:
-    """A regular file's bytes, up to the size limit; `path` is its real path, `info` its `stat`.
-
-    Anything but a regular file is refused before it is opened: a named pipe blocks
-    forever and a device may never end. The file is opened without blocking and without
-    following a symlink, and checked again once open, so a file swapped for a pipe after
-    the `stat` cannot hang the run. At most one byte over the limit is read, so a file
-    that grows while it is read costs no more.
-    """
-    kind = _special_kind(info.st_mode)
-    if kind is not None:
-        return _skip(label, f"not a regular file ({kind}), left unopened")
-    if info.st_size > _MAX_BYTES:
-        return _skip(label, f"file is {info.st_size:,} bytes, over the {_MAX_BYTES // 1_000_000} MB limit")
+    """A regular file's bytes, up to the size limit; `path` is its real path, `info` its `stat`."""
     try:
-        descriptor = os.open(path, _OPEN_FLAGS)
-    except OSError as exc:
-        return _skip(label, f"cannot read ({exc.strerror})")
-    with os.fdopen(descriptor, "rb") as handle:
-        try:
-            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-                return _skip(label, "not a regular file once opened (replaced while read), not read")
-            data = handle.read(_MAX_BYTES + 1)
-        except OSError as exc:
-            return _skip(label, f"cannot read ({exc.strerror})")
-    if len(data) > _MAX_BYTES:
-        return _skip(label, f"file is over the {_MAX_BYTES // 1_000_000} MB limit")
-    return _Input(label, data, key=str(path))
+        return _Input(label, read_file(path, _MAX_BYTES, info), key=str(path))
+    except FileRefused as exc:
+        return _skip(label, exc.reason)
 
 
 def read_text(data: bytes) -> tuple[str | None, str | None]:
     """Decode bytes as text; return (text, note) or (None, reason) for binary data.
 
-    UTF-8 is tried first; anything else is guessed with charset-normalizer and the
-    guess is reported, because a wrong guess garbles names and the user should know.
+    UTF-16 and UTF-32 with a byte-order mark are decoded without a note, as UTF-8 is
+    (the mark leaves no doubt). Otherwise UTF-8 is
+    tried first; anything else is guessed with charset-normalizer and the guess is
+    reported, because a wrong guess garbles names and the user should know. NUL
+    characters are kept here (`article_from_text` removes them and notes how many).
     """
-    if b"\x00" in data[:8192]:
+    for bom, encoding, name in _BYTE_ORDER_MARKS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), None
+            except UnicodeDecodeError:
+                return None, f"binary file (not {name}, despite its byte-order mark)"
+    if _binary_head(data[:8192]):
         return None, "binary file (contains NUL bytes)"
     try:
         return data.decode("utf-8-sig"), None
@@ -387,10 +355,36 @@ def read_text(data: bytes) -> tuple[str | None, str | None]:
     if best is None:
         return None, "binary file (no text encoding fits)"
     text = str(best)
-    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t")
+    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\x00")
     if controls > max(2, len(text) // 100):
         return None, "binary file (mostly control characters)"
     return text, f"not UTF-8; decoded as {best.encoding}"
+
+
+_BYTE_ORDER_MARKS = (  # UTF-32's marks first: UTF-16 LE's is the start of UTF-32 LE's
+    (b"\xff\xfe\x00\x00", "utf-32", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "utf-32", "UTF-32"),
+    (b"\xff\xfe", "utf-16", "UTF-16"),
+    (b"\xfe\xff", "utf-16", "UTF-16"),
+)
+_CONTROL_BYTES = frozenset(range(0x20)) - frozenset(b"\t\n\v\f\r\x1b")
+_NUL_SHARE = 0.1
+
+
+def _binary_head(head: bytes) -> bool:
+    """Whether the first bytes of a file with NUL bytes in them are binary data, not text.
+
+    Text damaged by a few stray NULs (a bad copy, a tool padding a field) is still text,
+    and its NULs are removed later. Binary formats hold NULs among other control bytes
+    (a length, a flag, a small number), which text never has, or runs of them; so a
+    head with NULs is binary when it also holds another control byte, or when NULs
+    make up more than a tenth of it. (charset-normalizer is no judge here: it calls text
+    with a stray NUL UTF-8 and /bin/ls nothing, but guesses UTF-16 for short binary heads.)
+    """
+    nuls = head.count(0)
+    if not nuls:
+        return False
+    return nuls > _NUL_SHARE * len(head) or any(byte in _CONTROL_BYTES for byte in head if byte)
 
 
 _LEGACY_ENCODINGS = (

@@ -74,6 +74,10 @@ class Article(_Model):
         return [p for p in self.text.split("\n\n") if p.strip()]
 
 
+PART_LOST = ", the rest lost"
+"""How an `InputProblem`'s action ends when only part of the input could be read (a feed cut off)."""
+
+
 class InputProblem(_Model):
     """An input that could not be used, or was used with a caveat."""
 
@@ -83,6 +87,13 @@ class InputProblem(_Model):
 
     def line(self) -> str:
         return f"{self.path}: {self.reason}; {self.action}"
+
+    def lost(self) -> bool:
+        """Whether some of this input is missing from the brief: skipped whole, or cut off part-way.
+
+        A run with such an input is degraded (exit 3), like one with a fallback.
+        """
+        return self.action == "skipped" or self.action.endswith(PART_LOST)
 
 
 class IngestResult(_Model):

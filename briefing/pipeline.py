@@ -245,5 +245,5 @@ def build_from(
 def exit_status(brief: Brief) -> int:
     """0 for a clean brief; 3 when inputs were skipped or articles fell back (a scheduler can alert)."""
     report = brief.report
-    skipped = any(p.action == "skipped" for p in report.inputs_skipped)
+    skipped = any(p.lost() for p in report.inputs_skipped)
     return 3 if skipped or report.fallbacks else 0

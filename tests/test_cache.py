@@ -269,12 +269,28 @@ def test_a_cache_folder_that_cannot_be_made_means_running_without_it(
 
     line = (
         f"briefing: cache {blocker / 'briefing' / 'extractions.sqlite3'} cannot be written "
-        "(Not a directory); running without the cache"
+        f"({blocker} is a file, not a folder); running without the cache"
     )
     assert result.exit_code == 0 and "Traceback" not in result.output
     assert _cache_lines(result.stderr) == [line]
     assert quiet.exit_code == 0 and quiet.stderr.splitlines() == [line], "--quiet still says it"
     assert len(server.exchanges) == 8
+
+
+def test_a_file_where_the_cache_folder_should_be_is_named_as_such(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache folder should be\n", encoding="utf-8")
+    monkeypatch.setenv("BRIEFING_CACHE_DIR", str(blocker))
+
+    result = CliRunner().invoke(app, ["cache", "stats"])
+
+    assert result.stderr.splitlines() == [
+        f"briefing: cache {blocker / 'extractions.sqlite3'} cannot be written "
+        f"({blocker} is a file, not a folder); running without the cache"
+    ]
+    assert result.exit_code == 1
 
 
 # A run whose disk fills up after the cache was opened: the kernel refuses every write

@@ -295,6 +295,56 @@ def test_nul_bytes_at_the_start_still_mean_a_binary_file(tmp_path: Path) -> None
     assert [p.reason for p in ingest([str(path)]).problems] == ["binary file (contains NUL bytes)"]
 
 
+def test_a_stray_nul_near_the_start_is_stripped_from_a_file_and_from_stdin(tmp_path: Path) -> None:
+    path = tmp_path / "nul.txt"
+    path.write_bytes(STORY.replace("July", "Ju\x00ly").encode())
+
+    result = ingest([str(path)])
+    proc = run_build("-", stdin=STORY.replace("Tuesday", "Tues\x00day").encode())
+
+    assert result.problems == []
+    assert "a second boat would join the route in July." in result.articles[0].text
+    assert "removed 1 NUL character(s)" in result.articles[0].notes
+    assert (proc.returncode, problem_lines(proc.stderr)) == (0, []), proc.stderr
+    assert "returned to service on Tuesday" in proc.stdout
+
+
+def test_a_short_text_with_a_nul_is_text() -> None:
+    result = ingest(["-"], stdin=b"Ferry Talks Resume\n\nThe ferry\x00 ran on Tuesday after repairs.")
+    assert result.problems == []
+    assert result.articles[0].paragraphs == ["Ferry Talks Resume", "The ferry ran on Tuesday after repairs."]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x03\x00>\x00" + STORY.encode(),  # a program's header
+        b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + STORY.encode(),  # a zip archive's
+        b"\x00" * 100 + STORY.encode(),  # a run of NULs: over a tenth of the head
+        STORY.encode("utf-16-le"),  # UTF-16 without a byte-order mark cannot be told from binary
+    ],
+    ids=["elf", "zip", "nul-run", "utf-16-no-mark"],
+)
+def test_binary_data_with_nul_bytes_is_still_skipped(data: bytes) -> None:
+    result = ingest(["-"], stdin=data)
+    assert [p.line() for p in result.problems] == ["-: binary file (contains NUL bytes); skipped"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "utf-32-be"])
+def test_utf16_and_utf32_with_a_byte_order_mark_are_read(encoding: str) -> None:
+    data = ("\ufeff" + STORY).encode(encoding) if encoding.endswith("-be") else STORY.encode(encoding)
+    result = ingest(["-"], stdin=data)
+    assert result.problems == []
+    assert result.articles[0].title == "Ferry Talks Resume in Northbay"
+
+
+def test_a_nul_in_text_that_is_not_utf8_is_stripped_too() -> None:
+    data = STORY.replace("crowns", "kronor for Malmö\x00").encode("cp1252")
+    result = ingest(["-"], stdin=data)
+    assert [p.line() for p in result.problems] == ["-: not UTF-8; decoded as cp1252; used"]
+    assert "four million kronor for Malmö." in result.articles[0].text
+
+
 # ---------------------------------------------------------------------------
 # text cleaning in linear time: the same answers as before, without the quadratic cost
 # ---------------------------------------------------------------------------

@@ -142,7 +142,7 @@ def test_each_broken_url_gets_one_line_and_the_brief_is_built_from_the_rest(web:
     bad = {
         "missing.html": "HTTP 404 Not Found; skipped",
         "loop": "more than 5 redirects (a redirect loop?); skipped",
-        "huge.html": "52.4288 MB long, over the 5 MB limit; skipped",
+        "huge.html": "52.4 MB long, over the 5 MB limit; skipped",
         "huge-chunked.html": "over the 5 MB limit (stopped reading); skipped",
         "image.png": "not a web page (the server sent image/png); skipped",
     }
@@ -496,8 +496,41 @@ def test_a_malformed_feed_is_reported_as_malformed_with_the_parsers_reason(web: 
     )
     assert re.fullmatch(
         rf"briefing: {re.escape(web.url('truncated-late.xml'))}: malformed feed \(unclosed token at line 1, "
-        r"column \d+\); read up to the damage: 2 entries; read 2",
+        r"column \d+\); read up to the damage: 2 entries; read 2, the rest lost",
         late,
     )
     assert empty == f"briefing: {web.url('empty.xml')}: malformed feed (the document is empty); skipped"
     assert no_items == f"briefing: {web.url('empty-feed.xml')}: 0 entries; read 0", "a feed may be empty"
+
+
+def test_a_feed_cut_off_part_way_makes_a_degraded_run(web: WebServer, tmp_path: Path) -> None:
+    """Entries after the damage are lost: the run says so in its one line and exits 3, build and daily."""
+    feed = f"--feed={web.url('truncated-late.xml')}"
+    env = {"BRIEFING_DB": str(tmp_path / "db.sqlite3"), "BRIEFING_FROM": "Brief <brief@example.com>"}
+    assert runner.invoke(app, ["subscribers", "add", "you@example.com"], env=env).exit_code == 0
+
+    built = runner.invoke(app, ["build", "-q", feed])
+    daily = runner.invoke(
+        app,
+        [
+            "daily",
+            feed,
+            "--editions",
+            str(tmp_path / "ed"),
+            "--dry-run",
+            str(tmp_path / "out"),
+            "--min-sources",
+            "1",
+        ],
+        env={**env, "BRIEFING_ALERT_TO": "desk@example.com"},
+    )
+
+    line = re.compile(
+        rf"briefing: {re.escape(web.url('truncated-late.xml'))}: malformed feed \(unclosed token at line 1, "
+        r"column \d+\); read up to the damage: 2 entries; read 2, the rest lost"
+    )
+    assert built.exit_code == 3, built.output
+    assert [bool(line.fullmatch(x)) for x in built.stderr.splitlines()] == [True]
+    assert daily.exit_code == 3, daily.output
+    assert any(line.fullmatch(x) for x in daily.stderr.splitlines()), daily.stderr
+    assert (tmp_path / "out" / "alert.eml").exists(), "a degraded daily run mails its alert"

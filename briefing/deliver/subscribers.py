@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict
 
 from briefing.database import open_database
 from briefing.errors import DamagedDatabaseError, UserError
+from briefing.files import CSV_LIMIT, FileRefused, read_file
 
 __all__ = [
     "ImportResult",
@@ -282,8 +283,10 @@ class SubscriberStore:
         """
         result = ImportResult()
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
+            text = read_file(path, CSV_LIMIT).decode("utf-8-sig")
+        except FileRefused as exc:
+            raise UserError(f"{path}: {exc.reason}") from None
+        except UnicodeDecodeError as exc:
             raise UserError(f"{path}: cannot be read ({exc})") from None
         rows = list(csv.reader(text.splitlines()))
         header = [cell.strip().casefold() for cell in rows[0]] if rows else []

@@ -97,6 +97,7 @@ _APPOSITIVE_ROLE = re.compile(
 # Opening mark -> the marks that may close it.
 _QUOTE_PAIRS = {"“": "”", "«": "»", "„": "“”", "‘": "’", '"': '"', "「": "」", "『": "』", "‹": "›"}
 _OPENING_MARK = re.compile("[" + "".join(_QUOTE_PAIRS) + "]")
+_CLOSING_MARKS = {mark: re.compile("[" + re.escape(closers) + "]") for mark, closers in _QUOTE_PAIRS.items()}
 
 
 class QuoteSpan(NamedTuple):
@@ -125,19 +126,23 @@ def quotation_spans(text: str) -> list[QuoteSpan]:
     A single curly quote opens only after a space or bracket and closes only before a
     non-letter, so apostrophes ("China’s") are never taken for quotation marks. Linear
     in the text: a mark that finds no closing mark on its line rules out the same mark
-    for the rest of that line.
+    for the rest of that line, the end of the line is looked up once per line, and a
+    closing mark is searched for only up to the first one (a page of quotation marks
+    took minutes when each mark searched to the end of its line).
     """
     spans: list[QuoteSpan] = []
     hopeless: dict[str, int] = {}  # opening mark -> end of the line in which it cannot close
     resume = 0
+    line_end = -1
     n = len(text)
     for opening in _OPENING_MARK.finditer(text):
         i, mark = opening.start(), opening.group()
         if i < resume or hopeless.get(mark, -1) > i or (mark in '‘"' and i > 0 and text[i - 1].isalnum()):
             continue
-        line_end = text.find("\n", i)
-        line_end = n if line_end < 0 else line_end
-        close = _closing_mark(text, i + 1, line_end, mark, _QUOTE_PAIRS[mark])
+        if i > line_end:
+            line_end = text.find("\n", i)
+            line_end = n if line_end < 0 else line_end
+        close = _closing_mark(text, i + 1, line_end, mark)
         if close < 0:
             hopeless[mark] = line_end
             continue
@@ -146,10 +151,11 @@ def quotation_spans(text: str) -> list[QuoteSpan]:
     return spans
 
 
-def _closing_mark(text: str, start: int, end: int, mark: str, closers: str) -> int:
-    found = [p for p in (text.find(c, start, end) for c in closers) if p >= 0]
+def _closing_mark(text: str, start: int, end: int, mark: str) -> int:
+    """The first mark in `text[start:end]` that closes `mark`, or -1."""
     if mark != "‘":
-        return min(found, default=-1)
+        found = _CLOSING_MARKS[mark].search(text, start, end)
+        return found.start() if found else -1
     # A closing single quote must not be an apostrophe inside a word ("China’s").
     position = start
     while True:

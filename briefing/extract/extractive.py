@@ -183,10 +183,13 @@ class ExtractiveBackend:
         )
         sentences = _sentences(text, language)
         spans = quotation_spans(text)
+        opens = [q.open for q in spans]
         claims = _claims(sentences, article.title)
         for s in claims:
             s.figures = _main_first(find_figures(s.text))
-            s.category = _category(s, spans)
+            s.category = _category(
+                s, spans[bisect.bisect_left(opens, s.start) : bisect.bisect_left(opens, s.end)]
+            )
         ranked = _rank(claims)
         offsets = [(s.start, s.end) for s in sentences]
         quotes = find_quotes(text, offsets, spans)
@@ -308,6 +311,11 @@ def _main_first(figures: list[Figure]) -> list[Figure]:
 
 
 def _category(s: _Sentence, spans: list[QuoteSpan]) -> ClaimCategory:
+    """What kind of statement the sentence is; `spans` are the quotations that open in it.
+
+    Only those are passed (found by position), not every quotation of the article, so a
+    long article full of quoted sentences costs linear time, not sentences times quotations.
+    """
     text = s.text
     if any(is_statistic(f) for f in s.figures):
         return ClaimCategory.figure
