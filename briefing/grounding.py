@@ -21,6 +21,7 @@ from typing import NamedTuple, TypeVar
 
 from rapidfuzz import fuzz
 
+from briefing.figures import SCALES
 from briefing.models import ArticleExtraction, Claim
 from briefing.text import comparable
 
@@ -50,26 +51,22 @@ MIN_EVIDENCE_CHARS = 10
 # Latin letters before a number make it part of a name (A320, G7); other scripts do not
 # (Chinese writes "下降34.5%" with no space), so only ASCII word characters block a match.
 _NUMBER = re.compile(r"(?<![A-Za-z0-9_.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\d])|(?<![A-Za-z0-9_])\.(\d+)")
-_SCALES = {
-    "thousand": "thousand",
-    "k": "thousand",
-    "million": "million",
-    "mn": "million",
-    "m": "million",
-    "billion": "billion",
-    "bn": "billion",
-    "b": "billion",
-    "trillion": "trillion",
-    "tn": "trillion",
-    "t": "trillion",
-}
 _MULTIPLIERS = {
     "thousand": Decimal(10) ** 3,
     "million": Decimal(10) ** 6,
     "billion": Decimal(10) ** 9,
     "trillion": Decimal(10) ** 12,
 }
-_SCALE_AFTER = re.compile(r"\s*(thousand|million|billion|trillion|bn|mn|tn|[kmbt])\b", re.IGNORECASE)
+# The scale words are those the figure reader knows (figures.SCALES: "mln", "trn", ...), so a figure
+# the extractor read at one scale is never grounded by a text that states it at another; "t" is
+# taken here too, after a number in evidence ("$2t").
+_SCALES = {
+    **{word: name for word, value in SCALES.items() for name, m in _MULTIPLIERS.items() if value == m},
+    "t": "trillion",
+}
+_SCALE_AFTER = re.compile(
+    r"\s*(" + "|".join(sorted(map(re.escape, _SCALES), key=len, reverse=True)) + r")\b", re.IGNORECASE
+)
 # Scale words of the languages that write 4,2 for 4.2 (longest first: "mil millones" before "mil").
 _FOREIGN_SCALES = {
     "mil millones": "billion",

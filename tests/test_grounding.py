@@ -82,6 +82,9 @@ def test_numbers_are_read_with_value_and_scale() -> None:
         ("1.2 million", "1,200,000 passengers"),
         ("34.50%", "34.5% lower"),
         ("three", "after three weeks"),
+        ("$2 trn", "The fund holds $2 trillion."),
+        ("5 mln people", "some 5 million people"),
+        ("$3 bln", "a $3 billion loan"),
     ],
 )
 def test_figure_found_whatever_the_spelling(value: str, text: str) -> None:
@@ -96,6 +99,9 @@ def test_figure_found_whatever_the_spelling(value: str, text: str) -> None:
         ("$28.8 million", "28.8 billion dollars"),  # wrong scale
         ("145%", "tariffs of 14.5%"),
         ("four", "after fourteen days"),
+        ("$2 trn", "The fund holds $2 million."),  # the figure reader's scale words, read here too
+        ("5 mln people", "about 5 thousand people"),
+        ("$3 bln", "a $3 million loan"),
     ],
 )
 def test_figure_not_found(value: str, text: str) -> None:
