@@ -143,6 +143,9 @@ def find_evidence(span: str, text: str) -> bool:
     Spans of `FUZZY_MIN_CHARS` or more also match with rapidfuzz `partial_ratio` of at
     least `FUZZY_MIN_SCORE`, so a model that drops a comma is not punished; shorter spans
     must match exactly, because one changed word in a short span is a different claim.
+    A near match must still state only numbers, with their scales, that the text states:
+    one changed digit or scale word ('84.5%' for '34.5%', 'trillion' for 'billion') is
+    the slip that matters most, and fuzzy matching alone would let it through.
     """
     needle = comparable(span)
     if not needle:
@@ -152,7 +155,10 @@ def find_evidence(span: str, text: str) -> bool:
         return True
     if len(needle) < FUZZY_MIN_CHARS or len(needle) > len(haystack):
         return False
-    return fuzz.partial_ratio(needle, haystack, score_cutoff=FUZZY_MIN_SCORE) >= FUZZY_MIN_SCORE
+    if fuzz.partial_ratio(needle, haystack, score_cutoff=FUZZY_MIN_SCORE) < FUZZY_MIN_SCORE:
+        return False
+    stated = {(n.value, n.scale) for n in numbers_in(text)}
+    return all((n.value, n.scale) in stated for n in numbers_in(span))
 
 
 class WrittenNumber(NamedTuple):

@@ -49,6 +49,19 @@ def test_long_evidence_tolerates_a_small_slip_but_not_a_paraphrase() -> None:
     assert not find_evidence(paraphrase, TEXT)
 
 
+@pytest.mark.parametrize(
+    "changed",
+    [
+        "Repairs cost $2.4 million, about 16% more than first estimated",  # one digit
+        "Repairs cost $2.4 billion, about 15% more than first estimated",  # the scale word
+        "Repairs cost $2.9 million, about 15% more than first estimated",
+    ],
+)
+def test_near_evidence_with_a_changed_figure_is_not_found(changed: str) -> None:
+    assert find_evidence("Repairs cost $2.4 million, about 15% more than first estimated", TEXT)
+    assert not find_evidence(changed, TEXT)
+
+
 def test_short_evidence_must_match_exactly() -> None:
     assert find_evidence("port authority", TEXT)
     assert not find_evidence("port authorty", TEXT)  # one edit in a short span is not tolerated
