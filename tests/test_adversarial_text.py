@@ -9,13 +9,12 @@ definitions they replaced on small inputs.
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_input_limits import HANG, limit_memory
+from test_input_limits import run_limited
 
 from briefing.extract import leads
 from briefing.extract.attribution import QuoteSpan, quotation_spans
@@ -52,15 +51,7 @@ def _quoted_sentences() -> str:
 )
 def test_text_built_to_be_slow_is_extracted_in_bounded_time(make: object) -> None:
     assert callable(make)
-    proc = subprocess.run(
-        [sys.executable, "-c", _CHILD],
-        input=make(),
-        capture_output=True,
-        text=True,
-        timeout=HANG,
-        preexec_fn=limit_memory,
-        check=False,
-    )
+    proc = run_limited([sys.executable, "-c", _CHILD], input=make())
     assert proc.returncode == 0, proc.stderr
 
 

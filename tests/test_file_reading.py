@@ -8,13 +8,12 @@ a timeout and a memory limit (see `test_input_limits`).
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from test_input_limits import HANG, limit_memory, watched_fifo
+from test_input_limits import offline_env, run_limited, watched_fifo
 from typer.testing import CliRunner
 
 from briefing.cli import app
@@ -46,17 +45,8 @@ def run(name: str, file: str, tmp_path: Path) -> subprocess.CompletedProcess[str
         "OUT": str(tmp_path / "out"),
         "DB": str(tmp_path / "subscribers.sqlite3"),
     }
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "BRIEFING_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "briefing", *(places.get(arg, arg) for arg in COMMANDS[name])],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=HANG,
-        preexec_fn=limit_memory,
-        check=False,
-    )
+    command = [sys.executable, "-m", "briefing", *(places.get(arg, arg) for arg in COMMANDS[name])]
+    return run_limited(command, env=offline_env())
 
 
 def prefix(name: str) -> str:

@@ -42,28 +42,20 @@ def limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
 
-def run_build(
-    *args: str, stdin: bytes | Path | None = None, timeout: float = HANG
+def run_limited(
+    command: list[str],
+    *,
+    input: str | None = None,
+    stdin: object = subprocess.DEVNULL,
+    env: dict[str, str] | None = None,
+    timeout: float = HANG,
 ) -> subprocess.CompletedProcess[str]:
-    """`briefing build ARGS` in a child process, offline (no model endpoint configured)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "BRIEFING_"))}
-    command = [sys.executable, "-m", "briefing", "build", *args]
-    if isinstance(stdin, Path):
-        with stdin.open("rb") as handle:
-            return subprocess.run(
-                command,
-                stdin=handle,
-                capture_output=True,
-                text=True,
-                env=env,
-                timeout=timeout,
-                preexec_fn=limit_memory,
-                check=False,
-            )
+    """`command` in a child process under MEMORY_LIMIT and `timeout`: a case that hangs or blows up
+    fails, instead of stalling the suite or the machine."""
     return subprocess.run(
         command,
-        input=stdin.decode() if stdin is not None else None,
-        stdin=subprocess.DEVNULL if stdin is None else None,
+        input=input,
+        stdin=None if input is not None else stdin,
         capture_output=True,
         text=True,
         env=env,
@@ -71,6 +63,23 @@ def run_build(
         preexec_fn=limit_memory,
         check=False,
     )
+
+
+def offline_env() -> dict[str, str]:
+    """The environment without model or briefing settings: the offline default."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "BRIEFING_"))}
+
+
+def run_build(
+    *args: str, stdin: bytes | Path | None = None, timeout: float = HANG
+) -> subprocess.CompletedProcess[str]:
+    """`briefing build ARGS` in a child process, offline (no model endpoint configured)."""
+    command = [sys.executable, "-m", "briefing", "build", *args]
+    if isinstance(stdin, Path):
+        with stdin.open("rb") as handle:
+            return run_limited(command, stdin=handle, env=offline_env(), timeout=timeout)
+    text = stdin.decode() if stdin is not None else None
+    return run_limited(command, input=text, env=offline_env(), timeout=timeout)
 
 
 def problem_lines(stderr: str) -> list[str]:
@@ -384,15 +393,7 @@ def _continued_lines() -> str:
 def test_long_or_odd_text_is_cleaned_in_bounded_time(what: str, make: object) -> None:
     assert callable(make)
     text = make()
-    proc = subprocess.run(
-        [sys.executable, "-c", _CHILD, what],
-        input=text,
-        capture_output=True,
-        text=True,
-        timeout=HANG,
-        preexec_fn=limit_memory,
-        check=False,
-    )
+    proc = run_limited([sys.executable, "-c", _CHILD, what], input=text)
     assert proc.returncode == 0, proc.stderr
 
 
