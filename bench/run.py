@@ -38,14 +38,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-from briefing.cache import ExtractionCache  # noqa: E402
-from briefing.extract import extract_all  # noqa: E402
-from briefing.extract.extractive import ExtractiveBackend  # noqa: E402
-from briefing.extract.model import MODE_NAMES, ModelBackend  # noqa: E402
-from briefing.merge import merge  # noqa: E402
-from briefing.models import Article, ExtractedArticle  # noqa: E402
-from briefing.providers import make_client  # noqa: E402
-from briefing.render import render_markdown  # noqa: E402
+from briefing.contracts import Article, ExtractedArticle  # noqa: E402
+from briefing.extract.extractive.backend import ExtractiveBackend  # noqa: E402
+from briefing.extract.model.backend import MODE_NAMES, ModelBackend  # noqa: E402
+from briefing.extract.model.providers import make_client  # noqa: E402
+from briefing.extract.schedule import extract_all  # noqa: E402
+from briefing.merge.brief import merge  # noqa: E402
+from briefing.render.brief import render_markdown  # noqa: E402
+from briefing.store.cache import ExtractionCache  # noqa: E402
 
 PLACES = ["Northbay", "Easton", "Millford", "Harrow Point", "Kestrel Bay", "Dunmore", "Ashby", "Corran"]
 BODIES = ["council", "port authority", "school board", "transit agency", "water utility", "health trust"]

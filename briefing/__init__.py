@@ -1,9 +1,6 @@
 """briefing: turn several news articles about one story into a short, cited, checkable brief."""
 
-from briefing.errors import BriefingError, FatalProviderError, NoArticlesError, ProviderError, UserError
-from briefing.ingest import ingest
-from briefing.merge import MergeOptions, merge
-from briefing.models import (
+from briefing.contracts import (
     SCHEMA_VERSION,
     Article,
     ArticleExtraction,
@@ -16,8 +13,11 @@ from briefing.models import (
     InterpretationPoint,
     Quote,
 )
+from briefing.errors import BriefingError, FatalProviderError, NoArticlesError, ProviderError, UserError
+from briefing.ingest.read import ingest
+from briefing.merge.brief import MergeOptions, merge
 from briefing.pipeline import BackendChoice, BuildOptions, build
-from briefing.render import render, render_json, render_markdown
+from briefing.render.brief import render, render_json, render_markdown
 
 __all__ = [
     "SCHEMA_VERSION",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from briefing.models import Usage
+from briefing.contracts import Usage
 
 
 class BriefingError(Exception):
@@ -68,7 +68,7 @@ class FatalProviderError(ProviderError, UserError):
 
 
 class EndpointDownError(ProviderError):
-    """The run stopped calling the model endpoint: its circuit breaker opened (`briefing.extract.breaker`).
+    """The run stopped calling the model endpoint: its circuit breaker opened (`extract.model.breaker`).
 
     For one article it is a fallback like any other failure; when the model is required
     (`--backend model`) it ends the run, since every article left would fail the same way.

@@ -14,19 +14,19 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from briefing.contracts import Article, Brief, IngestResult
 from briefing.errors import EndpointDownError, NoArticlesError, UserError
-from briefing.extract import extract_all
-from briefing.extract.budget import DEFAULT_MAX_INPUT_TOKENS
-from briefing.extract.extractive import ExtractiveBackend
-from briefing.feeds import FeedQuery
-from briefing.fetch import Fetcher, FetchSettings, PageCache, is_url
-from briefing.ingest import ingest
-from briefing.language import DEFAULT_LANGUAGE
-from briefing.merge import merge
-from briefing.models import Article, Brief, IngestResult
+from briefing.extract.extractive.backend import ExtractiveBackend
+from briefing.extract.model.budget import DEFAULT_MAX_INPUT_TOKENS
+from briefing.extract.schedule import extract_all
+from briefing.ingest.feeds import FeedQuery
+from briefing.ingest.fetch import Fetcher, FetchSettings, PageCache, is_url
+from briefing.ingest.language import DEFAULT_LANGUAGE
+from briefing.ingest.read import ingest
+from briefing.merge.brief import merge
 
 if TYPE_CHECKING:
-    from briefing.extract.model import ModelBackend
+    from briefing.extract.model.backend import ModelBackend
 
 __all__ = ["BackendChoice", "BuildOptions", "build", "build_from", "exit_status", "gather"]
 
@@ -62,7 +62,7 @@ class BuildOptions:
     """Estimated USD after which no model call starts (the rest go extractive); None: no ceiling."""
     use_cache: bool = True
     cache_path: Path | None = None
-    """None: `briefing.cache.default_cache_path()` ($BRIEFING_CACHE_DIR or the user cache directory)."""
+    """None: `briefing.store.cache.default_cache_path()` ($BRIEFING_CACHE_DIR or the user cache directory)."""
     requests_per_minute: int | None = None
     tokens_per_minute: int | None = None
     batch: bool = False
@@ -71,14 +71,14 @@ class BuildOptions:
     """First and longest wait between polls of a batch."""
     date: str | None = None
     language: str = DEFAULT_LANGUAGE
-    """The brief's language: a model writes every claim in it (see `briefing.language`)."""
+    """The brief's language: a model writes every claim in it (see `briefing.ingest.language`)."""
     allow_private_network: bool = False
     """Let feed entries and redirects reach private addresses on hosts the user did not give."""
 
 
 def _model_backend(options: BuildOptions) -> ModelBackend | None:
     """Build the model backend, or None when the offline extractive backend is to be used."""
-    from briefing.providers import endpoint_configured
+    from briefing.extract.model.providers import endpoint_configured
 
     if options.backend == BackendChoice.extractive:
         return None
@@ -89,8 +89,8 @@ def _model_backend(options: BuildOptions) -> ModelBackend | None:
             "the model backend needs an endpoint: set OPENAI_API_KEY (for OpenAI) "
             "or --base-url / OPENAI_BASE_URL (for a local OpenAI-compatible server)"
         )
-    from briefing.extract.model import ModelBackend, mode_from_name
-    from briefing.providers import make_client
+    from briefing.extract.model.backend import ModelBackend, mode_from_name
+    from briefing.extract.model.providers import make_client
 
     client = make_client(base_url=options.base_url, api_key=None, timeout=options.timeout)
     mode = mode_from_name(options.mode) if options.mode else None
@@ -126,7 +126,7 @@ def gather(
         return ingest(paths, stdin=stdin)
     cache = None
     if options.use_cache:
-        from briefing.cache import default_cache_path
+        from briefing.store.cache import default_cache_path
 
         cache = PageCache(options.cache_path or default_cache_path())
     try:
@@ -190,24 +190,24 @@ def build_from(
     cache = None
     store = None
     if model is not None and (options.use_cache or options.batch):
-        from briefing.cache import ExtractionCache, default_cache_path
+        from briefing.store.cache import ExtractionCache, default_cache_path
 
         store = ExtractionCache(options.cache_path or default_cache_path())
         cache = store if options.use_cache else None
     batch = None
     if model is not None and store is not None and options.batch:
-        from briefing.extract.batch import BatchSettings
+        from briefing.extract.model.batch import BatchSettings
 
         first, longest = options.batch_poll_s
         batch = BatchSettings(jobs=store, poll_initial_s=first, poll_max_s=longest, on_status=on_batch_status)
     breaker = None
     if model is not None:
-        from briefing.extract.breaker import CircuitBreaker
+        from briefing.extract.model.breaker import CircuitBreaker
 
         breaker = CircuitBreaker(model.host)
     ceiling = None
     if model is not None and options.max_cost is not None:
-        from briefing.pricing import CostCeiling
+        from briefing.extract.model.pricing import CostCeiling
 
         ceiling = CostCeiling(model.model, options.max_cost)
     if on_start is not None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from briefing.models import ArticleExtraction, Brief
+from briefing.contracts import ArticleExtraction, Brief
 
 __all__ = ["SCHEMAS", "schema_texts", "write_schemas"]
 

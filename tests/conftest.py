@@ -29,7 +29,7 @@ from vcr.cassette import Cassette
 from vcr.record_mode import RecordMode
 from vcr.request import Request
 
-from briefing.providers import OPENAI_BASE_URL, is_openai_endpoint
+from briefing.extract.model.providers import OPENAI_BASE_URL, is_openai_endpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 CASSETTES = ROOT / "cassettes"

@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from briefing.ingest import ingest
-from briefing.models import ArticleExtraction, Backend, ExtractedArticle, ExtractionMeta
+from briefing.contracts import ArticleExtraction, Backend, ExtractedArticle, ExtractionMeta
+from briefing.ingest.read import ingest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "london-talks"

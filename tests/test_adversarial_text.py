@@ -16,14 +16,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_input_limits import run_limited
 
-from briefing.extract import leads
-from briefing.extract.attribution import QuoteSpan, quotation_spans
-from briefing.extract.leads import shorten
+from briefing.extract.extractive import leads
+from briefing.extract.extractive.attribution import QuoteSpan, quotation_spans
+from briefing.extract.extractive.leads import shorten
 
 _CHILD = (
     "import sys\n"
-    "from briefing.extract.extractive import ExtractiveBackend\n"
-    "from briefing.ingest import article_from_text\n"
+    "from briefing.extract.extractive.backend import ExtractiveBackend\n"
+    "from briefing.ingest.read import article_from_text\n"
     "article = article_from_text(sys.stdin.read(), label='x.txt')\n"
     "extraction = ExtractiveBackend().extract(article)\n"
     "print(len(extraction.claims), len(extraction.quotes))\n"

@@ -10,18 +10,18 @@ from typing import Any
 import pytest
 from fault_server import FaultServer
 
-from briefing.cache import ExtractionCache
+from briefing.contracts import Article, Backend
 from briefing.errors import FatalProviderError
-from briefing.extract import extract_all
-from briefing.extract.batch import BatchSettings, run_batch
-from briefing.extract.extractive import ExtractiveBackend
-from briefing.extract.model import ModelBackend
-from briefing.extract.rate_limit import RateLimiter
-from briefing.merge import merge
-from briefing.models import Article, Backend
-from briefing.pricing import estimate_cost
-from briefing.providers import make_client
-from briefing.render import report_lines
+from briefing.extract.extractive.backend import ExtractiveBackend
+from briefing.extract.model.backend import ModelBackend
+from briefing.extract.model.batch import BatchSettings, run_batch
+from briefing.extract.model.pricing import estimate_cost
+from briefing.extract.model.providers import make_client
+from briefing.extract.model.rate_limit import RateLimiter
+from briefing.extract.schedule import extract_all
+from briefing.merge.brief import merge
+from briefing.render.brief import report_lines
+from briefing.store.cache import ExtractionCache
 
 KEY = "sk-batch-test-key-0000"
 
@@ -181,7 +181,7 @@ def test_a_refused_key_ends_the_batch_run_with_one_clear_error(server: FaultServ
 
 
 def test_the_cost_ceiling_sizes_the_batch_before_it_is_sent(server: FaultServer, tmp_path: Path) -> None:
-    from briefing.pricing import CostCeiling
+    from briefing.extract.model.pricing import CostCeiling
 
     store = ExtractionCache(tmp_path / "cache.sqlite3")
     articles = [article(i) for i in range(6)]
@@ -204,8 +204,8 @@ def test_the_cost_ceiling_sizes_the_batch_before_it_is_sent(server: FaultServer,
 
 
 def _worst_case(model: ModelBackend, a: Article) -> Any:
-    from briefing.extract.budget import estimate_tokens
-    from briefing.models import Usage
+    from briefing.contracts import Usage
+    from briefing.extract.model.budget import estimate_tokens
 
     return Usage(
         prompt_tokens=model.overhead_tokens() + estimate_tokens(a.text),
@@ -274,7 +274,7 @@ def test_limits_below_one_are_refused() -> None:
 def test_build_with_batch_from_the_command_line(server: FaultServer, tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from briefing.cli import app
+    from briefing.app.cli import app
 
     server.batch_polls = 0
     env = {"OPENAI_API_KEY": KEY, "BRIEFING_CACHE_DIR": str(tmp_path)}

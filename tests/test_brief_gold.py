@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from gold import gold_extracted, labels
 
-from briefing.merge import merge
-from briefing.models import Brief
-from briefing.render import render_json, render_markdown
+from briefing.contracts import Brief
+from briefing.merge.brief import merge
+from briefing.render.brief import render_json, render_markdown
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefing.extract.budget import estimate_tokens, split_to_budget
+from briefing.extract.model.budget import estimate_tokens, split_to_budget
 from briefing.text import split_sentences
 
 

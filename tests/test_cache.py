@@ -15,16 +15,16 @@ from damage import DAMAGE, integrity, malformed_page, unwritable
 from fault_server import FaultServer
 from typer.testing import CliRunner
 
-from briefing.cache import ExtractionCache, cache_key, default_cache_path
-from briefing.cli import app
+from briefing.app.cli import app
+from briefing.contracts import Article, Backend
 from briefing.errors import FatalProviderError
-from briefing.extract import extract_all
-from briefing.extract.extractive import ExtractiveBackend
-from briefing.extract.model import ModelBackend
-from briefing.fetch import Page, PageCache
-from briefing.models import Article, Backend
+from briefing.extract.extractive.backend import ExtractiveBackend
+from briefing.extract.model.backend import ModelBackend
+from briefing.extract.model.providers import make_client
+from briefing.extract.schedule import extract_all
+from briefing.ingest.fetch import Page, PageCache
 from briefing.pipeline import BackendChoice, BuildOptions, build
-from briefing.providers import make_client
+from briefing.store.cache import ExtractionCache, cache_key, default_cache_path
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "london-talks"
 
@@ -298,12 +298,12 @@ def test_a_file_where_the_cache_folder_should_be_is_named_as_such(
 _DISK_FULL_RUN = """
 import json, resource, signal, sys
 from pathlib import Path
-from briefing.cache import ExtractionCache
-from briefing.extract import extract_all
-from briefing.extract.extractive import ExtractiveBackend
-from briefing.extract.model import ModelBackend
-from briefing.ingest import ingest
-from briefing.providers import make_client
+from briefing.store.cache import ExtractionCache
+from briefing.extract.schedule import extract_all
+from briefing.extract.extractive.backend import ExtractiveBackend
+from briefing.extract.model.backend import ModelBackend
+from briefing.ingest.read import ingest
+from briefing.extract.model.providers import make_client
 
 base_url, cache_path, folder = sys.argv[1:]
 articles = ingest([folder]).articles

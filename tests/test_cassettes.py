@@ -25,12 +25,12 @@ from fault_server import FaultServer
 from vcr.cassette import Cassette
 from vcr.errors import CannotOverwriteExistingCassetteException
 
+from briefing.check.grounding import find_evidence
+from briefing.contracts import SCHEMA_VERSION, Article, ArticleExtraction, Backend, ExtractedArticle, Usage
 from briefing.errors import FatalProviderError
-from briefing.extract import extract_all
-from briefing.extract.model import PROMPT_VERSION, ModelBackend, mode_from_name
-from briefing.grounding import find_evidence
-from briefing.models import SCHEMA_VERSION, Article, ArticleExtraction, Backend, ExtractedArticle, Usage
-from briefing.providers import make_client
+from briefing.extract.model.backend import PROMPT_VERSION, ModelBackend, mode_from_name
+from briefing.extract.model.providers import make_client
+from briefing.extract.schedule import extract_all
 
 PLACEHOLDER = "placeholder-key"
 ARTICLE = Article(

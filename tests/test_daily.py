@@ -18,10 +18,10 @@ from click.testing import Result
 from smtp_server import Received, SmtpServer
 from typer.testing import CliRunner
 
-from briefing.cli import app
+from briefing.app.cli import app
 from briefing.deliver.editions import content_id
 from briefing.pipeline import BuildOptions, build
-from briefing.render import render_json
+from briefing.render.brief import render_json
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "london-talks"

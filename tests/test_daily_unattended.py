@@ -24,10 +24,10 @@ from damage import unwritable
 from smtp_server import SilentServer
 from test_daily import DAY, EXAMPLE, Desk, desk, header, lines, smtp  # noqa: F401
 
-from briefing.cli import app
+from briefing.app.cli import app
 from briefing.deliver.editions import content_id
 from briefing.pipeline import BuildOptions, build
-from briefing.render import render_json
+from briefing.render.brief import render_json
 
 TEN = [f"p{n:02d}@example.org" for n in range(10)]
 

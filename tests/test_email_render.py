@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from briefing.models import Brief
+from briefing.contracts import Brief
 from briefing.pipeline import BackendChoice, BuildOptions, build
-from briefing.render import render_email_html
+from briefing.render.brief import render_email_html
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -1,5 +1,5 @@
-from briefing.entities import EntityInput, merge_entities, normalize_name, role_conflicts
-from briefing.models import EntityKind
+from briefing.contracts import EntityKind
+from briefing.merge.entities import EntityInput, merge_entities, normalize_name, role_conflicts
 
 P = EntityKind.person
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from briefing.evaluate import (
+from briefing.check.evaluate import (
     Cluster,
     ClusterScore,
     Labels,
@@ -16,8 +16,7 @@ from briefing.evaluate import (
     load_cluster,
     score,
 )
-from briefing.ingest import ingest
-from briefing.models import (
+from briefing.contracts import (
     Article,
     Brief,
     BriefInterpretation,
@@ -31,6 +30,7 @@ from briefing.models import (
     MergedEntity,
     Section,
 )
+from briefing.ingest.read import ingest
 from briefing.pipeline import BackendChoice, BuildOptions, build
 
 EVAL = Path(__file__).parent / "eval"
@@ -282,7 +282,7 @@ def test_entity_precision_and_recall_are_pairwise() -> None:
 def test_cli_eval_prints_table_json_and_one_line_for_a_bad_folder(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from briefing.cli import app
+    from briefing.app.cli import app
 
     runner = CliRunner()
     london = next(p for p in CLUSTERS if p.name == "london-talks")

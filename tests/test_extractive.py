@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefing.extract.extractive import ExtractiveBackend, reject_reason
-from briefing.extract.leads import headline, lead, shorten
-from briefing.grounding import check_extraction, figure_in_text, quote_is_verbatim
-from briefing.models import Article, ArticleExtraction, ClaimCategory, EntityKind
+from briefing.check.grounding import check_extraction, figure_in_text, quote_is_verbatim
+from briefing.contracts import Article, ArticleExtraction, ClaimCategory, EntityKind
+from briefing.extract.extractive.backend import ExtractiveBackend, reject_reason
+from briefing.extract.extractive.leads import headline, lead, shorten
 from briefing.text import sentence_spans, split_sentences
 
 TITLE = "Dock strike ends as Rotterdam unions accept wage deal"
@@ -154,7 +154,7 @@ def test_output_does_not_depend_on_the_hash_seed() -> None:
     """Sets of words are ranked with order-independent sums, so set iteration order cannot leak in."""
     script = (
         "import json, sys; sys.path.insert(0, sys.argv[1]); import test_extractive as t; "
-        "from briefing.extract.extractive import ExtractiveBackend; "
+        "from briefing.extract.extractive.backend import ExtractiveBackend; "
         "print(json.dumps(ExtractiveBackend().extract(t.article(t.PORT + '\\n\\n' + t.SUMMIT)).model_dump()))"
     )
     here = os.path.dirname(__file__)

@@ -27,16 +27,16 @@ from click.testing import Result
 from fault_server import ANSWER_FAULTS, FAULTS, TRANSPORT_FAULTS, FaultServer, SilentListener, closed_port
 from typer.testing import CliRunner
 
-from briefing.cli import app
-from briefing.extract import extract_all
-from briefing.extract.breaker import ARTICLES_TO_OPEN, CircuitBreaker
-from briefing.extract.extractive import ExtractiveBackend
-from briefing.extract.model import ModelBackend
-from briefing.grounding import find_evidence
-from briefing.merge import merge
-from briefing.models import Article, Backend, ExtractedArticle, Usage
-from briefing.providers import make_client
-from briefing.render import report_lines
+from briefing.app.cli import app
+from briefing.check.grounding import find_evidence
+from briefing.contracts import Article, Backend, ExtractedArticle, Usage
+from briefing.extract.extractive.backend import ExtractiveBackend
+from briefing.extract.model.backend import ModelBackend
+from briefing.extract.model.breaker import ARTICLES_TO_OPEN, CircuitBreaker
+from briefing.extract.model.providers import make_client
+from briefing.extract.schedule import extract_all
+from briefing.merge.brief import merge
+from briefing.render.brief import report_lines
 
 ARTICLES = 200
 TROUBLED_SHARE = 0.10

@@ -2,7 +2,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefing.figures import (
+from briefing.check.grounding import figure_in_text
+from briefing.contracts import Figure
+from briefing.merge.numbers import (
     FIGURE_PLACEHOLDER,
     FigureValue,
     canonical_unit,
@@ -13,8 +15,6 @@ from briefing.figures import (
     parse_value,
     same_value,
 )
-from briefing.grounding import figure_in_text
-from briefing.models import Figure
 
 
 def found(sentence: str) -> list[tuple[str, str, str | None]]:

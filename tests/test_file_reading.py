@@ -16,8 +16,8 @@ import pytest
 from test_input_limits import offline_env, run_limited, watched_fifo
 from typer.testing import CliRunner
 
-from briefing.cli import app
-from briefing.files import size_text
+from briefing.app.cli import app
+from briefing.ingest.files import size_text
 
 STORY = (
     "Ferry Talks Resume in Northbay\n\n"

@@ -5,7 +5,7 @@ tests/gold/<story>/ is valid and grounded in its article (evidence and quotes ve
 figures inside their evidence, names present), that the gold labels agree with the gold
 extractions, and that the evaluation clusters in tests/eval/ are consistent with their
 articles. "Verbatim" means character for character after collapsing runs of whitespace:
-stricter than `briefing.grounding`, which also folds typography and case.
+stricter than `briefing.check.grounding`, which also folds typography and case.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from unidecode import unidecode
 
-from briefing.grounding import check_extraction
-from briefing.ingest import ingest
-from briefing.models import ArticleExtraction
+from briefing.check.grounding import check_extraction
+from briefing.contracts import ArticleExtraction
+from briefing.ingest.read import ingest
 from briefing.text import comparable
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,14 +2,14 @@ from decimal import Decimal
 
 import pytest
 
-from briefing.grounding import (
+from briefing.check.grounding import (
     check_extraction,
     figure_in_text,
     find_evidence,
     numbers_in,
     quote_is_verbatim,
 )
-from briefing.models import (
+from briefing.contracts import (
     ArticleExtraction,
     Claim,
     ClaimCategory,

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from briefing.ingest import article_from_text, ingest, read_text
+from briefing.ingest.read import article_from_text, ingest, read_text
 
 STORY = (
     "Ministers Meet in Oslo to Discuss Fishing Quotas\n\n"
@@ -210,7 +210,7 @@ def test_a_saved_web_page_gives_its_main_text_and_metadata() -> None:
 
 def test_the_sources_list_shows_outlet_title_and_date_of_a_web_page() -> None:
     from briefing.pipeline import BackendChoice, BuildOptions, build
-    from briefing.render import render_markdown
+    from briefing.render.brief import render_markdown
 
     page = Path(__file__).parent / "html" / "harbour-ledger-ferry.html"
     brief = build([str(page)], BuildOptions(backend=BackendChoice.extractive))

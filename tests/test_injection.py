@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from fault_server import ATTACKER_LINK, FaultServer
 
-from briefing.ingest import ingest
+from briefing.check.verify import verify
+from briefing.ingest.read import ingest
 from briefing.pipeline import BackendChoice, BuildOptions, build
-from briefing.render import render_markdown
-from briefing.verify import verify
+from briefing.render.brief import render_markdown
 
 FIXTURES = Path(__file__).parent / "injection"
 PLANTED: dict[str, list[str]] = json.loads((FIXTURES / "planted.json").read_text(encoding="utf-8"))

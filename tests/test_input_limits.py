@@ -22,10 +22,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefing.ingest import article_from_text, ingest
+from briefing.ingest.read import article_from_text, ingest
 from briefing.text import comparable
 
-INGEST = importlib.import_module("briefing.ingest")  # `briefing.ingest` is also the name of the function
+INGEST = importlib.import_module(
+    "briefing.ingest.read"
+)  # `briefing.ingest.read` is also the name of the function
 TEXT = importlib.import_module("briefing.text")
 
 STORY = (
@@ -360,7 +362,7 @@ def test_a_nul_in_text_that_is_not_utf8_is_stripped_too() -> None:
 
 _CHILD = (
     "import sys\n"
-    "from briefing.ingest import article_from_text\n"
+    "from briefing.ingest.read import article_from_text\n"
     "from briefing.text import split_sentences\n"
     "text = sys.stdin.read()\n"
     "split_sentences(text) if sys.argv[1] == 'sentences' else article_from_text(text, label='x.txt')\n"

@@ -1,8 +1,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefing.merge import merge
-from briefing.models import (
+from briefing.contracts import (
     Article,
     ArticleExtraction,
     Backend,
@@ -14,7 +13,8 @@ from briefing.models import (
     ExtractionMeta,
     Figure,
 )
-from briefing.render import render_json, render_markdown
+from briefing.merge.brief import merge
+from briefing.render.brief import render_json, render_markdown
 
 
 def extracted(aid: str, claims: list[Claim], entities: list[Entity] | None = None) -> ExtractedArticle:

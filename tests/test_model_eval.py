@@ -20,15 +20,15 @@ import pytest
 from test_cassettes import backend_for
 from vcr.cassette import Cassette
 
-from briefing.evaluate import load_cluster, score
-from briefing.extract import extract_all
-from briefing.extract.extractive import ExtractiveBackend
-from briefing.figures import find_figures
-from briefing.grounding import figure_in_text
-from briefing.ingest import ingest
-from briefing.merge import merge
-from briefing.models import Backend
-from briefing.verify import shown_statements, verify
+from briefing.check.evaluate import load_cluster, score
+from briefing.check.grounding import figure_in_text
+from briefing.check.verify import shown_statements, verify
+from briefing.contracts import Backend
+from briefing.extract.extractive.backend import ExtractiveBackend
+from briefing.extract.schedule import extract_all
+from briefing.ingest.read import ingest
+from briefing.merge.brief import merge
+from briefing.merge.numbers import find_figures
 
 EVAL = Path(__file__).parent / "eval"
 CLUSTERS = sorted(p for p in EVAL.iterdir() if (p / "labels.json").is_file())

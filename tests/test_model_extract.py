@@ -20,9 +20,10 @@ import openai
 import pytest
 from fault_server import FaultServer, delimited_article
 
+from briefing.check.grounding import find_evidence
+from briefing.contracts import Article, ArticleExtraction, Backend, Usage
 from briefing.errors import FatalProviderError, ProviderError, UserError
-from briefing.extract import extract_all
-from briefing.extract.model import (
+from briefing.extract.model.backend import (
     MODE_NAMES,
     PROMPT_VERSION,
     ModelBackend,
@@ -30,16 +31,15 @@ from briefing.extract.model import (
     choose_mode,
     mode_from_name,
 )
-from briefing.extract.prompt import (
+from briefing.extract.model.prompt import (
     GroundedExtraction,
     article_boundary,
     decoding_schema,
     prepare_article_text,
     render_prompt,
 )
-from briefing.grounding import find_evidence
-from briefing.models import Article, ArticleExtraction, Backend, Usage
-from briefing.providers import KEYLESS_PLACEHOLDER, endpoint_configured, make_client
+from briefing.extract.model.providers import KEYLESS_PLACEHOLDER, endpoint_configured, make_client
+from briefing.extract.schedule import extract_all
 
 KEY = "sk-test-SECRET-do-not-log-7f3c"
 ONE_ANSWER = Usage(prompt_tokens=100, completion_tokens=20, cached_tokens=10)

@@ -7,15 +7,15 @@ from collections.abc import Iterator
 import pytest
 from fault_server import FaultServer
 
+from briefing.contracts import Article, Backend, Usage
 from briefing.errors import UserError
-from briefing.extract import extract_all
-from briefing.extract.extractive import ExtractiveBackend
-from briefing.extract.model import ModelBackend
-from briefing.merge import merge
-from briefing.models import Article, Backend, Usage
-from briefing.pricing import PRICES, PRICES_AS_OF, CostCeiling, estimate_cost, price_of
-from briefing.providers import make_client
-from briefing.render import report_lines
+from briefing.extract.extractive.backend import ExtractiveBackend
+from briefing.extract.model.backend import ModelBackend
+from briefing.extract.model.pricing import PRICES, PRICES_AS_OF, CostCeiling, estimate_cost, price_of
+from briefing.extract.model.providers import make_client
+from briefing.extract.schedule import extract_all
+from briefing.merge.brief import merge
+from briefing.render.brief import report_lines
 
 ANSWER = Usage(prompt_tokens=100, completion_tokens=20, cached_tokens=10)
 

@@ -16,7 +16,7 @@ import pytest
 from fault_server import FaultServer
 from typer.testing import CliRunner
 
-from briefing.cli import app
+from briefing.app.cli import app
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "london-talks"
 KEY = "sk-proj-SECRETsecret0123456789abcdefKEY"

@@ -17,15 +17,15 @@ import pytest
 from smtp_server import SmtpServer
 from typer.testing import CliRunner
 
-from briefing.cli import app
+from briefing.app.cli import app
+from briefing.contracts import Brief
 from briefing.deliver.editions import content_id
 from briefing.deliver.message import MailSettings
 from briefing.deliver.send import SmtpSettings, send_edition
 from briefing.deliver.subscribers import SubscriberStore
 from briefing.errors import UserError
-from briefing.models import Brief
 from briefing.pipeline import BuildOptions, build
-from briefing.render import render_json
+from briefing.render.brief import render_json
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "london-talks"

@@ -17,11 +17,11 @@ import pytest
 from smtp_server import SmtpServer
 from test_send import brief, smtp  # noqa: F401
 
+from briefing.contracts import Brief
 from briefing.deliver.send import LEASE_S, Ledger
 from briefing.deliver.subscribers import SubscriberStore
 from briefing.errors import UserError
-from briefing.models import Brief
-from briefing.render import render_json
+from briefing.render.brief import render_json
 
 TWENTY = [f"p{n:02d}@example.org" for n in range(20)]
 

@@ -13,12 +13,12 @@ from smtp_server import SmtpServer
 from test_send import NOW, brief, smtp  # noqa: F401
 from typer.testing import CliRunner
 
-from briefing.cli import app
+from briefing.app.cli import app
+from briefing.contracts import Brief
 from briefing.deliver.message import MailSettings
 from briefing.deliver.send import SendReport, SmtpSettings, send_edition
 from briefing.deliver.subscribers import SubscriberStore
-from briefing.models import Brief
-from briefing.render import render_json
+from briefing.render.brief import render_json
 
 # ruff: noqa: F811
 

@@ -13,13 +13,13 @@ from smtp_server import SilentServer, SmtpServer, free_port
 from test_send import NOW, PEOPLE, brief, send, smtp, store  # noqa: F401
 from typer.testing import CliRunner
 
-from briefing.cli import app
+from briefing.app.cli import app
+from briefing.contracts import Brief
 from briefing.deliver.message import MailSettings
 from briefing.deliver.send import SmtpSettings, send_edition
 from briefing.deliver.subscribers import SubscriberStore
 from briefing.errors import UserError
-from briefing.models import Brief
-from briefing.render import render_json
+from briefing.render.brief import render_json
 
 
 def send_to(brief: Brief, store: SubscriberStore, port: int, timeout_s: float = 30.0):  # type: ignore[no-untyped-def]

@@ -30,4 +30,4 @@ def test_checked_in_schemas_match_the_models() -> None:
 def test_package_ships_type_marker_and_templates() -> None:
     package = Path(briefing.__file__).parent
     assert (package / "py.typed").exists()
-    assert (package / "templates" / "brief.md.j2").exists()
+    assert (package / "render" / "templates" / "brief.md.j2").exists()

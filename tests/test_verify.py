@@ -6,12 +6,12 @@ import pytest
 from gold import EXAMPLE, gold_extracted
 from typer.testing import CliRunner
 
-from briefing.cli import app
-from briefing.ingest import ingest
-from briefing.merge import merge
-from briefing.models import Article, Brief
-from briefing.render import render_json
-from briefing.verify import verify
+from briefing.app.cli import app
+from briefing.check.verify import verify
+from briefing.contracts import Article, Brief
+from briefing.ingest.read import ingest
+from briefing.merge.brief import merge
+from briefing.render.brief import render_json
 
 
 @pytest.fixture(scope="module")

@@ -15,13 +15,13 @@ from fault_server import FaultServer
 from typer.testing import CliRunner
 from web_server import PAGES, WORDS, WebServer
 
-from briefing.cli import app
-from briefing.feeds import FeedQuery
-from briefing.fetch import Fetcher, FetchError, FetchSettings, PageCache, PrivateAddressError
-from briefing.ingest import ingest
-from briefing.models import Brief
+from briefing.app.cli import app
+from briefing.contracts import Brief
+from briefing.ingest.feeds import FeedQuery
+from briefing.ingest.fetch import Fetcher, FetchError, FetchSettings, PageCache, PrivateAddressError
+from briefing.ingest.read import ingest
 from briefing.pipeline import BackendChoice, BuildOptions, build
-from briefing.render import render_markdown
+from briefing.render.brief import render_markdown
 
 runner = CliRunner()
 SOURCE_LINE = re.compile(

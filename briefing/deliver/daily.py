@@ -3,7 +3,7 @@
 A subscriber must never get a half-made, empty or stale brief, so every check comes
 before the first message: there must be someone to send to, and the brief must build,
 rest on at least `min_sources` usable articles, contain at least one statement, pass
-`briefing.verify`, and not be made of exactly the articles of the previous edition. If
+`briefing.check.verify`, and not be made of exactly the articles of the previous edition. If
 any check fails, nothing is sent and `DailyRefused` carries the reason (the CLI exits
 non-zero with it, so the scheduler can alert).
 
@@ -27,15 +27,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from briefing.check.verify import verify
+from briefing.contracts import Brief, RunReport
 from briefing.deliver.editions import Archive, EditionRefused, Plan, as_sent, claim_version
 from briefing.deliver.message import MailSettings
 from briefing.deliver.send import SendReport, SmtpSettings, send_edition
 from briefing.deliver.subscribers import SubscriberStore
 from briefing.errors import BriefingError
-from briefing.feeds import FeedQuery
-from briefing.models import Brief, RunReport
+from briefing.ingest.feeds import FeedQuery
 from briefing.pipeline import BuildOptions, build_from, gather
-from briefing.verify import verify
 
 __all__ = ["DailyRefused", "DailyResult", "run_daily"]
 

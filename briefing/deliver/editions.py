@@ -33,10 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from briefing.contracts import Brief
 from briefing.deliver.send import Ledger
 from briefing.errors import BriefingError, UserError
-from briefing.models import Brief
-from briefing.render import render_email_html, render_json, render_markdown
+from briefing.render.brief import render_email_html, render_json, render_markdown
 
 __all__ = [
     "Archive",

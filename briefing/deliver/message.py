@@ -32,10 +32,10 @@ from email.policy import Policy
 from email.utils import format_datetime, make_msgid
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from briefing.contracts import Brief
 from briefing.deliver.subscribers import Subscriber, delivery_address
 from briefing.errors import UserError
-from briefing.models import Brief
-from briefing.render import render_email_html, render_markdown
+from briefing.render.brief import render_email_html, render_markdown
 
 __all__ = [
     "UNSUBSCRIBE_URL_LIMIT",

@@ -55,10 +55,10 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Literal, NoReturn
 
+from briefing.contracts import Brief
 from briefing.deliver.message import MailSettings, build_message, message_bytes
 from briefing.deliver.subscribers import Subscriber, SubscriberStore, delivery_address, mailbox_key
 from briefing.errors import UserError
-from briefing.models import Brief
 
 __all__ = [
     "HEARTBEAT_S",

@@ -29,9 +29,9 @@ import platformdirs
 from email_validator import EmailNotValidError, ValidatedEmail, validate_email
 from pydantic import BaseModel, ConfigDict
 
-from briefing.database import open_database
 from briefing.errors import DamagedDatabaseError, UserError
-from briefing.files import CSV_LIMIT, FileRefused, read_file
+from briefing.ingest.files import CSV_LIMIT, FileRefused, read_file
+from briefing.store.database import open_database
 
 __all__ = [
     "ImportResult",

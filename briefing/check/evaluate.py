@@ -1,0 +1,373 @@
+"""Score a brief against a hand-labelled cluster (`tests/eval/<cluster>/labels.json`).
+
+Pure scoring plus a loader: nothing here prints or exits, so the CLI (`briefing eval`)
+and the tests decide how to show the result. Every metric is a `Ratio`: the hits, the
+total they are out of, the share (1.0 when the total is 0: nothing to get wrong), and
+what was missed, so a drop can be traced to a statement.
+
+What a reader sees (the *shown statements*) is the statement of every claim referenced by
+`Brief.lede_claim_ids` and `Brief.sections[*].claim_ids`, and the text of every
+`Brief.interpretation` point. A claim statement cites `MergedClaim.article_ids` and rests on
+`MergedClaim.evidence`; an interpretation point cites its own `article_ids` and rests on the
+evidence of the claims in its `claim_ids`.
+
+Metrics:
+
+- **key-fact coverage**: share of `key_facts` whose keywords all occur in the shown
+  statements (joined), compared as substrings after folding typography, case and
+  diacritics to ASCII (`Kahramanmaras` matches `Kahramanmaraş`). Facts marked
+  `time_dependent` are scored the same way.
+- **figure faithfulness**: share of figures in the shown statements (`find_figures` on each)
+  that `figure_in_text` finds in the evidence text of an article the statement cites. A
+  figure present only elsewhere in the article does not count: the brief must show what
+  its citation supports.
+- **citation precision**: share of (shown statement, cited article) pairs where the
+  statement has evidence from that article and `find_evidence` finds it in the article's
+  text. A statement that cites nothing counts as one unsupported pair; a cited article
+  missing from `articles` is unsupported.
+- **discrepancy recall**: share of labelled discrepancies that are not `time_dependent`
+  found in `Brief.discrepancies`: one of the same kind whose set of values equals the
+  labelled set (values equal as strings after dropping spaces and case, or stating the
+  same numbers one for one in the same unit, as `same_value` would, so '1,600' matches
+  '1,600 deaths' but '4-2' does not match '4-1'). Time-dependent ones (a count that rose
+  between reports, not a disagreement) are reported apart in `time_dependent_found`, and
+  `spurious_discrepancy_values` lists brief discrepancy values that
+  `not_discrepancy_values` says must not be there.
+- **entity precision / recall**, pairwise over the label names (`entity_groups` and
+  `distinct_entities`), matched to `MergedEntity.variants` after folding typography and
+  case (not diacritics: `Erdoğan` and `Erdogan` are different spellings to merge).
+  Recall: share of same-group pairs that fall in one merged entity (a pair with a name
+  the brief lacks is missed). Precision: share of label-name pairs that fall in one merged
+  entity and belong to one group; any other merged pair (including a `distinct_entities`
+  pair) is a false positive.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import unicodedata
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from briefing.check.grounding import figure_in_text, find_evidence, numbers_in
+from briefing.check.verify import Shown, shown_statements
+from briefing.contracts import Article, Brief
+from briefing.errors import UserError
+from briefing.ingest.files import BRIEF_LIMIT, FileRefused, read_file
+from briefing.ingest.read import ingest
+from briefing.merge.numbers import find_figures, parse_value
+from briefing.pipeline import BuildOptions, build
+from briefing.text import comparable
+
+__all__ = [
+    "Cluster",
+    "ClusterScore",
+    "KeyFact",
+    "LabelledDiscrepancy",
+    "Labels",
+    "Ratio",
+    "evaluate",
+    "format_table",
+    "load_cluster",
+    "score",
+]
+
+LABELS_FILE = "labels.json"
+ARTICLE_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm"})
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------------------
+# labels
+# ---------------------------------------------------------------------------
+
+
+class KeyFact(_Model):
+    fact: str
+    keywords: list[str]
+    sources: list[str] = Field(default_factory=list)
+    time_dependent: bool = False
+    note: str | None = None
+
+
+class LabelledDiscrepancy(_Model):
+    kind: Literal["figure", "role"]
+    subject: str
+    values: list[str]
+    sources: dict[str, list[str]] = Field(default_factory=dict)
+    time_dependent: bool = False
+    note: str | None = None
+
+
+class Labels(_Model):
+    """The contents of a cluster's `labels.json` (see `tests/eval/README.md`)."""
+
+    articles_dir: str = "articles"
+    story: str = ""
+    entity_groups: list[list[str]] = Field(default_factory=list)
+    distinct_entities: list[list[str]] = Field(default_factory=list)
+    discrepancies: list[LabelledDiscrepancy] = Field(default_factory=list)
+    not_discrepancies: list[str] = Field(default_factory=list)
+    not_discrepancy_values: list[str] = Field(default_factory=list)
+    key_facts: list[KeyFact] = Field(default_factory=list)
+    quotes: list[dict[str, Any]] = Field(default_factory=list)
+    ingest: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+class Cluster(_Model):
+    name: str
+    folder: Path
+    articles_dir: Path
+    article_paths: list[Path]
+    labels: Labels
+
+
+def load_cluster(folder: Path) -> Cluster:
+    """Read `folder/labels.json` and list the cluster's article files.
+
+    `articles_dir` is resolved relative to the labels file (default `articles/`).
+
+    Raises:
+        UserError: no readable labels file, labels not of the documented shape, or no articles folder.
+    """
+    labels_file = folder / LABELS_FILE
+    try:
+        labels = Labels.model_validate(json.loads(read_file(labels_file, BRIEF_LIMIT)))
+    except FileRefused as exc:
+        raise UserError(f"{labels_file}: {exc.reason}") from exc
+    except ValueError as exc:
+        raise UserError(f"{labels_file}: not a labels file ({str(exc).splitlines()[0]})") from exc
+    articles_dir = (labels_file.parent / labels.articles_dir).resolve()
+    if not articles_dir.is_dir():
+        raise UserError(f"{folder.name}: articles folder {articles_dir} does not exist")
+    paths = sorted(p for p in articles_dir.iterdir() if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES)
+    return Cluster(
+        name=folder.name, folder=folder, articles_dir=articles_dir, article_paths=paths, labels=labels
+    )
+
+
+# ---------------------------------------------------------------------------
+# scores
+# ---------------------------------------------------------------------------
+
+
+class Ratio(_Model):
+    hits: int
+    total: int
+    value: float = Field(description="hits / total, 1.0 when total is 0.")
+    missed: list[str] = Field(default_factory=list, description="What did not count as a hit, and why.")
+
+    @classmethod
+    def of(cls, hits: int, total: int, missed: Iterable[str] = ()) -> Ratio:
+        return cls(hits=hits, total=total, value=hits / total if total else 1.0, missed=list(missed))
+
+
+class ClusterScore(_Model):
+    cluster: str
+    articles: int
+    key_fact_coverage: Ratio
+    figure_faithfulness: Ratio
+    citation_precision: Ratio
+    discrepancy_recall: Ratio
+    time_dependent_found: Ratio
+    spurious_discrepancy_values: list[str]
+    entity_precision: Ratio
+    entity_recall: Ratio
+    entity_names_missing: list[str] = Field(description="Label names that no merged entity spells.")
+
+
+def ascii_fold(text: str) -> str:
+    """Typography, case and diacritics folded: 'Kahramanmaraş' -> 'kahramanmaras'."""
+    decomposed = unicodedata.normalize("NFKD", comparable(text).replace("ı", "i"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _key_fact_coverage(shown: list[Shown], facts: list[KeyFact]) -> Ratio:
+    text = ascii_fold("\n".join(s.text for s in shown))
+    missed = [f.fact for f in facts if not all(ascii_fold(k) in text for k in f.keywords)]
+    return Ratio.of(len(facts) - len(missed), len(facts), missed)
+
+
+def _figure_faithfulness(shown: list[Shown]) -> Ratio:
+    hits = total = 0
+    missed: list[str] = []
+    for s in shown:
+        cited = set(s.article_ids)
+        evidence = [e.text for e in s.evidence if e.article_id in cited]
+        for figure in find_figures(s.text):
+            total += 1
+            if any(figure_in_text(figure.value, t) for t in evidence):
+                hits += 1
+            else:
+                missed.append(f"{s.where}: {figure.value!r} in no cited evidence: {s.text}")
+    return Ratio.of(hits, total, missed)
+
+
+def _citation_precision(shown: list[Shown], articles: dict[str, Article]) -> Ratio:
+    hits = total = 0
+    missed: list[str] = []
+    for s in shown:
+        if not s.article_ids:
+            total += 1
+            missed.append(f"{s.where}: cites nothing: {s.text}")
+        for article_id in s.article_ids:
+            total += 1
+            article = articles.get(article_id)
+            spans = [e.text for e in s.evidence if e.article_id == article_id]
+            if article is not None and any(find_evidence(span, article.text) for span in spans):
+                hits += 1
+            else:
+                missed.append(f"{s.where}: {article_id} does not support: {s.text}")
+    return Ratio.of(hits, total, missed)
+
+
+def _same_label_value(a: str, b: str) -> bool:
+    """Whether a labelled value and a brief's value are the same report.
+
+    Labels write values bare ('1,600') where the brief may keep the noun ('1,600 deaths'):
+    the numbers must agree one for one ('4-2' is not '4-1'), and the units too when both
+    name one.
+    """
+    if "".join(a.split()).casefold() == "".join(b.split()).casefold():
+        return True
+    numbers_a = [n.absolute for n in numbers_in(a)]
+    if not numbers_a or numbers_a != [n.absolute for n in numbers_in(b)]:
+        return False
+    value_a, value_b = parse_value(a), parse_value(b)
+    units = {v.unit for v in (value_a, value_b) if v is not None and v.unit}
+    return len(units) <= 1
+
+
+def _values_match(labelled: Sequence[str], found: Sequence[str]) -> bool:
+    return all(any(_same_label_value(v, f) for f in found) for v in labelled) and all(
+        any(_same_label_value(v, f) for v in labelled) for f in found
+    )
+
+
+def _discrepancies(brief: Brief, labels: Labels) -> tuple[Ratio, Ratio, list[str]]:
+    found = [(d.kind, [v.value for v in d.values]) for d in brief.discrepancies]
+
+    def present(d: LabelledDiscrepancy) -> bool:
+        return any(kind == d.kind and _values_match(d.values, values) for kind, values in found)
+
+    def ratio(items: list[LabelledDiscrepancy]) -> Ratio:
+        missed = [f"{d.kind}: {d.subject} {d.values}" for d in items if not present(d)]
+        return Ratio.of(len(items) - len(missed), len(items), missed)
+
+    spurious = [
+        v
+        for _, values in found
+        for v in values
+        if any(_same_label_value(v, bad) for bad in labels.not_discrepancy_values)
+    ]
+    return (
+        ratio([d for d in labels.discrepancies if not d.time_dependent]),
+        ratio([d for d in labels.discrepancies if d.time_dependent]),
+        spurious,
+    )
+
+
+def _entities(brief: Brief, labels: Labels) -> tuple[Ratio, Ratio, list[str]]:
+    group: dict[str, int] = {}
+    for n, names in enumerate(labels.entity_groups):
+        for name in names:
+            group.setdefault(comparable(name), n)
+    for pair in labels.distinct_entities:
+        for name in pair:
+            group.setdefault(comparable(name), len(group) + len(labels.entity_groups))
+    merged: dict[str, set[int]] = {}
+    for n, entity in enumerate(brief.entities):
+        for variant in entity.variants:
+            merged.setdefault(comparable(variant), set()).add(n)
+
+    def together(a: str, b: str) -> bool:
+        return bool(merged.get(a, set()) & merged.get(b, set()))
+
+    same = [(a, b) for a, b in itertools.combinations(sorted(group), 2) if group[a] == group[b]]
+    recall_missed = [f"{a} / {b}" for a, b in same if not together(a, b)]
+    joined = [(a, b) for a, b in itertools.combinations(sorted(group), 2) if together(a, b)]
+    false_merges = [f"{a} / {b}" for a, b in joined if group[a] != group[b]]
+    missing = sorted(name for name in group if name not in merged)
+    return (
+        Ratio.of(len(joined) - len(false_merges), len(joined), false_merges),
+        Ratio.of(len(same) - len(recall_missed), len(same), recall_missed),
+        missing,
+    )
+
+
+def score(brief: Brief, cluster: Cluster, articles: dict[str, Article]) -> ClusterScore:
+    """Score one brief against its cluster's labels; `articles` maps article id to the ingested article."""
+    shown = shown_statements(brief)
+    discrepancy_recall, time_dependent, spurious = _discrepancies(brief, cluster.labels)
+    entity_precision, entity_recall, missing = _entities(brief, cluster.labels)
+    return ClusterScore(
+        cluster=cluster.name,
+        articles=len(brief.sources),
+        key_fact_coverage=_key_fact_coverage(shown, cluster.labels.key_facts),
+        figure_faithfulness=_figure_faithfulness(shown),
+        citation_precision=_citation_precision(shown, articles),
+        discrepancy_recall=discrepancy_recall,
+        time_dependent_found=time_dependent,
+        spurious_discrepancy_values=spurious,
+        entity_precision=entity_precision,
+        entity_recall=entity_recall,
+        entity_names_missing=missing,
+    )
+
+
+def evaluate(folders: list[Path], options: BuildOptions) -> list[ClusterScore]:
+    """Build each cluster's brief with `briefing.pipeline.build` and score it.
+
+    Raises:
+        FileNotFoundError, pydantic.ValidationError: a cluster folder or its labels are wrong.
+        BriefingError: building a brief failed (see `build`).
+    """
+    scores: list[ClusterScore] = []
+    for folder in folders:
+        cluster = load_cluster(folder)
+        paths = [str(p) for p in cluster.article_paths]
+        brief = build(paths, options)
+        articles = {a.id: a for a in ingest(paths).articles}
+        scores.append(score(brief, cluster, articles))
+    return scores
+
+
+_COLUMNS = (
+    ("cluster", "cluster"),
+    ("articles", "articles"),
+    ("key facts", "key_fact_coverage"),
+    ("figures", "figure_faithfulness"),
+    ("citations", "citation_precision"),
+    ("discrepancies", "discrepancy_recall"),
+    ("entity P", "entity_precision"),
+    ("entity R", "entity_recall"),
+)
+
+
+def format_table(scores: Sequence[ClusterScore]) -> str:
+    """A fixed-width text table, one row per cluster; metrics as percentages with one decimal.
+
+    Columns: key-fact coverage, figure faithfulness, citation precision, discrepancy
+    recall, entity merge precision and recall.
+    """
+    rows = [[title for title, _ in _COLUMNS]]
+    for s in scores:
+        row = [s.cluster, str(s.articles)]
+        for _, field in _COLUMNS[2:]:
+            ratio: Ratio = getattr(s, field)
+            row.append(f"{100 * ratio.value:.1f}%")
+        rows.append(row)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(_COLUMNS))]
+    lines = []
+    for row in rows:
+        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)]
+        lines.append("  ".join(cells).rstrip())
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

@@ -1,0 +1,436 @@
+"""Evidence checks: is what an extraction cites really in the article?
+
+A model can paraphrase an "evidence" span, invent a number or tidy up a quote. The
+brief cites every statement, so anything whose support cannot be found in the article
+text is removed before merge rather than shown with a citation it does not have. The
+checks are pure functions of the strings involved, so the model backend can use them
+while validating an answer and a later `verify` command can rerun them on any brief.
+
+Both sides are compared after `briefing.text.comparable`, which folds typography and
+whitespace the way sources differ; long spans also tolerate a few characters of
+difference (a dropped comma, a different apostrophe) through fuzzy partial matching,
+short spans and quotes do not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import NamedTuple, TypeVar
+
+from rapidfuzz import fuzz
+
+from briefing.contracts import ArticleExtraction, Claim
+from briefing.merge.numbers import SCALES
+from briefing.text import comparable
+
+T = TypeVar("T")
+
+__all__ = [
+    "FUZZY_MIN_CHARS",
+    "FUZZY_MIN_SCORE",
+    "MIN_EVIDENCE_CHARS",
+    "WrittenNumber",
+    "check_extraction",
+    "figure_in_text",
+    "find_evidence",
+    "numbers_in",
+    "quote_is_verbatim",
+    "reads_as_instructions",
+]
+
+FUZZY_MIN_CHARS = 20
+"""Spans shorter than this must match exactly: a few edits would change their meaning."""
+FUZZY_MIN_SCORE = 95.0
+"""rapidfuzz partial_ratio needed for a long span; 95 allows about one edit in twenty characters."""
+MIN_EVIDENCE_CHARS = 10
+"""Evidence shorter than this ('the', 'he said') would be found in any article, so proves nothing."""
+
+# A number as written: 1,200 / 34.5 / 3 / .5 ; thousands separators are commas followed by 3 digits.
+# Latin letters before a number make it part of a name (A320, G7); other scripts do not
+# (Chinese writes "下降34.5%" with no space), so only ASCII word characters block a match.
+_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\d])|(?<![A-Za-z0-9_])\.(\d+)")
+_MULTIPLIERS = {
+    "thousand": Decimal(10) ** 3,
+    "million": Decimal(10) ** 6,
+    "billion": Decimal(10) ** 9,
+    "trillion": Decimal(10) ** 12,
+}
+# The scale words are those the figure reader knows (figures.SCALES: "mln", "trn", ...), so a figure
+# the extractor read at one scale is never grounded by a text that states it at another; "t" is
+# taken here too, after a number in evidence ("$2t").
+_SCALES = {
+    **{word: name for word, value in SCALES.items() for name, m in _MULTIPLIERS.items() if value == m},
+    "t": "trillion",
+}
+_SCALE_AFTER = re.compile(
+    r"\s*(" + "|".join(sorted(map(re.escape, _SCALES), key=len, reverse=True)) + r")\b", re.IGNORECASE
+)
+# Scale words of the languages that write 4,2 for 4.2 (longest first: "mil millones" before "mil").
+_FOREIGN_SCALES = {
+    "mil millones": "billion",
+    "milliarden": "billion",
+    "milliarde": "billion",
+    "milliards": "billion",
+    "milliard": "billion",
+    "miliardi": "billion",
+    "miliardo": "billion",
+    "mrd": "billion",
+    "millionen": "million",
+    "millones": "million",
+    "millions": "million",
+    "milioni": "million",
+    "milione": "million",
+    "million": "million",
+    "millón": "million",
+    "milhões": "million",
+    "milhão": "million",
+    "mio": "million",
+    "tausend": "thousand",
+    "mille": "thousand",
+    "mil": "thousand",
+}
+_FOREIGN_SCALE_AFTER = re.compile(
+    r"\s*(" + "|".join(re.escape(w) for w in _FOREIGN_SCALES) + r")\b\.?", re.IGNORECASE
+)
+# Where 1.200 or 1 200 is twelve hundred and 4,2 is four point two.
+DECIMAL_COMMA_LANGUAGES = frozenset(
+    [
+        "fr",
+        "de",
+        "es",
+        "it",
+        "pt",
+        "nl",
+        "pl",
+        "ru",
+        "uk",
+        "cs",
+        "sk",
+        "sl",
+        "hr",
+        "sr",
+        "bg",
+        "ro",
+        "hu",
+        "tr",
+        "sv",
+        "da",
+        "no",
+        "fi",
+        "et",
+        "lv",
+        "lt",
+        "el",
+        "id",
+        "vi",
+        "ca",
+        "gl",
+        "eu",
+        "is",
+    ]
+)
+_NUMBER_DECIMAL_COMMA = re.compile(r"(?<![A-Za-z0-9_,])(\d{1,3}(?:[. ]\d{3})+|\d+)(,\d+)?(?![\d])")
+_WORD = re.compile(r"[^\W_]+")
+_ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…|\[\.\.\.\]|\[…\])\s*")
+_QUOTE_EDGES = "\"'“”‘’«» \t\n"
+
+
+def find_evidence(span: str, text: str) -> bool:
+    """Whether `span` occurs in `text`, up to typography, whitespace and case.
+
+    Spans of `FUZZY_MIN_CHARS` or more also match with rapidfuzz `partial_ratio` of at
+    least `FUZZY_MIN_SCORE`, so a model that drops a comma is not punished; shorter spans
+    must match exactly, because one changed word in a short span is a different claim.
+    A near match must still state only numbers, with their scales, that the text states:
+    one changed digit or scale word ('84.5%' for '34.5%', 'trillion' for 'billion') is
+    the slip that matters most, and fuzzy matching alone would let it through.
+    """
+    needle = comparable(span)
+    if not needle:
+        return False
+    haystack = comparable(text)
+    if needle in haystack:
+        return True
+    if len(needle) < FUZZY_MIN_CHARS or len(needle) > len(haystack):
+        return False
+    if fuzz.partial_ratio(needle, haystack, score_cutoff=FUZZY_MIN_SCORE) < FUZZY_MIN_SCORE:
+        return False
+    stated = {(n.value, n.scale) for n in numbers_in(text)}
+    return all((n.value, n.scale) in stated for n in numbers_in(span))
+
+
+class WrittenNumber(NamedTuple):
+    """A number as a text states it: its value, the scale word after it, and how it was written."""
+
+    value: Decimal
+    scale: str | None
+    literal: str
+
+    @property
+    def absolute(self) -> Decimal:
+        """The value with its scale applied, so '1.2 million' equals '1,200,000'."""
+        return self.value * _MULTIPLIERS[self.scale] if self.scale else self.value
+
+
+def numbers_in(text: str, language: str | None = None) -> list[WrittenNumber]:
+    """Every number written in `text` with digits, with the scale word that follows it, if any.
+
+    '1,200' and '1200' give the same value and '34.50' equals '34.5', so figures compare by
+    value, not spelling; the scale ('billion', 'bn') is kept so that '28.8 billion' is not
+    taken as support for '28.8 million'. In a text in one of `DECIMAL_COMMA_LANGUAGES`,
+    '4,2 millions' is 4.2 million and '1 200' or '1.200' is 1200.
+    """
+    folded = comparable(text)
+    if language in DECIMAL_COMMA_LANGUAGES:
+        return _decimal_comma_numbers(folded)
+    found: list[WrittenNumber] = []
+    for match in _NUMBER.finditer(folded):
+        if match.group(3) is not None:
+            digits = "0." + match.group(3)
+        else:
+            digits = match.group(1).replace(",", "") + (match.group(2) or "")
+        try:
+            value = Decimal(digits)
+        except InvalidOperation:  # pragma: no cover - the pattern only matches digits
+            continue
+        scale_match = _SCALE_AFTER.match(folded, match.end())
+        scale = _SCALES[scale_match.group(1).lower()] if scale_match else None
+        found.append(WrittenNumber(value, scale, match.group(0)))
+    return found
+
+
+def _decimal_comma_numbers(folded: str) -> list[WrittenNumber]:
+    found: list[WrittenNumber] = []
+    for match in _NUMBER_DECIMAL_COMMA.finditer(folded):
+        digits = re.sub(r"[. ]", "", match.group(1)) + (match.group(2) or "").replace(",", ".")
+        scale_match = _FOREIGN_SCALE_AFTER.match(folded, match.end()) or _SCALE_AFTER.match(
+            folded, match.end()
+        )
+        scale = None
+        if scale_match:
+            word = scale_match.group(1).lower()
+            scale = _FOREIGN_SCALES.get(word) or _SCALES.get(word)
+        found.append(WrittenNumber(Decimal(digits), scale, match.group(0)))
+    return found
+
+
+def _unstated(text: str, present: list[WrittenNumber], language: str | None) -> list[WrittenNumber]:
+    """The numbers of `text` that `present` does not support.
+
+    Read the English way, or, when that leaves more unsupported, the way `language`
+    writes numbers ("1 200", "4,2"): a figure from such a text may come either way.
+    """
+    unsupported = [n for n in numbers_in(text) if not _supported(n, present)]
+    if unsupported and language in DECIMAL_COMMA_LANGUAGES:
+        local = numbers_in(text, language)
+        missing = [n for n in local if not _supported(n, present)]
+        if local and len(missing) < len(unsupported):
+            return missing
+    return unsupported
+
+
+def _supported(number: WrittenNumber, present: list[WrittenNumber]) -> bool:
+    if number.scale is None:
+        return any(number.value in (p.value, p.absolute) for p in present)
+    return any(number.absolute == p.absolute for p in present)
+
+
+def figure_in_text(value: str, text: str, language: str | None = None) -> bool:
+    """Whether the figure `value` (as the model wrote it) is stated in `text`.
+
+    Compares the numbers, not the spelling around them: '34.5%' is supported by
+    '34.5 percent' and '$28.8 billion' by '28.8 billion dollars'. When the figure names a
+    scale, the text must state the same amount ('28.8 billion' does not support
+    '$28.8 million'). A figure written without digits ('three', 'half') must appear as a word.
+
+    `language` is the text's: a figure from a text that writes '4,2 millions' may come
+    either way (the model may copy it or translate it), so both readings are tried.
+    """
+    wanted = numbers_in(value)
+    if not wanted:
+        words = comparable(value)
+        return bool(words) and re.search(rf"(?<!\w){re.escape(words)}(?!\w)", comparable(text)) is not None
+    return not _unstated(value, numbers_in(text, language), language)
+
+
+def quote_is_verbatim(quote: str, text: str) -> bool:
+    """Whether `quote` appears word for word in `text` (typography and case aside).
+
+    Quotation marks around the quote and an ellipsis marking an omission are allowed;
+    each part between ellipses must appear, in order. No fuzzy matching: a quote that
+    differs by a word is a misquote.
+    """
+    body = comparable(quote).strip(_QUOTE_EDGES)
+    if not body:
+        return False
+    haystack = comparable(text)
+    position = 0
+    for part in _ELLIPSIS.split(body):
+        part = part.strip(_QUOTE_EDGES)
+        if not part:
+            continue
+        found = haystack.find(part, position)
+        if found < 0:
+            return False
+        position = found + len(part)
+    return True
+
+
+def _name_in_text(name: str, text: str) -> bool:
+    folded = comparable(text)
+    words = _WORD.findall(comparable(name))
+    return bool(words) and all(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", folded) for w in words)
+
+
+_QUOTED = re.compile(r"[\"“”«»„]([^\"“”«»„]{3,}?)[\"“”«»]")
+# Two or more capitalised words in a row (a person or body), allowing "al-", "de", "van" inside.
+_NAME = re.compile(r"\b[A-Z][\w'’-]+(?:\s+(?:(?:al|de|van|von|bin|da|di)[- ])?[A-Z][\w'’-]+)+")
+
+
+_INSTRUCTIONS = re.compile(
+    r"|".join(
+        (
+            r"\b(?:ignore|disregard|forget|override)\b[^.!?]{0,30}"
+            r"\b(?:previous|prior|above|earlier|preceding|your|system)\b[^.!?]{0,15}"
+            r"\b(?:instructions?|prompts?|rules|guidelines|directions)\b",
+            r"^\W*(?:system|assistant|developer)\s*(?:message|prompt)?\s*:",
+            r"\b(?:system prompt|developer mode|jailbreak|as an ai\b|language model)",
+            r"\byou are (?:now|an? (?:ai|assistant|language model|chatbot))\b",
+            r"\b(?:reply|respond|answer|output)\s+(?:only\s+)?with\s+(?:only\s+)?the\s+word\b",
+            r"\badd (?:this|the following) link\b",
+            r"\b(?:change|rewrite|replace) (?:the|your) (?:headline|summary|title)\b",
+            r"<<\s*(?:article|end)-",
+        )
+    ),
+    re.IGNORECASE | re.MULTILINE,
+)
+_ANY_QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|«[^»]*»")
+_LINK = re.compile(r"\bhttps?://\S+|\bwww\.\S+", re.IGNORECASE)
+
+
+def reads_as_instructions(text: str) -> bool:
+    """True when text outside quotation marks is addressed to a language model, not to readers.
+
+    Planted instructions ("ignore previous instructions", a fake "System:" line, "add
+    this link", "change the headline") are data to report at most, never news: a claim
+    made of them is not used. Inside quotation marks the same words are someone's
+    reported speech (a story about prompt injection quotes them) and stay.
+    """
+    return bool(_INSTRUCTIONS.search(_ANY_QUOTED.sub(" ", text)))
+
+
+def links_in(text: str) -> list[str]:
+    """Web addresses written in a text."""
+    return [link.rstrip(".,;:)") for link in _LINK.findall(text)]
+
+
+def quoted_spans(statement: str) -> list[str]:
+    """Text a statement presents inside quotation marks (two words or more: a real quotation)."""
+    return [q for q in _QUOTED.findall(statement) if len(q.split()) >= 2]
+
+
+def names_in(statement: str) -> list[str]:
+    """Runs of capitalised words: the names (and titles) a statement puts forward."""
+    return _NAME.findall(statement)
+
+
+def name_words(text: str) -> set[str]:
+    """The words of a text as compared for names: case-folded, dots dropped (U.S. = US)."""
+    return set(_WORD.findall(comparable(text).replace(".", "")))
+
+
+def _claim_problem(claim: Claim, text: str, language: str | None, translated: bool) -> str | None:
+    if len(comparable(claim.evidence)) < MIN_EVIDENCE_CHARS:
+        return "evidence too short to check"
+    if not find_evidence(claim.evidence, text):
+        return "evidence not found in article"
+    if reads_as_instructions(claim.evidence) or reads_as_instructions(claim.statement):
+        return "reads as instructions to a model, not news (article text is data)"
+    for link in links_in(claim.statement):
+        if link not in claim.evidence:
+            return f"link {link!r} in the statement is not in its evidence"
+    for figure in claim.figures:
+        if not figure_in_text(figure.value, claim.evidence, language):
+            return f"figure {figure.value!r} not in its evidence"
+    # The statement may keep the article's way of writing a number ("1 200", "4,2").
+    unsupported = _unstated(claim.statement, numbers_in(claim.evidence, language), language)
+    if unsupported:
+        return f"number {unsupported[0].literal!r} in the statement is not in its evidence"
+    for quoted in quoted_spans(claim.statement):
+        if not quote_is_verbatim(quoted, text):
+            return f"quotation {quoted!r} in the statement is not verbatim in the article"
+    words = name_words(text)
+    for name in names_in(claim.statement):
+        # Translated, "The Port Authority of Northbay" keeps only "Northbay" of the
+        # original, so one word of a name must be in the article; otherwise every word.
+        missing = not (name_words(name) & words) if translated else bool(name_words(name) - words)
+        if missing:
+            return f"name {name!r} in the statement is not in the article"
+    return None
+
+
+def check_extraction(
+    extraction: ArticleExtraction, article_text: str, *, language: str | None = None, translated: bool = False
+) -> tuple[ArticleExtraction, list[str]]:
+    """Remove whatever the article does not support; say what was removed and why.
+
+    Removed: claims whose evidence is not in the article (or too short to prove
+    anything), whose figures are not in their evidence, whose statement states a
+    number or a link the evidence does not, or that read as instructions to a model
+    (`reads_as_instructions`); quotes that are not verbatim; interpretation points
+    whose evidence is not in the article; entities whose name does not appear. Numbers
+    in reasons are 1-based positions in the input lists, e.g.
+    "claim 3: evidence not found in article".
+
+    `language` is the article's (how its numbers are written). With `translated`, the
+    statements are in another language than the article, so a name in a statement
+    needs only one of its words in the article, not all.
+
+    Returns:
+        A cleaned copy (the input is not changed) and the reasons, in input order.
+    """
+    reasons: list[str] = []
+
+    def keep(items: Sequence[T], label: str, problem: Callable[[T], str | None]) -> list[T]:
+        kept = []
+        for number, item in enumerate(items, start=1):
+            why = problem(item)
+            if why is None:
+                kept.append(item)
+            else:
+                reasons.append(f"{label} {number}: {why}")
+        return kept
+
+    claims = keep(extraction.claims, "claim", lambda c: _claim_problem(c, article_text, language, translated))
+    quotes = keep(
+        extraction.quotes,
+        "quote",
+        lambda q: None if quote_is_verbatim(q.text, article_text) else "not verbatim in article",
+    )
+    points = keep(
+        extraction.interpretation,
+        "interpretation",
+        lambda p: (
+            None
+            if len(comparable(p.evidence)) >= MIN_EVIDENCE_CHARS and find_evidence(p.evidence, article_text)
+            else "evidence not found in article"
+        ),
+    )
+    entities = keep(
+        extraction.entities,
+        "entity",
+        lambda e: None if _name_in_text(e.name, article_text) else f"name {e.name!r} not found in article",
+    )
+
+    cleaned = extraction.model_copy(
+        update={
+            "claims": claims,
+            "quotes": quotes,
+            "interpretation": points,
+            "entities": entities,
+        },
+        deep=True,
+    )
+    return cleaned, reasons

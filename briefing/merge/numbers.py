@@ -1,0 +1,759 @@
+"""Numbers in news text: find them as written, read their value, compare them across sources.
+
+Sources write the same quantity in many ways ("34.5%", "34.5 percent", "$28.8 billion",
+"28.8 billion dollars") and different quantities in similar ways ("June 9", "2025",
+"10:00", "COVID-19" are not figures). The merge must tell a real disagreement (34.5%
+against 34-35%) from a spelling difference, so figures are read into a `FigureValue`
+on a base scale with a canonical unit before they are compared.
+
+Everything here is a pure function of its input strings. The word lists are data at
+the top of the module so an editor can extend them without reading the regexes.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from briefing.contracts import Figure
+
+__all__ = [
+    "FIGURE_PLACEHOLDER",
+    "FigureValue",
+    "canonical_unit",
+    "conflicting",
+    "find_figures",
+    "is_statistic",
+    "mask_figures",
+    "parse_value",
+    "same_value",
+]
+
+FIGURE_PLACEHOLDER = "#"
+"""What `mask_figures` puts in place of a number; not a word, so similarity ignores it."""
+
+
+def _terms(text: str) -> tuple[str, ...]:
+    """A word list written as comma-separated text, so an editor can read and extend it."""
+    return tuple(term.strip() for term in text.split(",") if term.strip())
+
+
+def _mapping(text: str) -> dict[str, str]:
+    """'written: meaning, ...' pairs, in the order given (longest spellings should come first)."""
+    pairs = (term.rsplit(":", 1) for term in _terms(text))
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+SCALES: dict[str, Decimal] = {
+    **dict.fromkeys(_terms("thousand, k"), Decimal(10) ** 3),
+    **dict.fromkeys(_terms("million, mn, mln, m"), Decimal(10) ** 6),
+    **dict.fromkeys(_terms("billion, bn, bln, b"), Decimal(10) ** 9),
+    **dict.fromkeys(_terms("trillion, tn, trn"), Decimal(10) ** 12),
+}
+# Attached single letters ("$5m", "$2b") are scales only after a currency; "5m" alone may be metres.
+_CURRENCY_ONLY_SCALES = frozenset({"m", "b"})
+# ISO codes written before or after an amount ("NOK 1.4 billion", "5 billion USD").
+ISO_CURRENCIES = _terms(
+    "USD, EUR, GBP, JPY, CNY, CHF, CAD, AUD, NZD, HKD, SGD, INR, KRW, RUB, BRL, MXN, ZAR, TRY, SEK, "
+    "NOK, DKK, PLN, CZK, HUF, VND, THB, IDR, MYR, PHP, SAR, AED"
+)
+# Currency written before the number, longest first so "US$" wins over "$".
+CURRENCY_PREFIXES = _mapping(
+    "US$: USD, U.S.$: USD, HK$: HKD, NZ$: NZD, A$: AUD, C$: CAD, S$: SGD, R$: BRL, $: USD, €: EUR, "
+    "£: GBP, ¥: JPY, ₹: INR, ₩: KRW, ₽: RUB, ₫: VND, ₺: TRY, Rs.: INR, Rs: INR, RMB: CNY, "
+    + ", ".join(f"{code}: {code}" for code in ISO_CURRENCIES)
+)
+# Currency written after the number ("28.8 billion dollars", "100 yuan"); matched case-insensitively.
+CURRENCY_WORDS = _mapping(
+    "US dollars: USD, U.S. dollars: USD, American dollars: USD, Hong Kong dollars: HKD, "
+    "Australian dollars: AUD, Canadian dollars: CAD, Singapore dollars: SGD, dollars: USD, "
+    "dollar: USD, euros: EUR, euro: EUR, pounds sterling: GBP, pounds: GBP, pound: GBP, yuan: CNY, "
+    "renminbi: CNY, yen: JPY, rupees: INR, roubles: RUB, rubles: RUB, dong: VND, Swiss francs: CHF, "
+    "Norwegian crowns: NOK, Swedish crowns: SEK, Danish crowns: DKK, RMB: CNY, "
+    + ", ".join(f"{code}: {code}" for code in ISO_CURRENCIES)
+)
+# What a price is quoted per: "$3,300/ounce", "$80 a barrel".
+PER_UNITS = frozenset(
+    _terms(
+        "ounce, oz, barrel, bbl, tonne, ton, share, hour, day, week, month, year, gallon, litre, "
+        "liter, kilogram, kg, pound, lb, unit, person, head, capita, mwh, kwh"
+    )
+)
+PERCENT_WORDS = _mapping(
+    "percentage points: percentage points, percentage point: percentage points, "
+    "basis points: basis points, basis point: basis points, per cent: percent, percent: percent, "
+    "pct: percent, bps: basis points"
+)
+# Singular time units and the plural used as a figure's unit.
+TIME_UNITS = {
+    unit: unit + "s" for unit in _terms("second, minute, hour, day, week, month, quarter, year, decade")
+}
+# Nouns counted often enough in news to be units even where they do not look plural ("km", "people").
+KNOWN_UNITS = frozenset(
+    {
+        *TIME_UNITS,
+        *TIME_UNITS.values(),
+        *_terms(
+            "people, persons, workers, jobs, deaths, cases, tonnes, tons, barrels, km, kilometres, "
+            "kilometers, miles, kg, kilograms, ounces, gallons, litres, liters, hectares, acres, mw, "
+            "gw, twh, gwh, degrees, countries, companies, firms, vehicles, cars, units, seats, votes, "
+            "troops, soldiers, students, refugees, migrants, passengers"
+        ),
+    }
+)
+# Measurement units written glued to the number ("5km", "3GW").
+ATTACHED_UNITS = frozenset(_terms("km, kg, mw, gw, kwh, mwh, gwh, twh, mph, bpd, cm, mm"))
+# Words that follow a number but are not what it counts.
+NOT_UNITS = frozenset(
+    _terms(
+        "a, an, the, and, or, but, of, in, on, at, by, for, to, from, with, as, is, was, are, were, "
+        "has, had, have, its, his, her, their, this, that, these, those, than, then, percent, per, "
+        "cent, more, less, most, least, over, under, about, after, before, since, until, into, onto, "
+        "up, down, off, out, also, only, just, yet, so, nor, not, no, it, he, she, they, we, you, who, "
+        "which, whom, whose, while, when, where, whereas, unless, thus, always, perhaps, across, "
+        "besides, around, among, along, against, amid, despite, during, through, towards, toward, "
+        "upon, via, versus, vs, plus, minus, times, each, every, other, such, same, new, yes"
+    )
+)
+# Capitalised words that may precede a count without making it part of a name ("About 1,200 people").
+FUNCTION_WORDS_BEFORE = frozenset(
+    _terms(
+        "about, some, nearly, almost, over, around, roughly, approximately, only, just, at, by, to, "
+        "of, in, on, for, from, with, and, but, the, these, those, another, all, more, fewer, less, "
+        "up, down, under, below, above, than, least, exactly, estimated, an, a, while, as, after, "
+        "since, if"
+    )
+)
+# What a spelled-out number must count to be a figure: "two days", "five people"; not "two sides".
+WORD_NUMBER_UNITS = frozenset({*TIME_UNITS, *TIME_UNITS.values(), "people", "persons", "workers", "deaths"})
+WORD_NUMBERS = {
+    word: n
+    for n, word in enumerate(
+        _terms("zero, one, two, three, four, five, six, seven, eight, nine, ten, eleven, twelve")
+    )
+    if n >= 2
+} | {
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "ninety": 90,
+    "hundred": 100,
+}
+
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|" + (
+    r"Jan\.?|Feb\.?|Mar\.|Apr\.?|Jun\.|Jul\.|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
+)
+_LETTERS = "A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff"
+_NUM = re.compile(
+    rf"(?<![0-9{_LETTERS}:/])(?<![0-9][.,])"
+    r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+,[0-9]{1,2}(?![0-9])|[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
+    r"(?![0-9])"
+)
+_ANY_NUM = re.compile(r"[0-9]+(?:[.,][0-9]+)*")
+_DECIMAL_COMMA = re.compile(r"[0-9]+,[0-9]{1,2}")
+_SCALE_SPACED = re.compile(r"[ \u00a0-]?(thousand|million|billion|trillion)\b", re.IGNORECASE)
+_SCALE_SHORT = re.compile(r" ?(bn|mn|mln|bln|tn|trn|k|m|b)\b", re.IGNORECASE)
+_ATTACHED_WORD = re.compile(rf"[{_LETTERS}]+")
+_RANGE_DASH = re.compile(r" ?[-–—] ?")
+_RANGE_TO = re.compile(r" to ", re.IGNORECASE)
+_RANGE_AND = re.compile(r" and ", re.IGNORECASE)
+_BETWEEN_BEFORE = re.compile(r"\bbetween $", re.IGNORECASE)
+_FROM_BEFORE = re.compile(r"\bfrom (?:about |around |roughly |nearly |some )?$", re.IGNORECASE)
+_PERCENT_SIGN = re.compile(r" ?%")
+_PERCENT_WORD = re.compile(r" (" + "|".join(map(re.escape, PERCENT_WORDS)) + r")\b(?! of\b)", re.IGNORECASE)
+_CURRENCY_WORD = re.compile(r" (" + "|".join(map(re.escape, CURRENCY_WORDS)) + r")\b(?! of\b)", re.IGNORECASE)
+_CURRENCY_WORD_UNITS = {w.casefold(): code for w, code in CURRENCY_WORDS.items()}
+_PER_UNIT = re.compile(r"(?: ?/ ?| (?:a|an|per) )([A-Za-z]+)\b", re.IGNORECASE)
+_HYPHEN_TIME = re.compile(r"-(" + "|".join(TIME_UNITS) + r")\b(?!-old)", re.IGNORECASE)
+_NEXT_WORD = re.compile(r" ([a-z][a-z'’-]*[a-z]|[a-z])\b")
+_TIME_AFTER = re.compile(
+    r"(?: ?(?:a\.m\.|p\.m\.|am|pm|GMT|BST|UTC|CET|EST|EDT|ET|hrs)\b|:[0-9]|/[0-9]|h[0-9]| o'clock)",
+    re.IGNORECASE,
+)
+_MONTH_BEFORE = re.compile(rf"\b{_MONTH} ?$")
+_MONTH_AFTER = re.compile(rf"^(?:st|nd|rd|th)? (?:of )?{_MONTH}(?![A-Za-z])")
+_NUMBER_SIGN_BEFORE = re.compile(r"(?:\bNo\.|\bNos?\.|#|\bnumber|\bNumber) ?$")
+_WORD_BEFORE = re.compile(rf"([{_LETTERS}][{_LETTERS}&'’.]*)[ \u00a0]$")
+_WORD_NUMBER = re.compile(
+    r"\b("
+    + "|".join(WORD_NUMBERS)
+    + r")(-| )("
+    + "|".join(sorted(WORD_NUMBER_UNITS, key=len, reverse=True))
+    + r")\b(?!-old)",
+    re.IGNORECASE,
+)
+
+_TIME_MARKERS = tuple(
+    re.compile(p, 0 if i in (2, 4) else re.IGNORECASE)
+    for i, p in enumerate(
+        (
+            r"\b(?:in|for|during|over|of|through|throughout|by) (?:the )?(?P<p>(?:first|second|third|fourth|"
+            r"final|last) (?:quarter|half)(?: of (?:[0-9]{4}|the year|this year|last year))?)",
+            r"\b(?P<p>Q[1-4](?: [0-9]{4})?|H[12](?: [0-9]{4})?)\b",
+            # Case-sensitive: "May" the month, not "may" the verb; a day number after it makes a date.
+            rf"\b(?:[Ii]n|[Ff]or|[Dd]uring|[Oo]ver|[Oo]f|[Tt]hrough|[Tt]hroughout|[Bb]y|[Ll]ast|[Tt]his) "
+            rf"(?P<p>{_MONTH}(?: [0-9]{{4}})?)(?![ ]?[0-9])",
+            rf"\b(?P<p>{_MONTH} [0-9]{{4}})\b",
+            # "China's May exports", "May was the worst month": the month names the period it qualifies.
+            rf"(?:^|'s |’s )(?P<p>{_MONTH})(?= (?:exports|imports|data|figures|sales|output|inflation|"
+            r"trade|was|saw|marked|brought)\b)",
+            r"\b(?:in|for|during|over|through|throughout) (?P<p>(?:19|20)[0-9]{2})\b(?![-–][0-9])",
+            r"\b(?P<p>(?:last|this|next|the previous|the past) (?:year|month|quarter|week|summer|"
+            r"winter|spring|autumn|fall))\b",
+        )
+    )
+)
+_LOOKBACK = 40
+"""How far before a number its context is read ('between', 'from', 'by', a month, a name)."""
+_SINCE_BEFORE = re.compile(r"\b(?:since|from|until|till)\b[^,;:()]*$", re.IGNORECASE)
+_HARD_BREAK = re.compile(r"[;()]|\s[-–—]\s|—")
+_BASIS_MARKERS = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"\b(?P<p>year[- ]on[- ]year|year[- ]over[- ]year|y/y|yoy|on an annual basis|"
+        r"from a year (?:earlier|ago|before)|(?:than|compared (?:to|with)) a year (?:earlier|ago|before)|"
+        r"compared (?:to|with) the same (?:period|month|quarter) (?:of |a |last )*year(?: earlier| ago)?)",
+        rf"\b(?P<p>month[- ]on[- ]month|month[- ]over[- ]month|m/m|from the previous month|from a month "
+        rf"(?:earlier|ago)|compared (?:to|with) (?:the previous month|{_MONTH}(?: [0-9]{{4}})?)|"
+        rf"from {_MONTH}\b(?! to\b))",
+        r"\b(?P<p>quarter[- ]on[- ]quarter|quarter[- ]over[- ]quarter|q/q)",
+        r"\b(?P<p>week[- ]on[- ]week|week[- ]over[- ]week)",
+    )
+)
+_PER_IN_UNIT = re.compile(r"(.+?) ?(?:/| per | an | a ) ?([a-z]+)")
+_PC = re.compile(r"pc\b")
+_PLAIN_COUNT_UNITS = KNOWN_UNITS - set(TIME_UNITS) - set(TIME_UNITS.values())
+_CHANGE_BEFORE = re.compile(
+    r"\bby (?:about |around |nearly |almost |some |more than |over )?$", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class FigureValue:
+    """A figure's value on a base scale ('$28.8 billion' -> 28.8e9 USD); a point has low == high."""
+
+    low: float
+    high: float
+    unit: str
+
+    @property
+    def is_range(self) -> bool:
+        return self.low != self.high
+
+
+@dataclass(frozen=True)
+class _Found:
+    """One figure located in a text: its span, its value and how to describe it."""
+
+    start: int
+    end: int
+    low: Decimal
+    high: Decimal
+    unit: str
+    kind: str  # percent, money, measure, count, duration
+    change: bool  # a change ("fell 12.7%", "down by 300 jobs") rather than a level
+
+
+def canonical_unit(unit: str | None) -> str:
+    """The form units are compared in: 'percent', 'USD', 'USD per ounce', 'days', 'people'...
+
+    Different spellings of one unit ('%', 'per cent', 'pct'; '$', 'dollars', 'usd') give
+    the same string, so a caller can compare units with `==`.
+    """
+    if not unit:
+        return ""
+    folded = " ".join(unit.split()).casefold()
+    per = _PER_IN_UNIT.fullmatch(folded)
+    if per:
+        thing = per.group(2)
+        singular = thing[:-1] if thing.endswith("s") and thing[:-1] in PER_UNITS else thing
+        if singular in PER_UNITS:
+            return f"{_canonical_base(per.group(1))} per {singular}"
+    return _canonical_base(folded)
+
+
+def _canonical_base(folded: str) -> str:
+    if folded in {"%", "percent", "per cent", "pct", "pc", "percentage", "percents"}:
+        return "percent"
+    if folded in {"pp", "ppt", "ppts", "percentage point", "percentage points"}:
+        return "percentage points"
+    if folded in {"bp", "bps", "basis point", "basis points"}:
+        return "basis points"
+    for prefix, code in CURRENCY_PREFIXES.items():
+        if folded == prefix.casefold():
+            return code
+    if folded in _CURRENCY_WORD_UNITS:
+        return _CURRENCY_WORD_UNITS[folded]
+    if folded.upper() in set(CURRENCY_PREFIXES.values()):
+        return folded.upper()
+    if folded in TIME_UNITS:
+        return TIME_UNITS[folded]
+    if folded in {"persons", "person"}:
+        return "people"
+    if folded in {"tons", "ton", "tonne", "metric tons"}:
+        return "tonnes"
+    return folded
+
+
+# ---------------------------------------------------------------------------
+# finding figures
+# ---------------------------------------------------------------------------
+
+
+def find_figures(sentence: str) -> list[Figure]:
+    """Every figure a sentence states, in reading order, each as written.
+
+    Percentages, money, counts and measures with their unit, and ranges ('34-35%',
+    'between 34 and 35 percent'). Not figures: dates and the day in them, plain years,
+    clock times, ordinals, numbers that are part of a name ('COVID-19', 'S&P 500',
+    'Q1') and bare numbers with nothing to say what they count. Spelled-out numbers
+    count only before a common unit ('two days', 'two-day').
+
+    `Figure.value` is always a substring of `sentence`, so a figure can be checked
+    against the evidence it came from. `Figure.period` is the time or comparison the
+    sentence gives for it ('May', 'May, year-on-year', 'May, compared to April').
+    """
+    found = _scan(sentence, lenient=False)
+    if not found:
+        return []
+    time_markers = _markers(sentence, _TIME_MARKERS)
+    basis_markers = _markers(sentence, _BASIS_MARKERS)
+    figures: list[Figure] = []
+    for f in found:
+        period_parts: list[str] = []
+        when = _nearest(sentence, f, time_markers)
+        if when:
+            period_parts.append(when)
+        if f.change or f.kind == "percent":
+            basis = _nearest(sentence, f, basis_markers)
+            if basis and basis.casefold() not in {p.casefold() for p in period_parts}:
+                period_parts.append(basis)
+        figures.append(
+            Figure(
+                value=sentence[f.start : f.end],
+                unit=f.unit,
+                period=", ".join(period_parts) or None,
+            )
+        )
+    return figures
+
+
+def is_statistic(figure: Figure) -> bool:
+    """Whether a figure is a statistic (share, money, measured amount), not a duration or headcount word.
+
+    The extractive backend files a sentence under "The numbers" only for statistics:
+    "talks will last two days" is news about a schedule, not a number to compare.
+    """
+    unit = canonical_unit(figure.unit)
+    if unit in TIME_UNITS.values():
+        return False
+    value = figure.value.strip()
+    return bool(_ANY_NUM.search(value))
+
+
+def _scan(text: str, *, lenient: bool) -> list[_Found]:
+    """Locate figures in `text`; `lenient` also accepts bare numbers and years (for parsing a value)."""
+    out: list[_Found] = []
+    consumed_to = -1
+    for m in _NUM.finditer(text):
+        if m.start() < consumed_to:
+            continue
+        found = _figure_at(text, m, lenient=lenient)
+        if found is not None:
+            out.append(found)
+            consumed_to = found.end
+    for m in _WORD_NUMBER.finditer(text):
+        if any(f.start <= m.start() < f.end for f in out):
+            continue
+        unit_word = m.group(3).casefold()
+        hyphen = m.group(2) == "-"
+        # "two-day" and "two days" are English; "two-days" and "two day" are not figures.
+        if hyphen != (unit_word in TIME_UNITS):
+            continue
+        unit = _count_unit(unit_word)
+        value = Decimal(WORD_NUMBERS[m.group(1).casefold()])
+        kind = "duration" if unit in TIME_UNITS.values() else "count"
+        out.append(_Found(m.start(), m.end(), value, value, unit, kind, change=False))
+    if lenient and not out:
+        word = text.strip().casefold()
+        if word in WORD_NUMBERS:
+            value = Decimal(WORD_NUMBERS[word])
+            start = text.casefold().index(word)
+            out.append(_Found(start, start + len(word), value, value, "", "count", change=False))
+    return sorted(out, key=lambda f: f.start)
+
+
+def _to_decimal(literal: str) -> Decimal | None:
+    """'1,200' -> 1200, '34.5' -> 34.5, and the decimal comma of other languages: '34,5' -> 34.5."""
+    if _DECIMAL_COMMA.fullmatch(literal):
+        literal = literal.replace(",", ".")
+    try:
+        return Decimal(literal.replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
+def _currency_before(text: str, start: int) -> tuple[int, str] | None:
+    """The currency written just before position `start` ('$', 'US$ ', 'EUR '), as (its start, code)."""
+    head = text[max(0, start - 6) : start]
+    for prefix, code in CURRENCY_PREFIXES.items():
+        for spaced in (prefix, prefix + " ", prefix + "\u00a0"):
+            if head.endswith(spaced):
+                begin = start - len(spaced)
+                if prefix[-1].isalpha() and begin > 0 and text[begin - 1].isalpha():
+                    continue
+                if prefix.isalpha() and not spaced.endswith((" ", "\u00a0")):
+                    continue
+                return begin, code
+    return None
+
+
+def _scale_after(text: str, pos: int, *, money: bool) -> tuple[int, Decimal] | None:
+    m = _SCALE_SPACED.match(text, pos)
+    if m:
+        return m.end(), SCALES[m.group(1).casefold()]
+    m = _SCALE_SHORT.match(text, pos)
+    if m:
+        word = m.group(1).casefold()
+        spaced = m.group(0).startswith(" ")
+        if word in _CURRENCY_ONLY_SCALES and not money:
+            return None
+        if spaced and word in {"k", "m", "b"}:
+            return None
+        return m.end(), SCALES[word]
+    return None
+
+
+def _figure_at(text: str, m: re.Match[str], *, lenient: bool) -> _Found | None:
+    literal = m.group()
+    start, end = m.span()
+    low = _to_decimal(literal)
+    if low is None:
+        return None
+    # Part of a name or code: "COVID-19", "F-35".
+    if start >= 2 and text[start - 1] in "-‑" and text[start - 2].isalpha():
+        return None
+    if start >= 1 and text[start - 1] in "-−" and (start == 1 or text[start - 2] in " (\t"):
+        start -= 1
+        low = -low
+    if not lenient and _TIME_AFTER.match(text, end):
+        return None
+    currency = _currency_before(text, start)
+    money = currency[1] if currency else None
+    if currency:
+        start = currency[0]
+    pos = end
+    scale_hit = _scale_after(text, pos, money=money is not None)
+    scale = Decimal(1)
+    if scale_hit:
+        pos, scale = scale_hit
+    measure: str | None = None
+    attached = _ATTACHED_WORD.match(text, pos)
+    if attached and attached.start() == end and not scale_hit:
+        word = attached.group().casefold()
+        if word in ATTACHED_UNITS:
+            measure, pos = word, attached.end()
+        elif word != "pc":
+            return None  # ordinal, decade or code: "2nd", "1990s", "5G"
+    high = low
+    # Ranges: "34-35%", "34 to 35 percent", "between 34 and 35 percent", "$10-12 billion".
+    second = _range_after(text, start, pos, low, scale if scale_hit else None, money)
+    if second is not None:
+        pos, high, high_scale = second
+        if scale_hit is None:
+            scale = high_scale
+        else:
+            high = high * high_scale / scale
+    unit, kind = "", ""
+    percent = _PERCENT_SIGN.match(text, pos) or _PERCENT_WORD.match(text, pos) or _PC.match(text, pos)
+    if money is None and percent:
+        pos = percent.end()
+        word = percent.group(1).casefold() if percent.re is _PERCENT_WORD else "%"
+        unit, kind = canonical_unit(word), "percent"
+        if second is None:
+            # "34% to 35%", "34%-35%": the unit written on both ends.
+            again = _range_after(text, start, pos, low, None, None)
+            closing = again and (_PERCENT_SIGN.match(text, again[0]) or _PERCENT_WORD.match(text, again[0]))
+            if again and closing:
+                pos, high = closing.end(), again[1]
+    if not kind:
+        word_currency = _CURRENCY_WORD.match(text, pos)
+        if word_currency and money is None:
+            money = _CURRENCY_WORD_UNITS[word_currency.group(1).casefold()]
+            pos = word_currency.end()
+        if money is not None:
+            unit, kind = money, "money"
+            per = _PER_UNIT.match(text, pos)
+            if per and per.group(1).casefold() in PER_UNITS:
+                unit = f"{money} per {per.group(1).casefold()}"
+                pos = per.end()
+    if not kind and measure:
+        unit, kind = measure, "measure"
+    if not kind:
+        noun = _count_noun(text, pos)
+        if noun is not None:
+            pos, unit, kind = noun
+        elif scale_hit:
+            unit, kind = "count", "count"
+        elif lenient:
+            kind = "count"
+        else:
+            return None
+    if (
+        not lenient
+        and kind in {"count", "duration", "measure"}
+        and _not_a_quantity(text, m, start, pos, unit)
+    ):
+        return None
+    if high != low:
+        start = _between_start(text, start)
+    change = kind == "percent" or bool(_CHANGE_BEFORE.search(text, max(0, start - _LOOKBACK), start))
+    return _Found(start, pos, low * scale, high * scale, unit, kind, change)
+
+
+def _not_a_quantity(text: str, m: re.Match[str], start: int, end: int, unit: str) -> bool:
+    """Dates, years, list numbers and names that look like counts: 'June 9', 'in 2018', 'Boeing 737 jets'."""
+    if _MONTH_BEFORE.search(text, max(0, m.start() - _LOOKBACK), m.start()) or _MONTH_AFTER.match(
+        text[m.end() : m.end() + 20]
+    ):
+        return True
+    literal = m.group()
+    if literal.isdigit() and 1000 <= int(literal) <= 2199 and unit not in _PLAIN_COUNT_UNITS:
+        return True
+    if _NUMBER_SIGN_BEFORE.search(text, max(0, start - _LOOKBACK), start):
+        return True
+    before = _WORD_BEFORE.search(text, max(0, start - _LOOKBACK), start)
+    return bool(
+        before and before.group(1)[0].isupper() and before.group(1).casefold() not in FUNCTION_WORDS_BEFORE
+    )
+
+
+def _range_after(
+    text: str, start: int, pos: int, low: Decimal, low_scale: Decimal | None, money: str | None
+) -> tuple[int, Decimal, Decimal] | None:
+    """A second number making a range with the one ending at `pos`: (end, its value, its scale).
+
+    "from 145% to 30%" is a change, not a range, and so is "rose 0.2% to 4.1%": a "to"
+    range needs no "from" before it and two values within a factor of three.
+    """
+    between = _BETWEEN_BEFORE.search(text, max(0, start - _LOOKBACK), start) is not None
+    for sep, kind in ((_RANGE_DASH, "dash"), (_RANGE_TO, "to"), (_RANGE_AND, "and")):
+        hit = sep.match(text, pos)
+        if not hit:
+            continue
+        if kind == "and" and not between:
+            continue
+        if kind == "to" and (between or _FROM_BEFORE.search(text, max(0, start - _LOOKBACK), start)):
+            continue
+        if kind == "dash" and hit.group().strip() in {"-", "—"} and hit.group() != hit.group().strip():
+            continue  # a spaced hyphen or em dash is a clause break: "Mr. Lutnick - the person in charge"
+        after = hit.end()
+        if money:
+            for prefix in CURRENCY_PREFIXES:
+                if text.startswith(prefix, after):
+                    after += len(prefix) + (
+                        1 if prefix.isalpha() and text.startswith(" ", after + len(prefix)) else 0
+                    )
+                    break
+        n2 = _NUM.match(text, after)
+        if not n2:
+            continue
+        high = _to_decimal(n2.group())
+        if high is None:
+            continue
+        end, scale = n2.end(), Decimal(1)
+        scaled = _scale_after(text, end, money=money is not None)
+        if scaled:
+            end, scale = scaled
+        comparable_high = high * scale / low_scale if low_scale else high
+        if comparable_high <= low or (kind == "to" and comparable_high > 3 * low):
+            continue
+        return end, high, scale
+    return None
+
+
+def _between_start(text: str, start: int) -> int:
+    """Where 'between' begins before a range, so the value as written reads 'between 34 and 35 percent'."""
+    hit = _BETWEEN_BEFORE.search(text, max(0, start - _LOOKBACK), start)
+    return hit.start() if hit else start
+
+
+def _count_noun(text: str, pos: int) -> tuple[int, str, str] | None:
+    """What a number counts: the noun after it ('1,200 people', '90 days', '3 major automakers')."""
+    hyphen = _HYPHEN_TIME.match(text, pos)
+    if hyphen:
+        unit = TIME_UNITS[hyphen.group(1).casefold()]
+        return hyphen.end(), unit, "duration"
+    first = _NEXT_WORD.match(text, pos)
+    if not first:
+        return None
+    word = first.group(1)
+    if word in NOT_UNITS:
+        return None
+    if _is_unit_noun(word):
+        return _with_per(text, first.end(), word)
+    second = _NEXT_WORD.match(text, first.end())
+    if second and second.group(1) not in NOT_UNITS and _is_unit_noun(second.group(1)) and len(word) > 2:
+        return _with_per(text, second.end(), second.group(1))
+    return None
+
+
+def _count_unit(noun: str) -> str:
+    """A counted noun as a unit: 'day' -> 'days', 'persons' -> 'people'; 'pounds' stays a weight here."""
+    folded = noun.casefold()
+    if folded in TIME_UNITS:
+        return TIME_UNITS[folded]
+    return {"persons": "people", "person": "people", "tons": "tonnes"}.get(folded, folded)
+
+
+def _with_per(text: str, pos: int, noun: str) -> tuple[int, str, str]:
+    unit = _count_unit(noun)
+    kind = "duration" if unit in TIME_UNITS.values() else "count"
+    per = _PER_UNIT.match(text, pos)
+    if per and per.group(1).casefold() in PER_UNITS and kind == "count":
+        return per.end(), f"{unit} per {per.group(1).casefold()}", kind
+    return pos, unit, kind
+
+
+def _is_unit_noun(word: str) -> bool:
+    if word in KNOWN_UNITS:
+        return True
+    return len(word) >= 4 and word.endswith("s") and not word.endswith(("ss", "us", "is", "'s", "’s"))
+
+
+def _markers(text: str, patterns: tuple[re.Pattern[str], ...]) -> list[tuple[int, int, str]]:
+    """Non-overlapping (start, end, phrase) markers; 'since February 2020' is a reference, not a period."""
+    spans: list[tuple[int, int, str]] = []
+    for pattern in patterns:
+        for m in pattern.finditer(text):
+            start, end = m.span("p")
+            if _SINCE_BEFORE.search(text, max(0, start - _LOOKBACK), start):
+                continue
+            if not any(s <= start < e or start <= s < end for s, e, _ in spans):
+                spans.append((start, end, m.group("p")))
+    return sorted(spans)
+
+
+def _nearest(text: str, figure: _Found, markers: list[tuple[int, int, str]]) -> str | None:
+    """The marker closest to the figure in its own clause; on a tie the one after it ('fell 5% in May').
+
+    A marker across a semicolon, bracket or dash belongs to another clause and is never
+    used; one across a comma is used only when nothing nearer the figure is.
+    """
+    best: tuple[tuple[int, int, int], str] | None = None
+    for start, end, label in markers:
+        if start >= figure.end:
+            between, after = text[figure.end : start], 0
+        elif end <= figure.start:
+            between, after = text[end : figure.start], 1
+        else:
+            continue
+        if _HARD_BREAK.search(between):
+            continue
+        key = (between.count(","), len(between), after)
+        if best is None or key < best[0]:
+            best = (key, label)
+    return best[1] if best else None
+
+
+# ---------------------------------------------------------------------------
+# values and comparison
+# ---------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=65536)
+def parse_value(value: str, unit: str | None = None) -> FigureValue | None:
+    """Read a figure as written ('34-35%', '$28.8 billion', 'three') into a comparable value.
+
+    The unit the text names wins ('$3,300/ounce' is 'USD per ounce'); `unit` (as a
+    `Figure` gives it) is used when the text names none ('28.8 billion' with 'USD').
+    Scale words are applied ('28.8 billion' -> 28.8e9). Returns None when `value`
+    holds no number. Cached: merge compares the same few values across many claim pairs,
+    and the result (frozen) depends on the two strings alone.
+    """
+    found = _scan(value, lenient=True)
+    if not found:
+        return None
+    first = found[0]
+    text_unit = first.unit if first.unit and first.unit != "count" else ""
+    resolved = text_unit or canonical_unit(unit) or first.unit
+    if text_unit and unit:
+        hinted = canonical_unit(unit)
+        # A hint that refines the text's unit ("USD" -> "USD per ounce") is not a contradiction.
+        if hinted.startswith(text_unit + " per "):
+            resolved = hinted
+    return FigureValue(low=float(first.low), high=float(first.high), unit=resolved)
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+def _values(a: Figure, b: Figure) -> tuple[FigureValue, FigureValue] | None:
+    va, vb = parse_value(a.value, a.unit), parse_value(b.value, b.unit)
+    if va is None or vb is None:
+        return None
+    return va, vb
+
+
+def same_value(a: Figure, b: Figure) -> bool:
+    """Whether two figures state the same amount in the same unit, however each is written.
+
+    '34.5%' equals '34.5 percent'; '$28.8 billion' equals '28.8 billion dollars'. A
+    figure with no number ('a third') only equals the same words.
+    """
+    pair = _values(a, b)
+    if pair is None:
+        return " ".join(a.value.casefold().split()) == " ".join(
+            b.value.casefold().split()
+        ) and canonical_unit(a.unit) == canonical_unit(b.unit)
+    va, vb = pair
+    return va.unit == vb.unit and _close(va.low, vb.low) and _close(va.high, vb.high)
+
+
+def conflicting(a: Figure, b: Figure) -> bool:
+    """Whether two figures give different values in the same unit.
+
+    Only values and units are compared; whether the two measure the same quantity is
+    the caller's decision. A range and a point inside it conflict too ('34.5%' and
+    '34-35%' are different reports, and the reader should see both).
+    """
+    pair = _values(a, b)
+    if pair is None:
+        return False
+    va, vb = pair
+    if not va.unit or va.unit != vb.unit:
+        return False
+    return not (_close(va.low, vb.low) and _close(va.high, vb.high))
+
+
+# ---------------------------------------------------------------------------
+# masking
+# ---------------------------------------------------------------------------
+
+_CURRENCY_PREFIX_RE = "|".join(re.escape(p) for p in CURRENCY_PREFIXES if not p.isalpha())
+_MASK = re.compile(
+    rf"(?:(?:{_CURRENCY_PREFIX_RE}) ?)?[-−]?(?<![0-9])[0-9]+(?:[.,][0-9]+)*"
+    r"(?:[ -]?(?:thousand|million|billion|trillion)\b|(?:bn|mn|tn|k|m|b)\b)?"
+    rf"(?:(?: ?[-–—] ?| to )(?:(?:{_CURRENCY_PREFIX_RE}) ?)?[0-9]+(?:[.,][0-9]+)*"
+    r"(?:[ -]?(?:thousand|million|billion|trillion)\b|(?:bn|mn|tn|k|m|b)\b)?)?"
+    r"(?: ?%| (?:percent|per cent|percentage points?|pct)\b)?"
+    r"(?: (?:US |U\.S\. )?(?:dollars|euros|pounds|yuan|yen)\b)?",
+    re.IGNORECASE,
+)
+
+
+def mask_figures(text: str) -> str:
+    """Replace every number (with its currency sign, scale and percent word) by `FIGURE_PLACEHOLDER`.
+
+    The merge compares sentences this way so that 'exports fell 34.5%' and 'exports
+    fell 34-35%' look alike and the difference shows up as a discrepancy instead of
+    keeping the two claims apart. Count nouns stay ('# people'), because what is
+    counted is part of what a sentence says.
+    """
+    return _MASK.sub(FIGURE_PLACEHOLDER, text)

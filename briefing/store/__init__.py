@@ -1,0 +1,1 @@
+"""Store: the SQLite files (cache, subscribers, delivery ledger) and how they are opened."""

@@ -1,0 +1,141 @@
+"""Content-addressed cache of model extractions, in SQLite on disk.
+
+The model call is the only slow, paid and non-deterministic step, so its result is kept:
+a re-run on unchanged articles makes no model call at all. The key is a hash of what
+decides the answer: the article's text hash (`Article.id`), the endpoint, the model, the
+prompt version and the schema version. Changing the prompt or the schema therefore
+misses exactly the entries made with the old one; nothing else is invalidated. Only
+successful model extractions are stored (a fallback is retried next time), with the
+items the evidence check removed, never a key or a request.
+
+The same file records the batches `--batch` has submitted and not yet collected, so a
+run that stops while a batch is in progress picks it up again on the next run.
+
+Where: `$BRIEFING_CACHE_DIR/extractions.sqlite3` when that is set, else the user's cache
+directory (`~/.cache/briefing` on Linux, from platformdirs). One file serves several
+processes at once (SQLite's write-ahead log); within a process, one connection is shared
+under a lock by whatever thread uses it. The cache is never worth a lost run: a damaged
+file is moved aside as `<name>.corrupt-<UTC time>` and started afresh, and one that
+cannot be written is done without, each with one line in the run report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict
+
+from briefing.contracts import SCHEMA_VERSION, Article, ArticleExtraction, ExtractionMeta
+from briefing.store.database import CacheTables
+
+__all__ = ["CACHE_FILE", "CacheStats", "ExtractionCache", "cache_key", "default_cache_path"]
+
+CACHE_FILE = "extractions.sqlite3"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS extractions (
+    key TEXT PRIMARY KEY,
+    model TEXT NOT NULL,
+    prompt_version TEXT NOT NULL,
+    schema_version TEXT NOT NULL,
+    extraction TEXT NOT NULL,
+    meta TEXT NOT NULL,
+    created REAL NOT NULL
+)
+"""
+_BATCHES = """
+CREATE TABLE IF NOT EXISTS batches (
+    job TEXT PRIMARY KEY,
+    batch_id TEXT NOT NULL,
+    created REAL NOT NULL
+)
+"""
+
+
+def default_cache_path(environ: Mapping[str, str] = os.environ) -> Path:
+    """`$BRIEFING_CACHE_DIR/extractions.sqlite3`, else the same file in the user's cache directory."""
+    folder = environ.get("BRIEFING_CACHE_DIR") or platformdirs.user_cache_dir("briefing")
+    return Path(folder).expanduser() / CACHE_FILE
+
+
+def cache_key(article: Article, *, endpoint: str, model: str, prompt_version: str) -> str:
+    """The key of one article's extraction by one model with one prompt and schema."""
+    parts = (article.id, endpoint, model, prompt_version, SCHEMA_VERSION)
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+class CacheStats(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    path: str
+    entries: int
+    bytes: int
+    by_model: dict[str, int]
+
+
+class ExtractionCache(CacheTables):
+    """Extractions by `cache_key`, in one SQLite file.
+
+    Never stops a run: a damaged file is moved aside and started afresh, and a file that
+    cannot be written (or a write that fails later) means running without the cache;
+    each is one line in `notes` (see `briefing.store.database.CacheDatabase`).
+    """
+
+    SCHEMA = _SCHEMA + ";" + _BATCHES
+
+    def get(self, key: str) -> tuple[ArticleExtraction, ExtractionMeta] | None:
+        """The stored extraction and its meta, or None (also for a row that no longer parses)."""
+        rows = self._db.read("SELECT extraction, meta FROM extractions WHERE key = ?", (key,))
+        if not rows:
+            return None
+        extraction, meta = rows[0]
+        try:
+            return ArticleExtraction.model_validate_json(extraction), ExtractionMeta.model_validate_json(meta)
+        except ValueError:
+            return None  # written by an incompatible version: extract again and overwrite
+
+    def put(self, key: str, extraction: ArticleExtraction, meta: ExtractionMeta) -> None:
+        """Keep an extraction; a failed write is a note, never an error."""
+        row = (
+            key,
+            meta.model or "",
+            meta.prompt_version or "",
+            meta.schema_version,
+            extraction.model_dump_json(),
+            meta.model_dump_json(),
+            time.time(),
+        )
+        self._db.write("INSERT OR REPLACE INTO extractions VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+
+    # -- submitted batches (see `briefing.extract.model.batch`) ---------------------------
+
+    def batch_for(self, job: str) -> str | None:
+        """The id of the batch submitted for `job` and not yet collected, if any."""
+        rows = self._db.read("SELECT batch_id FROM batches WHERE job = ?", (job,))
+        return str(rows[0][0]) if rows else None
+
+    def remember_batch(self, job: str, batch_id: str) -> None:
+        """Record a submitted batch at once, so that a restart polls it instead of paying again."""
+        self._db.write("INSERT OR REPLACE INTO batches VALUES (?, ?, ?)", (job, batch_id, time.time()))
+
+    def forget_batch(self, job: str) -> None:
+        """Drop a batch whose answers are collected (and cached) or that ended without them."""
+        self._db.write("DELETE FROM batches WHERE job = ?", (job,))
+
+    def stats(self) -> CacheStats:
+        rows = self._db.read("SELECT model, COUNT(*) FROM extractions GROUP BY model ORDER BY model")
+        by_model = {str(model): int(count) for model, count in rows}
+        files = [self.path.with_name(self.path.name + suffix) for suffix in ("", "-wal", "-shm")]
+        size = sum(p.stat().st_size for p in files if p.is_file())
+        return CacheStats(path=str(self.path), entries=sum(by_model.values()), bytes=size, by_model=by_model)
+
+    def clear(self) -> int:
+        """Remove every entry; returns how many there were (-1 when the file could not be changed)."""
+        removed = self._db.write("DELETE FROM extractions")
+        if removed >= 0:
+            self._db.vacuum()
+        return removed
