@@ -18,6 +18,7 @@ from briefing.extract.model.batch import BatchSettings, run_batch
 from briefing.extract.model.pricing import estimate_cost
 from briefing.extract.model.providers import make_client
 from briefing.extract.model.rate_limit import RateLimiter
+from briefing.extract.model.settings import ModelSettings
 from briefing.extract.schedule import extract_all
 from briefing.merge.brief import merge
 from briefing.render.brief import report_lines
@@ -43,7 +44,9 @@ def server() -> Iterator[FaultServer]:
 
 def backend(server: FaultServer, key: str = KEY, **options: Any) -> ModelBackend:
     client = make_client(base_url=server.base_url, api_key=key, timeout=5.0)
-    return ModelBackend(client, "gpt-4o-mini", backoff_initial_s=0.01, backoff_max_s=0.02, **options)
+    hooks = {name: options.pop(name) for name in ("sleep", "clock") if name in options}
+    settings = ModelSettings(model="gpt-4o-mini", backoff_initial_s=0.01, backoff_max_s=0.02, **options)
+    return ModelBackend(client, settings, **hooks)
 
 
 def settings(store: ExtractionCache, **options: Any) -> BatchSettings:
