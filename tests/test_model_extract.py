@@ -19,6 +19,7 @@ import jinja2
 import openai
 import pytest
 from fault_server import FaultServer, delimited_article
+from pydantic import ValidationError
 
 from briefing.check.grounding import find_evidence
 from briefing.contracts import Article, ArticleExtraction, Backend, Usage
@@ -142,6 +143,24 @@ def test_mode_and_capabilities_follow_the_endpoint() -> None:
     assert ModelBackend(local, ModelSettings(model="local", mode=instructor.Mode.TOOLS)).supports_json_schema
     with pytest.raises(UserError, match="not supported"):
         ModelSettings(model="local", mode=instructor.Mode.PARALLEL_TOOLS)
+
+
+def test_model_settings_are_one_checked_object_and_a_mistake_is_one_line() -> None:
+    settings = ModelSettings(model="local", mode="tools", max_reasks=0)
+    assert settings.mode is instructor.Mode.TOOLS and settings.max_transport_attempts == 4
+    with pytest.raises(ValidationError):
+        settings.max_reasks = 3  # type: ignore[misc]
+    for values, line in [
+        ({"max_reask": 1}, "model setting max_reask: Extra inputs are not permitted"),
+        ({"max_transport_attempts": 0}, "model setting max_transport_attempts: Input should be greater"),
+        ({"deadline_s": 0}, "model setting deadline_s: Input should be greater than 0"),
+        ({"model": ""}, "model setting model: String should have at least 1 character"),
+        ({"mode": "parallel_tools"}, "unknown mode 'parallel_tools'; choose one of json_schema"),
+        ({"requests_per_minute": 0}, "the requests-per-minute limit must be at least 1, got 0"),
+    ]:
+        with pytest.raises(UserError) as caught:
+            ModelSettings(**{"model": "local", **values})
+        assert str(caught.value).startswith(line) and "\n" not in str(caught.value)
 
 
 def test_mode_names_for_the_command_line() -> None:
