@@ -89,21 +89,21 @@ def _model_backend(options: BuildOptions) -> ModelBackend | None:
             "the model backend needs an endpoint: set OPENAI_API_KEY (for OpenAI) "
             "or --base-url / OPENAI_BASE_URL (for a local OpenAI-compatible server)"
         )
-    from briefing.extract.model.backend import ModelBackend, mode_from_name
+    from briefing.extract.model.backend import ModelBackend
     from briefing.extract.model.providers import make_client
+    from briefing.extract.model.request import mode_from_name
+    from briefing.extract.model.settings import ModelSettings
 
     client = make_client(base_url=options.base_url, api_key=None, timeout=options.timeout)
-    mode = mode_from_name(options.mode) if options.mode else None
-    model = options.model or os.environ.get("BRIEFING_MODEL") or DEFAULT_MODEL
-    return ModelBackend(
-        client,
-        model,
-        mode=mode,
+    settings = ModelSettings(
+        model=options.model or os.environ.get("BRIEFING_MODEL") or DEFAULT_MODEL,
+        mode=mode_from_name(options.mode) if options.mode else None,
         max_input_tokens=options.max_input_tokens,
         requests_per_minute=options.requests_per_minute,
         tokens_per_minute=options.tokens_per_minute,
         language=options.language,
     )
+    return ModelBackend(client, settings)
 
 
 def gather(
