@@ -10,15 +10,14 @@ call. It never prints and never exits: problems come back in the result, user er
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from briefing.contracts import Article, Brief, IngestResult
 from briefing.errors import EndpointDownError, NoArticlesError, UserError
+from briefing.extract.choice import BackendChoice
 from briefing.extract.extractive.backend import ExtractiveBackend
 from briefing.extract.model.budget import DEFAULT_MAX_INPUT_TOKENS
 from briefing.extract.schedule import extract_all
@@ -46,23 +45,12 @@ __all__ = [
 DEFAULT_MODEL = "gpt-4o-mini"
 
 
-class BackendChoice(StrEnum):
-    """Which backend extracts: `model` requires it, and an endpoint that is down ends the run.
-
-    With `model`, a per-article failure (answers that never validate, a spent deadline or
-    token budget, the cost ceiling) still falls back for that article alone and is
-    reported; only a failure of the endpoint itself (not configured, refusing the key,
-    or down by the circuit breaker's count) means no brief.
-    """
-
-    auto = "auto"
-    model = "model"
-    extractive = "extractive"
-
-
 @dataclass(frozen=True)
 class BuildOptions:
-    """What `build` needs besides the inputs. API keys are read from the environment only."""
+    """What `build` needs besides the inputs (`briefing.settings.Settings.build_options` fills it).
+
+    API keys are read from the environment only.
+    """
 
     backend: BackendChoice = BackendChoice.auto
     model: str | None = None
@@ -106,10 +94,11 @@ def _model_backend(options: BuildOptions) -> ModelBackend | None:
     from briefing.extract.model.providers import make_client
     from briefing.extract.model.request import mode_from_name
     from briefing.extract.model.settings import ModelSettings
+    from briefing.settings import read_environment
 
     client = make_client(base_url=options.base_url, api_key=None, timeout=options.timeout)
     settings = ModelSettings(
-        model=options.model or os.environ.get("BRIEFING_MODEL") or DEFAULT_MODEL,
+        model=options.model or read_environment("BRIEFING_MODEL") or DEFAULT_MODEL,
         mode=mode_from_name(options.mode) if options.mode else None,
         max_input_tokens=options.max_input_tokens,
         requests_per_minute=options.requests_per_minute,

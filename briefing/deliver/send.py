@@ -137,46 +137,22 @@ class SmtpSettings:
         return context
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ) -> SmtpSettings:
-        """Read the BRIEFING_SMTP_* settings.
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> SmtpSettings:
+        """The SMTP settings of `briefing.settings`: BRIEFING_SMTP_*, else the config file's smtp_* keys.
 
-        HOST, PORT, USER, PASSWORD, TLS (none | starttls | ssl), CA_FILE, TIMEOUT (seconds)
-        and ALLOW_PLAIN_AUTH.
+        HOST, PORT, USER, PASSWORD (or PASSWORD_FILE), TLS (none | starttls | ssl),
+        CA_FILE, TIMEOUT (seconds) and ALLOW_PLAIN_AUTH.
+
+        Args:
+            environ: The environment; the process's when None (tests pass a dict).
 
         Raises:
             UserError: No host, a port or timeout that is not a number, an unknown TLS mode, or
                 a login over an unencrypted connection that was not explicitly allowed.
         """
-        host = environ.get("BRIEFING_SMTP_HOST", "").strip()
-        if not host:
-            raise UserError(
-                "no SMTP server configured: set BRIEFING_SMTP_HOST (and _PORT, _USER, _PASSWORD, _TLS)"
-            )
-        tls = environ.get("BRIEFING_SMTP_TLS", "starttls").strip().lower() or "starttls"
-        if tls not in ("none", "starttls", "ssl"):
-            raise UserError(f"BRIEFING_SMTP_TLS must be none, starttls or ssl, not {tls!r}")
-        default_port = {"none": 25, "starttls": 587, "ssl": 465}[tls]
-        raw_port = environ.get("BRIEFING_SMTP_PORT", "").strip() or str(default_port)
-        if not raw_port.isdigit():
-            raise UserError(f"BRIEFING_SMTP_PORT must be a number, not {raw_port!r}")
-        raw_timeout = environ.get("BRIEFING_SMTP_TIMEOUT", "").strip() or "30"
-        try:
-            timeout = float(raw_timeout)
-        except ValueError:
-            timeout = -1.0
-        if not 0 < timeout <= 600:
-            raise UserError(f"BRIEFING_SMTP_TIMEOUT must be seconds between 0 and 600, not {raw_timeout!r}")
-        plain = environ.get("BRIEFING_SMTP_ALLOW_PLAIN_AUTH", "").strip().lower()
-        return cls(
-            host=host,
-            port=int(raw_port),
-            user=environ.get("BRIEFING_SMTP_USER") or None,
-            password=environ.get("BRIEFING_SMTP_PASSWORD") or None,
-            tls=tls,  # type: ignore[arg-type]
-            ca_file=environ.get("BRIEFING_SMTP_CA_FILE") or None,
-            timeout_s=timeout,
-            allow_plain_auth=plain in ("1", "true", "yes"),
-        )
+        from briefing.settings import load_settings
+
+        return load_settings(environ=environ).smtp()
 
 
 class SendReport:

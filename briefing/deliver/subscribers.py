@@ -16,7 +16,6 @@ Where: `--db`, else `$BRIEFING_DB`, else `briefing.sqlite3` in the user's data d
 from __future__ import annotations
 
 import csv
-import os
 import secrets
 import sqlite3
 import threading
@@ -25,7 +24,6 @@ from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 
-import platformdirs
 from email_validator import EmailNotValidError, ValidatedEmail, validate_email
 from pydantic import BaseModel, ConfigDict
 
@@ -60,12 +58,11 @@ _BY_EMAIL = _UNSUBSCRIBE + "key = ?"
 _BY_TOKEN = _UNSUBSCRIBE + "token = ?"
 
 
-def default_db_path(environ: Mapping[str, str] = os.environ) -> Path:
-    """`$BRIEFING_DB`, else `briefing.sqlite3` in the user's data directory."""
-    configured = environ.get("BRIEFING_DB", "").strip()
-    if configured:
-        return Path(configured).expanduser()
-    return Path(platformdirs.user_data_dir("briefing")) / "briefing.sqlite3"
+def default_db_path(environ: Mapping[str, str] | None = None) -> Path:
+    """The `db` setting (`$BRIEFING_DB` or the config file's), else the user's data directory's file."""
+    from briefing.settings import load_settings
+
+    return load_settings(environ=environ).db_path()
 
 
 def _validated(raw: str) -> ValidatedEmail:

@@ -22,12 +22,10 @@ cannot be written is done without, each with one line in the run report.
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
-import platformdirs
 from pydantic import BaseModel, ConfigDict
 
 from briefing.contracts import SCHEMA_VERSION, Article, ArticleExtraction, ExtractionMeta
@@ -56,10 +54,11 @@ CREATE TABLE IF NOT EXISTS batches (
 """
 
 
-def default_cache_path(environ: Mapping[str, str] = os.environ) -> Path:
-    """`$BRIEFING_CACHE_DIR/extractions.sqlite3`, else the same file in the user's cache directory."""
-    folder = environ.get("BRIEFING_CACHE_DIR") or platformdirs.user_cache_dir("briefing")
-    return Path(folder).expanduser() / CACHE_FILE
+def default_cache_path(environ: Mapping[str, str] | None = None) -> Path:
+    """`extractions.sqlite3` in the `cache_dir` setting ($BRIEFING_CACHE_DIR), else the user cache folder."""
+    from briefing.settings import load_settings
+
+    return load_settings(environ=environ).cache_path()
 
 
 def cache_key(article: Article, *, endpoint: str, model: str, prompt_version: str) -> str:

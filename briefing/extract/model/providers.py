@@ -12,7 +12,6 @@ Two retrying layers would multiply attempts without either one knowing.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
@@ -20,6 +19,7 @@ from urllib.parse import urlsplit
 import openai
 
 from briefing.errors import UserError
+from briefing.settings import read_environment
 
 __all__ = [
     "DEFAULT_TIMEOUT_S",
@@ -39,11 +39,6 @@ KEYLESS_PLACEHOLDER = "no-key"
 """Sent as the key to local servers that need none; the openai SDK refuses an empty key."""
 
 
-def _env(environ: Mapping[str, str] | None, name: str) -> str | None:
-    value = (os.environ if environ is None else environ).get(name, "").strip()
-    return value or None
-
-
 def endpoint_configured(
     base_url: str | None = None, api_key: str | None = None, *, environ: Mapping[str, str] | None = None
 ) -> bool:
@@ -55,8 +50,8 @@ def endpoint_configured(
     return bool(
         (base_url or "").strip()
         or (api_key or "").strip()
-        or _env(environ, "OPENAI_BASE_URL")
-        or _env(environ, "OPENAI_API_KEY")
+        or read_environment("OPENAI_BASE_URL", environ)
+        or read_environment("OPENAI_API_KEY", environ)
     )
 
 
@@ -86,7 +81,9 @@ def display_host(base_url: str | object) -> str:
     return f"{host}:{parts.port}" if parts.port is not None else host
 
 
-def check_base_url(base_url: str | None, *, environ: Mapping[str, str] | None = None) -> None:
+def check_base_url(
+    base_url: str | None, *, environ: Mapping[str, str] | None = None, where: str = "--base-url"
+) -> None:
     """Refuse a base URL (given, or from OPENAI_BASE_URL) that is not an http(s) URL with a host.
 
     Without this, `localhost:8080` would be read as the scheme "localhost" and fail only
@@ -94,16 +91,16 @@ def check_base_url(base_url: str | None, *, environ: Mapping[str, str] | None = 
 
     Raises:
         UserError: The URL has no http:// or https:// scheme or no host; the message
-            names where it came from and never shows user info.
+            names where it came from (`where` for a URL given) and never shows user info.
     """
     given = (base_url or "").strip()
-    url = given or _env(environ, "OPENAI_BASE_URL")
+    url = given or read_environment("OPENAI_BASE_URL", environ)
     if url is None:
         return
     parts = urlsplit(url)
     if parts.scheme.lower() in ("http", "https") and parts.hostname:
         return
-    where = "--base-url" if given else "OPENAI_BASE_URL"
+    where = where if given else "OPENAI_BASE_URL"
     shown = _USER_INFO.sub(r"\1", url.split("?")[0])
     hint = f"http://{shown}" if "://" not in shown else "http://127.0.0.1:8080/v1"
     raise UserError(f"{where} {shown!r} is not an http:// or https:// URL with a host (e.g. {hint!r})")
@@ -128,15 +125,15 @@ def make_client(
         base_url: The OpenAI-compatible base URL, e.g. "http://127.0.0.1:8080/v1".
         api_key: The key; never shown in any message.
         timeout: Seconds allowed for each HTTP call (connect, read, write, pool).
-        environ: Where to read the variables; `os.environ` when None (tests pass a dict).
+        environ: Where to read the variables; the process environment when None (tests pass a dict).
 
     Raises:
         UserError: No endpoint is configured, the base URL is not an http(s) URL, or
             OpenAI's API is selected without a key.
     """
     check_base_url(base_url, environ=environ)
-    url = (base_url or "").strip() or _env(environ, "OPENAI_BASE_URL")
-    key = (api_key or "").strip() or _env(environ, "OPENAI_API_KEY")
+    url = (base_url or "").strip() or read_environment("OPENAI_BASE_URL", environ)
+    key = (api_key or "").strip() or read_environment("OPENAI_API_KEY", environ)
     if url is None and key is None:
         raise UserError(
             "no model endpoint configured: set OPENAI_API_KEY, "
