@@ -111,10 +111,13 @@ def claim_with(extraction: ArticleExtraction, words: str):  # type: ignore[no-un
 # --- the backend's contract ----------------------------------------------------
 
 
-def test_declares_what_it_can_do() -> None:
-    assert ExtractiveBackend.name == "extractive"
-    assert ExtractiveBackend.needs_key is False
-    assert ExtractiveBackend.supports_json_schema is False
+@pytest.mark.block_network
+def test_extracts_with_no_key_and_no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """It is what a run falls back to when the model is down or unpaid, so it must need neither."""
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "BRIEFING_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    extraction = ExtractiveBackend().extract(article(PORT))
+    assert extraction.headline and extraction.claims
 
 
 @pytest.mark.parametrize("text", [PORT, SUMMIT, CHINESE, ARABIC, VIETNAMESE, RUSSIAN])
