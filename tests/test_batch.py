@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from fault_server import FaultServer
+from servers import serve
 
 from briefing.contracts import Article, Backend
 from briefing.errors import FatalProviderError
@@ -36,9 +37,8 @@ def article(i: int) -> Article:
 
 @pytest.fixture
 def server() -> Iterator[FaultServer]:
-    server = FaultServer(expected_key=KEY, batch_polls=2).start()
-    yield server
-    server.stop()
+    with serve(FaultServer(expected_key=KEY, batch_polls=2)) as server:
+        yield server
 
 
 def backend(server: FaultServer, key: str = KEY, **options: Any) -> ModelBackend:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from damage import DAMAGE, integrity, malformed_page, unwritable
 from fault_server import FaultServer
+from servers import serve
 from typer.testing import CliRunner
 
 from briefing.app.cli import app
@@ -31,9 +32,8 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "london-talks"
 
 @pytest.fixture
 def server() -> Iterator[FaultServer]:
-    server = FaultServer(hang_s=1.0).start()
-    yield server
-    server.stop()
+    with serve(FaultServer(hang_s=1.0)) as server:
+        yield server
 
 
 def article(n: int) -> Article:
@@ -354,12 +354,9 @@ def test_the_cache_file_is_sound_after_a_build_from_web_pages_and_a_model(
 ) -> None:
     from web_server import WebServer
 
-    web = WebServer().start()
-    try:
+    with serve(WebServer()) as web:
         urls = [web.url("coastal-courier.html"), web.url("bay-radio.html")]
         result = CliRunner().invoke(app, [*build_args[:1], *urls, *build_args[2:]])
-    finally:
-        web.stop()
 
     assert result.exit_code == 0, result.output
     path = default_cache_path()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from fault_server import ATTACKER_LINK, FaultServer
+from servers import serve
 
 from briefing.check.verify import verify
 from briefing.ingest.read import ingest
@@ -42,9 +43,8 @@ def write_copies(folder: Path, *, planted: bool) -> list[str]:
 
 @pytest.fixture
 def server() -> Iterator[FaultServer]:
-    server = FaultServer().start()
-    yield server
-    server.stop()
+    with serve(FaultServer()) as server:
+        yield server
 
 
 def assert_clean(markdown: str) -> None:

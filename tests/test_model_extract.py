@@ -19,6 +19,7 @@ import jinja2
 import openai
 import pytest
 from fault_server import FaultServer, delimited_article
+from servers import serve
 
 from briefing.check.grounding import find_evidence
 from briefing.contracts import Article, ArticleExtraction, Backend, Usage
@@ -76,9 +77,8 @@ class Sleeps:
 
 @pytest.fixture
 def server() -> Iterator[FaultServer]:
-    server = FaultServer(expected_key=KEY, hang_s=2.0).start()
-    yield server
-    server.stop()
+    with serve(FaultServer(expected_key=KEY, hang_s=2.0)) as server:
+        yield server
 
 
 def backend(server: FaultServer, *, timeout: float = 1.0, key: str = KEY, **options: Any) -> ModelBackend:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from fault_server import FaultServer
+from servers import serve
 
 from briefing.contracts import Article, Backend, Usage
 from briefing.errors import UserError
@@ -22,9 +23,8 @@ ANSWER = Usage(prompt_tokens=100, completion_tokens=20, cached_tokens=10)
 
 @pytest.fixture
 def server() -> Iterator[FaultServer]:
-    server = FaultServer(usage=ANSWER).start()
-    yield server
-    server.stop()
+    with serve(FaultServer(usage=ANSWER)) as server:
+        yield server
 
 
 def article(n: int) -> Article:
