@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import factories
 import pytest
 from fault_server import FaultServer
 from servers import serve
@@ -32,7 +33,7 @@ def article(i: int) -> Article:
         f"ART-{i:03d}: harbour news\n\nThe Northbay harbour board approved {i + 10} new berths on Monday. "
         f"The works will cost ${i + 2} million over two years, the board said."
     )
-    return Article(id=f"{i:012x}", source=f"outlet-{i}", title="harbour news", text=text)
+    return factories.article(text, id=f"{i:012x}", source=f"outlet-{i}", title="harbour news")
 
 
 @pytest.fixture

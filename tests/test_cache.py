@@ -10,8 +10,10 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import factories
 import pytest
 from damage import DAMAGE, integrity, malformed_page, unwritable
+from factories import write_articles
 from fault_server import FaultServer
 from servers import serve
 from typer.testing import CliRunner
@@ -42,7 +44,7 @@ def article(n: int) -> Article:
         f"The Northbay ferry carried {100 + n} passengers on Tuesday after repairs.\n\n"
         f"Repairs cost ${n}.5 million, the port authority said on Wednesday evening."
     )
-    return Article(id=f"a{n:03d}", source=f"outlet-{n}", title=f"Ferry {n}", text=text)
+    return factories.article(text, id=f"a{n:03d}", source=f"outlet-{n}", title=f"Ferry {n}")
 
 
 def backend(server: FaultServer, **options: object) -> ModelBackend:
@@ -325,9 +327,7 @@ def test_a_cache_write_that_fails_after_open_keeps_the_paid_for_answers(
     server: FaultServer, tmp_path: Path
 ) -> None:
     folder = tmp_path / "articles"
-    folder.mkdir()
-    for n in range(12):
-        (folder / f"a{n:02d}.txt").write_text(article(n).text * 3, encoding="utf-8")
+    write_articles(folder, {f"a{n:02d}.txt": article(n).text * 3 for n in range(12)})
     path = tmp_path / "cache" / "extractions.sqlite3"
 
     run = subprocess.run(

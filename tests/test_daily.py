@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+from factories import write_articles
 from servers import free_port
 from smtp_server import Received, SmtpServer
 from typer.testing import CliRunner
@@ -257,8 +258,9 @@ def test_a_failed_delivery_exits_3_and_alerts(desk: Desk) -> None:
 def test_an_edition_with_no_statements_is_refused(desk: Desk) -> None:
     shutil.rmtree(desk.articles)
     desk.articles.mkdir()
-    (desk.articles / "a.txt").write_text("Harbour board approves plan\n", encoding="utf-8")
-    (desk.articles / "b.txt").write_text("Harbour board backs new berths\n", encoding="utf-8")
+    write_articles(
+        desk.articles, {"a.txt": "Harbour board approves plan\n", "b.txt": "Harbour board backs new berths\n"}
+    )
     brief = build([str(desk.articles)], BuildOptions(backend="extractive", date=DAY))  # type: ignore[arg-type]
     (desk.root / "empty.json").write_text(render_json(brief), encoding="utf-8")
 

@@ -3,6 +3,7 @@ import subprocess
 import sys
 import time
 
+import factories
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -89,7 +90,7 @@ RUSSIAN = (
 
 
 def article(text: str, title: str = TITLE) -> Article:
-    return Article(id="x" * 12, source="test", title=title, text=text)
+    return factories.article(text, id="x" * 12, title=title)
 
 
 @pytest.fixture(scope="module")

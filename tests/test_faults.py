@@ -22,8 +22,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import factories
 import pytest
 from click.testing import Result
+from factories import write_articles
 from fault_server import ANSWER_FAULTS, FAULTS, TRANSPORT_FAULTS, FaultServer
 from servers import SilentServer, free_port, serve
 from typer.testing import CliRunner
@@ -65,7 +67,7 @@ def synthetic_article(i: int, rng: random.Random) -> Article:
         f"About {share}% of residents responded to the consultation, according to the {body}. "
         f'"This is what people asked for," said the chair of the {body}.'
     )
-    return Article(id=f"syn{i:03d}", source=f"source-{i % 7}", title=f"{place} {body}", text=text)
+    return factories.article(text, id=f"syn{i:03d}", source=f"source-{i % 7}", title=f"{place} {body}")
 
 
 def fault_schedule(rng: random.Random) -> dict[str, list[str]]:
@@ -338,10 +340,8 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("BRIEFING_CACHE_DIR", str(tmp_path / "cache"))
     rng = random.Random(SEED)
     inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    for i in range(10):
-        article = synthetic_article(i, rng)
-        (inbox / f"{article.id}.txt").write_text(f"{article.title}\n\n{article.text}\n", encoding="utf-8")
+    articles = [synthetic_article(i, rng) for i in range(10)]
+    write_articles(inbox, {f"{a.id}.txt": f"{a.title}\n\n{a.text}\n" for a in articles})
     return inbox
 
 

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from factories import write_articles
 
 from briefing.ingest.read import article_from_text, ingest, read_text
 
@@ -11,17 +12,8 @@ STORY = (
 )
 
 
-def write(path: Path, data: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, str):
-        path.write_text(data, encoding="utf-8")
-    else:
-        path.write_bytes(data)
-    return path
-
-
 def test_article_gets_stable_id_title_and_source(tmp_path: Path) -> None:
-    a = write(tmp_path / "oslo.txt", STORY)
+    (a,) = write_articles(tmp_path, {"oslo.txt": STORY})
     first = ingest([str(a)]).articles[0]
     second = ingest([str(a)]).articles[0]
     assert first.id == second.id and len(first.id) == 12
@@ -74,12 +66,17 @@ def test_line_broken_mid_name_is_joined_but_headlines_are_not() -> None:
 
 
 def test_bad_inputs_each_get_one_problem_and_good_ones_still_load(tmp_path: Path) -> None:
-    good = write(tmp_path / "in" / "good.txt", STORY)
-    write(tmp_path / "in" / "copy.md", STORY)
-    write(tmp_path / "in" / "empty.txt", "")
-    write(tmp_path / "in" / "blank.txt", "  \n\t\n")
-    write(tmp_path / "in" / "binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
-    write(tmp_path / "in" / "notes.pdf", b"%PDF-1.4")
+    good, *_ = write_articles(
+        tmp_path / "in",
+        {
+            "good.txt": STORY,
+            "copy.md": STORY,
+            "empty.txt": "",
+            "blank.txt": "  \n\t\n",
+            "binary.txt": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
+            "notes.pdf": b"%PDF-1.4",
+        },
+    )
     result = ingest([str(tmp_path / "in"), str(tmp_path / "missing.txt")])
     assert [a.path for a in result.articles] == [str(tmp_path / "in" / "copy.md")]
     reasons = {Path(p.path).name: p.reason for p in result.problems}
@@ -96,7 +93,7 @@ def test_bad_inputs_each_get_one_problem_and_good_ones_still_load(tmp_path: Path
 
 def test_non_utf8_is_decoded_and_reported(tmp_path: Path) -> None:
     text = "Café owners in Zürich protest “unfair” rent rises of 12%.\n\nThe protest drew 300 people."
-    path = write(tmp_path / "cafe.txt", text.encode("cp1252"))
+    (path,) = write_articles(tmp_path, {"cafe.txt": text.encode("cp1252")})
     result = ingest([str(path)])
     assert "Zürich" in result.articles[0].text
     assert "“unfair”" in result.articles[0].text

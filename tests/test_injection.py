@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from factories import write_articles
 from fault_server import ATTACKER_LINK, FaultServer
 from servers import serve
 
@@ -31,14 +32,13 @@ LEAKS = ("APPROVED", "attacker.example", "developer mode", "ignore previous", "s
 
 def write_copies(folder: Path, *, planted: bool) -> list[str]:
     """The fixture articles under their own names, with or without the planted text."""
-    folder.mkdir()
+    texts = {}
     for name, spans in PLANTED.items():
-        text = (FIXTURES / name).read_text(encoding="utf-8")
+        texts[name] = (FIXTURES / name).read_text(encoding="utf-8")
         if not planted:
             for span in spans:
-                text = text.replace(span, "")
-        (folder / name).write_text(text, encoding="utf-8")
-    return [str(folder / name) for name in PLANTED]
+                texts[name] = texts[name].replace(span, "")
+    return [str(path) for path in write_articles(folder, texts)]
 
 
 @pytest.fixture

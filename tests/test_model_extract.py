@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import factories
 import instructor
 import jinja2
 import openai
@@ -52,9 +53,8 @@ def article(key: str, body: str | None = None, **fields: Any) -> Article:
         "The Northbay ferry returned to service on Tuesday after three weeks of repairs.\n\n"
         'Repairs cost $2.4 million, the authority said. "We rebuilt the pier," said Lena Okafor.'
     )
-    return Article(
-        id=key.lower(), source=fields.pop("source", "gazette"), title=f"{key} title", text=text, **fields
-    )
+    fields.setdefault("source", "gazette")
+    return factories.article(text, id=key.lower(), title=f"{key} title", **fields)
 
 
 class StubExtractive:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import factories
 import pytest
 from fault_server import FaultServer
 from servers import serve
@@ -29,7 +30,7 @@ def server() -> Iterator[FaultServer]:
 
 def article(n: int) -> Article:
     text = f"ART-{n:02d}: ferry news\n\nThe ferry carried {100 + n} passengers on Tuesday after repairs."
-    return Article(id=f"a{n:02d}", source=f"outlet-{n}", title=f"Ferry {n}", text=text)
+    return factories.article(text, id=f"a{n:02d}", source=f"outlet-{n}", title=f"Ferry {n}")
 
 
 def test_cached_prompt_tokens_are_billed_at_the_cached_rate() -> None:
