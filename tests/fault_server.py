@@ -137,9 +137,13 @@ class FaultServer:
             self._http.stop()
 
     @property
-    def base_url(self) -> str:
+    def port(self) -> int:
         assert self._http is not None, "start() the server first"
-        return f"http://127.0.0.1:{self._http.port}/v1"
+        return self._http.port
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
 
     # -- scripting and inspection ------------------------------------------------
 

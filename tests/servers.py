@@ -8,8 +8,8 @@ address) on a port the system picks:
     WebServer     tests/web_server.py    news pages and feeds, and the ways sites fail
     SilentServer  here                   accepts connections and never answers (a hung server)
 
-Each is a `Loopback`: `start()` returns once the server accepts connections, and `stop()`
-ends its threads and closes its sockets. `serve` pairs the two, so a failing test still
+Each is a `Loopback`: `start()` returns once the server accepts connections on `port`, and
+`stop()` ends its threads and closes its sockets. `serve` pairs the two, so a failing test still
 stops its server; a fixture yields from it:
 
     @pytest.fixture
@@ -33,6 +33,8 @@ from typing import Any, Protocol, Self, TypeVar
 
 
 class Loopback(Protocol):
+    port: int
+
     def start(self) -> Self: ...
 
     def stop(self) -> None: ...
