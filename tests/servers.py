@@ -58,6 +58,8 @@ class HttpThread:
 
     The socket listens from construction, so the server is ready as soon as it exists;
     `attributes` are set on the server for its handler to read (`self.server.<name>`).
+    `stop` waits for the serving loop's next poll, so the poll is short: a test suite
+    starts and stops a few hundred of these.
     """
 
     def __init__(
@@ -73,7 +75,7 @@ class HttpThread:
         for name, value in attributes.items():
             setattr(self.httpd, name, value)
         self._thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
         )
 
     @property
@@ -104,7 +106,6 @@ class SilentServer:
         self.accepted: list[socket.socket] = []
         # A large backlog: a burst of concurrent clients must all be accepted, not resent later.
         self._socket = socket.create_server(("127.0.0.1", 0), backlog=512)
-        self._socket.settimeout(0.05)
         self.port: int = self._socket.getsockname()[1]
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._accept, daemon=True)
@@ -126,9 +127,7 @@ class SilentServer:
         while not self._stopping.is_set():
             try:
                 connection, _ = self._socket.accept()
-            except TimeoutError:
-                continue
-            except OSError:
+            except OSError:  # the socket was shut down: stop() is waking this thread
                 return
             self.accepted.append(connection)
             if self.greeting:
@@ -137,11 +136,13 @@ class SilentServer:
 
     def stop(self) -> None:
         self._stopping.set()
+        with contextlib.suppress(OSError):
+            self._socket.shutdown(socket.SHUT_RDWR)
+        self._socket.close()
         self._thread.join(timeout=5)
         for connection in self.accepted:
             with contextlib.suppress(OSError):
                 connection.close()
-        self._socket.close()
 
 
 def free_port() -> int:
