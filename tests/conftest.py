@@ -1,4 +1,4 @@
-"""Shared fixtures: the fault-injecting server, and cassette recording and replay.
+"""Shared fixtures: the fault-injecting and SMTP servers, and cassette recording and replay.
 
 Cassettes live in the top-level `cassettes/` folder and are replayed by default
 (pytest-recording's record mode "none", network blocked for every `vcr` test), so CI
@@ -25,6 +25,8 @@ from typing import Any
 import pytest
 import yaml
 from fault_server import FaultServer
+from servers import serve
+from smtp_server import SmtpServer
 from vcr.cassette import Cassette
 from vcr.record_mode import RecordMode
 from vcr.request import Request
@@ -45,17 +47,20 @@ PYDANTIC_DOCS = re.compile(r"errors\.pydantic\.dev/[\w.]+/")
 
 
 # ---------------------------------------------------------------------------
-# the fault server
+# loopback servers with their default behaviour (others: `with serve(...)`, tests/servers.py)
 # ---------------------------------------------------------------------------
 
 
 @pytest.fixture
 def fault_server() -> Iterator[FaultServer]:
-    server = FaultServer().start()
-    try:
+    with serve(FaultServer()) as server:
         yield server
-    finally:
-        server.stop()
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    with serve(SmtpServer()) as server:
+        yield server
 
 
 # ---------------------------------------------------------------------------

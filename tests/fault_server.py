@@ -55,6 +55,8 @@ from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from servers import HttpThread, SilentServer
+
 ARTICLE = re.compile(r"<<ARTICLE-(?P<b>[0-9a-f]+)>>\n(?P<text>.*?)\n<<END-(?P=b)>>", re.DOTALL)
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 NUMBER = re.compile(r"\$?\d{1,3}(?:[ .,]\d{3})+(?:,\d+)?%?|\$?\d[\d,.]*%?")
@@ -118,8 +120,7 @@ class FaultServer:
         self._scripts: dict[str, deque[str]] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._http: HttpThread | None = None
         self.in_flight = 0
         self.max_in_flight = 0
         """The most chat requests being answered at one time (concurrency as the server saw it)."""
@@ -127,28 +128,22 @@ class FaultServer:
     # -- lifecycle -------------------------------------------------------------
 
     def start(self) -> FaultServer:
-        httpd = _Server(("127.0.0.1", 0), _Handler)
-        httpd.daemon_threads = True
-        httpd.fault = self  # type: ignore[attr-defined]
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._http = HttpThread(_Server, _Handler, fault=self).start()
         return self
 
     def stop(self) -> None:
         self._stopping.set()
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        if self._http is not None:
+            self._http.stop()
+
+    @property
+    def port(self) -> int:
+        assert self._http is not None, "start() the server first"
+        return self._http.port
 
     @property
     def base_url(self) -> str:
-        assert self._httpd is not None, "start() the server first"
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+        return f"http://127.0.0.1:{self.port}/v1"
 
     # -- scripting and inspection ------------------------------------------------
 
@@ -516,55 +511,6 @@ def completion_for(name: str, body: dict[str, Any], article: str, usage: Usage) 
     }
 
 
-class SilentListener:
-    """A TCP port on 127.0.0.1 that accepts connections and never answers: a hung server.
-
-    It counts the connections it accepted (`accepts`), so a test sees how often a client
-    came back, and keeps them open until `stop`, so the client waits for its own timeout.
-    """
-
-    def __init__(self) -> None:
-        self.accepts = 0
-        self._sock = socket.create_server(("127.0.0.1", 0), backlog=512)
-        self._sock.settimeout(0.05)
-        self._held: list[socket.socket] = []
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-
-    def start(self) -> SilentListener:
-        self._thread.start()
-        return self
-
-    def _serve(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                conn, _ = self._sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self._held.append(conn)
-            self.accepts += 1
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._thread.join(timeout=5)
-        for conn in self._held:
-            conn.close()
-        self._sock.close()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._sock.getsockname()[1]}/v1"
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (it was free a moment ago): connections are refused."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def main() -> None:
     """Serve on 127.0.0.1 until killed, printing the base URL first (used by `bench/run.py`)."""
     import argparse
@@ -574,7 +520,7 @@ def main() -> None:
     parser.add_argument("--silent", action="store_true", help="Accept connections and never answer.")
     args = parser.parse_args()
     if args.silent:
-        listener = SilentListener().start()
+        listener = SilentServer().start()
         print(listener.base_url, flush=True)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())  # a background job ignores SIGINT

@@ -2,7 +2,8 @@
 
 The gold `ArticleExtraction`s in tests/gold/london-talks/ were written by hand from
 the example articles; they stand in for a perfect extractor, so merge and render can
-be tested on their own.
+be tested on their own. The expected merge is the story's eval labels
+(tests/eval/london-talks/labels.json), so each story is labelled once.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from briefing.pipeline import gather
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "london-talks"
 GOLD = ROOT / "tests" / "gold" / "london-talks"
+EVAL = ROOT / "tests" / "eval"
 
 
 def gold_extracted(example: Path = EXAMPLE, gold: Path = GOLD) -> list[ExtractedArticle]:
@@ -36,5 +38,6 @@ def gold_extracted(example: Path = EXAMPLE, gold: Path = GOLD) -> list[Extracted
     return out
 
 
-def labels(gold: Path = GOLD) -> dict[str, Any]:
-    return json.loads((gold / "labels.json").read_text(encoding="utf-8"))
+def labels(story: str = "london-talks") -> dict[str, Any]:
+    """A story's expected merge: its eval labels, the one labels file of each story."""
+    return json.loads((EVAL / story / "labels.json").read_text(encoding="utf-8"))

@@ -12,15 +12,12 @@ the relay refuses the sender; `drop` closes the connection), `inbox.data_replies
 the end of the data (`451`, `554`), and `inbox.delay_s` slows every accepted message down.
 Every accepted message is kept (`messages`, with its recipients and raw bytes).
 
-`SilentServer` accepts TCP connections and never says a word (a hung relay), or only a
-greeting such as `554` (a relay refusing sessions).
+A hung relay, or one that only greets with a refusal, is `servers.SilentServer`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
 import ssl
 import threading
 from collections import defaultdict, deque
@@ -32,6 +29,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+from servers import free_port
 
 
 @dataclass
@@ -114,13 +112,6 @@ class Inbox:
         return "250 2.0.0 Accepted"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 class SmtpServer:
     """aiosmtpd's controller on a free loopback port, with an `Inbox` handler."""
 
@@ -173,38 +164,3 @@ class SmtpServer:
             "BRIEFING_FROM": "Morning brief <brief@example.com>",
             "BRIEFING_UNSUBSCRIBE_URL": "https://example.com/unsubscribe",
         }
-
-
-class SilentServer:
-    """A loopback port that accepts connections and never answers (a relay that hangs)."""
-
-    def __init__(self, greeting: bytes = b"") -> None:
-        self.greeting = greeting
-        self._socket = socket.create_server(("127.0.0.1", 0))
-        self.port: int = self._socket.getsockname()[1]
-        self.accepted: list[socket.socket] = []
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                connection, _ = self._socket.accept()
-            except OSError:
-                return
-            self.accepted.append(connection)
-            if self.greeting:
-                with contextlib.suppress(OSError):
-                    connection.sendall(self.greeting)
-
-    def start(self) -> SilentServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        with contextlib.suppress(OSError):
-            self._socket.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread
-        self._socket.close()
-        self._thread.join(5)
-        for connection in self.accepted:
-            with contextlib.suppress(OSError):
-                connection.close()

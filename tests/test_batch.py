@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import factories
 import pytest
 from fault_server import FaultServer, completion_for, delimited_article
 from openai.types.chat import ChatCompletion
+from servers import serve
 
 from briefing.contracts import Article, Backend
 from briefing.errors import FatalProviderError
@@ -34,14 +36,13 @@ def article(i: int) -> Article:
         f"ART-{i:03d}: harbour news\n\nThe Northbay harbour board approved {i + 10} new berths on Monday. "
         f"The works will cost ${i + 2} million over two years, the board said."
     )
-    return Article(id=f"{i:012x}", source=f"outlet-{i}", title="harbour news", text=text)
+    return factories.article(text, id=f"{i:012x}", source=f"outlet-{i}", title="harbour news")
 
 
 @pytest.fixture
 def server() -> Iterator[FaultServer]:
-    server = FaultServer(expected_key=KEY, batch_polls=2).start()
-    yield server
-    server.stop()
+    with serve(FaultServer(expected_key=KEY, batch_polls=2)) as server:
+        yield server
 
 
 def backend(server: FaultServer, key: str = KEY, **options: Any) -> ModelBackend:

@@ -11,9 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import factories
 import pytest
 from damage import DAMAGE, integrity, malformed_page, unwritable
+from factories import write_articles
 from fault_server import FaultServer
+from servers import serve
 from typer.testing import CliRunner
 
 from briefing.app.cli import app
@@ -33,9 +36,8 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "london-talks"
 
 @pytest.fixture
 def server() -> Iterator[FaultServer]:
-    server = FaultServer(hang_s=1.0).start()
-    yield server
-    server.stop()
+    with serve(FaultServer(hang_s=1.0)) as server:
+        yield server
 
 
 def article(n: int) -> Article:
@@ -44,7 +46,7 @@ def article(n: int) -> Article:
         f"The Northbay ferry carried {100 + n} passengers on Tuesday after repairs.\n\n"
         f"Repairs cost ${n}.5 million, the port authority said on Wednesday evening."
     )
-    return Article(id=f"a{n:03d}", source=f"outlet-{n}", title=f"Ferry {n}", text=text)
+    return factories.article(text, id=f"a{n:03d}", source=f"outlet-{n}", title=f"Ferry {n}")
 
 
 def backend(server: FaultServer, **options: Any) -> ModelBackend:
@@ -329,9 +331,7 @@ def test_a_cache_write_that_fails_after_open_keeps_the_paid_for_answers(
     server: FaultServer, tmp_path: Path
 ) -> None:
     folder = tmp_path / "articles"
-    folder.mkdir()
-    for n in range(12):
-        (folder / f"a{n:02d}.txt").write_text(article(n).text * 3, encoding="utf-8")
+    write_articles(folder, {f"a{n:02d}.txt": article(n).text * 3 for n in range(12)})
     path = tmp_path / "cache" / "extractions.sqlite3"
 
     run = subprocess.run(
@@ -358,12 +358,9 @@ def test_the_cache_file_is_sound_after_a_build_from_web_pages_and_a_model(
 ) -> None:
     from web_server import WebServer
 
-    web = WebServer().start()
-    try:
+    with serve(WebServer()) as web:
         urls = [web.url("coastal-courier.html"), web.url("bay-radio.html")]
         result = CliRunner().invoke(app, [*build_args[:1], *urls, *build_args[2:]])
-    finally:
-        web.stop()
 
     assert result.exit_code == 0, result.output
     path = default_cache_path()

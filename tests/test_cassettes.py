@@ -21,6 +21,7 @@ import openai
 import pytest
 import vcr as vcrpy
 from conftest import ReadableYaml, json_body
+from factories import article
 from fault_server import FaultServer
 from vcr.cassette import Cassette
 from vcr.errors import CannotOverwriteExistingCassetteException
@@ -36,7 +37,7 @@ from briefing.extract.model.settings import ModelSettings
 from briefing.extract.schedule import extract_all
 
 PLACEHOLDER = "placeholder-key"
-ARTICLE = Article(
+ARTICLE = article(
     id="cassette0001",
     source="harbour-gazette",
     title="Ferry service resumes after storm repairs",
@@ -210,7 +211,7 @@ def test_a_recording_keeps_no_credentials_and_replays_through_httpx2(
     config = {**vcr_config, "serializer": "yaml"}
     client = make_client(base_url=fault_server.base_url, api_key=key, timeout=5.0)
     model = ModelBackend(client, ModelSettings(model="fault-model", backoff_initial_s=0.01))
-    source = Article(id="rec", source="s", title="t", text="ART-REC: " + ARTICLE.text)
+    source = article("ART-REC: " + ARTICLE.text, id="rec", source="s", title="t")
 
     with recorder.use_cassette("scrub.yaml", record_mode="all", **config):
         recorded, _ = model.extract(source)

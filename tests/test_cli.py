@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from factories import write_articles
 from typer.testing import CliRunner
 
 from briefing.app.cli import app
@@ -43,8 +44,7 @@ def test_json_output_to_file(runner: CliRunner, tmp_path: Path) -> None:
 
 
 def test_bad_inputs_are_one_line_each_and_exit_3(runner: CliRunner, tmp_path: Path) -> None:
-    (tmp_path / "empty.txt").write_text("")
-    (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02binary")
+    write_articles(tmp_path, {"empty.txt": "", "bin.txt": b"\x00\x01\x02binary"})
     good = sorted(EXAMPLE.glob("*.txt"))[0]
     result = runner.invoke(
         app,
@@ -60,7 +60,7 @@ def test_bad_inputs_are_one_line_each_and_exit_3(runner: CliRunner, tmp_path: Pa
 
 
 def test_no_usable_article_is_exit_1_with_one_line(runner: CliRunner, tmp_path: Path) -> None:
-    (tmp_path / "empty.txt").write_text("   \n")
+    write_articles(tmp_path, {"empty.txt": "   \n"})
     result = runner.invoke(app, ["build", str(tmp_path / "empty.txt")])
     assert result.exit_code == 1
     assert result.stderr.strip().count("\n") == 0
@@ -106,21 +106,25 @@ def test_a_folder_of_junk_gives_one_line_per_bad_file_and_a_brief_from_the_rest(
     runner: CliRunner, tmp_path: Path
 ) -> None:
     inbox = tmp_path / "inbox"
-    inbox.mkdir()
     first, second = sorted(EXAMPLE.glob("*.txt"))[:2]
-    (inbox / "first.txt").write_bytes(first.read_bytes())
-    (inbox / "second.txt").write_bytes(second.read_bytes())
-    (inbox / "second-again.txt").write_bytes(second.read_bytes())
-    (inbox / "empty.txt").write_bytes(b"")
-    (inbox / "blank.md").write_bytes(b" \n\t\n")
-    (inbox / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
-    (inbox / "scan.pdf").write_bytes(b"%PDF-1.4")
-    (inbox / "huge.txt").write_bytes(b"word " * 1_100_000)
     latin = "Café owners in Zürich say rents rose 12% this year, the fastest rise since 2008.\n\n" * 3
-    (inbox / "latin.txt").write_bytes(("Zürich rents climb\n\n" + latin).encode("cp1252"))
     page = "<html><body><h1>Geneva rents climb</h1><p>" + latin.replace("Zürich", "Genève") + "</p>"
     page += "<script>x()</script></body></html>"
-    (inbox / "page.txt").write_text(page, encoding="utf-8")
+    write_articles(
+        inbox,
+        {
+            "first.txt": first.read_bytes(),
+            "second.txt": second.read_bytes(),
+            "second-again.txt": second.read_bytes(),
+            "empty.txt": b"",
+            "blank.md": b" \n\t\n",
+            "image.txt": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
+            "scan.pdf": b"%PDF-1.4",
+            "huge.txt": b"word " * 1_100_000,
+            "latin.txt": ("Zürich rents climb\n\n" + latin).encode("cp1252"),
+            "page.txt": page,
+        },
+    )
     missing, empty_folder = tmp_path / "missing.txt", tmp_path / "empty-folder"
     empty_folder.mkdir()
 

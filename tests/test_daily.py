@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from click.testing import Result
+from factories import write_articles
+from servers import free_port
 from smtp_server import Received, SmtpServer
 from typer.testing import CliRunner
 
@@ -27,19 +27,6 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "london-talks"
 DAY = "2025-06-10"
 FAILURE_TEXT = (b"ConnectError", b"Connect", b"fallback", b"model failed", b"gave up", b"HTTP attempts")
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -167,7 +154,7 @@ def test_a_correction_is_sent_marked_and_the_archive_keeps_both_versions(desk: D
 
 
 def test_an_edition_nobody_received_is_replaced_by_the_next_run(desk: Desk) -> None:
-    relay_down = desk.daily(BRIEFING_SMTP_PORT=str(closed_port()))
+    relay_down = desk.daily(BRIEFING_SMTP_PORT=str(free_port()))
     assert relay_down.exit_code != 0 and desk.smtp.inbox.messages == []
     desk.use("crescent-times.txt", "harbour-ledger.txt", "mekong-daily.txt", "northgate-wire.txt")
 
@@ -229,7 +216,7 @@ def test_a_dead_model_endpoint_exits_3_with_the_report_and_subscribers_see_no_fa
     desk: Desk,
 ) -> None:
     desk.use("crescent-times.txt", "harbour-ledger.txt")
-    dead = f"http://127.0.0.1:{closed_port()}/v1"
+    dead = f"http://127.0.0.1:{free_port()}/v1"
 
     result = desk.run(
         "daily",
@@ -271,8 +258,9 @@ def test_a_failed_delivery_exits_3_and_alerts(desk: Desk) -> None:
 def test_an_edition_with_no_statements_is_refused(desk: Desk) -> None:
     shutil.rmtree(desk.articles)
     desk.articles.mkdir()
-    (desk.articles / "a.txt").write_text("Harbour board approves plan\n", encoding="utf-8")
-    (desk.articles / "b.txt").write_text("Harbour board backs new berths\n", encoding="utf-8")
+    write_articles(
+        desk.articles, {"a.txt": "Harbour board approves plan\n", "b.txt": "Harbour board backs new berths\n"}
+    )
     brief = build([str(desk.articles)], BuildOptions(backend="extractive", date=DAY))  # type: ignore[arg-type]
     (desk.root / "empty.json").write_text(render_json(brief), encoding="utf-8")
 
@@ -328,7 +316,7 @@ def test_no_active_subscriber_is_refused_unless_allow_empty(desk: Desk) -> None:
 
 
 def test_an_alert_that_cannot_be_sent_is_one_line_and_the_exit_code_stands(desk: Desk) -> None:
-    port = closed_port()
+    port = free_port()
 
     result = desk.daily(
         "--db",

@@ -3,7 +3,7 @@
 Real CLI (CliRunner, or a real subprocess for signals) against a real SMTP server on 127.0.0.1.
 """
 
-# The fixtures desk and smtp come from test_daily (imported, hence F811 on their use).
+# The fixture desk comes from test_daily (imported, hence F811 on its use).
 # ruff: noqa: F811
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import typer
 from damage import unwritable
-from smtp_server import SilentServer
-from test_daily import DAY, EXAMPLE, Desk, desk, header, lines, smtp  # noqa: F401
+from servers import SilentServer, serve
+from test_daily import DAY, EXAMPLE, Desk, desk, header, lines  # noqa: F401
 
 from briefing.app.cli import app
 from briefing.deliver.editions import content_id
@@ -130,21 +130,21 @@ def test_a_signal_stops_daily_cleanly_with_its_lines_written_as_they_happen(
 
 
 def test_a_signal_while_building_ends_the_run_at_once_with_nothing_sent(desk: Desk) -> None:
-    endpoint = SilentServer().start()  # accepts the model's connection and never answers
     env = {**os.environ, **desk.env, "OPENAI_API_KEY": "placeholder-key"}
-    base_url = f"http://127.0.0.1:{endpoint.port}/v1"
-    command = [sys.executable, "-m", "briefing", "daily", "--date", DAY, "--base-url", base_url, "--no-cache"]
-    try:
+    with serve(SilentServer()) as endpoint:  # accepts the model's connection and never answers
+        args = ["daily", "--date", DAY, "--base-url", endpoint.base_url, "--no-cache"]
         process = subprocess.Popen(
-            command, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+            [sys.executable, "-m", "briefing", *args],
+            env=env,
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
         )
         deadline = time.monotonic() + 60
         while not endpoint.accepted and time.monotonic() < deadline:
             time.sleep(0.05)
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=30)
-    finally:
-        endpoint.stop()
 
     assert process.returncode == 1, stderr
     assert stderr.splitlines() == ["briefing: stopped by SIGTERM before sending: nothing sent"]

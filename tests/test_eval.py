@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from factories import article
 
 from briefing.check.evaluate import (
     Cluster,
@@ -17,7 +18,6 @@ from briefing.check.evaluate import (
     score,
 )
 from briefing.contracts import (
-    Article,
     Brief,
     BriefInterpretation,
     ClaimCategory,
@@ -138,8 +138,8 @@ def test_an_invented_figure_lowers_figure_faithfulness() -> None:
 
 A_TEXT = "Exports fell 34.5% in May. Ms Kahramanmaraş Leader met Bob Smyth in Geneva."
 B_TEXT = "Exports fell 34-35% in May. Robert Smith spoke."
-A = Article(id="a", source="a", title="A", text=A_TEXT)
-B = Article(id="b", source="b", title="B", text=B_TEXT)
+A = article(A_TEXT, id="a", source="a", title="A")
+B = article(B_TEXT, id="b", source="b", title="B")
 ARTICLES = {"a": A, "b": B}
 
 

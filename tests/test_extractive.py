@@ -3,6 +3,7 @@ import subprocess
 import sys
 import time
 
+import factories
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -89,7 +90,7 @@ RUSSIAN = (
 
 
 def article(text: str, title: str = TITLE) -> Article:
-    return Article(id="x" * 12, source="test", title=title, text=text)
+    return factories.article(text, id="x" * 12, title=title)
 
 
 @pytest.fixture(scope="module")
@@ -111,10 +112,13 @@ def claim_with(extraction: ArticleExtraction, words: str):  # type: ignore[no-un
 # --- the backend's contract ----------------------------------------------------
 
 
-def test_declares_what_it_can_do() -> None:
-    assert ExtractiveBackend.name == "extractive"
-    assert ExtractiveBackend.needs_key is False
-    assert ExtractiveBackend.supports_json_schema is False
+@pytest.mark.block_network
+def test_extracts_with_no_key_and_no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """It is what a run falls back to when the model is down or unpaid, so it must need neither."""
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "BRIEFING_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    extraction = ExtractiveBackend().extract(article(PORT))
+    assert extraction.headline and extraction.claims
 
 
 @pytest.mark.parametrize("text", [PORT, SUMMIT, CHINESE, ARABIC, VIETNAMESE, RUSSIAN])

@@ -22,9 +22,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import factories
 import pytest
 from click.testing import Result
-from fault_server import ANSWER_FAULTS, FAULTS, TRANSPORT_FAULTS, FaultServer, SilentListener, closed_port
+from factories import write_articles
+from fault_server import ANSWER_FAULTS, FAULTS, TRANSPORT_FAULTS, FaultServer
+from servers import SilentServer, free_port, serve
 from typer.testing import CliRunner
 
 from briefing.app.cli import app
@@ -65,7 +68,7 @@ def synthetic_article(i: int, rng: random.Random) -> Article:
         f"About {share}% of residents responded to the consultation, according to the {body}. "
         f'"This is what people asked for," said the chair of the {body}.'
     )
-    return Article(id=f"syn{i:03d}", source=f"source-{i % 7}", title=f"{place} {body}", text=text)
+    return factories.article(text, id=f"syn{i:03d}", source=f"source-{i % 7}", title=f"{place} {body}")
 
 
 def fault_schedule(rng: random.Random) -> dict[str, list[str]]:
@@ -109,8 +112,7 @@ def test_two_hundred_articles_under_thirty_percent_faults_are_all_accounted_for(
     rng = random.Random(SEED)
     articles = [synthetic_article(i, rng) for i in range(ARTICLES)]
     schedule = fault_schedule(rng)
-    server = FaultServer(hang_s=1.0).start()
-    try:
+    with serve(FaultServer(hang_s=1.0)) as server:
         for key, actions in schedule.items():
             server.script(key, actions)
         client = make_client(base_url=server.base_url, api_key=None, timeout=0.5)
@@ -137,8 +139,6 @@ def test_two_hundred_articles_under_thirty_percent_faults_are_all_accounted_for(
         brief = merge(results)
 
         elapsed = time.monotonic() - started
-    finally:
-        server.stop()
 
     assert [r.article.id for r in results] == [a.id for a in articles] == progressed
     assert breaker.reason is None, "a flaky server, failing in bursts, is not a server that is down"
@@ -233,7 +233,7 @@ def assert_all_fell_back_for(results: list[ExtractedArticle], breaker: CircuitBr
 
 
 def test_a_closed_port_opens_the_breaker_after_a_few_refusals() -> None:
-    port = closed_port()
+    port = free_port()
     results, breaker, elapsed = down_run(f"http://127.0.0.1:{port}/v1")
 
     attempts = sum(r.meta.attempts for r in results)
@@ -248,11 +248,8 @@ def test_a_closed_port_opens_the_breaker_after_a_few_refusals() -> None:
 
 
 def test_a_port_that_never_answers_costs_about_one_timeout() -> None:
-    listener = SilentListener().start()
-    try:
+    with serve(SilentServer()) as listener:
         results, breaker, elapsed = down_run(listener.base_url, timeout=1.0)
-    finally:
-        listener.stop()
 
     print(f"\nsilent port: {elapsed:.1f}s, {listener.accepts} connections accepted; {breaker.reason}")
     assert listener.accepts == sum(r.meta.attempts for r in results) <= MOST_REQUESTS
@@ -265,11 +262,8 @@ def test_a_port_that_never_answers_costs_about_one_timeout() -> None:
 
 
 def test_a_server_that_always_answers_500_is_called_a_few_times_only() -> None:
-    server = FaultServer(default_action="500").start()
-    try:
+    with serve(FaultServer(default_action="500")) as server:
         results, breaker, elapsed = down_run(server.base_url)
-    finally:
-        server.stop()
 
     print(f"\n500s: {elapsed:.1f}s, {len(server.exchanges)} requests; {breaker.reason}")
     assert len(server.exchanges) == sum(r.meta.attempts for r in results) <= MOST_REQUESTS
@@ -280,12 +274,9 @@ def test_a_server_that_always_answers_500_is_called_a_few_times_only() -> None:
 
 def test_requests_in_flight_are_abandoned_when_the_breaker_opens() -> None:
     """One article's request hangs far longer than the rest take to show the endpoint is down."""
-    server = FaultServer(default_action="500", hang_s=60.0).start()
-    server.script("SYN-000", ["hang"])
-    try:
+    with serve(FaultServer(default_action="500", hang_s=60.0)) as server:
+        server.script("SYN-000", ["hang"])
         results, breaker, elapsed = down_run(server.base_url, timeout=30.0, concurrency=4, articles=10)
-    finally:
-        server.stop()
 
     assert elapsed < 15  # without abandoning it, the run waits out the 30 s timeout
     assert results[0].meta.attempts == 1 and server.for_key("SYN-000")[0].action == "hang"
@@ -294,13 +285,10 @@ def test_requests_in_flight_are_abandoned_when_the_breaker_opens() -> None:
 
 def test_one_article_failing_alone_does_not_open_the_breaker() -> None:
     """A server can fail on one article only; that article's own retries bound it, and the run goes on."""
-    server = FaultServer().start()
-    server.script("SYN-000", ["500"] * TRANSPORT_ATTEMPTS)
-    server.script("SYN-001", ["503", "ok"])
-    try:
+    with serve(FaultServer()) as server:
+        server.script("SYN-000", ["500"] * TRANSPORT_ATTEMPTS)
+        server.script("SYN-001", ["503", "ok"])
         results, breaker, _ = down_run(server.base_url, concurrency=1, articles=3)
-    finally:
-        server.stop()
 
     assert breaker.reason is None
     assert [r.meta.backend for r in results] == [Backend.extractive, Backend.model, Backend.model]
@@ -313,13 +301,10 @@ def test_one_article_failing_alone_does_not_open_the_breaker() -> None:
 
 def test_timeouts_while_the_endpoint_answers_others_do_not_open_the_breaker() -> None:
     """A busy server (a local one with fewer slots than requests in flight) is not a server that is down."""
-    server = FaultServer(hang_s=3.0).start()
-    for i in range(4):
-        server.script(f"SYN-{i:03d}", ["hang", "ok"])
-    try:
+    with serve(FaultServer(hang_s=3.0)) as server:
+        for i in range(4):
+            server.script(f"SYN-{i:03d}", ["hang", "ok"])
         results, breaker, _ = down_run(server.base_url, timeout=1.0, articles=10)
-    finally:
-        server.stop()
 
     assert breaker.reason is None
     assert all(r.meta.backend is Backend.model for r in results)
@@ -357,10 +342,8 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("BRIEFING_CACHE_DIR", str(tmp_path / "cache"))
     rng = random.Random(SEED)
     inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    for i in range(10):
-        article = synthetic_article(i, rng)
-        (inbox / f"{article.id}.txt").write_text(f"{article.title}\n\n{article.text}\n", encoding="utf-8")
+    articles = [synthetic_article(i, rng) for i in range(10)]
+    write_articles(inbox, {f"{a.id}.txt": f"{a.title}\n\n{a.text}\n" for a in articles})
     return inbox
 
 
@@ -378,7 +361,7 @@ def problem_lines(result: Result) -> list[str]:
 
 
 def test_a_dead_endpoint_is_one_line_and_the_brief_is_extractive(folder: Path) -> None:
-    port = closed_port()
+    port = free_port()
     base_url = f"http://user:{SECRET_KEY}@127.0.0.1:{port}/v1"
     down = f"model endpoint 127.0.0.1:{port} unreachable (connection refused, 3 times in a row)"
 
@@ -393,7 +376,7 @@ def test_a_dead_endpoint_is_one_line_and_the_brief_is_extractive(folder: Path) -
 
 
 def test_backend_model_exits_1_with_one_line_when_the_endpoint_is_down(folder: Path) -> None:
-    port = closed_port()
+    port = free_port()
 
     result = build(str(folder), "--base-url", f"http://127.0.0.1:{port}/v1", "--backend", "model")
 
@@ -406,12 +389,9 @@ def test_backend_model_exits_1_with_one_line_when_the_endpoint_is_down(folder: P
 
 
 def test_backend_model_still_falls_back_for_one_article_the_model_cannot_answer(folder: Path) -> None:
-    server = FaultServer().start()
-    server.script("SYN-003", ["schema"] * (REASKS + 1))
-    try:
+    with serve(FaultServer()) as server:
+        server.script("SYN-003", ["schema"] * (REASKS + 1))
         result = build(str(folder), "--base-url", server.base_url, "--backend", "model")
-    finally:
-        server.stop()
 
     assert result.exit_code == 3, result.output
     [line] = problem_lines(result)
@@ -423,9 +403,8 @@ def test_backend_model_still_falls_back_for_one_article_the_model_cannot_answer(
 def test_a_base_url_without_a_scheme_is_a_usage_error(
     folder: Path, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
-    listener = SilentListener().start()
-    address = listener.base_url.removeprefix("http://")
-    try:
+    with serve(SilentServer()) as listener:
+        address = listener.base_url.removeprefix("http://")
         if where == "option":
             result = build(str(folder), "--base-url", address)
             name = "--base-url"
@@ -433,8 +412,6 @@ def test_a_base_url_without_a_scheme_is_a_usage_error(
             monkeypatch.setenv("OPENAI_BASE_URL", address)
             result = build(str(folder))
             name = "OPENAI_BASE_URL"
-    finally:
-        listener.stop()
 
     assert result.exit_code == 2, result.output
     assert result.stdout == "" and listener.accepts == 0

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from factories import write_articles
 from test_input_limits import offline_env, run_limited, watched_fifo
 from typer.testing import CliRunner
 
@@ -35,9 +36,7 @@ COMMANDS = {
 
 
 def run(name: str, file: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    article = tmp_path / "in" / "story.txt"
-    article.parent.mkdir(exist_ok=True)
-    article.write_text(STORY, encoding="utf-8")
+    (article,) = write_articles(tmp_path / "in", {"story.txt": STORY})
     places = {
         "FILE": file,
         "ARTICLE": str(article),

@@ -2,9 +2,10 @@
 
 Checks, without running the pipeline, that every gold `ArticleExtraction` in
 tests/gold/<story>/ is valid and grounded in its article (evidence and quotes verbatim,
-figures inside their evidence, names present), that the gold labels agree with the gold
-extractions, and that the evaluation clusters in tests/eval/ are consistent with their
-articles. "Verbatim" means character for character after collapsing runs of whitespace:
+figures inside their evidence, names present), that each story's labels (its one
+labels file, tests/eval/<story>/labels.json, which `briefing eval` reads too) agree with
+the gold extractions, and that the evaluation clusters in tests/eval/ are consistent with
+their articles. "Verbatim" means character for character after collapsing runs of whitespace:
 stricter than `briefing.check.grounding`, which also folds typography and case.
 """
 
@@ -27,7 +28,7 @@ GOLD = ROOT / "tests" / "gold"
 EVAL = ROOT / "tests" / "eval"
 EXAMPLES = ROOT / "examples"
 
-GOLD_FILES = sorted(p for p in GOLD.glob("*/*.json") if p.name != "labels.json")
+GOLD_FILES = sorted(GOLD.glob("*/*.json"))
 EVAL_LABELS = sorted(EVAL.glob("*/labels.json"))
 
 
@@ -60,9 +61,15 @@ def test_fixtures_exist() -> None:
 
 
 @pytest.mark.parametrize("story", sorted({p.parent.name for p in GOLD_FILES}))
+def test_each_gold_story_has_eval_labels_over_the_same_articles(story: str) -> None:
+    labels = json.loads((EVAL / story / "labels.json").read_text(encoding="utf-8"))
+    assert (EVAL / story / labels["articles_dir"]).resolve() == (EXAMPLES / story).resolve()
+
+
+@pytest.mark.parametrize("story", sorted({p.parent.name for p in GOLD_FILES}))
 def test_every_example_article_has_gold_and_vice_versa(story: str) -> None:
     articles = {p.stem for p in (EXAMPLES / story).glob("*.txt")}
-    gold = {p.stem for p in (GOLD / story).glob("*.json") if p.name != "labels.json"}
+    gold = {p.stem for p in (GOLD / story).glob("*.json")}
     assert articles == gold
 
 
@@ -96,8 +103,8 @@ def test_gold_passes_the_grounding_check_after_ingest(gold_file: Path) -> None:
 
 @pytest.mark.parametrize("story", sorted({p.parent.name for p in GOLD_FILES}))
 def test_gold_labels_agree_with_gold_extractions(story: str) -> None:
-    labels = json.loads((GOLD / story / "labels.json").read_text(encoding="utf-8"))
-    gold = {p.stem: load_gold(p) for p in (GOLD / story).glob("*.json") if p.name != "labels.json"}
+    labels = json.loads((EVAL / story / "labels.json").read_text(encoding="utf-8"))
+    gold = {p.stem: load_gold(p) for p in (GOLD / story).glob("*.json")}
     names = {e.name for g in gold.values() for e in g.entities}
     for group in labels["entity_groups"]:
         assert set(group) <= names, group

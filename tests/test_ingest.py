@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from factories import write_articles
 
 from briefing.ingest.article import article_from_text
 from briefing.ingest.decode import read_text
@@ -14,17 +15,8 @@ STORY = (
 )
 
 
-def write(path: Path, data: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, str):
-        path.write_text(data, encoding="utf-8")
-    else:
-        path.write_bytes(data)
-    return path
-
-
 def test_article_gets_stable_id_title_and_source(tmp_path: Path) -> None:
-    a = write(tmp_path / "oslo.txt", STORY)
+    (a,) = write_articles(tmp_path, {"oslo.txt": STORY})
     first = ingest([str(a)]).articles[0]
     second = ingest([str(a)]).articles[0]
     assert first.id == second.id and len(first.id) == 12
@@ -77,12 +69,17 @@ def test_line_broken_mid_name_is_joined_but_headlines_are_not() -> None:
 
 
 def test_bad_inputs_each_get_one_problem_and_good_ones_still_load(tmp_path: Path) -> None:
-    good = write(tmp_path / "in" / "good.txt", STORY)
-    write(tmp_path / "in" / "copy.md", STORY)
-    write(tmp_path / "in" / "empty.txt", "")
-    write(tmp_path / "in" / "blank.txt", "  \n\t\n")
-    write(tmp_path / "in" / "binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
-    write(tmp_path / "in" / "notes.pdf", b"%PDF-1.4")
+    good, *_ = write_articles(
+        tmp_path / "in",
+        {
+            "good.txt": STORY,
+            "copy.md": STORY,
+            "empty.txt": "",
+            "blank.txt": "  \n\t\n",
+            "binary.txt": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
+            "notes.pdf": b"%PDF-1.4",
+        },
+    )
     result = gather([str(tmp_path / "in"), str(tmp_path / "missing.txt")])
     assert [a.path for a in result.articles] == [str(tmp_path / "in" / "copy.md")]
     reasons = {Path(p.path).name: p.reason for p in result.problems}
@@ -99,7 +96,7 @@ def test_bad_inputs_each_get_one_problem_and_good_ones_still_load(tmp_path: Path
 
 def test_non_utf8_is_decoded_and_reported(tmp_path: Path) -> None:
     text = "Café owners in Zürich protest “unfair” rent rises of 12%.\n\nThe protest drew 300 people."
-    path = write(tmp_path / "cafe.txt", text.encode("cp1252"))
+    (path,) = write_articles(tmp_path, {"cafe.txt": text.encode("cp1252")})
     result = ingest([str(path)])
     assert "Zürich" in result.articles[0].text
     assert "“unfair”" in result.articles[0].text
@@ -231,9 +228,7 @@ FRENCH = (
 
 def test_ingest_only_reads_and_the_pipeline_then_folds_copies_and_detects_languages(tmp_path: Path) -> None:
     folder = tmp_path / "in"
-    write(folder / "a.txt", STORY)
-    write(folder / "b.txt", STORY)
-    write(folder / "fr.txt", FRENCH)
+    write_articles(folder, {"a.txt": STORY, "b.txt": STORY, "fr.txt": FRENCH})
 
     read = ingest([str(folder)])
     assert [Path(a.path or "").name for a in read.articles] == ["a.txt", "b.txt", "fr.txt"]

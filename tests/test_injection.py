@@ -16,7 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from factories import write_articles
 from fault_server import ATTACKER_LINK, FaultServer
+from servers import serve
 
 from briefing.check.verify import verify
 from briefing.ingest.read import ingest
@@ -30,21 +32,19 @@ LEAKS = ("APPROVED", "attacker.example", "developer mode", "ignore previous", "s
 
 def write_copies(folder: Path, *, planted: bool) -> list[str]:
     """The fixture articles under their own names, with or without the planted text."""
-    folder.mkdir()
+    texts = {}
     for name, spans in PLANTED.items():
-        text = (FIXTURES / name).read_text(encoding="utf-8")
+        texts[name] = (FIXTURES / name).read_text(encoding="utf-8")
         if not planted:
             for span in spans:
-                text = text.replace(span, "")
-        (folder / name).write_text(text, encoding="utf-8")
-    return [str(folder / name) for name in PLANTED]
+                texts[name] = texts[name].replace(span, "")
+    return [str(path) for path in write_articles(folder, texts)]
 
 
 @pytest.fixture
 def server() -> Iterator[FaultServer]:
-    server = FaultServer().start()
-    yield server
-    server.stop()
+    with serve(FaultServer()) as server:
+        yield server
 
 
 def assert_clean(markdown: str) -> None:

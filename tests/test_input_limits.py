@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from factories import write_articles
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -120,8 +121,7 @@ def watched_fifo(path: Path) -> Iterator[threading.Event]:
 
 
 def test_a_named_pipe_given_as_a_path_is_refused_unopened_and_the_run_goes_on(tmp_path: Path) -> None:
-    good = tmp_path / "good.txt"
-    good.write_text(STORY, encoding="utf-8")
+    (good,) = write_articles(tmp_path, {"good.txt": STORY})
     pipe = tmp_path / "pipe.txt"
 
     with watched_fifo(pipe) as opened:
@@ -136,8 +136,7 @@ def test_a_named_pipe_given_as_a_path_is_refused_unopened_and_the_run_goes_on(tm
 
 
 def test_a_named_pipe_with_nobody_writing_does_not_hang_the_run(tmp_path: Path) -> None:
-    good = tmp_path / "good.txt"
-    good.write_text(STORY, encoding="utf-8")
+    (good,) = write_articles(tmp_path, {"good.txt": STORY})
     pipe = tmp_path / "pipe.md"
     os.mkfifo(pipe)
 
@@ -148,8 +147,7 @@ def test_a_named_pipe_with_nobody_writing_does_not_hang_the_run(tmp_path: Path) 
 
 
 def test_a_device_is_refused_unopened(tmp_path: Path) -> None:
-    good = tmp_path / "good.txt"
-    good.write_text(STORY, encoding="utf-8")
+    (good,) = write_articles(tmp_path, {"good.txt": STORY})
 
     proc = run_build("/dev/zero", str(good))
 
@@ -161,8 +159,7 @@ def test_a_device_is_refused_unopened(tmp_path: Path) -> None:
 
 
 def test_stdin_over_the_size_limit_is_refused_with_one_line(tmp_path: Path) -> None:
-    good = tmp_path / "good.txt"
-    good.write_text(STORY, encoding="utf-8")
+    (good,) = write_articles(tmp_path, {"good.txt": STORY})
     big = (STORY * (6_000_000 // len(STORY) + 1)).encode()
 
     proc = run_build("-", str(good), stdin=big)
@@ -173,8 +170,7 @@ def test_stdin_over_the_size_limit_is_refused_with_one_line(tmp_path: Path) -> N
 
 
 def test_endless_stdin_is_read_only_to_the_limit(tmp_path: Path) -> None:
-    good = tmp_path / "good.txt"
-    good.write_text(STORY, encoding="utf-8")
+    (good,) = write_articles(tmp_path, {"good.txt": STORY})
 
     proc = run_build("-", str(good), stdin=Path("/dev/zero"))
 
@@ -197,14 +193,11 @@ def test_stdin_given_as_bytes_has_the_same_limit() -> None:
 
 
 def test_nothing_in_a_folder_reaches_outside_it_and_every_unread_entry_gets_a_line(tmp_path: Path) -> None:
-    secret = tmp_path / "secret.txt"
-    secret.write_text(SECRET, encoding="utf-8")
+    (secret,) = write_articles(tmp_path, {"secret.txt": SECRET})
     elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    (elsewhere / "other.txt").write_text(SECRET.replace("safe", "vault"), encoding="utf-8")
+    write_articles(elsewhere, {"other.txt": SECRET.replace("safe", "vault")})
     inbox = tmp_path / "in"
-    (inbox / "sub").mkdir(parents=True)
-    (inbox / "sub" / "good.txt").write_text(STORY, encoding="utf-8")
+    write_articles(inbox, {"sub/good.txt": STORY})
     (inbox / "alias.txt").symlink_to(inbox / "sub" / "good.txt")
     (inbox / "notes.txt").symlink_to("../secret.txt")
     (inbox / "passwd.txt").symlink_to("/etc/passwd")
@@ -231,8 +224,7 @@ def test_nothing_in_a_folder_reaches_outside_it_and_every_unread_entry_gets_a_li
 
 
 def test_a_folder_of_only_a_pipe_and_a_link_out_says_so_and_exits_3(tmp_path: Path) -> None:
-    good = tmp_path / "good.txt"
-    good.write_text(STORY, encoding="utf-8")
+    (good,) = write_articles(tmp_path, {"good.txt": STORY})
     inbox = tmp_path / "in"
     inbox.mkdir()
     (inbox / "passwd.txt").symlink_to("/etc/passwd")
@@ -251,9 +243,7 @@ def test_a_folder_of_only_a_pipe_and_a_link_out_says_so_and_exits_3(tmp_path: Pa
 
 def test_a_symlink_named_on_the_command_line_is_followed(tmp_path: Path) -> None:
     """The user pointed at it, so it is read wherever it leads (only a folder's contents are fenced in)."""
-    secret = tmp_path / "elsewhere" / "notes.txt"
-    secret.parent.mkdir()
-    secret.write_text(SECRET, encoding="utf-8")
+    (secret,) = write_articles(tmp_path / "elsewhere", {"notes.txt": SECRET})
     link = tmp_path / "in" / "notes.txt"
     link.parent.mkdir()
     link.symlink_to(secret)
@@ -281,8 +271,9 @@ def test_a_broken_symlink_named_on_the_command_line_says_so(tmp_path: Path) -> N
 
 def test_nul_characters_are_stripped_from_text(tmp_path: Path) -> None:
     filler = "".join(f"Paragraph {i} says the ferry crossed the bay on time today.\n\n" for i in range(200))
-    path = tmp_path / "nul.txt"
-    path.write_bytes((STORY + "\n" + filler + "The har\x00bour reopened on Friday.\x00\n").encode())
+    (path,) = write_articles(
+        tmp_path, {"nul.txt": (STORY + "\n" + filler + "The har\x00bour reopened on Friday.\x00\n").encode()}
+    )
 
     result = ingest([str(path)])
 
@@ -303,14 +294,12 @@ def test_nul_characters_are_stripped_from_html() -> None:
 
 
 def test_nul_bytes_at_the_start_still_mean_a_binary_file(tmp_path: Path) -> None:
-    path = tmp_path / "data.txt"
-    path.write_bytes(b"\x00\x01\x02" + STORY.encode())
+    (path,) = write_articles(tmp_path, {"data.txt": b"\x00\x01\x02" + STORY.encode()})
     assert [p.reason for p in ingest([str(path)]).problems] == ["binary file (contains NUL bytes)"]
 
 
 def test_a_stray_nul_near_the_start_is_stripped_from_a_file_and_from_stdin(tmp_path: Path) -> None:
-    path = tmp_path / "nul.txt"
-    path.write_bytes(STORY.replace("July", "Ju\x00ly").encode())
+    (path,) = write_articles(tmp_path, {"nul.txt": STORY.replace("July", "Ju\x00ly").encode()})
 
     result = ingest([str(path)])
     proc = run_build("-", stdin=STORY.replace("Tuesday", "Tues\x00day").encode())

@@ -1,6 +1,6 @@
 """Mail headers and addresses as mail providers read them: the raw bytes aiosmtpd received."""
 
-# The fixtures brief, store and smtp come from test_send (imported, hence F811 on their use).
+# The fixtures brief and store come from test_send (imported, hence F811 on their use).
 # ruff: noqa: F811
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from servers import serve
 from smtp_server import SmtpServer
-from test_send import NOW, PEOPLE, brief, send, smtp, store  # noqa: F401
+from test_send import NOW, PEOPLE, brief, send, store  # noqa: F401
 from typer.testing import CliRunner
 
 from briefing.app.cli import app
@@ -97,11 +98,8 @@ def test_a_mailto_only_list_unsubscribe_and_a_list_name_with_specials(
 def test_international_addresses_go_out_with_smtputf8_and_idna(brief: Brief, store: SubscriberStore) -> None:
     store.add("aaa@bücher.example")
     store.add("josé@exämple.com", "José")
-    server = SmtpServer(smtputf8=True).start()
-    try:
+    with serve(SmtpServer(smtputf8=True)) as server:
         report = send(brief, store, server)
-    finally:
-        server.stop()
 
     assert server.inbox.per_recipient() == {
         **{p: 1 for p in PEOPLE},

@@ -1,8 +1,8 @@
+from factories import article
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from briefing.contracts import (
-    Article,
     ArticleExtraction,
     Backend,
     Claim,
@@ -20,7 +20,7 @@ from briefing.render.brief import render_json, render_markdown
 def extracted(aid: str, claims: list[Claim], entities: list[Entity] | None = None) -> ExtractedArticle:
     text = "\n\n".join(c.evidence for c in claims)
     return ExtractedArticle(
-        article=Article(id=aid, source=f"Outlet {aid}", title=f"Title {aid}", text=text or "x"),
+        article=article(text or "x", id=aid, source=f"Outlet {aid}", title=f"Title {aid}"),
         extraction=ArticleExtraction(
             headline=f"Talks resume in London ({aid})",
             summary=claims[0].statement if claims else "",

@@ -14,12 +14,14 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import factories
 import instructor
 import jinja2
 import openai
 import pytest
 from fault_server import FaultServer, delimited_article
 from pydantic import ValidationError
+from servers import serve
 
 from briefing.check.grounding import find_evidence
 from briefing.contracts import Article, ArticleExtraction, Backend, Usage
@@ -49,9 +51,8 @@ def article(key: str, body: str | None = None, **fields: Any) -> Article:
         "The Northbay ferry returned to service on Tuesday after three weeks of repairs.\n\n"
         'Repairs cost $2.4 million, the authority said. "We rebuilt the pier," said Lena Okafor.'
     )
-    return Article(
-        id=key.lower(), source=fields.pop("source", "gazette"), title=f"{key} title", text=text, **fields
-    )
+    fields.setdefault("source", "gazette")
+    return factories.article(text, id=key.lower(), title=f"{key} title", **fields)
 
 
 class StubExtractive:
@@ -74,9 +75,8 @@ class Sleeps:
 
 @pytest.fixture
 def server() -> Iterator[FaultServer]:
-    server = FaultServer(expected_key=KEY, hang_s=2.0).start()
-    yield server
-    server.stop()
+    with serve(FaultServer(expected_key=KEY, hang_s=2.0)) as server:
+        yield server
 
 
 def backend(server: FaultServer, *, timeout: float = 1.0, key: str = KEY, **options: Any) -> ModelBackend:

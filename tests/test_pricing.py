@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import factories
 import pytest
 from fault_server import FaultServer
+from servers import serve
 
 from briefing.contracts import Article, Backend, Usage
 from briefing.errors import UserError
@@ -23,14 +25,13 @@ ANSWER = Usage(prompt_tokens=100, completion_tokens=20, cached_tokens=10)
 
 @pytest.fixture
 def server() -> Iterator[FaultServer]:
-    server = FaultServer(usage=ANSWER).start()
-    yield server
-    server.stop()
+    with serve(FaultServer(usage=ANSWER)) as server:
+        yield server
 
 
 def article(n: int) -> Article:
     text = f"ART-{n:02d}: ferry news\n\nThe ferry carried {100 + n} passengers on Tuesday after repairs."
-    return Article(id=f"a{n:02d}", source=f"outlet-{n}", title=f"Ferry {n}", text=text)
+    return factories.article(text, id=f"a{n:02d}", source=f"outlet-{n}", title=f"Ferry {n}")
 
 
 def test_cached_prompt_tokens_are_billed_at_the_cached_rate() -> None:

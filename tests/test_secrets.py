@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from fault_server import FaultServer
+from servers import serve
 from typer.testing import CliRunner
 
 from briefing.app.cli import app
@@ -25,9 +26,8 @@ FRAGMENTS = (KEY, KEY[8:24], KEY[-12:])
 
 @pytest.fixture
 def server() -> Iterator[FaultServer]:
-    server = FaultServer(expected_key=KEY, hang_s=1.0).start()
-    yield server
-    server.stop()
+    with serve(FaultServer(expected_key=KEY, hang_s=1.0)) as server:
+        yield server
 
 
 @pytest.fixture

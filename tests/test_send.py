@@ -8,12 +8,12 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from servers import serve
 from smtp_server import SmtpServer
 from typer.testing import CliRunner
 
@@ -36,13 +36,6 @@ PEOPLE = ["ana@example.org", "bo@example.org", "cy@example.org", "di@example.org
 @pytest.fixture(scope="module")
 def brief() -> Brief:
     return build([str(EXAMPLE)], BuildOptions(backend="extractive", date="2025-06-10"))  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -326,15 +319,13 @@ def test_starttls_and_login_against_a_server_with_its_own_ca(
     brief: Brief, store: SubscriberStore, tmp_path: Path
 ) -> None:
     import trustme
-    from smtp_server import SmtpServer as Server
 
     ca = trustme.CA()
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1").configure_cert(server_context)
     ca_file = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
-    server = Server(tls_context=server_context, login=("brief", "s3cret-pass")).start()
-    try:
+    with serve(SmtpServer(tls_context=server_context, login=("brief", "s3cret-pass"))) as server:
         env = {
             **server.env(),
             "BRIEFING_SMTP_TLS": "starttls",
@@ -355,8 +346,6 @@ def test_starttls_and_login_against_a_server_with_its_own_ca(
             run(BRIEFING_SMTP_CA_FILE=str(ca_file), BRIEFING_SMTP_PASSWORD="wrong-pass")
         assert "wrong-pass" not in str(refused.value)
         report = run(BRIEFING_SMTP_CA_FILE=str(ca_file))
-    finally:
-        server.stop()
 
     assert report.sent == 5 and server.inbox.per_recipient() == {p: 1 for p in PEOPLE}
     assert set(server.logins) == {"brief"}

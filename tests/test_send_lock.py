@@ -1,6 +1,6 @@
 """Two real senders at once, against aiosmtpd: the lock and the per-row claims never double a send."""
 
-# The fixtures brief, store and smtp come from test_send (imported, hence F811 on their use).
+# The fixture brief comes from test_send (imported, hence F811 on its use).
 # ruff: noqa: F811
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from smtp_server import SmtpServer
-from test_send import brief, smtp  # noqa: F401
+from test_send import brief  # noqa: F401
 
 from briefing.contracts import Brief
 from briefing.deliver.send import LEASE_S, Ledger

@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from smtp_server import SmtpServer
-from test_send import NOW, brief, smtp  # noqa: F401
+from test_send import NOW, brief  # noqa: F401
 from typer.testing import CliRunner
 
 from briefing.app.cli import app

@@ -1,6 +1,6 @@
 """A relay that is down, hung or refusing: the run stops at once and nobody is lost."""
 
-# The fixtures brief, store and smtp come from test_send (imported, hence F811 on their use).
+# The fixtures brief and store come from test_send (imported, hence F811 on their use).
 # ruff: noqa: F811
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
-from smtp_server import SilentServer, SmtpServer, free_port
-from test_send import NOW, PEOPLE, brief, send, smtp, store  # noqa: F401
+from servers import SilentServer, free_port, serve
+from smtp_server import SmtpServer
+from test_send import NOW, PEOPLE, brief, send, store  # noqa: F401
 from typer.testing import CliRunner
 
 from briefing.app.cli import app
@@ -66,13 +67,10 @@ def test_a_relay_refusing_the_sender_stops_the_run_and_nobody_is_marked_failed(
 def test_a_relay_that_never_answers_costs_one_timeout_for_the_whole_run(
     brief: Brief, store: SubscriberStore
 ) -> None:
-    silent = SilentServer().start()
-    try:
+    with serve(SilentServer()) as silent:
         started = time.monotonic()
         report = send_to(brief, store, silent.port, timeout_s=0.5)
         elapsed = time.monotonic() - started
-    finally:
-        silent.stop()
 
     assert report.stopped is not None and "no answer within 0.5 s" in report.stopped
     assert (report.sent, report.pending) == (0, 5) and len(silent.accepted) == 1
@@ -80,11 +78,8 @@ def test_a_relay_that_never_answers_costs_one_timeout_for_the_whole_run(
 
 
 def test_a_relay_refusing_the_session_stops_the_run(brief: Brief, store: SubscriberStore) -> None:
-    refusing = SilentServer(greeting=b"554 5.3.2 Not accepting mail\r\n").start()
-    try:
+    with serve(SilentServer(greeting=b"554 5.3.2 Not accepting mail\r\n")) as refusing:
         report = send_to(brief, store, refusing.port)
-    finally:
-        refusing.stop()
 
     assert report.stopped is not None and "554 5.3.2 Not accepting mail" in report.stopped
     assert (report.sent, report.failed, report.pending) == (0, [], 5) and len(refusing.accepted) == 1
@@ -137,8 +132,7 @@ def test_a_login_over_an_unencrypted_connection_is_refused_unless_allowed(
 ) -> None:
     brief_file = tmp_path / "brief.json"
     brief_file.write_text(render_json(brief), encoding="utf-8")
-    server = SmtpServer(login=("brief", "s3cret-pass"), login_without_tls=True).start()
-    try:
+    with serve(SmtpServer(login=("brief", "s3cret-pass"), login_without_tls=True)) as server:
         env = {
             **server.env(),
             "BRIEFING_DB": str(tmp_path / "db.sqlite3"),
@@ -153,8 +147,6 @@ def test_a_login_over_an_unencrypted_connection_is_refused_unless_allowed(
         allowed = runner.invoke(
             app, ["send", str(brief_file), "--force"], env={**env, "BRIEFING_SMTP_ALLOW_PLAIN_AUTH": "1"}
         )
-    finally:
-        server.stop()
 
     assert refused.exit_code == 1 and logins_after_refusal == []
     assert "BRIEFING_SMTP_ALLOW_PLAIN_AUTH" in refused.stderr and "s3cret" not in refused.output

@@ -7,11 +7,11 @@ and after a real send (to aiosmtpd on 127.0.0.1) with its ledger.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from damage import DAMAGE, integrity, unwritable
+from servers import serve
 from smtp_server import SmtpServer
 from typer.testing import CliRunner
 
@@ -114,13 +114,6 @@ def brief_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("brief") / "brief.json"
     path.write_text(render_json(brief), encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer().start()
-    yield server
-    server.stop()
 
 
 def _with_people(path: Path) -> None:
@@ -259,15 +252,12 @@ def test_a_database_from_before_mailbox_keys_is_migrated_and_a_mailbox_listed_tw
     )
     old.commit()
     old.close()
-    server = SmtpServer(smtputf8=True).start()
-    try:
+    with serve(SmtpServer(smtputf8=True)) as server:
         env = {**server.env(), "BRIEFING_DB": str(path)}
         runner = CliRunner()
         listed = runner.invoke(app, ["subscribers", "list"], env=env)
         added = runner.invoke(app, ["subscribers", "add", "ZOË@example.com"], env=env)
         sent = runner.invoke(app, ["send", str(brief_file), "--force"], env=env)
-    finally:
-        server.stop()
 
     assert len(listed.stdout.splitlines()) == 3 and added.exit_code == 0
     assert sent.exit_code == 0, sent.output

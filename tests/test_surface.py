@@ -1,4 +1,6 @@
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import briefing
@@ -6,19 +8,56 @@ from briefing.schemas import schema_texts
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Run in a fresh interpreter, so nothing this test session imported first can make a name
+# resolve; it works whether the package imports its names eagerly or on first use.
+SURFACE = """
+import inspect, json, sys
+import briefing
+star = {}
+exec("from briefing import *", star)
+star.pop("__builtins__", None)
+
+def home(name, value):
+    module = getattr(value, "__module__", None)
+    if module is not None and getattr(sys.modules.get(module), name, None) is value:
+        return module
+    for module_name, module in sorted(sys.modules.items()):
+        if module_name.startswith("briefing.") and getattr(module, name, None) is value:
+            return module_name
+    return None
+
+unlisted = sorted(
+    name
+    for name in dir(briefing)
+    if not name.startswith("_")
+    and name not in briefing.__all__
+    and not inspect.ismodule(value := getattr(briefing, name))
+    and (home(name, value) or "").startswith("briefing.")
+)
+print(json.dumps({
+    "all": list(briefing.__all__),
+    "star": sorted(star),
+    "homes": {name: home(name, value) for name, value in star.items()},
+    "unlisted": unlisted,
+}))
+"""
+
 
 def test_all_lists_exactly_the_public_names() -> None:
-    for name in dir(briefing):  # the public names load on first use
-        getattr(briefing, name)
-    public = {
-        name
-        for name, value in vars(briefing).items()
-        if not name.startswith("_") and getattr(value, "__module__", "").startswith("briefing")
+    """`from briefing import *` gives exactly `__all__`, each name the object its own module defines."""
+    run = subprocess.run(
+        [sys.executable, "-c", SURFACE], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    surface = json.loads(run.stdout)
+    listed = surface["all"]
+    assert len(listed) == len(set(listed)), "a name is listed twice in __all__"
+    assert surface["star"] == sorted(listed)
+    not_ours = {
+        name: home for name, home in surface["homes"].items() if not (home or "").startswith("briefing.")
     }
-    public |= {name for name in vars(briefing) if name.isupper() and not name.startswith("_")}
-    assert sorted(briefing.__all__) == sorted(public)
-    for name in briefing.__all__:
-        assert hasattr(briefing, name)
+    assert not_ours == {}, "each public name must be defined in a briefing module"
+    assert surface["unlisted"] == [], "public names missing from __all__"
 
 
 def test_checked_in_schemas_match_the_models() -> None:

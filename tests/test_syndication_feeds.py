@@ -7,6 +7,7 @@ import ipaddress
 from dataclasses import replace
 from decimal import Decimal
 
+import factories
 import pytest
 
 from briefing.check.grounding import check_extraction, figure_in_text, numbers_in
@@ -28,13 +29,8 @@ WIRE = (
 
 
 def article(n: int, text: str, source: str, published: str | None = None) -> Article:
-    return Article(
-        id=f"id{n}",
-        source=source,
-        title=f"{source} story",
-        path=f"{source}.html",
-        text=text,
-        published=published,
+    return factories.article(
+        text, id=f"id{n}", source=source, title=f"{source} story", path=f"{source}.html", published=published
     )
 
 

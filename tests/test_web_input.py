@@ -12,6 +12,7 @@ from typing import Any
 import httpcore
 import pytest
 from fault_server import FaultServer
+from servers import serve
 from typer.testing import CliRunner
 from web_server import PAGES, WORDS, WebServer
 
@@ -31,9 +32,8 @@ SOURCE_LINE = re.compile(
 
 @pytest.fixture(scope="module")
 def web() -> Iterator[WebServer]:
-    server = WebServer(slow_s=3.0, trickle_s=0.05).start()
-    yield server
-    server.stop()
+    with serve(WebServer(slow_s=3.0, trickle_s=0.05)) as server:
+        yield server
 
 
 @pytest.fixture(autouse=True)
@@ -313,9 +313,8 @@ def test_the_daily_run_reads_its_feeds_from_the_config_file(web: WebServer, tmp_
 @pytest.fixture(scope="module")
 def other() -> Iterator[WebServer]:
     """A second site, on another loopback address: a private host the user does not give."""
-    server = WebServer(host="127.0.0.2").start()
-    yield server
-    server.stop()
+    with serve(WebServer(host="127.0.0.2")) as server:
+        yield server
 
 
 def refused(host: str, address: str) -> str:

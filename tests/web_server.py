@@ -46,6 +46,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 from xml.sax.saxutils import escape
 
+from servers import HttpThread
+
 PAGES = Path(__file__).parent / "web"
 HUGE = 50 * 1024 * 1024
 
@@ -80,33 +82,27 @@ class WebServer:
     requests: list[tuple[str, str]] = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
-    _server: ThreadingHTTPServer | None = field(default=None, init=False, repr=False)
+    _http: HttpThread | None = field(default=None, init=False, repr=False)
     _stop: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def start(self) -> WebServer:
-        server = _Server((self.host, 0), _Handler)
-        server.daemon_threads = True
-        server.web = self  # type: ignore[attr-defined]
-        self._server = server
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self._http = HttpThread(_Server, _Handler, host=self.host, web=self).start()
         return self
 
     def stop(self) -> None:
         self._stop.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        if self._http is not None:
+            self._http.stop()
 
     @property
     def base(self) -> str:
-        assert self._server is not None
-        return f"http://{self.host}:{self._server.server_address[1]}"
+        return f"http://{self.host}:{self.port}"
 
     @property
     def port(self) -> int:
-        assert self._server is not None
-        return int(self._server.server_address[1])
+        assert self._http is not None, "start() the server first"
+        return self._http.port
 
     def url(self, path: str) -> str:
         return f"{self.base}/{path.lstrip('/')}"
@@ -197,8 +193,6 @@ class WebServer:
 
 
 class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a client that hangs up mid-body (the size cap, a timeout) is what the tests provoke
 
