@@ -15,10 +15,14 @@ an SMTP relay), then:
   deferring another (450, still pending);
 - adds a seventh subscriber and sends again, killing the run while the relay holds the
   message data unanswered (an uncertain row, and the lock of a run that is gone).
+
+`made.json` records what a test needs to ask for the same things again: the model
+endpoint (part of each extraction's cache key) and the pages' URLs.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -111,6 +115,8 @@ def main() -> None:
         db.close()
         shutil.copyfile(work / name, out / name)
     shutil.rmtree(work)
+    made = {"model_endpoint": model.base_url, "pages": pages, "file": EXAMPLE.name}
+    (out / "made.json").write_text(json.dumps(made, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
