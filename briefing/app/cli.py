@@ -35,16 +35,16 @@ from briefing.check.verify import verify
 from briefing.contracts import Article, Brief
 from briefing.deliver.message import MailSettings
 from briefing.deliver.send import SendReport
-from briefing.deliver.subscribers import SubscriberStore, default_db_path
 from briefing.errors import BriefingError, UserError
 from briefing.extract.model.budget import DEFAULT_MAX_INPUT_TOKENS
 from briefing.ingest.feeds import DEFAULT_MAX_ENTRIES, FeedQuery, parse_since
-from briefing.ingest.fetch import PageCache
 from briefing.ingest.language import DEFAULT_LANGUAGE, normalise_language
 from briefing.pipeline import BackendChoice, BuildOptions, build, exit_status, gather
 from briefing.render.brief import render, report_lines
 from briefing.settings import load_config
-from briefing.store.cache import ExtractionCache, default_cache_path
+from briefing.store.cache import ExtractionCache, PageCache, default_cache_path
+from briefing.store.database import CacheDatabase
+from briefing.store.subscribers import SubscriberStore, default_db_path
 
 EXIT_OK = 0
 EXIT_NO_BRIEF = 1
@@ -485,7 +485,7 @@ def send_command(
 
     from briefing.deliver.editions import EditionRefused, as_sent, claim_version, content_id
     from briefing.deliver.send import SmtpSettings, send_edition
-    from briefing.deliver.subscribers import normalise_address
+    from briefing.store.addresses import normalise_address
 
     console = Console(stderr=True)
     brief = _load_brief(brief_file, console)
@@ -527,7 +527,7 @@ def send_command(
         else:
             _require_audience(store, allow_empty)
         if recipient is None and brief.date is not None:
-            plan = claim_version(brief, store.connection, correction=correction, record=dry_run is None)
+            plan = claim_version(brief, store.database, correction=correction, record=dry_run is None)
             if plan.note:
                 _err(console, plan.note)
             brief, key = as_sent(brief, plan.version), plan.version.content_id
@@ -738,7 +738,7 @@ def daily_command(
 
     from briefing.deliver.daily import DailyRefused, DailyResult, run_daily
     from briefing.deliver.send import SmtpSettings
-    from briefing.deliver.subscribers import normalise_address
+    from briefing.store.addresses import normalise_address
 
     console = Console(stderr=True)
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
@@ -1001,8 +1001,8 @@ def _cache_file() -> Iterator[tuple[PageCache, ExtractionCache]]:
     A damaged file has been moved aside and started afresh by then, so the command goes on;
     it exits 1 only when the file could not be used at all.
     """
-    pages = PageCache(default_cache_path())
-    cache = ExtractionCache(default_cache_path())
+    file = CacheDatabase(default_cache_path())  # one connection for both tables
+    pages, cache = PageCache(file), ExtractionCache(file)
     try:
         yield pages, cache
     finally:
@@ -1051,7 +1051,7 @@ def subscribers_add_command(
     db: DbOption = None,
 ) -> None:
     """Add a subscriber (an unsubscribed address stays so without --resubscribe)."""
-    from briefing.deliver.subscribers import delivery_address
+    from briefing.store.addresses import delivery_address
 
     store = _open_subscribers(db)
     try:
