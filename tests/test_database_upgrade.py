@@ -159,6 +159,33 @@ def test_a_cache_upgrades_in_place_and_answers_a_rebuild_without_the_model_or_th
     assert "3 extraction(s), 2 web page(s)" in stats.stdout
 
 
+def test_an_upgrade_that_fails_halfway_leaves_the_file_as_it_was_and_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "odd.sqlite3"
+    with sqlite3.connect(path) as db:  # keyless subscribers, and a ledger lacking a column a step reads
+        db.execute(
+            "CREATE TABLE subscribers (email TEXT PRIMARY KEY COLLATE NOCASE, name TEXT NOT NULL DEFAULT '', "
+            "status TEXT NOT NULL, token TEXT NOT NULL UNIQUE, added REAL NOT NULL, changed REAL NOT NULL)"
+        )
+        db.execute("INSERT INTO subscribers VALUES ('ann@example.org', '', 'active', 't1', 1, 1)")
+        db.execute(
+            "CREATE TABLE deliveries (edition TEXT, email TEXT, status TEXT, PRIMARY KEY (edition, email))"
+        )
+        db.execute("INSERT INTO deliveries VALUES ('e', 'ann@example.org', 'sending')")
+    db.close()
+    schema = rows(path, "SELECT type, name, sql FROM sqlite_master ORDER BY name")
+
+    result = runner.invoke(app, ["subscribers", "list", "--db", str(path)])
+
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        f"briefing: error: database {path}: cannot be used (no such column: updated)"
+    ]
+    assert rows(path, "SELECT type, name, sql FROM sqlite_master ORDER BY name") == schema
+    assert version(path) == 0 and rows(path, "SELECT * FROM subscribers") == [
+        ("ann@example.org", "", "active", "t1", 1, 1)
+    ]
+
+
 def test_a_delivery_database_from_a_newer_briefing_is_one_line_and_left_as_it_is(delivery: Path) -> None:
     with sqlite3.connect(delivery) as db:
         db.execute(f"PRAGMA user_version = {len(DELIVERY) + 1}")

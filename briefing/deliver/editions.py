@@ -151,7 +151,8 @@ def claim_version(brief: Brief, database: Database, *, correction: bool, record:
     `record=False` (a dry run) decides the same way but leaves the database as it was.
 
     Raises:
-        EditionRefused: See `plan_edition` and `Editions.record`.
+        EditionRefused: See `plan_edition`; or another run recorded a different brief as
+            that version meanwhile.
     """
     ledger = Ledger(database)
     book = Editions(database)
