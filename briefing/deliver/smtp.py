@@ -225,6 +225,7 @@ def _timed_out(exc: BaseException) -> bool:
 
 
 def cause(exc: BaseException, timeout_s: float) -> str:
+    """Why a connection or an exchange failed, in words for the one line a run prints."""
     if _timed_out(exc):
         return f"no answer within {timeout_s:g} s (BRIEFING_SMTP_TIMEOUT)"
     if isinstance(exc, ConnectionRefusedError):

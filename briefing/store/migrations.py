@@ -24,8 +24,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 
-from briefing.store.addresses import mailbox_key
-
 __all__ = ["CACHE", "DELIVERY", "Migration", "NewerSchema", "migrate", "version_of"]
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -200,6 +198,8 @@ def m005_mailbox_keys(db: sqlite3.Connection) -> None:
     allowed for non-ASCII letters); then it is a plain index, `add` still finds the
     existing row by key, and a send mails such a mailbox once, with a line.
     """
+    from briefing.store.addresses import mailbox_key  # email-validator, only for a file that needs keys
+
     _add_column(db, "subscribers", "key", "TEXT")
     missing = db.execute("SELECT email FROM subscribers WHERE key IS NULL").fetchall()
     db.executemany(
