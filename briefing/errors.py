@@ -48,6 +48,22 @@ class UnwritableDatabaseError(UserError):
         self.reason = reason
 
 
+class NewerDatabaseError(UserError):
+    """A SQLite file at a schema version past the migrations this briefing knows: a newer one wrote it.
+
+    It is never changed: the delivery database refuses it, the cache is done without.
+    """
+
+    def __init__(self, path: Path, found: int, known: int, *, what: str, remedy: str = "") -> None:
+        super().__init__(
+            f"{what} {path} was written by a newer briefing (schema version {found}; this one knows up "
+            f"to {known}): upgrade briefing to use it{remedy}"
+        )
+        self.path = path
+        self.found = found
+        self.known = known
+
+
 class ProviderError(BriefingError):
     """The model endpoint failed or answered unusably."""
 

@@ -23,7 +23,7 @@ from briefing.extract.model.budget import DEFAULT_MAX_INPUT_TOKENS
 from briefing.extract.schedule import extract_all
 from briefing.ingest import syndication
 from briefing.ingest.feeds import FeedQuery
-from briefing.ingest.fetch import Fetcher, FetchSettings, PageCache, is_url
+from briefing.ingest.fetch import Fetcher, FetchSettings, is_url
 from briefing.ingest.language import DEFAULT_LANGUAGE, with_languages
 from briefing.ingest.read import ingest
 from briefing.merge.brief import merge
@@ -149,7 +149,7 @@ def _read(
         return ingest(paths, stdin=stdin)
     cache = None
     if options.use_cache:
-        from briefing.store.cache import default_cache_path
+        from briefing.store.cache import PageCache, default_cache_path
 
         cache = PageCache(options.cache_path or default_cache_path())
     try:

@@ -27,9 +27,8 @@ from briefing.extract.model.backend import ModelBackend
 from briefing.extract.model.providers import make_client
 from briefing.extract.model.settings import ModelSettings
 from briefing.extract.schedule import extract_all
-from briefing.ingest.fetch import Page, PageCache
 from briefing.pipeline import BackendChoice, BuildOptions, build
-from briefing.store.cache import ExtractionCache, cache_key, default_cache_path
+from briefing.store.cache import ExtractionCache, PageCache, cache_key, default_cache_path
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "london-talks"
 
@@ -381,15 +380,7 @@ def test_damage_found_halfway_through_a_run_moves_the_file_aside_and_the_run_goe
     pages = PageCache(path)  # 12 MB of pages after the extractions: more than SQLite keeps in memory
     for n in range(120):
         body = bytes((n + i) % 251 for i in range(100_000))
-        pages.put(
-            Page(
-                url=f"https://example.org/{n}",
-                final_url="",
-                content_type="text/html",
-                charset=None,
-                body=body,
-            )
-        )
+        pages.put(f"https://example.org/{n}", "", "text/html", body)
     pages.close()
 
     cache = ExtractionCache(path)  # sound when opened

@@ -362,11 +362,11 @@ def test_a_partly_sent_edition_is_resumed_unchanged_and_a_changed_one_is_refused
 
 
 def test_a_date_sent_before_editions_had_content_ids_is_never_taken_for_a_new_brief(desk: Desk) -> None:
-    from briefing.deliver.send import Ledger
-    from briefing.deliver.subscribers import SubscriberStore
+    from briefing.store.ledger import Ledger
+    from briefing.store.subscribers import SubscriberStore
 
     store = SubscriberStore(Path(desk.env["BRIEFING_DB"]))
-    ledger = Ledger(store.connection)
+    ledger = Ledger(store.database)
     ledger.plan(DAY, ["ana@example.org", "bo@example.org"])  # the ledger as it was: keyed by the date
     for address in ("ana@example.org", "bo@example.org"):
         assert ledger.claim(DAY, address, "an earlier run")

@@ -17,8 +17,8 @@ from briefing.app.cli import app
 from briefing.contracts import Brief
 from briefing.deliver.message import MailSettings
 from briefing.deliver.send import SmtpSettings, send_edition
-from briefing.deliver.subscribers import SubscriberStore
 from briefing.render.brief import render_json
+from briefing.store.subscribers import SubscriberStore
 
 LONG_URL = "https://unsubscribe.mail.example.com/lists/morning-briefing/one-click/confirm?campaign=daily"
 

@@ -22,10 +22,10 @@ from briefing.contracts import Brief
 from briefing.deliver.editions import content_id
 from briefing.deliver.message import MailSettings
 from briefing.deliver.send import SmtpSettings, send_edition
-from briefing.deliver.subscribers import SubscriberStore
 from briefing.errors import UserError
 from briefing.pipeline import BuildOptions, build
 from briefing.render.brief import render_json
+from briefing.store.subscribers import SubscriberStore
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "london-talks"
@@ -144,9 +144,9 @@ def test_unsubscribed_people_are_never_mailed(brief: Brief, store: SubscriberSto
 def test_a_second_run_cannot_send_the_edition_while_one_holds_the_lock(
     brief: Brief, store: SubscriberStore, smtp: SmtpServer
 ) -> None:
-    from briefing.deliver.send import Ledger
+    from briefing.store.ledger import Ledger
 
-    ledger = Ledger(store.connection)
+    ledger = Ledger(store.database)
     with ledger.locked("2025-06-10"), pytest.raises(UserError, match="being sent by another run"):
         send(brief, store, smtp)
     assert smtp.inbox.messages == []

@@ -18,10 +18,10 @@ from smtp_server import SmtpServer
 from test_send import brief  # noqa: F401
 
 from briefing.contracts import Brief
-from briefing.deliver.send import LEASE_S, Ledger
-from briefing.deliver.subscribers import SubscriberStore
 from briefing.errors import UserError
 from briefing.render.brief import render_json
+from briefing.store.ledger import LEASE_S, Ledger
+from briefing.store.subscribers import SubscriberStore
 
 TWENTY = [f"p{n:02d}@example.org" for n in range(20)]
 
@@ -82,7 +82,7 @@ def test_a_lock_taken_over_from_a_live_run_still_sends_each_row_once(
 
 def test_the_lease_decides_for_a_run_on_another_host(tmp_path: Path) -> None:
     store = SubscriberStore(tmp_path / "db.sqlite3")
-    ledger = Ledger(store.connection)
+    ledger = Ledger(store.database)
     now = time.time()
     insert = "INSERT OR REPLACE INTO send_locks (edition, owner, acquired, heartbeat) VALUES (?, ?, ?, ?)"
 
@@ -98,8 +98,8 @@ def test_the_lease_decides_for_a_run_on_another_host(tmp_path: Path) -> None:
 
 
 def test_a_row_is_claimed_by_one_run_only(tmp_path: Path) -> None:
-    one = Ledger(SubscriberStore(tmp_path / "db.sqlite3").connection)
-    two = Ledger(SubscriberStore(tmp_path / "db.sqlite3").connection)
+    one = Ledger(SubscriberStore(tmp_path / "db.sqlite3").database)
+    two = Ledger(SubscriberStore(tmp_path / "db.sqlite3").database)
     one.plan("e", ["a@example.org"])
 
     assert one.claim("e", "a@example.org", "run-1") and not two.claim("e", "a@example.org", "run-2")

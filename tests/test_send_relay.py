@@ -18,9 +18,9 @@ from briefing.app.cli import app
 from briefing.contracts import Brief
 from briefing.deliver.message import MailSettings
 from briefing.deliver.send import SmtpSettings, send_edition
-from briefing.deliver.subscribers import SubscriberStore
 from briefing.errors import UserError
 from briefing.render.brief import render_json
+from briefing.store.subscribers import SubscriberStore
 
 
 def send_to(brief: Brief, store: SubscriberStore, port: int, timeout_s: float = 30.0):  # type: ignore[no-untyped-def]

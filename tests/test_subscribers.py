@@ -16,10 +16,10 @@ from smtp_server import SmtpServer
 from typer.testing import CliRunner
 
 from briefing.app.cli import app
-from briefing.deliver.subscribers import Status, SubscriberStore, default_db_path
 from briefing.errors import UserError
 from briefing.pipeline import BackendChoice, BuildOptions, build
 from briefing.render.brief import render_json
+from briefing.store.subscribers import Status, SubscriberStore, default_db_path
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "london-talks"
 

@@ -19,10 +19,11 @@ from web_server import PAGES, WORDS, WebServer
 from briefing.app.cli import app
 from briefing.contracts import Brief
 from briefing.ingest.feeds import FeedQuery
-from briefing.ingest.fetch import Fetcher, FetchError, FetchSettings, PageCache, PrivateAddressError
+from briefing.ingest.fetch import Fetcher, FetchError, FetchSettings, PrivateAddressError
 from briefing.ingest.read import ingest
 from briefing.pipeline import BackendChoice, BuildOptions, build, gather
 from briefing.render.brief import render_markdown
+from briefing.store.cache import PageCache
 
 runner = CliRunner()
 SOURCE_LINE = re.compile(

@@ -71,7 +71,7 @@ if TYPE_CHECKING:
 
     from briefing.contracts import Brief
     from briefing.deliver.send import SendReport, SmtpSettings
-    from briefing.deliver.subscribers import SubscriberStore
+    from briefing.store.subscribers import SubscriberStore
 
 __all__ = ["DAILY_EPILOG", "SEND_EPILOG", "daily_command", "send_command"]
 
@@ -119,9 +119,9 @@ def send_command(
     from briefing.check.verify import verify
     from briefing.deliver.editions import EditionRefused, as_sent, claim_version, content_id
     from briefing.deliver.send import send_edition
-    from briefing.deliver.subscribers import normalise_address
     from briefing.errors import UserError
     from briefing.pipeline import gather
+    from briefing.store.addresses import normalise_address
 
     console = stderr()
     chosen = settings(console, config, db=db)
@@ -162,7 +162,7 @@ def send_command(
         else:
             _require_audience(store, allow_empty)
         if recipient is None and brief.date is not None:
-            plan = claim_version(brief, store.connection, correction=correction, record=dry_run is None)
+            plan = claim_version(brief, store.database, correction=correction, record=dry_run is None)
             if plan.note:
                 err(console, plan.note)
             brief, key = as_sent(brief, plan.version), plan.version.content_id
@@ -274,8 +274,8 @@ def _existing_subscribers(path: Path) -> SubscriberStore:
     Raises:
         UserError: The file is missing or cannot be opened.
     """
-    from briefing.deliver.subscribers import SubscriberStore
     from briefing.errors import UserError
+    from briefing.store.subscribers import SubscriberStore
 
     if not path.exists():
         raise UserError(
@@ -327,10 +327,10 @@ def daily_command(
     from datetime import UTC, datetime
 
     from briefing.deliver.daily import DailyRefused, DailyResult, run_daily
-    from briefing.deliver.subscribers import normalise_address
     from briefing.errors import BriefingError, UserError
     from briefing.pipeline import exit_status
     from briefing.render.brief import report_lines
+    from briefing.store.addresses import normalise_address
 
     console = stderr()
     quiet_instructor()

@@ -14,9 +14,8 @@ from briefing.app.common import EXIT_NO_BRIEF, EXIT_USAGE, err, settings, stderr
 from briefing.app.options import DbOption
 
 if TYPE_CHECKING:
-    from briefing.deliver.subscribers import SubscriberStore
-    from briefing.ingest.fetch import PageCache
-    from briefing.store.cache import ExtractionCache
+    from briefing.store.cache import ExtractionCache, PageCache
+    from briefing.store.subscribers import SubscriberStore
 
 __all__ = ["cache_app", "subscribers_app"]
 
@@ -52,12 +51,11 @@ def _cache_file() -> Iterator[tuple[PageCache, ExtractionCache]]:
     A damaged file has been moved aside and started afresh by then, so the command goes on;
     it exits 1 only when the file could not be used at all.
     """
-    from briefing.ingest.fetch import PageCache
-    from briefing.store.cache import ExtractionCache
+    from briefing.store.cache import ExtractionCache, PageCache
+    from briefing.store.database import CacheDatabase
 
-    path = settings(stderr()).cache_path()
-    pages = PageCache(path)
-    cache = ExtractionCache(path)
+    file = CacheDatabase(settings(stderr()).cache_path())  # one connection for both tables
+    pages, cache = PageCache(file), ExtractionCache(file)
     try:
         yield pages, cache
     finally:
@@ -75,8 +73,8 @@ subscribers_app = typer.Typer(help="Who receives the brief by email (kept in the
 
 def _open_subscribers(db: Path | None, *, create: bool = True) -> SubscriberStore:
     """The subscribers database; only `add` and `import` (`create`) may start a missing one."""
-    from briefing.deliver.subscribers import SubscriberStore
     from briefing.errors import UserError
+    from briefing.store.subscribers import SubscriberStore
 
     path = settings(stderr(), db=db).db_path()
     if not create and not path.exists():
@@ -103,8 +101,8 @@ def subscribers_add_command(
     db: DbOption = None,
 ) -> None:
     """Add a subscriber (an unsubscribed address stays so without --resubscribe)."""
-    from briefing.deliver.subscribers import delivery_address
     from briefing.errors import UserError
+    from briefing.store.addresses import delivery_address
 
     store = _open_subscribers(db)
     try:

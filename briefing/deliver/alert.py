@@ -17,9 +17,10 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from briefing.deliver.message import MailSettings, one_line
-from briefing.deliver.send import SmtpSettings, _cause, open_session
-from briefing.deliver.subscribers import normalise_address
+from briefing.deliver.send import SmtpSettings
+from briefing.deliver.smtp import cause, open_session
 from briefing.errors import UserError
+from briefing.store.addresses import normalise_address
 
 __all__ = ["alert_message", "send_alert"]
 
@@ -83,7 +84,7 @@ def send_alert(
         return f"alert to {to} not sent: {where} answered {exc.smtp_code} {one_line(text)}"
     except (OSError, smtplib.SMTPException) as exc:
         timeout = smtp.timeout_s if smtp is not None else 0.0
-        return f"alert to {to} not sent: {where}: {_cause(exc, timeout)}"
+        return f"alert to {to} not sent: {where}: {cause(exc, timeout)}"
     except ValueError as exc:
         return f"alert to {to} not sent: {where}: {type(exc).__name__}"
     return None

@@ -32,10 +32,10 @@ from briefing.contracts import Brief, RunReport
 from briefing.deliver.editions import Archive, EditionRefused, Plan, as_sent, claim_version
 from briefing.deliver.message import MailSettings
 from briefing.deliver.send import SendReport, SmtpSettings, send_edition
-from briefing.deliver.subscribers import SubscriberStore
 from briefing.errors import BriefingError
 from briefing.ingest.feeds import FeedQuery
 from briefing.pipeline import BuildOptions, build_from, gather
+from briefing.store.subscribers import SubscriberStore
 
 __all__ = ["DailyRefused", "DailyResult", "run_daily"]
 
@@ -133,7 +133,7 @@ def run_daily(
         )
     record = dry_run is None and test_copy is None
     try:
-        plan = claim_version(brief, store.connection, correction=correction, record=record)
+        plan = claim_version(brief, store.database, correction=correction, record=record)
     except EditionRefused as exc:
         raise DailyRefused(str(exc), report) from None
     marked = as_sent(brief, plan.version)

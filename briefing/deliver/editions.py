@@ -6,14 +6,15 @@ the SHA-256 of the brief's canonical JSON (keys sorted, no spaces, UTF-8). What 
 leaves behind that subscribers do not read is left out: the run report, each source's
 fallback reason, and the correction mark. The same articles built again give the same id;
 any change to a statement, a source or the headline gives another. The delivery ledger
-(`briefing.deliver.send`) keys on this id, so a changed brief is never mistaken for one
+(`briefing.store.ledger`) keys on this id, so a changed brief is never mistaken for one
 already sent, and the Message-ID (made from it) differs for a correction.
 
-**Versions of a day.** The `editions` table, beside the ledger in the delivery database,
-records which content id is the edition of a date (correction 0) and which its n-th
-correction. Once anyone has received a version (a ledger row `sent` or `sending`), it is
-fixed: a different brief for that date goes out only as the next correction, on request.
-A version nobody has received yet is simply replaced by the newer brief.
+**Versions of a day.** The `editions` table, beside the ledger in the delivery database
+(`briefing.store.ledger.Editions`), records which content id is the edition of a date
+(correction 0) and which its n-th correction. Once anyone has received a version (a
+ledger row `sent` or `sending`), it is fixed: a different brief for that date goes out
+only as the next correction, on request. A version nobody has received yet is simply
+replaced by the newer brief.
 
 **Archive.** `EDITIONS/DATE/` holds the day's edition and `EDITIONS/DATE/correction-N/`
 its n-th correction, each as `brief.md`, `brief.json`, `brief.html` and `edition.json`
@@ -26,23 +27,21 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sqlite3
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from briefing.contracts import Brief
-from briefing.deliver.send import Ledger
 from briefing.errors import BriefingError, UserError
 from briefing.render.brief import render_email_html, render_json, render_markdown
+from briefing.store.database import Database
+from briefing.store.ledger import Editions, Ledger, Version
 
 __all__ = [
     "Archive",
     "Deliveries",
     "EditionRefused",
-    "Editions",
     "Plan",
     "Version",
     "as_sent",
@@ -51,15 +50,6 @@ __all__ = [
     "plan_edition",
 ]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS editions (
-    date TEXT NOT NULL,
-    correction INTEGER NOT NULL,
-    content_id TEXT NOT NULL UNIQUE,
-    registered REAL NOT NULL,
-    PRIMARY KEY (date, correction)
-);
-"""
 _RECEIVED = ("sent", "sending")
 
 
@@ -76,21 +66,6 @@ def content_id(brief: Brief) -> str:
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
     return f"{brief.date or 'adhoc'}-{digest}"
-
-
-@dataclass(frozen=True)
-class Version:
-    """One version of a date's edition: 0 is the edition, n its n-th correction."""
-
-    date: str
-    correction: int
-    content_id: str
-
-    @property
-    def label(self) -> str:
-        if self.correction == 0:
-            return f"the {self.date} edition"
-        return f"correction {self.correction} of {self.date}"
 
 
 @dataclass(frozen=True)
@@ -132,49 +107,6 @@ class Plan:
     note: str = ""
 
 
-class Editions:
-    """The versions of each date's edition, in the delivery database (see the module docstring)."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-        db.executescript(_SCHEMA)
-        db.commit()
-
-    def versions(self, date: str, ledger: Ledger) -> list[Version]:
-        """The date's versions, edition first.
-
-        A date sent before editions had content ids has ledger rows keyed by the date
-        alone: that key stands for its (unknown) content, so it is never taken for today's.
-        """
-        rows = self._db.execute(
-            "SELECT correction, content_id FROM editions WHERE date = ? ORDER BY correction", (date,)
-        ).fetchall()
-        if not rows and ledger.status(date):
-            return [Version(date, 0, date)]
-        return [Version(date, n, key) for n, key in rows]
-
-    def record(self, plan: Plan) -> None:
-        """Make `plan.version` the date's version of its number, unless another run got there first.
-
-        Raises:
-            EditionRefused: Another run recorded a different brief for that version meanwhile.
-        """
-        version = plan.version
-        with self._db:
-            self._db.execute(
-                "INSERT INTO editions (date, correction, content_id, registered) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (date, correction) DO UPDATE SET content_id = excluded.content_id, "
-                "registered = excluded.registered WHERE content_id = ?",
-                (version.date, version.correction, version.content_id, time.time(), plan.replaces),
-            )
-            row = self._db.execute(
-                "SELECT content_id FROM editions WHERE date = ? AND correction = ?",
-                (version.date, version.correction),
-            ).fetchone()
-        if row is None or row[0] != version.content_id:
-            raise EditionRefused(f"another run recorded a different brief as {version.label} meanwhile")
-
-
 def plan_edition(brief: Brief, editions: Editions, ledger: Ledger, *, correction: bool) -> Plan:
     """Decide which version of `brief.date` this brief is, and whether anything is left to send.
 
@@ -213,19 +145,22 @@ def plan_edition(brief: Brief, editions: Editions, ledger: Ledger, *, correction
     return Plan(Version(brief.date, latest.correction + 1, key), "send", deliveries)
 
 
-def claim_version(brief: Brief, db: sqlite3.Connection, *, correction: bool, record: bool = True) -> Plan:
+def claim_version(brief: Brief, database: Database, *, correction: bool, record: bool = True) -> Plan:
     """`plan_edition` on the delivery database, and the version recorded when it is to be sent.
 
     `record=False` (a dry run) decides the same way but leaves the database as it was.
 
     Raises:
-        EditionRefused: See `plan_edition` and `Editions.record`.
+        EditionRefused: See `plan_edition`; or another run recorded a different brief as
+            that version meanwhile.
     """
-    ledger = Ledger(db)
-    book = Editions(db)
+    ledger = Ledger(database)
+    book = Editions(database)
     plan = plan_edition(brief, book, ledger, correction=correction)
     if record and plan.action == "send":
-        book.record(plan)
+        recorded = book.record(plan.version, replaces=plan.replaces)
+        if not recorded:
+            raise EditionRefused(f"another run recorded a different brief as {plan.version.label} meanwhile")
     return plan
 
 

@@ -11,7 +11,7 @@ unsubscribe, RFC 8058; list filtering, RFC 2919), so they are written as plain A
 folded only between their parts, never RFC 2047-encoded as the email package would do
 with a long or unusual value. Addresses are written in ASCII (the domain in IDNA) unless
 the part before the @ is not ASCII; such a message needs a server offering SMTPUTF8
-(`briefing.deliver.subscribers.delivery_address`), and is written with UTF-8 headers.
+(`briefing.store.addresses.delivery_address`), and is written with UTF-8 headers.
 
 The Message-ID is fixed per (edition, subscriber), so a message sent twice (the one
 ambiguous SMTP case, see `briefing.deliver.send`) is the same message, which receiving
@@ -33,9 +33,10 @@ from email.utils import format_datetime, make_msgid
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from briefing.contracts import Brief
-from briefing.deliver.subscribers import Subscriber, delivery_address
 from briefing.errors import UserError
 from briefing.render.brief import render_email_html, render_markdown
+from briefing.store.addresses import delivery_address
+from briefing.store.subscribers import Subscriber
 
 __all__ = [
     "UNSUBSCRIBE_URL_LIMIT",

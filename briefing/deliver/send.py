@@ -1,7 +1,7 @@
 """Send one edition to every active subscriber over SMTP, exactly once each.
 
 SMTP has no idempotency, so the database does it. A delivery ledger beside the
-subscribers holds one row per (edition, subscriber), unique, moving
+subscribers (`briefing.store.ledger`) holds one row per (edition, subscriber), unique, moving
 
     pending -> sending -> sent          (or failed, with the server's reason)
 
@@ -21,10 +21,10 @@ Failures are sorted by whom they concern:
   relay does not offer it. The rest go on.
 
 A lock row per edition keeps a scheduled run and an editor's run from working on the
-same edition at once. Its owner refreshes a lease (`heartbeat`) every `HEARTBEAT_S`
-while it sends; the lock is taken over only when its owner is gone: its process is dead
-on this host, or it has not refreshed the lease for `LEASE_S`. A run that finds its
-lock taken over stops claiming rows.
+same edition at once; it is held on a lease, taken over only when its owner is gone
+(`briefing.store.ledger`). A run that finds its lock taken over stops claiming rows.
+The SMTP session itself, and what each of its failures means, is
+`briefing.deliver.smtp`.
 
 The one ambiguous case: the row records the moment the message data goes out
 (`data_at`), and becomes `sent` when the server's 250 comes back. If the connection (or
@@ -38,69 +38,31 @@ simply pending again.
 
 from __future__ import annotations
 
-import os
 import re
-import smtplib
-import socket
-import sqlite3
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.errors import MessageError
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Literal, NoReturn
+from typing import Literal
 
 from briefing.contracts import Brief
 from briefing.deliver.message import MailSettings, build_message, message_bytes
-from briefing.deliver.subscribers import Subscriber, SubscriberStore, delivery_address, mailbox_key
+from briefing.deliver.smtp import Connection, Refused, RelayDown, Row, Superseded, Transient, Uncertain
 from briefing.errors import UserError
+from briefing.store.addresses import delivery_address, mailbox_key
+from briefing.store.ledger import Ledger
+from briefing.store.subscribers import Subscriber, SubscriberStore
 
 __all__ = [
-    "HEARTBEAT_S",
-    "LEASE_S",
-    "Lease",
-    "Ledger",
     "SendReport",
     "SmtpSettings",
-    "open_session",
     "send_edition",
 ]
-
-LEASE_S = 120.0
-"""A lock whose lease has not been refreshed for this long belongs to a run that is gone."""
-HEARTBEAT_S = 10.0
-"""How often a sending run refreshes its lease."""
-_LEDGER = """
-CREATE TABLE IF NOT EXISTS deliveries (
-    edition TEXT NOT NULL,
-    email TEXT NOT NULL COLLATE NOCASE,
-    status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
-    attempts INTEGER NOT NULL DEFAULT 0,
-    error TEXT NOT NULL DEFAULT '',
-    updated REAL NOT NULL,
-    owner TEXT NOT NULL DEFAULT '',
-    data_at REAL,
-    PRIMARY KEY (edition, email)
-);
-CREATE TABLE IF NOT EXISTS send_locks (
-    edition TEXT PRIMARY KEY,
-    owner TEXT NOT NULL,
-    acquired REAL NOT NULL,
-    heartbeat REAL NOT NULL DEFAULT 0
-);
-"""
-# Columns added since the first ledger, with what an existing row means in the new terms:
-# a `sending` row of the old ledger had its data out already (it was marked just before).
-_ADDED_COLUMNS = (
-    ("deliveries", "owner", "TEXT NOT NULL DEFAULT ''", ""),
-    ("deliveries", "data_at", "REAL", "UPDATE deliveries SET data_at = updated WHERE status = 'sending'"),
-    ("send_locks", "heartbeat", "REAL NOT NULL DEFAULT 0", "UPDATE send_locks SET heartbeat = acquired"),
-)
 
 
 @dataclass(frozen=True)
@@ -192,417 +154,6 @@ class SendReport:
         )
 
 
-@dataclass
-class Lease:
-    """A held send lock: who holds it, and whether another run has taken it over since."""
-
-    owner: str
-    lost: threading.Event = field(default_factory=threading.Event)
-
-
-class Ledger:
-    """The delivery ledger and the per-edition lock, in the subscribers' database."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-        self._lock = threading.Lock()
-        with self._lock:
-            db.executescript(_LEDGER)
-            for table, column, declaration, backfill in _ADDED_COLUMNS:
-                columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
-                if column not in columns:
-                    try:
-                        db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
-                    except sqlite3.OperationalError as exc:  # another process added it just now
-                        if "duplicate column" not in str(exc):
-                            raise
-                    else:
-                        if backfill:
-                            db.execute(backfill)
-            db.commit()
-
-    def _write(self, query: str, parameters: tuple[object, ...]) -> int:
-        with self._lock:
-            changed = self._db.execute(query, parameters).rowcount
-            self._db.commit()
-        return changed
-
-    def plan(self, edition: str, emails: list[str]) -> None:
-        """Record every recipient of `edition` as pending (those already recorded keep their state)."""
-        now = time.time()
-        with self._lock:
-            self._db.executemany(
-                "INSERT OR IGNORE INTO deliveries (edition, email, status, updated) "
-                "VALUES (?, ?, 'pending', ?)",
-                [(edition, e, now) for e in emails],
-            )
-            self._db.commit()
-
-    def status(self, edition: str) -> dict[str, str]:
-        """Each recipient's state.
-
-        pending, sent, failed, `uncertain` (its data went out, no answer came) or `sending`
-        (claimed by a run, nothing sent yet).
-        """
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT email, status, data_at FROM deliveries WHERE edition = ?", (edition,)
-            ).fetchall()
-        return {
-            email.casefold(): "uncertain" if status == "sending" and data_at is not None else status
-            for email, status, data_at in rows
-        }
-
-    def reopen(self, edition: str, *, owner: str, failed: bool, uncertain: bool) -> None:
-        """Make rows pending again.
-
-        Always the claims of other runs whose data had not gone out (those runs are gone:
-        this one holds the lock); with `failed`, failed rows; with `uncertain`, rows cut off
-        after their data went out.
-        """
-        now = time.time()
-        self._write(
-            "UPDATE deliveries SET status = 'pending', owner = '', updated = ? WHERE edition = ? "
-            "AND status = 'sending' AND data_at IS NULL AND owner != ?",
-            (now, edition, owner),
-        )
-        if failed:
-            self._write(
-                "UPDATE deliveries SET status = 'pending', error = '', updated = ? "
-                "WHERE edition = ? AND status = 'failed'",
-                (now, edition),
-            )
-        if uncertain:
-            self._write(
-                "UPDATE deliveries SET status = 'pending', owner = '', data_at = NULL, updated = ? "
-                "WHERE edition = ? AND status = 'sending' AND data_at IS NOT NULL",
-                (now, edition),
-            )
-
-    def claim(self, edition: str, email: str, owner: str) -> bool:
-        """Take a pending row for `owner` (compare-and-set): False when another run has it or it is done."""
-        changed = self._write(
-            "UPDATE deliveries SET status = 'sending', owner = ?, data_at = NULL, updated = ? "
-            "WHERE edition = ? AND email = ? AND status = 'pending'",
-            (owner, time.time(), edition, email),
-        )
-        return changed == 1
-
-    def data_out(self, edition: str, email: str, owner: str) -> bool:
-        """Record that the data is about to go out; False when the claim is no longer `owner`'s."""
-        changed = self._write(
-            "UPDATE deliveries SET data_at = ?, attempts = attempts + 1, updated = ? WHERE edition = ? "
-            "AND email = ? AND status = 'sending' AND owner = ?",
-            (time.time(), time.time(), edition, email, owner),
-        )
-        return changed == 1
-
-    def data_refused(self, edition: str, email: str, owner: str) -> None:
-        """The server answered the data with a refusal: it did not take the message after all."""
-        self._write(
-            "UPDATE deliveries SET data_at = NULL, updated = ? WHERE edition = ? AND email = ? "
-            "AND status = 'sending' AND owner = ?",
-            (time.time(), edition, email, owner),
-        )
-
-    def finish(self, edition: str, email: str, owner: str, status: str, error: str = "") -> None:
-        """End `owner`'s claim: `sent`, `failed` (with the reason) or `pending` (nothing went out)."""
-        # Back to pending only if no data went out: otherwise the row stays uncertain.
-        unsent = " AND data_at IS NULL" if status == "pending" else ""
-        self._write(
-            "UPDATE deliveries SET status = ?, error = ?, owner = '', updated = ? "
-            "WHERE edition = ? AND email = ? AND status = 'sending' AND owner = ?" + unsent,
-            (status, error[:500], time.time(), edition, email, owner),
-        )
-
-    @contextmanager
-    def locked(self, edition: str) -> Iterator[Lease]:
-        """Hold the send lock of `edition`, refreshing its lease, or raise if a live run holds it.
-
-        Raises:
-            UserError: Another run is sending this edition.
-        """
-        lease = Lease(owner=f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}")
-        now = time.time()
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            row = self._db.execute(
-                "SELECT owner, acquired, heartbeat FROM send_locks WHERE edition = ?", (edition,)
-            ).fetchone()
-            if row is not None and now - row[2] < LEASE_S and _alive(row[0]):
-                self._db.rollback()
-                since = datetime.fromtimestamp(row[1]).isoformat(timespec="seconds")
-                raise UserError(
-                    f"edition {edition} is being sent by another run ({row[0]}, since {since}, "
-                    f"alive {now - row[2]:.0f} s ago)"
-                )
-            self._db.execute(
-                "INSERT OR REPLACE INTO send_locks (edition, owner, acquired, heartbeat) VALUES (?, ?, ?, ?)",
-                (edition, lease.owner, now, now),
-            )
-            self._db.commit()
-            path = self._db.execute("PRAGMA database_list").fetchone()[2]
-        stop = threading.Event()
-        beat = threading.Thread(target=self._heartbeat, args=(edition, lease, path, stop), daemon=True)
-        beat.start()
-        try:
-            yield lease
-        finally:
-            stop.set()
-            beat.join()
-            self._write("DELETE FROM send_locks WHERE edition = ? AND owner = ?", (edition, lease.owner))
-
-    def _heartbeat(self, edition: str, lease: Lease, path: str, stop: threading.Event) -> None:
-        """Refresh the lease until `stop`; set `lease.lost` if another run took the lock over.
-
-        On a connection of its own, so that a beat never commits the sender's half-done work.
-        """
-        db = sqlite3.connect(path, timeout=HEARTBEAT_S) if path else None
-        try:
-            while not stop.wait(HEARTBEAT_S):
-                try:
-                    if db is not None:
-                        kept = db.execute(
-                            "UPDATE send_locks SET heartbeat = ? WHERE edition = ? AND owner = ?",
-                            (time.time(), edition, lease.owner),
-                        ).rowcount
-                        db.commit()
-                    else:
-                        kept = self._write(
-                            "UPDATE send_locks SET heartbeat = ? WHERE edition = ? AND owner = ?",
-                            (time.time(), edition, lease.owner),
-                        )
-                except sqlite3.Error:
-                    continue  # busy for a while: the next beat tries again, well within the lease
-                if not kept:
-                    lease.lost.set()
-                    return
-        finally:
-            if db is not None:
-                db.close()
-
-
-def _alive(owner: str) -> bool:
-    """Whether the run that took a lock may still be running (a dead process on this host is not)."""
-    host, _, rest = owner.partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return True  # another machine's run: only its lease can tell
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-class _RelayDown(Exception):
-    """The relay itself failed: nothing more can be sent in this run."""
-
-
-def open_session(settings: SmtpSettings) -> smtplib.SMTP:
-    """A connected SMTP session: TLS as configured, greeted, logged in; every wait bounded by the timeout.
-
-    Raises:
-        OSError, smtplib.SMTPException: As smtplib raises them; callers decide what each means.
-    """
-    s = settings
-    if s.tls == "ssl":
-        smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout_s, context=s.tls_context())
-    else:
-        smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout_s)
-    try:
-        if s.tls == "starttls":
-            smtp.starttls(context=s.tls_context())
-        smtp.ehlo_or_helo_if_needed()
-        if s.user:
-            smtp.login(s.user, s.password or "")
-    except BaseException:
-        smtp.close()
-        raise
-    return smtp
-
-
-class _Transient(Exception):
-    """A failure worth another try on a fresh connection."""
-
-
-class _Uncertain(Exception):
-    """Lost between the message data and the server's answer."""
-
-
-class _Refused(Exception):
-    """This recipient cannot be sent to (a 5xx, or an address the relay cannot take)."""
-
-
-class _Superseded(Exception):
-    """The row's claim passed to another run before the data went out."""
-
-
-class _Connection:
-    """One SMTP connection, reopened when it drops; a failed (re)open is the relay's failure."""
-
-    def __init__(self, settings: SmtpSettings) -> None:
-        self.settings = settings
-        self._smtp: smtplib.SMTP | None = None
-        self.dropped_at: list[str] = []
-        """The different recipients, in a row, at whose RCPT the connection was lost.
-
-        One recipient that makes the relay hang up is that recipient's problem (its attempts
-        run out, it stays pending, the run goes on); several different ones in a row mean
-        the relay is down."""
-
-    @property
-    def where(self) -> str:
-        return f"SMTP relay {self.settings.host}:{self.settings.port}"
-
-    def _open(self) -> smtplib.SMTP:
-        s = self.settings
-        try:
-            smtp = open_session(s)
-        except smtplib.SMTPAuthenticationError as exc:
-            if 400 <= exc.smtp_code < 500:
-                raise _RelayDown(f"{self.where}: login deferred ({_reply(exc)})") from None
-            raise UserError(f"SMTP server {s.host}:{s.port} refused the login of {s.user!r}") from None
-        except ssl.SSLCertVerificationError as exc:
-            raise UserError(
-                f"SMTP server {s.host}:{s.port}: certificate not trusted ({exc.verify_message}); "
-                "set BRIEFING_SMTP_CA_FILE for a private CA"
-            ) from None
-        except smtplib.SMTPResponseException as exc:
-            raise _RelayDown(f"{self.where} refused the session ({_reply(exc)})") from None
-        except (OSError, smtplib.SMTPException) as exc:
-            raise _RelayDown(f"{self.where}: {_cause(exc, s.timeout_s)}") from None
-        return smtp
-
-    def send(self, message: EmailMessage, sender: str, recipient: str, utf8: bool, row: _Row) -> None:
-        """Send one message; `row` hears just before the data goes out, and if it was refused.
-
-        Raises:
-            _RelayDown: The relay cannot be used in this run (connect, greeting, login, MAIL FROM, timeout).
-            _Transient: Worth retrying on a new connection (a 4xx for this recipient, a drop).
-            _Refused: This recipient cannot be sent to (a 5xx, no SMTPUTF8 for its address).
-            _Uncertain: The connection was lost after the data went out.
-        """
-        fresh = self._smtp is None
-        if self._smtp is None:
-            self._smtp = self._open()
-        smtp = self._smtp
-        stage = "MAIL FROM"
-        try:
-            options: list[str] = []
-            if utf8:
-                if not smtp.has_extn("smtputf8"):
-                    self._reset()
-                    raise _Refused(
-                        f"the address needs SMTPUTF8 (non-ASCII before the @), which {self.where} "
-                        "does not offer"
-                    )
-                options = ["SMTPUTF8", *(["BODY=8BITMIME"] if smtp.has_extn("8bitmime") else [])]
-            code, reply = smtp.mail(sender, options)
-            if code == 421:
-                raise smtplib.SMTPServerDisconnected(_text(reply))
-            if code != 250:
-                self._reset()
-                raise _RelayDown(f"{self.where} refused the sender {sender} ({code} {_text(reply)})")
-            stage = "RCPT"
-            code, reply = smtp.rcpt(recipient)
-            self.dropped_at.clear()  # the relay answered
-            if code not in (250, 251):
-                self._refused(code, reply)
-        except (OSError, smtplib.SMTPServerDisconnected) as exc:
-            if _timed_out(exc):  # a relay that stops answering is down, not flaky
-                self.close()
-                raise _RelayDown(f"{self.where}: {_cause(exc, self.settings.timeout_s)}") from None
-            self._dropped(exc, stage, recipient, fresh)
-        try:
-            row.data_out()
-        except _Superseded:
-            self._reset()
-            raise
-        try:
-            # smtplib sends bytes as they are: the lines must already end in CRLF.
-            code, reply = smtp.data(message_bytes(message, utf8=utf8))
-        except smtplib.SMTPDataError as exc:  # a refusal of the DATA command itself: nothing went out
-            row.data_refused()
-            self._refused(exc.smtp_code, exc.smtp_error)
-        except (OSError, smtplib.SMTPServerDisconnected) as exc:
-            self.close()
-            raise _Uncertain(f"connection lost while the message was sent ({type(exc).__name__})") from None
-        self.dropped_at.clear()
-        if code != 250:  # smtplib returns the final reply to the data instead of raising
-            row.data_refused()
-            self._refused(code, reply)
-
-    def _refused(self, code: int, reply: bytes | str) -> NoReturn:
-        """The server said no to this recipient: a 4xx is worth another try, anything else is final."""
-        self._reset()
-        if code == 421:
-            self.close()
-        if 400 <= code < 500:
-            raise _Transient(f"{code} {_text(reply)}")
-        raise _Refused(f"{code} {_text(reply)}")
-
-    def _dropped(self, exc: BaseException, stage: str, recipient: str, fresh: bool) -> NoReturn:
-        """The connection was lost before the data: whose problem it is depends on where.
-
-        At MAIL FROM on a new connection, the relay's (nothing about the recipient was said
-        yet); on a reused one, probably an idle connection the relay closed: worth one more
-        try. At RCPT, this recipient's, unless different recipients keep causing it.
-        """
-        self.close()
-        if stage == "MAIL FROM":
-            if fresh:
-                raise _RelayDown(f"{self.where} dropped the connection at MAIL FROM") from None
-            raise _Transient(
-                f"connection lost at MAIL FROM ({_cause(exc, self.settings.timeout_s)})"
-            ) from None
-        if recipient not in self.dropped_at:
-            self.dropped_at.append(recipient)
-        if len(self.dropped_at) >= 3:
-            raise _RelayDown(
-                f"{self.where} dropped the connection at RCPT for {len(self.dropped_at)} different "
-                "recipients in a row"
-            ) from None
-        raise _Transient(f"connection lost at RCPT ({_cause(exc, self.settings.timeout_s)})") from None
-
-    def _reset(self) -> None:
-        if self._smtp is not None:
-            try:
-                self._smtp.rset()
-            except (OSError, smtplib.SMTPException):
-                self.close()
-
-    def close(self) -> None:
-        if self._smtp is not None:
-            try:
-                self._smtp.quit()
-            except (OSError, smtplib.SMTPException):
-                self._smtp.close()
-            self._smtp = None
-
-
-def _timed_out(exc: BaseException) -> bool:
-    """A timeout, also when smtplib reports it as a closed connection."""
-    return isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError)
-
-
-def _cause(exc: BaseException, timeout_s: float) -> str:
-    if _timed_out(exc):
-        return f"no answer within {timeout_s:g} s (BRIEFING_SMTP_TIMEOUT)"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, smtplib.SMTPServerDisconnected):
-        return "connection closed by the server"
-    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-    return reason
-
-
-def _reply(exc: smtplib.SMTPResponseException) -> str:
-    return f"{exc.smtp_code} {_text(exc.smtp_error)}"
-
-
 def send_edition(
     brief: Brief,
     *,
@@ -664,10 +215,10 @@ def send_edition(
         return report
     if smtp is None:
         raise UserError("no SMTP server configured: set BRIEFING_SMTP_HOST")
-    connection = _Connection(smtp)
+    connection = Connection(smtp)
     retry = _Retry(attempts=attempts, backoff_s=backoff_s, sleep=sleep)
 
-    def deliver(subscriber: Subscriber, row: _Row) -> tuple[str, str]:
+    def deliver(subscriber: Subscriber, row: Row) -> tuple[str, str]:
         try:
             message = build_message(
                 brief, subscriber, mail, edition=edition, now=now, test_copy=only_to is not None
@@ -699,13 +250,13 @@ def send_edition(
         if only_to is not None:
             report.subscribers = 1
             try:
-                deliver(_test_copy(only_to), _Row())
-            except _RelayDown as exc:
+                deliver(_test_copy(only_to), Row())
+            except RelayDown as exc:
                 report.stopped = f"{exc}; the test copy was not sent"
                 report.relay_down = str(exc)
             report.pending = 1 - report.sent - len(report.failed) - len(report.uncertain)
             return report
-        ledger = Ledger(store.connection)
+        ledger = Ledger(store.database)
         with ledger.locked(edition) as lease:
             subscribers: dict[str, Subscriber] = {}
             for listed in store.list(active_only=True):
@@ -745,10 +296,10 @@ def send_edition(
                 tries = retry.tries
                 try:
                     status, reason = deliver(subscriber, _LedgerRow(ledger, edition, email, lease.owner))
-                except _RelayDown as exc:
+                except RelayDown as exc:
                     report.stopped = f"{exc}; stopped, the next run sends the rest"
                     report.relay_down = str(exc)
-                except _Superseded:
+                except Superseded:
                     pass  # the other run that holds the row now sends it
                 else:
                     deferred = deferred + 1 if status == "pending" else 0
@@ -790,22 +341,8 @@ def _check_message(brief: Brief, mail: MailSettings, edition: str, now: datetime
         raise UserError(f"the brief cannot be written as a message ({exc}); nothing sent") from None
 
 
-class _Row:
-    """What the ledger hears about one delivery as it happens; a test copy has no ledger row."""
-
-    def data_out(self) -> None:
-        """The data is about to go out.
-
-        Raises:
-            _Superseded: The row is no longer this run's to send.
-        """
-
-    def data_refused(self) -> None:
-        """The server refused the data: it did not take the message."""
-
-
 @dataclass(frozen=True)
-class _LedgerRow(_Row):
+class _LedgerRow(Row):
     ledger: Ledger
     edition: str
     email: str
@@ -813,7 +350,7 @@ class _LedgerRow(_Row):
 
     def data_out(self) -> None:
         if not self.ledger.data_out(self.edition, self.email, self.owner):
-            raise _Superseded
+            raise Superseded
 
     def data_refused(self) -> None:
         self.ledger.data_refused(self.edition, self.email, self.owner)
@@ -834,10 +371,6 @@ def _file_name(edition: str, email: str) -> str:
     return name[:200] + ".eml"
 
 
-def _text(reply: bytes | str) -> str:
-    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
-
-
 @dataclass
 class _Retry:
     attempts: int
@@ -848,13 +381,13 @@ class _Retry:
 
 
 def _deliver(
-    connection: _Connection,
+    connection: Connection,
     message: EmailMessage,
     sender: str,
     recipient: str,
     utf8: bool,
     retry: _Retry,
-    row: _Row,
+    row: Row,
 ) -> tuple[str, str]:
     """Send one message, retrying transient failures; the ledger state it ends in, and why.
 
@@ -862,8 +395,8 @@ def _deliver(
     attempts ran out: the next run tries again); "sending" (cut off after the data).
 
     Raises:
-        _RelayDown: The relay failed; the run stops.
-        _Superseded: Another run took this row before the data went out.
+        RelayDown: The relay failed; the run stops.
+        Superseded: Another run took this row before the data went out.
     """
     attempt = 1
     while True:
@@ -871,11 +404,11 @@ def _deliver(
         try:
             connection.send(message, sender, recipient, utf8, row)
             return "sent", ""
-        except _Uncertain as exc:
+        except Uncertain as exc:
             return "sending", str(exc)
-        except _Refused as exc:
+        except Refused as exc:
             return "failed", str(exc)
-        except _Transient as exc:
+        except Transient as exc:
             if attempt >= retry.attempts:
                 return "pending", f"{exc} ({attempt} attempts); still pending, the next run retries"
         retry.sleep(min(retry.backoff_s * 2 ** (attempt - 1), 30.0))

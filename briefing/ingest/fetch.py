@@ -18,9 +18,9 @@ or a traceback:
   (`allow_private_network`): a feed entry or a redirect cannot send briefing into the
   network it runs in (checked at connect time, see `briefing.ingest.guard`).
 
-Article pages are cached in the extraction cache's SQLite file (`pages` table), by
-URL, so a re-run reads the same bytes (and so builds the same brief) without the
-network. Feeds are never cached: they are the thing that changes.
+Article pages are cached in the extraction cache's SQLite file
+(`briefing.store.cache.PageCache`), by URL, so a re-run reads the same bytes (and so
+builds the same brief) without the network. Feeds are never cached: they are the thing that changes.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.message import Message
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 import httpcore
@@ -49,7 +49,9 @@ from briefing.ingest.guard import (
     is_public_address,
     system_resolver,
 )
-from briefing.store.database import CacheTables
+
+if TYPE_CHECKING:
+    from briefing.store.cache import PageCache
 
 __all__ = [
     "FEED_TYPES",
@@ -58,7 +60,6 @@ __all__ = [
     "FetchSettings",
     "Fetcher",
     "Page",
-    "PageCache",
     "PrivateAddressError",
     "is_url",
 ]
@@ -78,15 +79,6 @@ FEED_TYPES = frozenset(
     }
 )
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-_PAGES = """
-CREATE TABLE IF NOT EXISTS pages (
-    url TEXT PRIMARY KEY,
-    final_url TEXT NOT NULL,
-    content_type TEXT NOT NULL,
-    body BLOB NOT NULL,
-    fetched REAL NOT NULL
-)
-"""
 
 
 def is_url(text: str) -> bool:
@@ -137,45 +129,6 @@ class Page:
     cached: bool = False
 
 
-class PageCache(CacheTables):
-    """Fetched pages by URL, in the cache file (`briefing cache clear` empties it too).
-
-    Like the extraction cache, it never stops a run: see `briefing.store.database.CacheDatabase`.
-    """
-
-    SCHEMA = _PAGES
-
-    def get(self, url: str) -> Page | None:
-        rows = self._db.read("SELECT final_url, content_type, body FROM pages WHERE url = ?", (url,))
-        if not rows:
-            return None
-        final_url, stored_type, body = rows[0]
-        media, charset = _media_type(str(stored_type))
-        return Page(
-            url=url,
-            final_url=str(final_url),
-            content_type=media,
-            charset=charset,
-            body=bytes(body),
-            cached=True,
-        )
-
-    def put(self, page: Page) -> None:
-        content_type = page.content_type + (f"; charset={page.charset}" if page.charset else "")
-        self._db.write(
-            "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?)",
-            (page.url, page.final_url, content_type, page.body, time.time()),
-        )
-
-    def count(self) -> int:
-        rows = self._db.read("SELECT COUNT(*) FROM pages")
-        return int(rows[0][0]) if rows else 0
-
-    def clear(self) -> int:
-        """Remove every page; returns how many there were (-1 when the file could not be changed)."""
-        return self._db.write("DELETE FROM pages")
-
-
 @dataclass
 class Fetcher:
     """GETs pages and feeds within `settings`; pages go through `cache` when there is one.
@@ -214,11 +167,14 @@ class Fetcher:
         if given:
             self.trust([url])
         if self.cache is not None and (stored := self.cache.get(url)) is not None:
-            self._recheck(stored)
-            return stored
+            media, charset = _media_type(stored.content_type)
+            page = Page(url, stored.final_url, media, charset, stored.body, cached=True)
+            self._recheck(page)
+            return page
         page = self._get(url, PAGE_TYPES, "a web page")
         if self.cache is not None:
-            self.cache.put(page)
+            content_type = page.content_type + (f"; charset={page.charset}" if page.charset else "")
+            self.cache.put(url, page.final_url, content_type, page.body)
         return page
 
     def feed(self, url: str) -> Page:

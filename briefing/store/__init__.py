@@ -1,1 +1,1 @@
-"""Store: the SQLite files (cache, subscribers, delivery ledger) and how they are opened."""
+"""Store: the SQLite files (cache, subscribers, delivery ledger), how they are opened and migrated."""

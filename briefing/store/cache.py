@@ -9,7 +9,8 @@ successful model extractions are stored (a fallback is retried next time), with 
 items the evidence check removed, never a key or a request.
 
 The same file records the batches `--batch` has submitted and not yet collected, so a
-run that stops while a batch is in progress picks it up again on the next run.
+run that stops while a batch is in progress picks it up again on the next run, and the
+article pages fetched from the web (`PageCache`), so that a re-run reads the same bytes.
 
 Where: `$BRIEFING_CACHE_DIR/extractions.sqlite3` when that is set, else the user's cache
 directory (`~/.cache/briefing` on Linux, from platformdirs). One file serves several
@@ -25,33 +26,24 @@ import hashlib
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
 from briefing.contracts import SCHEMA_VERSION, Article, ArticleExtraction, ExtractionMeta
 from briefing.store.database import CacheTables
 
-__all__ = ["CACHE_FILE", "CacheStats", "ExtractionCache", "cache_key", "default_cache_path"]
+__all__ = [
+    "CACHE_FILE",
+    "CacheStats",
+    "CachedPage",
+    "ExtractionCache",
+    "PageCache",
+    "cache_key",
+    "default_cache_path",
+]
 
 CACHE_FILE = "extractions.sqlite3"
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS extractions (
-    key TEXT PRIMARY KEY,
-    model TEXT NOT NULL,
-    prompt_version TEXT NOT NULL,
-    schema_version TEXT NOT NULL,
-    extraction TEXT NOT NULL,
-    meta TEXT NOT NULL,
-    created REAL NOT NULL
-)
-"""
-_BATCHES = """
-CREATE TABLE IF NOT EXISTS batches (
-    job TEXT PRIMARY KEY,
-    batch_id TEXT NOT NULL,
-    created REAL NOT NULL
-)
-"""
 
 
 def default_cache_path(environ: Mapping[str, str] | None = None) -> Path:
@@ -83,8 +75,6 @@ class ExtractionCache(CacheTables):
     cannot be written (or a write that fails later) means running without the cache;
     each is one line in `notes` (see `briefing.store.database.CacheDatabase`).
     """
-
-    SCHEMA = _SCHEMA + ";" + _BATCHES
 
     def get(self, key: str) -> tuple[ArticleExtraction, ExtractionMeta] | None:
         """The stored extraction and its meta, or None (also for a row that no longer parses)."""
@@ -138,3 +128,40 @@ class ExtractionCache(CacheTables):
         if removed >= 0:
             self._db.vacuum()
         return removed
+
+
+class CachedPage(NamedTuple):
+    """A page as it was fetched: where it came from after redirects, its Content-Type, its bytes."""
+
+    final_url: str
+    content_type: str
+    body: bytes
+
+
+class PageCache(CacheTables):
+    """Fetched pages by URL, in the cache file (`briefing cache clear` empties it too).
+
+    Like the extraction cache, it never stops a run: see `briefing.store.database.CacheDatabase`.
+    """
+
+    def get(self, url: str) -> CachedPage | None:
+        rows = self._db.read("SELECT final_url, content_type, body FROM pages WHERE url = ?", (url,))
+        if not rows:
+            return None
+        final_url, content_type, body = rows[0]
+        return CachedPage(str(final_url), str(content_type), bytes(body))
+
+    def put(self, url: str, final_url: str, content_type: str, body: bytes) -> None:
+        """Keep the page fetched for `url`; a failed write is a note, never an error."""
+        self._db.write(
+            "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?)",
+            (url, final_url, content_type, body, time.time()),
+        )
+
+    def count(self) -> int:
+        rows = self._db.read("SELECT COUNT(*) FROM pages")
+        return int(rows[0][0]) if rows else 0
+
+    def clear(self) -> int:
+        """Remove every page; returns how many there were (-1 when the file could not be changed)."""
+        return self._db.write("DELETE FROM pages")

@@ -1,5 +1,9 @@
 """Opening the SQLite files briefing keeps (the extraction cache, the delivery database).
 
+Each file is opened once per use, as one connection that every thread shares under one
+lock (`Database`, `CacheDatabase`), and brought to its latest schema version by its
+numbered migrations (`briefing.store.migrations`) before anything reads it.
+
 The two kinds of file are treated differently when something is wrong with them, because
 losing them costs different things. The delivery database holds who was sent what: a
 damaged or unwritable one stops the command with one line and is never touched
@@ -11,7 +15,9 @@ Damage is looked for when a file is opened, with `PRAGMA quick_check` (it reads 
 page, about 1 ms per MB from a warm disk), so that a malformed page is found before the
 first real statement rather than halfway through a run; writability is probed with a
 write that is rolled back, because SQLite opens a file it cannot write read-only
-without saying so, and only the first write would fail.
+without saying so, and only the first write would fail. A file at a schema version
+newer than this briefing knows is not touched: the delivery database refuses with one
+line, the cache is done without.
 """
 
 from __future__ import annotations
@@ -21,13 +27,15 @@ import datetime as dt
 import os
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
-from briefing.errors import DamagedDatabaseError, UnwritableDatabaseError, UserError
+from briefing.errors import DamagedDatabaseError, NewerDatabaseError, UnwritableDatabaseError, UserError
+from briefing.store.migrations import CACHE, Migration, NewerSchema, migrate
 
-__all__ = ["CacheDatabase", "CacheTables", "classify", "move_aside", "open_database"]
+__all__ = ["CacheDatabase", "CacheTables", "Database", "classify", "move_aside", "open_database"]
 
 # SQLite's primary result codes (the low byte of an extended code).
 _CORRUPT, _NOTADB = 11, 26
@@ -37,8 +45,10 @@ _UNWRITABLE = {_PERM, _READONLY, _IOERR, _FULL, _CANTOPEN}
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
-def open_database(path: Path, schema: str, *, what: str, remedy: str = "") -> sqlite3.Connection:
-    """Open (creating if needed) `path` with `schema` applied, shared across threads under the caller's lock.
+def open_database(
+    path: Path, migrations: Sequence[Migration], *, what: str, remedy: str = ""
+) -> sqlite3.Connection:
+    """Open (creating if needed) `path`, migrated to the end of `migrations`, for use under one lock.
 
     Write-ahead logging lets several processes use one file at once (a cron run and an
     editor's); a busy file is waited on for 30 s before giving up. The file is checked
@@ -48,6 +58,7 @@ def open_database(path: Path, schema: str, *, what: str, remedy: str = "") -> sq
     Raises:
         DamagedDatabaseError: The file is not a database, or a damaged one (truncated, a bad page).
         UnwritableDatabaseError: The file or its folder cannot be written.
+        NewerDatabaseError: The file's schema version is past `migrations` (a newer briefing wrote it).
         UserError: Anything else that keeps the file from being used (busy for 30 s), as one line.
     """
     try:
@@ -62,9 +73,12 @@ def open_database(path: Path, schema: str, *, what: str, remedy: str = "") -> sq
         damage = _damage(db)
         if damage is None:
             db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(schema)
-            db.commit()
             _probe_write(db)
+            migrate(db, migrations)
+    except NewerSchema as exc:
+        if db is not None:
+            db.close()
+        raise NewerDatabaseError(path, exc.found, exc.known, what=what, remedy=remedy) from None
     except (OSError, sqlite3.Error) as exc:
         if db is not None:
             db.close()
@@ -162,6 +176,61 @@ def move_aside(path: Path, now: dt.datetime | None = None) -> Path:
     return target
 
 
+class Database:
+    """A file whose rows matter (the delivery database): one connection that threads share under one lock.
+
+    Every statement runs under the lock and each change is committed before the lock is
+    let go, so no thread ever sees, or commits, another's half-done work. Errors are
+    SQLite's own (`sqlite3.Error`): unlike the cache, nothing here is done without.
+    """
+
+    def __init__(self, path: Path, migrations: Sequence[Migration], *, what: str, remedy: str = "") -> None:
+        """Open `path`, creating it or applying the migrations it has not had.
+
+        Raises:
+            UserError: See `open_database`; nothing in the file was changed.
+        """
+        self.path = path
+        self._lock = threading.RLock()
+        self._db = open_database(path, migrations, what=what, remedy=remedy)
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The connection itself, to look into the file (`transaction`, `read`, `write` are for using it)."""
+        return self._db
+
+    @contextmanager
+    def transaction(self, *, immediate: bool = False) -> Iterator[sqlite3.Connection]:
+        """The connection, under the lock, for statements committed together (rolled back on an error).
+
+        `immediate` takes the file's write lock at once, so that what is read in the
+        transaction is still so when it writes, whatever other processes do.
+        """
+        with self._lock:
+            if immediate:
+                self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.rollback()
+                raise
+            self._db.commit()
+
+    def read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """The rows of a query."""
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def write(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run and commit one change; the number of rows it changed."""
+        with self.transaction() as db:
+            return int(db.execute(sql, params).rowcount)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
 class CacheDatabase:
     """A cache file: a database that is only ever worth keeping if it works.
 
@@ -175,10 +244,11 @@ class CacheDatabase:
     by every thread, under one lock.
     """
 
-    def __init__(self, path: Path, schema: str) -> None:
+    def __init__(self, path: Path, migrations: Sequence[Migration] = CACHE) -> None:
+        """Open the cache file at `path`, with its tables (`briefing.store.migrations.CACHE`)."""
         self.path = path
         self.notes: list[str] = []
-        self._schema = schema
+        self._migrations = migrations
         self._lock = threading.Lock()
         self._recovered = False
         self._off_for_run = False
@@ -238,7 +308,7 @@ class CacheDatabase:
     def _open(self) -> None:
         self._inode = _inode(self.path)
         try:
-            self._db = open_database(self.path, self._schema, what="cache")
+            self._db = open_database(self.path, self._migrations, what="cache")
         except DamagedDatabaseError as exc:
             self._move_aside(exc.reason)
         except UserError as exc:
@@ -273,7 +343,7 @@ class CacheDatabase:
                 )
                 return
         try:
-            self._db = open_database(self.path, self._schema, what="cache")
+            self._db = open_database(self.path, self._migrations, what="cache")
         except UserError as exc:
             self._off(
                 f"cache {self.path} is damaged ({reason}) and a new one cannot be made ({exc}); "
@@ -304,15 +374,15 @@ class CacheDatabase:
 class CacheTables:
     """Some tables of the cache file, kept through a `CacheDatabase`, so they never stop a run.
 
-    A subclass names its tables in `SCHEMA`; what went wrong with the file is in `notes`.
+    Given a path, it opens the file itself; given an open `CacheDatabase`, it shares that
+    file's one connection with the other tables' classes. What went wrong with the file
+    is in `notes`.
     """
 
-    SCHEMA: ClassVar[str]
-
-    def __init__(self, path: Path) -> None:
-        """Open (and create if needed) the cache file at `path`, with this class's tables."""
-        self.path = path
-        self._db = CacheDatabase(path, self.SCHEMA)
+    def __init__(self, where: Path | CacheDatabase) -> None:
+        """Use the cache file at `where` (opened, created or upgraded if needed), or that open file."""
+        self._db = where if isinstance(where, CacheDatabase) else CacheDatabase(where)
+        self.path = self._db.path
 
     @property
     def notes(self) -> list[str]:
