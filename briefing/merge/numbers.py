@@ -15,20 +15,39 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from briefing.contracts import Figure
+from briefing.merge.numerals import (
+    DECIMAL_COMMA_LANGUAGES,
+    SCALE_VALUES,
+    SCALE_WORDS,
+    SCALES,
+    WrittenNumber,
+    numbers_in,
+    read_digits,
+    scale_after,
+    unstated_numbers,
+)
 
 __all__ = [
+    "DECIMAL_COMMA_LANGUAGES",
     "FIGURE_PLACEHOLDER",
+    "SCALES",
+    "SCALE_VALUES",
+    "SCALE_WORDS",
     "FigureValue",
+    "WrittenNumber",
     "canonical_unit",
     "conflicting",
     "find_figures",
     "is_statistic",
     "mask_figures",
+    "numbers_in",
     "parse_value",
+    "read_digits",
     "same_value",
+    "unstated_numbers",
 ]
 
 FIGURE_PLACEHOLDER = "#"
@@ -46,14 +65,6 @@ def _mapping(text: str) -> dict[str, str]:
     return {key.strip(): value.strip() for key, value in pairs}
 
 
-SCALES: dict[str, Decimal] = {
-    **dict.fromkeys(_terms("thousand, k"), Decimal(10) ** 3),
-    **dict.fromkeys(_terms("million, mn, mln, m"), Decimal(10) ** 6),
-    **dict.fromkeys(_terms("billion, bn, bln, b"), Decimal(10) ** 9),
-    **dict.fromkeys(_terms("trillion, tn, trn"), Decimal(10) ** 12),
-}
-# Attached single letters ("$5m", "$2b") are scales only after a currency; "5m" alone may be metres.
-_CURRENCY_ONLY_SCALES = frozenset({"m", "b"})
 # ISO codes written before or after an amount ("NOK 1.4 billion", "5 billion USD").
 ISO_CURRENCIES = _terms(
     "USD, EUR, GBP, JPY, CNY, CHF, CAD, AUD, NZD, HKD, SGD, INR, KRW, RUB, BRL, MXN, ZAR, TRY, SEK, "
@@ -149,15 +160,15 @@ _MONTH = r"(?:January|February|March|April|May|June|July|August|September|Octobe
     r"Jan\.?|Feb\.?|Mar\.|Apr\.?|Jun\.|Jul\.|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
 )
 _LETTERS = "A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff"
+# English grouping ("1,234.5"), a short decimal comma ("34,5"), and dots grouping thousands
+# where that cannot be an English decimal ("1.234,5", "1.234.567"); `read_digits` reads each.
 _NUM = re.compile(
     rf"(?<![0-9{_LETTERS}:/])(?<![0-9][.,])"
-    r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+,[0-9]{1,2}(?![0-9])|[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
+    r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]{1,3}(?:\.[0-9]{3})+,[0-9]+|[0-9]{1,3}(?:\.[0-9]{3}){2,}"
+    r"|[0-9]+,[0-9]{1,2}(?![0-9])|[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
     r"(?![0-9])"
 )
 _ANY_NUM = re.compile(r"[0-9]+(?:[.,][0-9]+)*")
-_DECIMAL_COMMA = re.compile(r"[0-9]+,[0-9]{1,2}")
-_SCALE_SPACED = re.compile(r"[ \u00a0-]?(thousand|million|billion|trillion)\b", re.IGNORECASE)
-_SCALE_SHORT = re.compile(r" ?(bn|mn|mln|bln|tn|trn|k|m|b)\b", re.IGNORECASE)
 _ATTACHED_WORD = re.compile(rf"[{_LETTERS}]+")
 _RANGE_DASH = re.compile(r" ?[-–—] ?")
 _RANGE_TO = re.compile(r" to ", re.IGNORECASE)
@@ -388,16 +399,6 @@ def _scan(text: str, *, lenient: bool) -> list[_Found]:
     return sorted(out, key=lambda f: f.start)
 
 
-def _to_decimal(literal: str) -> Decimal | None:
-    """'1,200' -> 1200, '34.5' -> 34.5, and the decimal comma of other languages: '34,5' -> 34.5."""
-    if _DECIMAL_COMMA.fullmatch(literal):
-        literal = literal.replace(",", ".")
-    try:
-        return Decimal(literal.replace(",", ""))
-    except InvalidOperation:
-        return None
-
-
 def _currency_before(text: str, start: int) -> tuple[int, str] | None:
     """The currency written just before position `start` ('$', 'US$ ', 'EUR '), as (its start, code)."""
     head = text[max(0, start - 6) : start]
@@ -413,26 +414,10 @@ def _currency_before(text: str, start: int) -> tuple[int, str] | None:
     return None
 
 
-def _scale_after(text: str, pos: int, *, money: bool) -> tuple[int, Decimal] | None:
-    m = _SCALE_SPACED.match(text, pos)
-    if m:
-        return m.end(), SCALES[m.group(1).casefold()]
-    m = _SCALE_SHORT.match(text, pos)
-    if m:
-        word = m.group(1).casefold()
-        spaced = m.group(0).startswith(" ")
-        if word in _CURRENCY_ONLY_SCALES and not money:
-            return None
-        if spaced and word in {"k", "m", "b"}:
-            return None
-        return m.end(), SCALES[word]
-    return None
-
-
 def _figure_at(text: str, m: re.Match[str], *, lenient: bool) -> _Found | None:
     literal = m.group()
     start, end = m.span()
-    low = _to_decimal(literal)
+    low = read_digits(literal)
     if low is None:
         return None
     # Part of a name or code: "COVID-19", "F-35".
@@ -448,7 +433,7 @@ def _figure_at(text: str, m: re.Match[str], *, lenient: bool) -> _Found | None:
     if currency:
         start = currency[0]
     pos = end
-    scale_hit = _scale_after(text, pos, money=money is not None)
+    scale_hit = scale_after(text, pos, money=money is not None)
     scale = Decimal(1)
     if scale_hit:
         pos, scale = scale_hit
@@ -563,11 +548,11 @@ def _range_after(
         n2 = _NUM.match(text, after)
         if not n2:
             continue
-        high = _to_decimal(n2.group())
+        high = read_digits(n2.group())
         if high is None:
             continue
         end, scale = n2.end(), Decimal(1)
-        scaled = _scale_after(text, end, money=money is not None)
+        scaled = scale_after(text, end, money=money is not None)
         if scaled:
             end, scale = scaled
         comparable_high = high * scale / low_scale if low_scale else high
@@ -737,11 +722,13 @@ def conflicting(a: Figure, b: Figure) -> bool:
 # ---------------------------------------------------------------------------
 
 _CURRENCY_PREFIX_RE = "|".join(re.escape(p) for p in CURRENCY_PREFIXES if not p.isalpha())
+# Scale words are masked with their number: words after a space or hyphen, "bn" or "m" only glued on.
+_SPELLED_SCALES = "|".join(re.escape(w) for w in sorted(SCALE_WORDS, key=len, reverse=True) if len(w) > 2)
+_SHORT_SCALES = "|".join(re.escape(w) for w in sorted(SCALE_WORDS, key=len, reverse=True) if len(w) <= 2)
+_MASK_SCALE = rf"(?:[ -]?(?:{_SPELLED_SCALES})\b|(?:{_SHORT_SCALES})\b)?"
 _MASK = re.compile(
-    rf"(?:(?:{_CURRENCY_PREFIX_RE}) ?)?[-−]?(?<![0-9])[0-9]+(?:[.,][0-9]+)*"
-    r"(?:[ -]?(?:thousand|million|billion|trillion)\b|(?:bn|mn|tn|k|m|b)\b)?"
-    rf"(?:(?: ?[-–—] ?| to )(?:(?:{_CURRENCY_PREFIX_RE}) ?)?[0-9]+(?:[.,][0-9]+)*"
-    r"(?:[ -]?(?:thousand|million|billion|trillion)\b|(?:bn|mn|tn|k|m|b)\b)?)?"
+    rf"(?:(?:{_CURRENCY_PREFIX_RE}) ?)?[-−]?(?<![0-9])[0-9]+(?:[.,][0-9]+)*{_MASK_SCALE}"
+    rf"(?:(?: ?[-–—] ?| to )(?:(?:{_CURRENCY_PREFIX_RE}) ?)?[0-9]+(?:[.,][0-9]+)*{_MASK_SCALE})?"
     r"(?: ?%| (?:percent|per cent|percentage points?|pct)\b)?"
     r"(?: (?:US |U\.S\. )?(?:dollars|euros|pounds|yuan|yen)\b)?",
     re.IGNORECASE,

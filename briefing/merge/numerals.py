@@ -1,0 +1,248 @@
+"""Numerals as written: the digits of a number and the scale word after it, in every language read.
+
+Extraction, grounding, verify and eval must agree on what "$2 trn", "Rs 3 crore" or
+"2,5 Mrd." is worth: if two readers disagree, a figure changed by a factor of a million
+can pass the faithfulness check. So the scale words of every language the project
+reads, the two ways digits are grouped ("1,234.5" and "1.234,5"), and the rule for
+when one written number supports another live here, once. `briefing.merge.numbers`
+builds figures (units, ranges, periods) on top of this and is the API other stages
+import.
+
+Scale words read, each to one of `SCALE_VALUES`:
+
+- English: thousand, k; million, mn, mln, m; billion, bn, bln, b; trillion, tn, trn, t.
+  In a figure the single letters count only glued to the number, and m, b and t only
+  after a currency ("$5m"; "5m" alone may be metres).
+- South Asian: lakh, lakhs, lac, lacs (1e5); crore, crores (1e7).
+- German: Tsd., tausend; Mio., Million, Millionen; Mrd., Milliarde, Milliarden; Billionen (1e12).
+- French, Italian, Spanish, Portuguese: mille, millions, milliard(s), milione, milioni,
+  miliardo, miliardi, millón, millones, mil millones, milhão, milhões, billón, billones (1e12).
+  "mil" is a thousand only in a text of a decimal-comma language (English "$5 mil" means million).
+- "billion" is read as in English (1e9) in every language: a German or French "Billion"
+  (1e12) is not told apart, while the plurals only those languages write (Billionen,
+  billones) are read as 1e12.
+
+Two numbers state the same amount when their values with scales applied are equal:
+"2 mln" supports "2 million", and "3 crore" supports "30 million" (a translation may
+restate an amount in the reader's scale). The same digits at another scale never do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
+
+__all__ = [
+    "DECIMAL_COMMA_LANGUAGES",
+    "SCALES",
+    "SCALE_VALUES",
+    "SCALE_WORDS",
+    "WrittenNumber",
+    "numbers_in",
+    "read_digits",
+    "scale_after",
+    "unstated_numbers",
+]
+
+
+def _terms(text: str) -> tuple[str, ...]:
+    """A word list written as comma-separated text, so an editor can read and extend it."""
+    return tuple(term.strip() for term in text.split(",") if term.strip())
+
+
+SCALE_VALUES: dict[str, Decimal] = {
+    "thousand": Decimal(10) ** 3,
+    "lakh": Decimal(10) ** 5,
+    "million": Decimal(10) ** 6,
+    "crore": Decimal(10) ** 7,
+    "billion": Decimal(10) ** 9,
+    "trillion": Decimal(10) ** 12,
+}
+"""Each scale by its English name, the name a `WrittenNumber` carries."""
+
+SCALE_WORDS: dict[str, str] = {
+    **dict.fromkeys(_terms("thousand, k, tsd, tausend, mille"), "thousand"),
+    **dict.fromkeys(_terms("lakh, lakhs, lac, lacs"), "lakh"),
+    **dict.fromkeys(
+        _terms(
+            "million, mn, mln, m, mio, millionen, millions, milione, milioni, millón, millones, "
+            "milhão, milhões"
+        ),
+        "million",
+    ),
+    **dict.fromkeys(_terms("crore, crores"), "crore"),
+    **dict.fromkeys(
+        _terms(
+            "billion, bn, bln, b, mrd, milliarde, milliarden, milliard, milliards, miliardo, miliardi, "
+            "mil millones"
+        ),
+        "billion",
+    ),
+    **dict.fromkeys(_terms("trillion, tn, trn, t, billionen, billón, billones, biljoen"), "trillion"),
+}
+"""Every scale word read after a number (case-folded) -> its scale's name."""
+
+SCALES: dict[str, Decimal] = {word: SCALE_VALUES[name] for word, name in SCALE_WORDS.items()}
+"""Every scale word -> the factor it multiplies by."""
+
+# Where 1.200 or 1 200 is twelve hundred and 4,2 is four point two.
+DECIMAL_COMMA_LANGUAGES = frozenset(
+    _terms(
+        "fr, de, es, it, pt, nl, pl, ru, uk, cs, sk, sl, hr, sr, bg, ro, hu, tr, sv, da, no, fi, et, "
+        "lv, lt, el, id, vi, ca, gl, eu, is"
+    )
+)
+# Read only in a text of a decimal-comma language: Spanish and Portuguese "mil" is a thousand.
+_LOCAL_SCALE_WORDS = {"mil": "thousand"}
+# Abbreviations that may carry a full stop ("2,5 Mrd. Euro").
+_ABBREVIATIONS = frozenset(_terms("tsd, mio, mrd, mln, bln, trn, mn, bn, tn"))
+# Single letters: a scale only glued to the number; m, b and t only after a currency.
+_LETTERS = frozenset(_terms("k, m, b, t"))
+_CURRENCY_ONLY = frozenset(_terms("m, b, t"))
+
+
+def _alternation(words: Iterable[str]) -> str:
+    """Longest first, so 'mil millones' wins over 'mil' and 'millionen' over 'million'."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+# In a figure (`scale_after`): a word after one space, no-break space or hyphen ("5-million");
+# an abbreviation after at most one space; a single letter glued on.
+_FIGURE_SCALE = re.compile(
+    r"(?:[ \u00a0-]?(" + _alternation(set(SCALE_WORDS) - _ABBREVIATIONS - _LETTERS) + r")"
+    r"|( ?)(" + _alternation(_ABBREVIATIONS | _LETTERS) + r"))\b",
+    re.IGNORECASE,
+)
+_ABBREVIATION_STOP = re.compile(r"\.(?= [^\W\d_])")
+# In running text (`numbers_in`), any scale word after any space; text is already case-folded.
+_TEXT_SCALE = re.compile(r"\s*(" + _alternation(SCALE_WORDS) + r")\b")
+_LOCAL_TEXT_SCALE = re.compile(r"\s*(" + _alternation({*SCALE_WORDS, *_LOCAL_SCALE_WORDS}) + r")\b")
+
+# Read the English way: 1,200 / 34.5 / 3 / .5; thousands separators are commas before 3 digits.
+# Latin letters before a number make it part of a name (A320, G7); other scripts do not
+# (Chinese writes "下降34.5%" with no space), so only ASCII word characters block a match.
+_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\d])|(?<![A-Za-z0-9_])\.(\d+)")
+# Read the decimal-comma way: 1.200 / 1 200 / 4,2.
+_NUMBER_DECIMAL_COMMA = re.compile(r"(?<![A-Za-z0-9_,])(\d{1,3}(?:[. ]\d{3})+|\d+)(,\d+)?(?![\d])")
+_DECIMAL_COMMA = re.compile(r"[0-9]+,[0-9]{1,2}")
+_DOT_GROUPS = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?")
+
+
+def read_digits(literal: str) -> Decimal | None:
+    """The value of a number as a figure writes it, whichever way its digits are grouped.
+
+    '1,200' -> 1200 and '34.5' -> 34.5 (English); '34,5' -> 34.5 (a decimal comma with one
+    or two digits after it); '1.234,5' -> 1234.5 and '1.234.567' -> 1234567 (dots as
+    thousands separators: only when a decimal comma follows or there are two or more
+    groups, since '1.234' alone is an English decimal). None when it is no number.
+    """
+    if _DECIMAL_COMMA.fullmatch(literal):
+        literal = literal.replace(",", ".")
+    elif _DOT_GROUPS.fullmatch(literal) and ("," in literal or literal.count(".") > 1):
+        literal = literal.replace(".", "").replace(",", ".")
+    try:
+        return Decimal(literal.replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
+def scale_after(text: str, pos: int, *, money: bool) -> tuple[int, Decimal] | None:
+    """The scale word written right after a figure's number ending at `pos`: (its end, its factor).
+
+    A single letter counts only glued to the number, and m, b or t only when `money`
+    ("$5m", "$2t"; "5m" may be metres). An abbreviation keeps its full stop when a word
+    follows ("2,5 Mrd. Euro").
+    """
+    m = _FIGURE_SCALE.match(text, pos)
+    if not m:
+        return None
+    if m.group(1):
+        return m.end(), SCALES[m.group(1).casefold()]
+    word = m.group(3).casefold()
+    if word in _LETTERS and (m.group(2) or (word in _CURRENCY_ONLY and not money)):
+        return None
+    end = m.end()
+    stop = _ABBREVIATION_STOP.match(text, end)
+    if stop and word in _ABBREVIATIONS:
+        end = stop.end()
+    return end, SCALES[word]
+
+
+class WrittenNumber(NamedTuple):
+    """A number as a text states it: its value, the scale word after it, and how it was written."""
+
+    value: Decimal
+    scale: str | None
+    literal: str
+
+    @property
+    def absolute(self) -> Decimal:
+        """The value with its scale applied, so '1.2 million' equals '1,200,000'."""
+        return self.value * SCALE_VALUES[self.scale] if self.scale else self.value
+
+
+def numbers_in(text: str, language: str | None = None) -> list[WrittenNumber]:
+    """Every number written in `text` with digits, with the scale word that follows it, if any.
+
+    '1,200' and '1200' give the same value and '34.50' equals '34.5', so figures compare by
+    value, not spelling; the scale ('billion', 'bn', 'crore', 'Mrd.') is kept so that '28.8
+    billion' is not taken as support for '28.8 million'. In a text in one of
+    `DECIMAL_COMMA_LANGUAGES`, '4,2 millions' is 4.2 million, '1 200' or '1.200' is 1200 and
+    'mil' is a thousand. `text` is read case-folded.
+    """
+    from briefing.text import comparable  # here, not at import: text loads the sentence splitter
+
+    folded = comparable(text)
+    if language in DECIMAL_COMMA_LANGUAGES:
+        return _decimal_comma_numbers(folded)
+    found: list[WrittenNumber] = []
+    for match in _NUMBER.finditer(folded):
+        if match.group(3) is not None:
+            digits = "0." + match.group(3)
+        else:
+            digits = match.group(1).replace(",", "") + (match.group(2) or "")
+        scale = _TEXT_SCALE.match(folded, match.end())
+        found.append(
+            WrittenNumber(Decimal(digits), SCALE_WORDS[scale.group(1)] if scale else None, match.group(0))
+        )
+    return found
+
+
+def _decimal_comma_numbers(folded: str) -> list[WrittenNumber]:
+    found: list[WrittenNumber] = []
+    for match in _NUMBER_DECIMAL_COMMA.finditer(folded):
+        digits = re.sub(r"[. ]", "", match.group(1)) + (match.group(2) or "").replace(",", ".")
+        hit = _LOCAL_TEXT_SCALE.match(folded, match.end())
+        scale = (_LOCAL_SCALE_WORDS.get(hit.group(1)) or SCALE_WORDS[hit.group(1)]) if hit else None
+        found.append(WrittenNumber(Decimal(digits), scale, match.group(0)))
+    return found
+
+
+def unstated_numbers(text: str, present: list[WrittenNumber], language: str | None) -> list[WrittenNumber]:
+    """The numbers of `text` that `present` (the numbers of a source) does not state.
+
+    A number with a scale needs the same amount ('2 mln' for '2 million', '30 million' for
+    '3 crore'); one without may be a source's digits or its amount ('28.8' or '28,800,000'
+    for '28.8 million'). `text` is read the English way, or, when that leaves more
+    unsupported, the way `language` writes numbers ("1 200", "4,2"): a figure from such a
+    text may come either way. Not when `text` groups thousands with commas ("1,000
+    billion"): it is then written the English way, and reading its "1,000" as 1.0 would
+    let the same digits at another scale through.
+    """
+    english = numbers_in(text)
+    unsupported = [n for n in english if not _supported(n, present)]
+    grouped = any("," in n.literal for n in english)
+    if unsupported and language in DECIMAL_COMMA_LANGUAGES and not grouped:
+        local = numbers_in(text, language)
+        missing = [n for n in local if not _supported(n, present)]
+        if local and len(missing) < len(unsupported):
+            return missing
+    return unsupported
+
+
+def _supported(number: WrittenNumber, present: list[WrittenNumber]) -> bool:
+    if number.scale is None:
+        return any(number.value in (p.value, p.absolute) for p in present)
+    return any(number.absolute == p.absolute for p in present)
