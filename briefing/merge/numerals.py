@@ -4,9 +4,10 @@ Extraction, grounding, verify and eval must agree on what "$2 trn", "Rs 3 crore"
 "2,5 Mrd." is worth: if two readers disagree, a figure changed by a factor of a million
 can pass the faithfulness check. So the scale words of every language the project
 reads, the two ways digits are grouped ("1,234.5" and "1.234,5"), and the rule for
-when one written number supports another live here, once. `briefing.merge.numbers`
-builds figures (units, ranges, periods) on top of this and is the API other stages
-import.
+when one written number supports another live here, once; so do ranges ("10-12", "10 to
+12", "between 10 and 12"), whose second number is read like the first.
+`briefing.merge.numbers` builds figures (units, periods) on top of this and is the API
+other stages import.
 
 Scale words read, each to one of `SCALE_VALUES`:
 
@@ -34,22 +35,24 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
+from briefing.merge.periods import LOOKBACK
+from briefing.merge.units import CURRENCY_PREFIXES, terms
+
 __all__ = [
     "DECIMAL_COMMA_LANGUAGES",
+    "FIGURE_NUMBER",
+    "LETTERS",
     "SCALES",
     "SCALE_VALUES",
     "SCALE_WORDS",
     "WrittenNumber",
+    "between_start",
     "numbers_in",
+    "range_after",
     "read_digits",
     "scale_after",
     "unstated_numbers",
 ]
-
-
-def _terms(text: str) -> tuple[str, ...]:
-    """A word list written as comma-separated text, so an editor can read and extend it."""
-    return tuple(term.strip() for term in text.split(",") if term.strip())
 
 
 SCALE_VALUES: dict[str, Decimal] = {
@@ -63,24 +66,24 @@ SCALE_VALUES: dict[str, Decimal] = {
 """Each scale by its English name, the name a `WrittenNumber` carries."""
 
 SCALE_WORDS: dict[str, str] = {
-    **dict.fromkeys(_terms("thousand, k, tsd, tausend, mille"), "thousand"),
-    **dict.fromkeys(_terms("lakh, lakhs, lac, lacs"), "lakh"),
+    **dict.fromkeys(terms("thousand, k, tsd, tausend, mille"), "thousand"),
+    **dict.fromkeys(terms("lakh, lakhs, lac, lacs"), "lakh"),
     **dict.fromkeys(
-        _terms(
+        terms(
             "million, mn, mln, m, mio, millionen, millions, milione, milioni, millón, millones, "
             "milhão, milhões"
         ),
         "million",
     ),
-    **dict.fromkeys(_terms("crore, crores"), "crore"),
+    **dict.fromkeys(terms("crore, crores"), "crore"),
     **dict.fromkeys(
-        _terms(
+        terms(
             "billion, bn, bln, b, mrd, milliarde, milliarden, milliard, milliards, miliardo, miliardi, "
             "mil millones"
         ),
         "billion",
     ),
-    **dict.fromkeys(_terms("trillion, tn, trn, t, billionen, billón, billones, biljoen"), "trillion"),
+    **dict.fromkeys(terms("trillion, tn, trn, t, billionen, billón, billones, biljoen"), "trillion"),
 }
 """Every scale word read after a number (case-folded) -> its scale's name."""
 
@@ -89,7 +92,7 @@ SCALES: dict[str, Decimal] = {word: SCALE_VALUES[name] for word, name in SCALE_W
 
 # Where 1.200 or 1 200 is twelve hundred and 4,2 is four point two.
 DECIMAL_COMMA_LANGUAGES = frozenset(
-    _terms(
+    terms(
         "fr, de, es, it, pt, nl, pl, ru, uk, cs, sk, sl, hr, sr, bg, ro, hu, tr, sv, da, no, fi, et, "
         "lv, lt, el, id, vi, ca, gl, eu, is"
     )
@@ -97,10 +100,10 @@ DECIMAL_COMMA_LANGUAGES = frozenset(
 # Read only in a text of a decimal-comma language: Spanish and Portuguese "mil" is a thousand.
 _LOCAL_SCALE_WORDS = {"mil": "thousand"}
 # Abbreviations that may carry a full stop ("2,5 Mrd. Euro").
-_ABBREVIATIONS = frozenset(_terms("tsd, mio, mrd, mln, bln, trn, mn, bn, tn"))
+_ABBREVIATIONS = frozenset(terms("tsd, mio, mrd, mln, bln, trn, mn, bn, tn"))
 # Single letters: a scale only glued to the number; m, b and t only after a currency.
-_LETTERS = frozenset(_terms("k, m, b, t"))
-_CURRENCY_ONLY = frozenset(_terms("m, b, t"))
+_LETTERS = frozenset(terms("k, m, b, t"))
+_CURRENCY_ONLY = frozenset(terms("m, b, t"))
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -128,6 +131,21 @@ _NUMBER = re.compile(r"(?<![A-Za-z0-9_.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\d]
 _NUMBER_DECIMAL_COMMA = re.compile(r"(?<![A-Za-z0-9_,])(\d{1,3}(?:[. ]\d{3})+|\d+)(,\d+)?(?![\d])")
 _DECIMAL_COMMA = re.compile(r"[0-9]+,[0-9]{1,2}")
 _DOT_GROUPS = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?")
+LETTERS = "A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff"
+"""Letters of the scripts a number can be glued to: a name ("A320") or a unit ("5km")."""
+# English grouping ("1,234.5"), a short decimal comma ("34,5"), and dots grouping thousands
+# where that cannot be an English decimal ("1.234,5", "1.234.567"); `read_digits` reads each.
+FIGURE_NUMBER = re.compile(
+    rf"(?<![0-9{LETTERS}:/])(?<![0-9][.,])"
+    r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]{1,3}(?:\.[0-9]{3})+,[0-9]+|[0-9]{1,3}(?:\.[0-9]{3}){2,}"
+    r"|[0-9]+,[0-9]{1,2}(?![0-9])|[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
+    r"(?![0-9])"
+)
+_RANGE_DASH = re.compile(r" ?[-–—] ?")
+_RANGE_TO = re.compile(r" to ", re.IGNORECASE)
+_RANGE_AND = re.compile(r" and ", re.IGNORECASE)
+_BETWEEN_BEFORE = re.compile(r"\bbetween $", re.IGNORECASE)
+_FROM_BEFORE = re.compile(r"\bfrom (?:about |around |roughly |nearly |some )?$", re.IGNORECASE)
 
 
 def read_digits(literal: str) -> Decimal | None:
@@ -168,6 +186,56 @@ def scale_after(text: str, pos: int, *, money: bool) -> tuple[int, Decimal] | No
     if stop and word in _ABBREVIATIONS:
         end = stop.end()
     return end, SCALES[word]
+
+
+def range_after(
+    text: str, start: int, pos: int, low: Decimal, low_scale: Decimal | None, money: str | None
+) -> tuple[int, Decimal, Decimal] | None:
+    """A second number making a range with the one ending at `pos`: (end, its value, its scale).
+
+    "from 145% to 30%" is a change, not a range, and so is "rose 0.2% to 4.1%": a "to"
+    range needs no "from" before it and two values within a factor of three.
+    """
+    between = _BETWEEN_BEFORE.search(text, max(0, start - LOOKBACK), start) is not None
+    for sep, kind in ((_RANGE_DASH, "dash"), (_RANGE_TO, "to"), (_RANGE_AND, "and")):
+        hit = sep.match(text, pos)
+        if not hit:
+            continue
+        if kind == "and" and not between:
+            continue
+        if kind == "to" and (between or _FROM_BEFORE.search(text, max(0, start - LOOKBACK), start)):
+            continue
+        if kind == "dash" and hit.group().strip() in {"-", "—"} and hit.group() != hit.group().strip():
+            continue  # a spaced hyphen or em dash is a clause break: "Mr. Lutnick - the person in charge"
+        after = hit.end()
+        if money:
+            for prefix in CURRENCY_PREFIXES:
+                if text.startswith(prefix, after):
+                    after += len(prefix) + (
+                        1 if prefix.isalpha() and text.startswith(" ", after + len(prefix)) else 0
+                    )
+                    break
+        n2 = FIGURE_NUMBER.match(text, after)
+        if not n2:
+            continue
+        high = read_digits(n2.group())
+        if high is None:
+            continue
+        end, scale = n2.end(), Decimal(1)
+        scaled = scale_after(text, end, money=money is not None)
+        if scaled:
+            end, scale = scaled
+        comparable_high = high * scale / low_scale if low_scale else high
+        if comparable_high <= low or (kind == "to" and comparable_high > 3 * low):
+            continue
+        return end, high, scale
+    return None
+
+
+def between_start(text: str, start: int) -> int:
+    """Where 'between' begins before a range, so the value as written reads 'between 34 and 35 percent'."""
+    hit = _BETWEEN_BEFORE.search(text, max(0, start - LOOKBACK), start)
+    return hit.start() if hit else start
 
 
 class WrittenNumber(NamedTuple):
