@@ -469,8 +469,11 @@ def conflicting(a: Figure, b: Figure) -> bool:
 
 _CURRENCY_PREFIX_RE = "|".join(re.escape(p) for p in CURRENCY_PREFIXES if not p.isalpha())
 # Scale words are masked with their number: words after a space or hyphen, "bn" or "m" only glued on.
-_SPELLED_SCALES = "|".join(re.escape(w) for w in sorted(SCALE_WORDS, key=len, reverse=True) if len(w) > 2)
-_SHORT_SCALES = "|".join(re.escape(w) for w in sorted(SCALE_WORDS, key=len, reverse=True) if len(w) <= 2)
+_GLUED_SCALES = frozenset({"k", "m", "b", "t", "bn", "mn", "tn"})
+_SPELLED_SCALES = "|".join(
+    re.escape(w) for w in sorted(set(SCALE_WORDS) - _GLUED_SCALES, key=len, reverse=True)
+)
+_SHORT_SCALES = "|".join(re.escape(w) for w in sorted(_GLUED_SCALES, key=len, reverse=True))
 _MASK_SCALE = rf"(?:[ -]?(?:{_SPELLED_SCALES})\b|(?:{_SHORT_SCALES})\b)?"
 _MASK = re.compile(
     rf"(?:(?:{_CURRENCY_PREFIX_RE}) ?)?[-−]?(?<![0-9])[0-9]+(?:[.,][0-9]+)*{_MASK_SCALE}"

@@ -19,9 +19,12 @@ Scale words read, each to one of `SCALE_VALUES`:
 - French, Italian, Spanish, Portuguese: mille, millions, milliard(s), milione, milioni,
   miliardo, miliardi, millón, millones, mil millones, milhão, milhões, billón, billones (1e12).
   "mil" is a thousand only in a text of a decimal-comma language (English "$5 mil" means million).
+- Dutch, Polish, Russian, Swedish, Indonesian, Vietnamese, Turkish: duizend, miljoen,
+  miljard, biljoen; tys., mln, mld, miliard, bilion (1e12); тыс., млн, млрд, трлн; miljon(er),
+  miljard(er); ribu, juta, miliar; nghìn, triệu, tỷ; milyon, milyar.
 - "billion" is read as in English (1e9) in every language: a German or French "Billion"
-  (1e12) is not told apart, while the plurals only those languages write (Billionen,
-  billones) are read as 1e12.
+  (1e12) is not told apart, while the words only long-scale languages write (Billionen,
+  billones, biljoen, bilion) are read as 1e12.
 
 Two numbers state the same amount when their values with scales applied are equal:
 "2 mln" supports "2 million", and "3 crore" supports "30 million" (a translation may
@@ -66,12 +69,16 @@ SCALE_VALUES: dict[str, Decimal] = {
 """Each scale by its English name, the name a `WrittenNumber` carries."""
 
 SCALE_WORDS: dict[str, str] = {
-    **dict.fromkeys(terms("thousand, k, tsd, tausend, mille"), "thousand"),
+    **dict.fromkeys(
+        terms("thousand, k, tsd, tausend, mille, duizend, tys, тыс, ribu, nghìn, ngàn"),
+        "thousand",
+    ),
     **dict.fromkeys(terms("lakh, lakhs, lac, lacs"), "lakh"),
     **dict.fromkeys(
         terms(
-            "million, mn, mln, m, mio, millionen, millions, milione, milioni, millón, millones, "
-            "milhão, milhões"
+            "million, mn, mln, m, mio, millionen, millions, milione, milioni, millón, millones, milhão, "
+            "milhões, miljoen, milion, miliony, milionów, млн, миллион, миллиона, миллионов, miljon, "
+            "miljoner, juta, triệu, milyon"
         ),
         "million",
     ),
@@ -79,11 +86,18 @@ SCALE_WORDS: dict[str, str] = {
     **dict.fromkeys(
         terms(
             "billion, bn, bln, b, mrd, milliarde, milliarden, milliard, milliards, miliardo, miliardi, "
-            "mil millones"
+            "mil millones, miljard, miljarden, miljarder, mld, miliard, miliardy, miliardów, млрд, "
+            "миллиард, миллиарда, миллиардов, miliar, tỷ, milyar"
         ),
         "billion",
     ),
-    **dict.fromkeys(terms("trillion, tn, trn, t, billionen, billón, billones, biljoen"), "trillion"),
+    **dict.fromkeys(
+        terms(
+            "trillion, tn, trn, t, billionen, billón, billones, biljoen, bilion, biliony, bilionów, "
+            "трлн, триллион, триллиона, триллионов"
+        ),
+        "trillion",
+    ),
 }
 """Every scale word read after a number (case-folded) -> its scale's name."""
 
@@ -100,7 +114,7 @@ DECIMAL_COMMA_LANGUAGES = frozenset(
 # Read only in a text of a decimal-comma language: Spanish and Portuguese "mil" is a thousand.
 _LOCAL_SCALE_WORDS = {"mil": "thousand"}
 # Abbreviations that may carry a full stop ("2,5 Mrd. Euro").
-_ABBREVIATIONS = frozenset(terms("tsd, mio, mrd, mln, bln, trn, mn, bn, tn"))
+_ABBREVIATIONS = frozenset(terms("tsd, mio, mrd, mln, bln, trn, mn, bn, tn, tys, mld, тыс, млн, млрд, трлн"))
 # Single letters: a scale only glued to the number; m, b and t only after a currency.
 _LETTERS = frozenset(terms("k, m, b, t"))
 _CURRENCY_ONLY = frozenset(terms("m, b, t"))
@@ -115,7 +129,7 @@ def _alternation(words: Iterable[str]) -> str:
 # an abbreviation after at most one space; a single letter glued on.
 _FIGURE_SCALE = re.compile(
     r"(?:[ \u00a0-]?(" + _alternation(set(SCALE_WORDS) - _ABBREVIATIONS - _LETTERS) + r")"
-    r"|( ?)(" + _alternation(_ABBREVIATIONS | _LETTERS) + r"))\b",
+    r"|([ \u00a0]?)(" + _alternation(_ABBREVIATIONS | _LETTERS) + r"))\b",
     re.IGNORECASE,
 )
 _ABBREVIATION_STOP = re.compile(r"\.(?= [^\W\d_])")
