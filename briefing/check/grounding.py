@@ -21,21 +21,18 @@ from typing import TypeVar
 from rapidfuzz import fuzz
 
 from briefing.contracts import ArticleExtraction, Claim
-from briefing.merge.numbers import DECIMAL_COMMA_LANGUAGES, WrittenNumber, numbers_in, unstated_numbers
+from briefing.merge.numbers import numbers_in, unstated_numbers
 from briefing.text import comparable
 
 T = TypeVar("T")
 
 __all__ = [
-    "DECIMAL_COMMA_LANGUAGES",
     "FUZZY_MIN_CHARS",
     "FUZZY_MIN_SCORE",
     "MIN_EVIDENCE_CHARS",
-    "WrittenNumber",
     "check_extraction",
     "figure_in_text",
     "find_evidence",
-    "numbers_in",
     "quote_is_verbatim",
     "reads_as_instructions",
 ]
