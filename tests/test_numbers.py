@@ -122,21 +122,28 @@ values = st.builds(
 
 @st.composite
 def scale_pair(draw: st.DrawFn, *, same: bool) -> tuple[str, str, str, str, str]:
-    """(language, the figure's scale word, the article's scale word, figure, article sentence)."""
+    """(language, the figure's scale word, the article's scale word, figure, article sentence).
+
+    The figure is written in English, or (`copied`) the way the article writes numbers and
+    scales, as a model may copy it.
+    """
     language = draw(st.sampled_from(sorted(LANGUAGES)))
     grouping, words = LANGUAGES[language]
     article_scale = draw(st.sampled_from(sorted(words)))
+    copied = draw(st.booleans()) and (same or len(words) > 1)
+    figure_words = words if copied else ENGLISH_SCALES
     if same:
         figure_scale = article_scale
     else:
-        figure_scale = draw(st.sampled_from(sorted(set(ENGLISH_SCALES) - {article_scale})))
+        figure_scale = draw(st.sampled_from(sorted(set(figure_words) - {article_scale})))
     value = draw(values)
     currency = draw(st.sampled_from(CURRENCIES))
-    figure_word = draw(st.sampled_from(ENGLISH_SCALES[figure_scale]))
+    figure_word = draw(st.sampled_from(figure_words[figure_scale]))
     if not currency and figure_word in {"m", "b", "t"}:
         currency = "$"
     article_word = draw(st.sampled_from(words[article_scale]))
-    figure = currency + with_scale(english(value), figure_word)
+    number = local(value, grouping) if copied else english(value)
+    figure = currency + with_scale(number, figure_word)
     article = f"The fund holds {currency}{with_scale(local(value, grouping), article_word)} in reserve."
     return language, figure_word, article_word, figure, article
 

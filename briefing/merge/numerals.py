@@ -279,17 +279,25 @@ def numbers_in(text: str, language: str | None = None) -> list[WrittenNumber]:
     folded = comparable(text)
     if language in DECIMAL_COMMA_LANGUAGES:
         return _decimal_comma_numbers(folded)
+    return _english_numbers(folded, _TEXT_SCALE)
+
+
+def _english_numbers(folded: str, scales: re.Pattern[str]) -> list[WrittenNumber]:
     found: list[WrittenNumber] = []
     for match in _NUMBER.finditer(folded):
         if match.group(3) is not None:
             digits = "0." + match.group(3)
         else:
             digits = match.group(1).replace(",", "") + (match.group(2) or "")
-        scale = _TEXT_SCALE.match(folded, match.end())
+        hit = scales.match(folded, match.end())
         found.append(
-            WrittenNumber(Decimal(digits), SCALE_WORDS[scale.group(1)] if scale else None, match.group(0))
+            WrittenNumber(Decimal(digits), _scale_name(hit.group(1)) if hit else None, match.group(0))
         )
     return found
+
+
+def _scale_name(word: str) -> str:
+    return _LOCAL_SCALE_WORDS.get(word) or SCALE_WORDS[word]
 
 
 def _decimal_comma_numbers(folded: str) -> list[WrittenNumber]:
@@ -297,7 +305,7 @@ def _decimal_comma_numbers(folded: str) -> list[WrittenNumber]:
     for match in _NUMBER_DECIMAL_COMMA.finditer(folded):
         digits = re.sub(r"[. ]", "", match.group(1)) + (match.group(2) or "").replace(",", ".")
         hit = _LOCAL_TEXT_SCALE.match(folded, match.end())
-        scale = (_LOCAL_SCALE_WORDS.get(hit.group(1)) or SCALE_WORDS[hit.group(1)]) if hit else None
+        scale = _scale_name(hit.group(1)) if hit else None
         found.append(WrittenNumber(Decimal(digits), scale, match.group(0)))
     return found
 
@@ -311,16 +319,26 @@ def unstated_numbers(text: str, present: list[WrittenNumber], language: str | No
     unsupported, the way `language` writes numbers ("1 200", "4,2"): a figure from such a
     text may come either way. Not when `text` groups thousands with commas ("1,000
     billion"): it is then written the English way, and reading its "1,000" as 1.0 would
-    let the same digits at another scale through.
+    let the same digits at another scale through; nor when it copies a number as the
+    source writes it ("1.000" from "1.000 juta"): that number is read the source's way.
+    Either way, the scale words of `language` are read ("1 mil" copied from a Portuguese
+    text is a thousand).
     """
-    english = numbers_in(text)
+    from briefing.text import comparable
+
+    local_words = language in DECIMAL_COMMA_LANGUAGES
+    english = _english_numbers(comparable(text), _LOCAL_TEXT_SCALE if local_words else _TEXT_SCALE)
     unsupported = [n for n in english if not _supported(n, present)]
+    if not local_words:
+        return unsupported
+    local = numbers_in(text, language)
+    missing = [n for n in local if not _supported(n, present)]
+    source_forms = {p.literal for p in present if not p.literal.isdigit()}
+    if any(n.literal in source_forms for n in english if not n.literal.isdigit()):
+        return missing
     grouped = any("," in n.literal for n in english)
-    if unsupported and language in DECIMAL_COMMA_LANGUAGES and not grouped:
-        local = numbers_in(text, language)
-        missing = [n for n in local if not _supported(n, present)]
-        if local and len(missing) < len(unsupported):
-            return missing
+    if unsupported and not grouped and local and len(missing) < len(unsupported):
+        return missing
     return unsupported
 
 
