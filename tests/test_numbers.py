@@ -195,6 +195,20 @@ def test_the_same_amount_at_another_scale_is_grounded() -> None:
 
 
 @pytest.mark.parametrize(
+    ("figure", "article", "language"),
+    [
+        ("1,000 billion", "The fund holds 1.000 Mio. in reserve.", "de"),  # English grouping stays English
+        ("1.000 miliar", "The fund holds 1.000 juta in reserve.", "id"),  # copied digits read as the source's
+        ("1 mil", "The fund holds 1 milhões in reserve.", "pt"),  # the language's own scale word
+    ],
+)
+def test_a_digit_grouping_read_two_ways_does_not_ground_another_scale(
+    figure: str, article: str, language: str
+) -> None:
+    assert not figure_in_text(figure, article, language)
+
+
+@pytest.mark.parametrize(
     ("sentence", "value", "unit", "amount"),
     [
         ("The ministry spent Rs 3 crore on the bridge.", "Rs 3 crore", "INR", 3e7),
