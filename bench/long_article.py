@@ -15,7 +15,7 @@ import random
 import sys
 import time
 
-from briefing.ingest.read import article_from_text
+from briefing.ingest.article import article_from_text
 
 
 def article(size: int, most_sentences: int, seed: int = 7) -> str:

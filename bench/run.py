@@ -40,8 +40,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 from briefing.contracts import Article, ExtractedArticle  # noqa: E402
 from briefing.extract.extractive.backend import ExtractiveBackend  # noqa: E402
-from briefing.extract.model.backend import MODE_NAMES, ModelBackend  # noqa: E402
+from briefing.extract.model.backend import ModelBackend  # noqa: E402
 from briefing.extract.model.providers import make_client  # noqa: E402
+from briefing.extract.model.request import MODE_NAMES  # noqa: E402
+from briefing.extract.model.settings import ModelSettings  # noqa: E402
 from briefing.extract.schedule import extract_all  # noqa: E402
 from briefing.merge.brief import merge  # noqa: E402
 from briefing.render.brief import render_markdown  # noqa: E402
@@ -110,7 +112,7 @@ def extraction_rows(ns: list[int], latency: float, concurrency: int) -> list[lis
             for n in ns:
                 articles = [synthetic_article(i, rng) for i in range(n)]
                 cache = ExtractionCache(Path(folder) / f"cache-{n}.sqlite3")
-                model = ModelBackend(client, "bench-model", deadline_s=600.0)
+                model = ModelBackend(client, ModelSettings(model="bench-model", deadline_s=600.0))
                 run = functools.partial(
                     extract_all,
                     articles,
@@ -146,7 +148,7 @@ def overhead_rows() -> list[list[str]]:
     client = make_client(base_url="http://127.0.0.1:9/v1", api_key="bench", timeout=1.0)
     rows = []
     for name, mode in MODE_NAMES.items():
-        tokens = ModelBackend(client, "bench-model", mode=mode).overhead_tokens()
+        tokens = ModelBackend(client, ModelSettings(model="bench-model", mode=mode)).overhead_tokens()
         rows.append([f"instructions + schema per request, {name} mode", "-", "-", "-", f"~{tokens} tokens"])
     return rows
 

@@ -1,7 +1,10 @@
-"""The whole pipeline behind `briefing build`: ingest -> extract -> merge.
+"""The whole pipeline behind `briefing build`, as named steps.
 
-This is the library entry point the CLI (and later the daily job) calls. It never
-prints and never exits: problems come back in the result, user errors as
+    ingest -> fold copies -> detect languages -> extract -> merge   (then render, in `briefing.render`)
+
+`gather` runs the first three (`ingest`, `fold_copies`, `detect_languages`), `build_from`
+the rest; `build` is both. This is the library entry point the CLI and the daily job
+call. It never prints and never exits: problems come back in the result, user errors as
 `UserError`, so each caller decides how to show them.
 """
 
@@ -19,16 +22,26 @@ from briefing.errors import EndpointDownError, NoArticlesError, UserError
 from briefing.extract.extractive.backend import ExtractiveBackend
 from briefing.extract.model.budget import DEFAULT_MAX_INPUT_TOKENS
 from briefing.extract.schedule import extract_all
+from briefing.ingest import syndication
 from briefing.ingest.feeds import FeedQuery
 from briefing.ingest.fetch import Fetcher, FetchSettings, PageCache, is_url
-from briefing.ingest.language import DEFAULT_LANGUAGE
+from briefing.ingest.language import DEFAULT_LANGUAGE, with_languages
 from briefing.ingest.read import ingest
 from briefing.merge.brief import merge
 
 if TYPE_CHECKING:
     from briefing.extract.model.backend import ModelBackend
 
-__all__ = ["BackendChoice", "BuildOptions", "build", "build_from", "exit_status", "gather"]
+__all__ = [
+    "BackendChoice",
+    "BuildOptions",
+    "build",
+    "build_from",
+    "detect_languages",
+    "exit_status",
+    "fold_copies",
+    "gather",
+]
 
 DEFAULT_MODEL = "gpt-4o-mini"
 
@@ -89,21 +102,35 @@ def _model_backend(options: BuildOptions) -> ModelBackend | None:
             "the model backend needs an endpoint: set OPENAI_API_KEY (for OpenAI) "
             "or --base-url / OPENAI_BASE_URL (for a local OpenAI-compatible server)"
         )
-    from briefing.extract.model.backend import ModelBackend, mode_from_name
+    from briefing.extract.model.backend import ModelBackend
     from briefing.extract.model.providers import make_client
+    from briefing.extract.model.request import mode_from_name
+    from briefing.extract.model.settings import ModelSettings
 
     client = make_client(base_url=options.base_url, api_key=None, timeout=options.timeout)
-    mode = mode_from_name(options.mode) if options.mode else None
-    model = options.model or os.environ.get("BRIEFING_MODEL") or DEFAULT_MODEL
-    return ModelBackend(
-        client,
-        model,
-        mode=mode,
+    settings = ModelSettings(
+        model=options.model or os.environ.get("BRIEFING_MODEL") or DEFAULT_MODEL,
+        mode=mode_from_name(options.mode) if options.mode else None,
         max_input_tokens=options.max_input_tokens,
         requests_per_minute=options.requests_per_minute,
         tokens_per_minute=options.tokens_per_minute,
         language=options.language,
     )
+    return ModelBackend(client, settings)
+
+
+def fold_copies(ingested: IngestResult) -> IngestResult:
+    """Step 2: syndicated copies of one story become one article, the others listed under it.
+
+    One line per copy folded is added to the problems (see `briefing.ingest.syndication`).
+    """
+    articles, copies = syndication.fold_copies(ingested.articles)
+    return ingested.model_copy(update={"articles": articles, "problems": [*ingested.problems, *copies]})
+
+
+def detect_languages(ingested: IngestResult) -> IngestResult:
+    """Step 3: each article's language, which extraction and merge compare with the brief's."""
+    return ingested.model_copy(update={"articles": with_languages(ingested.articles)})
 
 
 def gather(
@@ -113,15 +140,22 @@ def gather(
     feeds: Sequence[FeedQuery] = (),
     stdin: bytes | None = None,
 ) -> IngestResult:
-    """Read the inputs: files, folders, '-', URLs and the entries of `feeds`.
+    """The pipeline's first steps: ingest, fold copies, detect languages.
 
-    Pages fetched from the web are kept in the cache file (unless `use_cache` is off),
-    so a re-run, or `verify` after `build`, reads the same bytes. A cache file that is
-    damaged or cannot be written never stops this: see `IngestResult.cache_notes`. The
-    hosts of the URLs and feeds given may be private addresses; a host reached only
-    through a feed entry or a redirect may not, unless `allow_private_network`.
+    Ingest reads files, folders, '-', URLs and the entries of `feeds`. Pages fetched from
+    the web are kept in the cache file (unless `use_cache` is off), so a re-run, or
+    `verify` after `build`, reads the same bytes. A cache file that is damaged or cannot
+    be written never stops this: see `IngestResult.cache_notes`. The hosts of the URLs
+    and feeds given may be private addresses; a host reached only through a feed entry
+    or a redirect may not, unless `allow_private_network`.
     """
-    options = options or BuildOptions()
+    return detect_languages(fold_copies(_read(paths, options or BuildOptions(), feeds=feeds, stdin=stdin)))
+
+
+def _read(
+    paths: Sequence[str], options: BuildOptions, *, feeds: Sequence[FeedQuery], stdin: bytes | None
+) -> IngestResult:
+    """Step 1, ingest: with a fetcher (and the page cache) when a URL or a feed is given."""
     if not feeds and not any(is_url(p) for p in paths):
         return ingest(paths, stdin=stdin)
     cache = None

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from briefing.contracts import ArticleExtraction, Backend, ExtractedArticle, ExtractionMeta
-from briefing.ingest.read import ingest
+from briefing.pipeline import gather
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "london-talks"
@@ -21,7 +21,7 @@ GOLD = ROOT / "tests" / "gold" / "london-talks"
 
 def gold_extracted(example: Path = EXAMPLE, gold: Path = GOLD) -> list[ExtractedArticle]:
     """The example articles, ingested for real, each paired with its gold extraction."""
-    result = ingest([str(example)])
+    result = gather([str(example)])
     out = []
     for article in result.articles:
         stem = Path(article.path or "").stem

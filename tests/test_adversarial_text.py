@@ -23,7 +23,7 @@ from briefing.extract.extractive.leads import shorten
 _CHILD = (
     "import sys\n"
     "from briefing.extract.extractive.backend import ExtractiveBackend\n"
-    "from briefing.ingest.read import article_from_text\n"
+    "from briefing.ingest.article import article_from_text\n"
     "article = article_from_text(sys.stdin.read(), label='x.txt')\n"
     "extraction = ExtractiveBackend().extract(article)\n"
     "print(len(extraction.claims), len(extraction.quotes))\n"

@@ -8,16 +8,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fault_server import FaultServer
+from fault_server import FaultServer, completion_for, delimited_article
+from openai.types.chat import ChatCompletion
 
 from briefing.contracts import Article, Backend
 from briefing.errors import FatalProviderError
 from briefing.extract.extractive.backend import ExtractiveBackend
 from briefing.extract.model.backend import ModelBackend
 from briefing.extract.model.batch import BatchSettings, run_batch
+from briefing.extract.model.call import ModelExtractionError
 from briefing.extract.model.pricing import estimate_cost
 from briefing.extract.model.providers import make_client
 from briefing.extract.model.rate_limit import RateLimiter
+from briefing.extract.model.settings import ModelSettings
 from briefing.extract.schedule import extract_all
 from briefing.merge.brief import merge
 from briefing.render.brief import report_lines
@@ -43,7 +46,9 @@ def server() -> Iterator[FaultServer]:
 
 def backend(server: FaultServer, key: str = KEY, **options: Any) -> ModelBackend:
     client = make_client(base_url=server.base_url, api_key=key, timeout=5.0)
-    return ModelBackend(client, "gpt-4o-mini", backoff_initial_s=0.01, backoff_max_s=0.02, **options)
+    hooks = {name: options.pop(name) for name in ("sleep", "clock") if name in options}
+    settings = ModelSettings(model="gpt-4o-mini", backoff_initial_s=0.01, backoff_max_s=0.02, **options)
+    return ModelBackend(client, settings, **hooks)
 
 
 def settings(store: ExtractionCache, **options: Any) -> BatchSettings:
@@ -149,6 +154,46 @@ def test_unusable_batch_answers_go_online_and_the_rest_stay_batched(
     assert not by_id[article(1).id].meta.batch and by_id[article(1).id].meta.backend == Backend.model
     assert not by_id[article(2).id].meta.batch and by_id[article(2).id].meta.backend == Backend.model
     assert by_id[article(0).id].meta.batch and by_id[article(3).id].meta.batch
+
+
+@pytest.mark.parametrize("action", ["ok", "partly", "obey", "schema", "ungrounded"])
+def test_batch_and_online_read_an_answer_through_the_same_reader(
+    server: FaultServer, tmp_path: Path, action: str
+) -> None:
+    one = article(7)
+    server.script("ART-007", [action, action])  # the same answer online, then in the batch
+    model = backend(server, max_reasks=0)  # one answer each way: the online path may not re-ask
+
+    try:
+        online: Any = model.extract(one)
+    except ModelExtractionError as exc:
+        online = str(exc)
+    outcome = run_batch([one], model=model, settings=settings(ExtractionCache(tmp_path / "cache.sqlite3")))
+    sent, batched = server.for_key("ART-007")
+    assert batched.path == "batch" and batched.body == sent.body, "the batch line is the online request"
+    part = delimited_article(batched.body)
+    completion = ChatCompletion.model_validate(completion_for(action, batched.body, part, server.usage))
+
+    if isinstance(online, str):
+        assert online.startswith("no valid answer in 1 tries; last: ")
+        assert outcome.failed[one.id] == f"batch answer unusable: {online}"
+        with pytest.raises(ModelExtractionError) as caught:
+            model.answers.read_completion(completion, part, one)
+        assert str(caught.value) == online
+        return
+    online_extraction, online_meta = online
+    batch_extraction, batch_meta = outcome.extracted[one.id]
+    assert batch_extraction == online_extraction
+    assert batch_meta.dropped == online_meta.dropped
+    assert (action == "ok") == (not batch_meta.dropped), (
+        "the checks removed what the article does not support"
+    )
+    assert batch_meta.batch and batch_meta.usage == online_meta.usage
+    read = model.answers.read_completion(completion, part, one)
+    assert model.answers.checked(one, [read], attempts=1, usage=batch_meta.usage) == (
+        batch_extraction,
+        batch_meta.model_copy(update={"batch": False}),
+    )
 
 
 def test_a_failed_batch_sends_every_article_online(server: FaultServer, tmp_path: Path) -> None:

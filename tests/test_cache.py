@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from damage import DAMAGE, integrity, malformed_page, unwritable
@@ -21,6 +22,7 @@ from briefing.errors import FatalProviderError
 from briefing.extract.extractive.backend import ExtractiveBackend
 from briefing.extract.model.backend import ModelBackend
 from briefing.extract.model.providers import make_client
+from briefing.extract.model.settings import ModelSettings
 from briefing.extract.schedule import extract_all
 from briefing.ingest.fetch import Page, PageCache
 from briefing.pipeline import BackendChoice, BuildOptions, build
@@ -45,9 +47,10 @@ def article(n: int) -> Article:
     return Article(id=f"a{n:03d}", source=f"outlet-{n}", title=f"Ferry {n}", text=text)
 
 
-def backend(server: FaultServer, **options: object) -> ModelBackend:
+def backend(server: FaultServer, **options: Any) -> ModelBackend:
     client = make_client(base_url=server.base_url, api_key="test-key", timeout=5.0)
-    return ModelBackend(client, "fault-model", backoff_initial_s=0.01, backoff_max_s=0.02, **options)  # type: ignore[arg-type]
+    settings = ModelSettings(model="fault-model", backoff_initial_s=0.01, backoff_max_s=0.02, **options)
+    return ModelBackend(client, settings)
 
 
 def test_a_rerun_on_unchanged_articles_makes_no_model_call(server: FaultServer, tmp_path: Path) -> None:
@@ -302,6 +305,7 @@ from briefing.store.cache import ExtractionCache
 from briefing.extract.schedule import extract_all
 from briefing.extract.extractive.backend import ExtractiveBackend
 from briefing.extract.model.backend import ModelBackend
+from briefing.extract.model.settings import ModelSettings
 from briefing.ingest.read import ingest
 from briefing.extract.model.providers import make_client
 
@@ -312,7 +316,7 @@ signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 limit = max(p.stat().st_size for p in Path(cache_path).parent.iterdir()) + 4096
 resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 client = make_client(base_url=base_url, api_key="test-key", timeout=5.0)
-model = ModelBackend(client, "fault-model")
+model = ModelBackend(client, ModelSettings(model="fault-model"))
 results = extract_all(articles, model=model, extractive=ExtractiveBackend(), cache=cache)
 cache.close()
 backends = [r.meta.backend for r in results]

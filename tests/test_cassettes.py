@@ -28,8 +28,11 @@ from vcr.errors import CannotOverwriteExistingCassetteException
 from briefing.check.grounding import find_evidence
 from briefing.contracts import SCHEMA_VERSION, Article, ArticleExtraction, Backend, ExtractedArticle, Usage
 from briefing.errors import FatalProviderError
-from briefing.extract.model.backend import PROMPT_VERSION, ModelBackend, mode_from_name
+from briefing.extract.model.backend import ModelBackend
+from briefing.extract.model.prompt import PROMPT_VERSION
 from briefing.extract.model.providers import make_client
+from briefing.extract.model.request import mode_from_name
+from briefing.extract.model.settings import ModelSettings
 from briefing.extract.schedule import extract_all
 
 PLACEHOLDER = "placeholder-key"
@@ -60,7 +63,9 @@ class StubExtractive:
 def backend_for(target: Any, **options: Any) -> ModelBackend:
     client = make_client(base_url=target.base_url, api_key=target.api_key, timeout=120.0)
     mode = mode_from_name(target.mode) if target.mode else None
-    return ModelBackend(client, target.model, mode=mode, backoff_initial_s=0.01, **options)
+    return ModelBackend(
+        client, ModelSettings(model=target.model, mode=mode, backoff_initial_s=0.01, **options)
+    )
 
 
 def recorded_requests(cassette: Cassette) -> list[dict[str, Any]]:
@@ -103,7 +108,9 @@ def test_extraction_or_fallback_is_recorded_with_its_provenance(vcr: Cassette, r
             assert find_evidence(claim.evidence, ARTICLE.text)
     else:
         assert result.meta.fallback_reason
-        assert result.meta.attempts == model.max_reasks + 1, "a validation fallback spends every re-ask"
+        assert result.meta.attempts == model.settings.max_reasks + 1, (
+            "a validation fallback spends every re-ask"
+        )
         assert result.extraction.headline == ARTICLE.title
 
 
@@ -160,7 +167,7 @@ def test_an_unrecorded_request_fails_at_once_and_reaches_no_server(fault_server:
     # No cassette exists for this test, so any request is unrecorded. The server is live
     # and would answer: it must see nothing.
     client = make_client(base_url=fault_server.base_url, api_key=PLACEHOLDER, timeout=5.0)
-    model = ModelBackend(client, "fault-model", backoff_initial_s=0.01)
+    model = ModelBackend(client, ModelSettings(model="fault-model", backoff_initial_s=0.01))
     started = time.monotonic()
 
     with pytest.raises(openai.APIConnectionError) as caught:
@@ -202,7 +209,7 @@ def test_a_recording_keeps_no_credentials_and_replays_through_httpx2(
     recorder.register_matcher("json_body", json_body)
     config = {**vcr_config, "serializer": "yaml"}
     client = make_client(base_url=fault_server.base_url, api_key=key, timeout=5.0)
-    model = ModelBackend(client, "fault-model", backoff_initial_s=0.01)
+    model = ModelBackend(client, ModelSettings(model="fault-model", backoff_initial_s=0.01))
     source = Article(id="rec", source="s", title="t", text="ART-REC: " + ARTICLE.text)
 
     with recorder.use_cassette("scrub.yaml", record_mode="all", **config):
@@ -219,7 +226,7 @@ def test_a_recording_keeps_no_credentials_and_replays_through_httpx2(
 
     fault_server.stop()
     replay_client = make_client(base_url=fault_server.base_url, api_key=PLACEHOLDER, timeout=5.0)
-    replay = ModelBackend(replay_client, "fault-model", backoff_initial_s=0.01)
+    replay = ModelBackend(replay_client, ModelSettings(model="fault-model", backoff_initial_s=0.01))
     with recorder.use_cassette("scrub.yaml", record_mode="none", **config) as cassette:
         replayed, meta = replay.extract(source)
         with pytest.raises(FatalProviderError):

@@ -34,6 +34,7 @@ from briefing.extract.extractive.backend import ExtractiveBackend
 from briefing.extract.model.backend import ModelBackend
 from briefing.extract.model.breaker import ARTICLES_TO_OPEN, CircuitBreaker
 from briefing.extract.model.providers import make_client
+from briefing.extract.model.settings import ModelSettings
 from briefing.extract.schedule import extract_all
 from briefing.merge.brief import merge
 from briefing.render.brief import report_lines
@@ -113,15 +114,15 @@ def test_two_hundred_articles_under_thirty_percent_faults_are_all_accounted_for(
         for key, actions in schedule.items():
             server.script(key, actions)
         client = make_client(base_url=server.base_url, api_key=None, timeout=0.5)
-        model = ModelBackend(
-            client,
-            "fault-model",
+        settings = ModelSettings(
+            model="fault-model",
             max_transport_attempts=TRANSPORT_ATTEMPTS,
             max_reasks=REASKS,
             deadline_s=30.0,
             backoff_initial_s=0.01,
             backoff_max_s=0.05,
         )
+        model = ModelBackend(client, settings)
         progressed: list[str] = []
         breaker = CircuitBreaker(model.host)
         started = time.monotonic()
@@ -206,7 +207,8 @@ def down_run(
 ) -> tuple[list[ExtractedArticle], CircuitBreaker, float]:
     """Extract synthetic articles against `base_url`: the results, the run's breaker and the seconds taken."""
     rng = random.Random(SEED)
-    model = ModelBackend(make_client(base_url=base_url, api_key=None, timeout=timeout), "fault-model")
+    client = make_client(base_url=base_url, api_key=None, timeout=timeout)
+    model = ModelBackend(client, ModelSettings(model="fault-model"))
     breaker = CircuitBreaker(model.host)
     started = time.monotonic()
     results = extract_all(

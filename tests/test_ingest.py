@@ -2,7 +2,10 @@ from pathlib import Path
 
 import pytest
 
-from briefing.ingest.read import article_from_text, ingest, read_text
+from briefing.ingest.article import article_from_text
+from briefing.ingest.decode import read_text
+from briefing.ingest.read import ingest
+from briefing.pipeline import detect_languages, fold_copies, gather
 
 STORY = (
     "Ministers Meet in Oslo to Discuss Fishing Quotas\n\n"
@@ -80,7 +83,7 @@ def test_bad_inputs_each_get_one_problem_and_good_ones_still_load(tmp_path: Path
     write(tmp_path / "in" / "blank.txt", "  \n\t\n")
     write(tmp_path / "in" / "binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     write(tmp_path / "in" / "notes.pdf", b"%PDF-1.4")
-    result = ingest([str(tmp_path / "in"), str(tmp_path / "missing.txt")])
+    result = gather([str(tmp_path / "in"), str(tmp_path / "missing.txt")])
     assert [a.path for a in result.articles] == [str(tmp_path / "in" / "copy.md")]
     reasons = {Path(p.path).name: p.reason for p in result.problems}
     assert reasons["good.txt"].startswith("same text as")
@@ -217,3 +220,33 @@ def test_the_sources_list_shows_outlet_title_and_date_of_a_web_page() -> None:
 
     sources = render_markdown(brief).split("## Sources", 1)[1]
     assert "1. **Harbour Ledger**: Northbay ferry back in service after repairs (2025-06-10)" in sources
+
+
+FRENCH = (
+    "Les ministres se retrouvent à Oslo\n\n"
+    "Les ministres de la pêche de cinq pays se sont réunis mardi à Oslo "
+    "pour discuter des quotas de cabillaud.\n"
+)
+
+
+def test_ingest_only_reads_and_the_pipeline_then_folds_copies_and_detects_languages(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    write(folder / "a.txt", STORY)
+    write(folder / "b.txt", STORY)
+    write(folder / "fr.txt", FRENCH)
+
+    read = ingest([str(folder)])
+    assert [Path(a.path or "").name for a in read.articles] == ["a.txt", "b.txt", "fr.txt"]
+    assert read.problems == []
+    assert all(a.language is None and not a.copies for a in read.articles)
+
+    folded = fold_copies(read)
+    assert [Path(a.path or "").name for a in folded.articles] == ["a.txt", "fr.txt"]
+    assert [c.path for c in folded.articles[0].copies] == [str(folder / "b.txt")]
+    assert [(Path(p.path).name, p.action) for p in folded.problems] == [("b.txt", "listed as a copy of it")]
+    assert all(a.language is None for a in folded.articles)
+
+    detected = detect_languages(folded)
+    assert [a.language for a in detected.articles] == ["en", "fr"]
+    assert detected.problems == folded.problems
+    assert gather([str(folder)]) == detected

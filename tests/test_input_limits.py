@@ -22,12 +22,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefing.ingest.read import article_from_text, ingest
+from briefing.ingest.article import article_from_text
+from briefing.ingest.read import ingest
 from briefing.text import comparable
 
-INGEST = importlib.import_module(
-    "briefing.ingest.read"
-)  # `briefing.ingest.read` is also the name of the function
+# `briefing.ingest` is also the name of a function `briefing` exports, so these modules are
+# imported by their full names.
+CLEAN = importlib.import_module("briefing.ingest.clean")
+HTML = importlib.import_module("briefing.ingest.html")
 TEXT = importlib.import_module("briefing.text")
 
 STORY = (
@@ -362,7 +364,7 @@ def test_a_nul_in_text_that_is_not_utf8_is_stripped_too() -> None:
 
 _CHILD = (
     "import sys\n"
-    "from briefing.ingest.read import article_from_text\n"
+    "from briefing.ingest.article import article_from_text\n"
     "from briefing.text import split_sentences\n"
     "text = sys.stdin.read()\n"
     "split_sentences(text) if sys.argv[1] == 'sentences' else article_from_text(text, label='x.txt')\n"
@@ -430,7 +432,7 @@ _PIECES = [
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=8).map("".join), max_size=30))
 def test_repeated_paragraphs_are_dropped_exactly_as_defined(paragraphs: list[str]) -> None:
-    assert INGEST._drop_repeats(paragraphs) == _old_drop_repeats(paragraphs)
+    assert CLEAN._drop_repeats(paragraphs) == _old_drop_repeats(paragraphs)
 
 
 def test_repeated_paragraphs_in_a_long_article_are_dropped_as_defined() -> None:
@@ -440,7 +442,7 @@ def test_repeated_paragraphs_in_a_long_article_are_dropped_as_defined() -> None:
         ]
         for i in range(3_000)
     ]
-    assert INGEST._drop_repeats(paragraphs) == _old_drop_repeats(paragraphs)
+    assert CLEAN._drop_repeats(paragraphs) == _old_drop_repeats(paragraphs)
 
 
 def _old_paragraphs(text: str) -> list[str]:
@@ -454,7 +456,7 @@ def _old_paragraphs(text: str) -> list[str]:
         return len(words) <= 3 or capitals / len(words) >= 0.6
 
     def continues(line: str, following: str) -> bool:
-        if line.endswith(INGEST._TERMINAL) or title_like(line):
+        if line.endswith(CLEAN._TERMINAL) or title_like(line):
             return False
         if following[:1].islower():
             return True
@@ -466,7 +468,7 @@ def _old_paragraphs(text: str) -> list[str]:
         lines = [line.strip() for line in block.split("\n") if line.strip()]
         if not lines:
             continue
-        if INGEST._hard_wrapped(lines):
+        if CLEAN._hard_wrapped(lines):
             out.append(" ".join(lines))
             continue
         current = lines[0]
@@ -492,7 +494,7 @@ _WORDS = ["the", "The", "Minister", "ferry", "Oslo", "said.", "late,", "3", "-",
 )
 def test_lines_are_rejoined_exactly_as_defined(lines: list[str]) -> None:
     text = "\n".join(lines)
-    assert INGEST._paragraphs(text) == _old_paragraphs(text)
+    assert CLEAN._paragraphs(text) == _old_paragraphs(text)
 
 
 _OLD_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -502,13 +504,13 @@ _OLD_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 @settings(max_examples=600, deadline=None)
 @given(st.text(alphabet="[]()!a \n", max_size=40))
 def test_markdown_links_are_unlinked_exactly_as_the_pattern_did(text: str) -> None:
-    assert INGEST._unlink_markdown(text) == _OLD_MD_LINK.sub(r"\1", text)
+    assert CLEAN._unlink_markdown(text) == _OLD_MD_LINK.sub(r"\1", text)
 
 
 @settings(max_examples=600, deadline=None)
 @given(st.text(alphabet="<!->a\n", max_size=40))
 def test_html_comments_are_dropped_exactly_as_the_pattern_did(text: str) -> None:
-    assert INGEST._drop_html_comments(text) == _OLD_HTML_COMMENT.sub("", text)
+    assert HTML.drop_html_comments(text) == _OLD_HTML_COMMENT.sub("", text)
 
 
 @settings(max_examples=300, deadline=None)

@@ -19,19 +19,15 @@ import jinja2
 import openai
 import pytest
 from fault_server import FaultServer, delimited_article
+from pydantic import ValidationError
 
 from briefing.check.grounding import find_evidence
 from briefing.contracts import Article, ArticleExtraction, Backend, Usage
 from briefing.errors import FatalProviderError, ProviderError, UserError
-from briefing.extract.model.backend import (
-    MODE_NAMES,
-    PROMPT_VERSION,
-    ModelBackend,
-    ModelExtractionError,
-    choose_mode,
-    mode_from_name,
-)
+from briefing.extract.model.backend import ModelBackend
+from briefing.extract.model.call import ModelExtractionError
 from briefing.extract.model.prompt import (
+    PROMPT_VERSION,
     GroundedExtraction,
     article_boundary,
     decoding_schema,
@@ -39,6 +35,8 @@ from briefing.extract.model.prompt import (
     render_prompt,
 )
 from briefing.extract.model.providers import KEYLESS_PLACEHOLDER, endpoint_configured, make_client
+from briefing.extract.model.request import MODE_NAMES, choose_mode, mode_from_name
+from briefing.extract.model.settings import ModelSettings
 from briefing.extract.schedule import extract_all
 
 KEY = "sk-test-SECRET-do-not-log-7f3c"
@@ -85,7 +83,8 @@ def backend(server: FaultServer, *, timeout: float = 1.0, key: str = KEY, **opti
     client = make_client(base_url=server.base_url, api_key=key, timeout=timeout)
     options.setdefault("backoff_initial_s", 0.01)
     options.setdefault("backoff_max_s", 0.05)
-    return ModelBackend(client, "fault-model", **options)
+    hooks = {name: options.pop(name) for name in ("sleep", "clock", "rng") if name in options}
+    return ModelBackend(client, ModelSettings(model="fault-model", **options), **hooks)
 
 
 def run(server: FaultServer, key: str, actions: list[str], **options: Any) -> tuple[Any, Any]:
@@ -135,15 +134,33 @@ def test_mode_and_capabilities_follow_the_endpoint() -> None:
     assert choose_mode("http://127.0.0.1:8080/v1") is instructor.Mode.JSON
     assert choose_mode("https://my-vllm.internal/v1") is instructor.Mode.JSON
     openai_backend = ModelBackend(
-        make_client(base_url=None, api_key=KEY, timeout=1.0, environ={}), "gpt-4o-mini"
+        make_client(base_url=None, api_key=KEY, timeout=1.0, environ={}), ModelSettings(model="gpt-4o-mini")
     )
     assert openai_backend.needs_key and openai_backend.supports_json_schema
     local = make_client(base_url="http://127.0.0.1:8080/v1", api_key=None, timeout=1.0, environ={})
-    assert not ModelBackend(local, "local").needs_key
-    assert not ModelBackend(local, "local").supports_json_schema
-    assert ModelBackend(local, "local", mode=instructor.Mode.TOOLS).supports_json_schema
+    assert not ModelBackend(local, ModelSettings(model="local")).needs_key
+    assert not ModelBackend(local, ModelSettings(model="local")).supports_json_schema
+    assert ModelBackend(local, ModelSettings(model="local", mode=instructor.Mode.TOOLS)).supports_json_schema
     with pytest.raises(UserError, match="not supported"):
-        ModelBackend(local, "local", mode=instructor.Mode.PARALLEL_TOOLS)
+        ModelSettings(model="local", mode=instructor.Mode.PARALLEL_TOOLS)
+
+
+def test_model_settings_are_one_checked_object_and_a_mistake_is_one_line() -> None:
+    settings = ModelSettings(model="local", mode="tools", max_reasks=0)
+    assert settings.mode is instructor.Mode.TOOLS and settings.max_transport_attempts == 4
+    with pytest.raises(ValidationError):
+        settings.max_reasks = 3  # type: ignore[misc]
+    for values, line in [
+        ({"max_reask": 1}, "model setting max_reask: Extra inputs are not permitted"),
+        ({"max_transport_attempts": 0}, "model setting max_transport_attempts: Input should be greater"),
+        ({"deadline_s": 0}, "model setting deadline_s: Input should be greater than 0"),
+        ({"model": ""}, "model setting model: String should have at least 1 character"),
+        ({"mode": "parallel_tools"}, "unknown mode 'parallel_tools'; choose one of json_schema"),
+        ({"requests_per_minute": 0}, "the requests-per-minute limit must be at least 1, got 0"),
+    ]:
+        with pytest.raises(UserError) as caught:
+            ModelSettings(**{"model": "local", **values})
+        assert str(caught.value).startswith(line) and "\n" not in str(caught.value)
 
 
 def test_mode_names_for_the_command_line() -> None:
@@ -174,7 +191,7 @@ def test_instructions_and_schema_cost_under_a_thousand_tokens_per_article(mode: 
     # 1.2 times the estimate on these requests (JSON costs more per character than prose), so
     # the estimate must stay under 800 for the real count to stay under 1,000.
     local = make_client(base_url="http://127.0.0.1:8080/v1", api_key=None, timeout=1.0, environ={})
-    model = ModelBackend(local, "local", mode=mode)
+    model = ModelBackend(local, ModelSettings(model="local", mode=mode))
     assert 300 < model.overhead_tokens() <= 800
 
     body = model.request_for("")
@@ -347,7 +364,9 @@ def test_transport_attempts_are_bounded_and_never_multiplied_by_reasks(server: F
 def test_sdk_retries_on_the_client_passed_in_are_turned_off(server: FaultServer) -> None:
     retrying = openai.OpenAI(base_url=server.base_url, api_key=KEY, max_retries=5, timeout=1.0)
     server.script("ART-SDK", ["503"] * 30)
-    model = ModelBackend(retrying, "fault-model", max_transport_attempts=3, backoff_initial_s=0.01)
+    model = ModelBackend(
+        retrying, ModelSettings(model="fault-model", max_transport_attempts=3, backoff_initial_s=0.01)
+    )
 
     with pytest.raises(ModelExtractionError):
         model.extract(article("ART-SDK"))

@@ -13,6 +13,7 @@ from briefing.extract.extractive.backend import ExtractiveBackend
 from briefing.extract.model.backend import ModelBackend
 from briefing.extract.model.pricing import PRICES, PRICES_AS_OF, CostCeiling, estimate_cost, price_of
 from briefing.extract.model.providers import make_client
+from briefing.extract.model.settings import ModelSettings
 from briefing.extract.schedule import extract_all
 from briefing.merge.brief import merge
 from briefing.render.brief import report_lines
@@ -51,7 +52,7 @@ def test_spending_stops_at_the_ceiling_and_the_rest_go_extractive(server: FaultS
     per_article = estimate_cost("gpt-4o-mini", ANSWER) or 0.0
     ceiling = CostCeiling("gpt-4o-mini", 2.5 * per_article)
     client = make_client(base_url=server.base_url, api_key="k", timeout=5.0)
-    model = ModelBackend(client, "gpt-4o-mini", backoff_initial_s=0.01)
+    model = ModelBackend(client, ModelSettings(model="gpt-4o-mini", backoff_initial_s=0.01))
 
     results = extract_all(
         [article(n) for n in range(8)], model=model, extractive=ExtractiveBackend(), ceiling=ceiling

@@ -12,7 +12,7 @@ import pytest
 from briefing.check.grounding import check_extraction, figure_in_text
 from briefing.contracts import Article, ArticleExtraction, Claim, ClaimCategory
 from briefing.ingest.feeds import FeedEntry, FeedQuery, parse_feed, parse_since, select_entries
-from briefing.ingest.fetch import is_public_address
+from briefing.ingest.guard import is_public_address
 from briefing.ingest.language import detect_language, normalise_language
 from briefing.ingest.syndication import fold_copies
 from briefing.merge.numbers import numbers_in

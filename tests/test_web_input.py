@@ -20,7 +20,7 @@ from briefing.contracts import Brief
 from briefing.ingest.feeds import FeedQuery
 from briefing.ingest.fetch import Fetcher, FetchError, FetchSettings, PageCache, PrivateAddressError
 from briefing.ingest.read import ingest
-from briefing.pipeline import BackendChoice, BuildOptions, build
+from briefing.pipeline import BackendChoice, BuildOptions, build, gather
 from briefing.render.brief import render_markdown
 
 runner = CliRunner()
@@ -231,7 +231,7 @@ def test_articles_in_other_languages_are_accepted_and_marked(web: WebServer) -> 
 
 
 def test_languages_are_detected_per_article() -> None:
-    result = ingest(sorted(str(p) for p in PAGES.glob("*.html")))
+    result = gather(sorted(str(p) for p in PAGES.glob("*.html")))
     languages = {Path(a.path or "").stem: a.language for a in result.articles}
     assert languages["fr-journal-du-port"] == "fr"
     assert languages["es-diario-de-la-costa"] == "es"

@@ -58,9 +58,8 @@ from briefing.check.verify import Shown, shown_statements
 from briefing.contracts import Article, Brief
 from briefing.errors import UserError
 from briefing.ingest.files import BRIEF_LIMIT, FileRefused, read_file
-from briefing.ingest.read import ingest
 from briefing.merge.numbers import find_figures, numbers_in, parse_value
-from briefing.pipeline import BuildOptions, build
+from briefing.pipeline import BuildOptions, build, gather
 from briefing.text import comparable
 
 __all__ = [
@@ -334,7 +333,7 @@ def evaluate(folders: list[Path], options: BuildOptions) -> list[ClusterScore]:
         cluster = load_cluster(folder)
         paths = [str(p) for p in cluster.article_paths]
         brief = build(paths, options)
-        articles = {a.id: a for a in ingest(paths).articles}
+        articles = {a.id: a for a in gather(paths).articles}
         scores.append(score(brief, cluster, articles))
     return scores
 

@@ -3,9 +3,9 @@
 This module only decides which backend handles an article and keeps per-article
 failures from ending the run: a model failure for good becomes an extractive
 fallback with its reason recorded, so every article is accounted for. The backends
-themselves live in `model.py` (instructor over the openai client) and
-`extractive.py` (offline, no model); `breaker.py` stops a run from calling an endpoint
-that is down.
+themselves live in `model/` (instructor over the openai client) and `extractive/`
+(offline, no model); `model/breaker.py` stops a run from calling an endpoint that is
+down.
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ from briefing.contracts import (
 from briefing.errors import EndpointDownError, FatalProviderError, ProviderError
 
 if TYPE_CHECKING:
-    from briefing.extract.model.backend import ModelBackend, ModelSession
+    from briefing.extract.model.backend import ModelBackend
     from briefing.extract.model.batch import BatchSettings
     from briefing.extract.model.breaker import CircuitBreaker
+    from briefing.extract.model.call import ModelSession
     from briefing.extract.model.pricing import CostCeiling
     from briefing.store.cache import ExtractionCache
 

@@ -16,9 +16,7 @@ or a traceback:
 - no connection to a loopback, private, link-local or otherwise non-public address
   unless the user named that host (a URL or feed they gave) or allowed it
   (`allow_private_network`): a feed entry or a redirect cannot send briefing into the
-  network it runs in. The host is resolved once per connection and the socket goes to
-  exactly the address that was checked, so a DNS answer that changes between a check
-  and the connect (DNS rebinding) cannot get past it.
+  network it runs in (checked at connect time, see `briefing.ingest.guard`).
 
 Article pages are cached in the extraction cache's SQLite file (`pages` table), by
 URL, so a re-run reads the same bytes (and so builds the same brief) without the
@@ -29,14 +27,13 @@ from __future__ import annotations
 
 import importlib.metadata
 import ipaddress
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.message import Message
-from typing import Any, TypeVar
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import httpcore
@@ -44,6 +41,14 @@ import httpx
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from briefing.ingest.files import size_text
+from briefing.ingest.guard import (
+    GuardedBackend,
+    GuardedTransport,
+    Resolver,
+    address_kind,
+    is_public_address,
+    system_resolver,
+)
 from briefing.store.database import CacheTables
 
 __all__ = [
@@ -55,16 +60,11 @@ __all__ = [
     "Page",
     "PageCache",
     "PrivateAddressError",
-    "Resolver",
-    "is_public_address",
     "is_url",
-    "system_resolver",
 ]
 
 T = TypeVar("T")
 R = TypeVar("R")
-Resolver = Callable[[str, int], Sequence[str]]
-"""A host and port -> the IP addresses to try, in order (`system_resolver` asks the OS)."""
 
 PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain"})
 FEED_TYPES = frozenset(
@@ -100,29 +100,6 @@ class FetchError(Exception):
 
 class PrivateAddressError(FetchError):
     """A host the user did not name resolved to an address that is not on the public internet."""
-
-
-def system_resolver(host: str, port: int) -> list[str]:
-    """The addresses the operating system gives for `host`, in its order, each once."""
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-def is_public_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    """Whether `address` is on the public internet (not loopback, private, link-local, ...).
-
-    IPv4-mapped IPv6 addresses count as not public whatever they map to, and a 6to4 or
-    Teredo address only when the IPv4 address inside it is public too.
-    """
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return False
-        inside = address.sixtofour or (address.teredo[1] if address.teredo else None)
-        if inside is not None and not is_public_address(inside):
-            return False
-    return address.is_global and not (
-        address.is_multicast or address.is_reserved or address.is_unspecified or address.is_link_local
-    )
 
 
 @dataclass(frozen=True)
@@ -284,7 +261,7 @@ class Fetcher:
             if self._client is None:
                 s = self.settings
                 self._client = httpx.Client(
-                    transport=_GuardedTransport(_GuardedBackend(self._addresses, self.sockets)),
+                    transport=GuardedTransport(GuardedBackend(self._addresses, self.sockets)),
                     timeout=httpx.Timeout(s.timeout_s),
                     follow_redirects=True,
                     max_redirects=s.max_redirects,
@@ -346,8 +323,8 @@ class Fetcher:
             for address in found:
                 if not is_public_address(address):
                     raise PrivateAddressError(
-                        f"not fetched: {host} is a {_kind(address)} address ({address}) and only hosts "
-                        "you gave may be private (--allow-private-network allows it)"
+                        f"not fetched: {host} is a {address_kind(address)} address ({address}) and only "
+                        "hosts you gave may be private (--allow-private-network allows it)"
                     )
         return [str(a) for a in found]
 
@@ -423,66 +400,6 @@ class _Transient(Exception):
     """Worth another try: 429, 5xx, a dropped connection."""
 
 
-class _GuardedBackend(httpcore.NetworkBackend):
-    """httpcore's sockets, opened only to addresses `addresses` resolved and checked.
-
-    The TLS handshake still names the host (httpcore passes it as server_hostname), and
-    the request its Host header: only where the socket goes is decided here.
-    """
-
-    def __init__(self, addresses: Callable[[str, int], list[str]], sockets: httpcore.NetworkBackend) -> None:
-        self._addresses = addresses
-        self._sockets = sockets
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        failure: Exception | None = None
-        for address in self._addresses(host, port)[:_ADDRESSES_TRIED]:
-            try:
-                return self._sockets.connect_tcp(address, port, timeout, local_address, socket_options)
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                failure = exc
-        assert failure is not None
-        raise failure
-
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.NetworkStream:
-        raise httpcore.ConnectError("briefing does not fetch over Unix sockets")
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(seconds)
-
-
-class _GuardedTransport(httpx.HTTPTransport):
-    """httpx's own transport (its exception mapping, its streaming) over `_GuardedBackend`.
-
-    httpx 0.28 has no public way to give its connection pool a network backend
-    (encode/httpx#3749), so the pool it builds is replaced by one built with httpcore's
-    public API and the same defaults.
-    """
-
-    def __init__(self, backend: httpcore.NetworkBackend) -> None:
-        super().__init__()
-        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)  # httpx's defaults
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=backend,
-        )
-
-
-_ADDRESSES_TRIED = 3
-
-
 def _host_key(host: str) -> str:
     return host.lower().rstrip(".")
 
@@ -494,13 +411,6 @@ def _host_of(url: str) -> str | None:
     except (httpx.InvalidURL, UnicodeError, ValueError):
         return None
     return _host_key(raw.decode("ascii")) if raw else None
-
-
-def _kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
-    for kind in ("loopback", "link-local", "multicast", "unspecified", "private", "reserved"):
-        if getattr(address, f"is_{kind.replace('-', '_')}"):
-            return kind
-    return "non-public"
 
 
 def _media_type(header: str) -> tuple[str, str | None]:

@@ -12,9 +12,20 @@ The page's own `lang` attribute is not trusted: templates set it site-wide.
 from __future__ import annotations
 
 import functools
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["DEFAULT_LANGUAGE", "detect_language", "is_foreign", "language_name", "normalise_language"]
+if TYPE_CHECKING:
+    from briefing.contracts import Article
+
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "detect_language",
+    "is_foreign",
+    "language_name",
+    "normalise_language",
+    "with_languages",
+]
 
 DEFAULT_LANGUAGE = "en"
 MIN_CONFIDENCE = 0.6
@@ -88,6 +99,15 @@ def detect_language(text: str) -> str | None:
         return None
     code, probability = _identifier().classify(sample)
     return str(code) if probability >= MIN_CONFIDENCE else None
+
+
+def with_languages(articles: Sequence[Article]) -> list[Article]:
+    """The articles, each with the language detected from its text (None when unsure).
+
+    A step of its own in the pipeline, after syndicated copies are folded: a copy that is
+    only listed under its original is never extracted, so its language is never needed.
+    """
+    return [article.model_copy(update={"language": detect_language(article.text)}) for article in articles]
 
 
 def is_foreign(code: str | None, language: str) -> bool:

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 from unidecode import unidecode
 
-from briefing.contracts import EntityKind, EntityMention, MergedEntity
+from briefing.contracts import Discrepancy, DiscrepancyValue, EntityKind, EntityMention, MergedEntity
 
-__all__ = ["EntityInput", "merge_entities", "normalize_name", "role_conflicts"]
+__all__ = ["EntityInput", "merge_entities", "normalize_name", "role_conflicts", "role_discrepancies"]
 
 HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "dame", "lord", "lady", "h.e"})
 # Role words that change who someone is: "former President" is not "President".
@@ -236,3 +236,21 @@ def _merged(ordered: list[EntityInput], members: list[int]) -> MergedEntity:
         article_ids=article_ids,
         source_count=len(article_ids),
     )
+
+
+def role_discrepancies(entities: list[MergedEntity]) -> list[Discrepancy]:
+    """One discrepancy per entity whose sources give it conflicting roles, most-cited role first."""
+    out: list[Discrepancy] = []
+    for entity in entities:
+        if len(entity.roles) < 2 or not role_conflicts(entity.roles):
+            continue
+        by_role: dict[str, set[str]] = defaultdict(set)
+        for mention in entity.mentions:
+            if mention.role:
+                by_role[mention.role.strip()].add(mention.article_id)
+        values = [
+            DiscrepancyValue(value=role, article_ids=sorted(ids), evidence=[])
+            for role, ids in sorted(by_role.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        ]
+        out.append(Discrepancy(id=f"d-{entity.id[2:]}", kind="role", subject=entity.name, values=values))
+    return out

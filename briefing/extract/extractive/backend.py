@@ -31,12 +31,12 @@ from briefing.contracts import (
 )
 from briefing.extract.extractive.attribution import (
     QuoteSpan,
-    find_entities,
     find_quotes,
     is_full_quote,
     quotation_spans,
     with_full_names,
 )
+from briefing.extract.extractive.entities import find_entities
 from briefing.extract.extractive.leads import headline, lead
 from briefing.extract.extractive.lexicon import EVENT_VERBS, SPEECH_VERBS
 from briefing.merge.numbers import find_figures, is_statistic

@@ -2,8 +2,8 @@
 
 For the daily run nobody is waiting, so the requests can go as one batch: OpenAI bills
 them at half the price and runs them in parallel on its side. The requests are exactly
-the ones the online path sends (`ModelBackend.request_for`), one line per article, or
-per part of a split article, in a JSONL file.
+the ones the online path sends (`briefing.extract.model.request.Requests.body_for`), one
+line per article, or per part of a split article, in a JSONL file.
 
 Nothing is paid for twice:
 
@@ -11,8 +11,9 @@ Nothing is paid for twice:
   database the moment the batch is created, and also sent as the batch's metadata; a
   run that stops while the batch is in progress (or crashes between creating it and
   writing it down) finds it again, by either, and polls it instead of submitting anew.
-- Answers are checked exactly as online answers are (`ModelBackend.answer_from`), and
-  each good extraction goes into the extraction cache before the job is forgotten.
+- Answers are read and checked by the reader online answers go through
+  (`briefing.extract.model.answers.Answers`), and each good extraction goes into the
+  extraction cache before the job is forgotten.
 - An article whose answer is missing or unusable is not resubmitted here: the caller
   extracts it on the online path, which can re-ask.
 
@@ -35,11 +36,11 @@ from openai.types.chat import ChatCompletion
 
 from briefing.contracts import Article, ArticleExtraction, ExtractionMeta, Usage
 from briefing.errors import FatalProviderError, ProviderError
-from briefing.extract.model.backend import ModelBackend, usage_of
-from briefing.extract.model.budget import split_to_budget
+from briefing.extract.model.answers import usage_of
 from briefing.extract.model.prompt import prepare_article_text
 
 if TYPE_CHECKING:
+    from briefing.extract.model.backend import ModelBackend
     from briefing.store.cache import ExtractionCache
 
 __all__ = ["BatchOutcome", "BatchSettings", "job_name", "run_batch"]
@@ -81,16 +82,16 @@ def _requests(
     articles: list[Article], model: ModelBackend
 ) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
     """The request lines, and each article's parts' texts by article id (in part order)."""
+    requests = model.requests
     lines: list[dict[str, Any]] = []
     parts_of: dict[str, list[str]] = {}
     for article in articles:
         if article.id in parts_of:
             continue
-        text = prepare_article_text(article.text)
-        parts = split_to_budget(text, model.max_input_tokens) if text else []
+        parts = requests.parts(prepare_article_text(article.text))
         parts_of[article.id] = parts
         for number, part in enumerate(parts, start=1):
-            body = model.request_for(part, translate=model.translation_for(article))
+            body = requests.body_for(part, translate=requests.translation_for(article))
             lines.append(
                 {"custom_id": f"{article.id}:{number}", "method": "POST", "url": ENDPOINT, "body": body}
             )
@@ -131,7 +132,7 @@ def run_batch(
     job = job_name(lines, model)
     tell = settings.on_status or (lambda _status: None)
     jobs = settings.jobs
-    client = model.sync_client()
+    client = model.transport.sync_client()
     try:
         batch_id = jobs.batch_for(job) or _find_submitted(client, job)
         outcome.resumed = batch_id is not None
@@ -266,10 +267,10 @@ def _extraction(
             return f"{where}{answer}"
         usage += usage_of(answer)
         try:
-            extractions.append(model.answer_from(answer, part, article))
+            extractions.append(model.answers.read_completion(answer, part, article))
         except ProviderError as exc:
             return f"{where}batch answer unusable: {exc}"
-    extraction, meta = model.checked(article, extractions, attempts=len(parts), usage=usage)
+    extraction, meta = model.answers.checked(article, extractions, attempts=len(parts), usage=usage)
     return extraction, meta.model_copy(update={"batch": True})
 
 

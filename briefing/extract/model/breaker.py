@@ -1,6 +1,6 @@
 """The model endpoint's circuit breaker: a run stops calling an endpoint that is down.
 
-Retries are per HTTP call and per article (`briefing.extract.model.backend`). That is right for a
+Retries are per HTTP call and per article (`briefing.extract.model.transport`). That is right for a
 server that fails now and then and ruinous for one that is down, where every article
 spends its whole retry budget: 50 articles against a closed port made 200 connection
 attempts, and against a port that accepts but never answers they took 14 minutes.

@@ -5,7 +5,7 @@ that each fit, only between paragraphs; a paragraph over the budget by itself is
 between sentences; a sentence over the budget by itself (no real sentence is: the default
 budget is some 16,000 characters of English) is cut between words. Nothing is dropped:
 the parts together hold every paragraph, in order, and each part is extracted on its own
-and checked against the whole article (see `briefing.extract.model.backend`). The run report
+and checked against the whole article (see `briefing.extract.model.answers`). The run report
 names every article that was split and into how many parts.
 
 Sizes are estimated, not counted: the tokenizer is the server's and differs per model.
