@@ -6,7 +6,6 @@ from briefing.check.grounding import (
     check_extraction,
     figure_in_text,
     find_evidence,
-    numbers_in,
     quote_is_verbatim,
 )
 from briefing.contracts import (
@@ -19,6 +18,7 @@ from briefing.contracts import (
     InterpretationPoint,
     Quote,
 )
+from briefing.merge.numbers import numbers_in
 
 TEXT = (
     "Ferry service resumes after storm repairs\n\n"

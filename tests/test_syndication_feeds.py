@@ -10,12 +10,13 @@ from decimal import Decimal
 import factories
 import pytest
 
-from briefing.check.grounding import check_extraction, figure_in_text, numbers_in
+from briefing.check.grounding import check_extraction, figure_in_text
 from briefing.contracts import Article, ArticleExtraction, Claim, ClaimCategory
 from briefing.ingest.feeds import FeedEntry, FeedQuery, parse_feed, parse_since, select_entries
 from briefing.ingest.guard import is_public_address
 from briefing.ingest.language import detect_language, normalise_language
 from briefing.ingest.syndication import fold_copies
+from briefing.merge.numbers import numbers_in
 
 NOW = dt.datetime(2025, 6, 10, 12, 0, tzinfo=dt.UTC)
 WIRE = (

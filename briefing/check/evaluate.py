@@ -53,12 +53,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from briefing.check.grounding import figure_in_text, find_evidence, numbers_in
+from briefing.check.grounding import figure_in_text, find_evidence
 from briefing.check.verify import Shown, shown_statements
 from briefing.contracts import Article, Brief
 from briefing.errors import UserError
 from briefing.ingest.files import BRIEF_LIMIT, FileRefused, read_file
-from briefing.merge.numbers import find_figures, parse_value
+from briefing.merge.numbers import find_figures, numbers_in, parse_value
 from briefing.pipeline import BuildOptions, build, gather
 from briefing.text import comparable
 

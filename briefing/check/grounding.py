@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from decimal import Decimal, InvalidOperation
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 
 from rapidfuzz import fuzz
 
 from briefing.contracts import ArticleExtraction, Claim
-from briefing.merge.numbers import SCALES
+from briefing.merge.numbers import numbers_in, unstated_numbers
 from briefing.text import comparable
 
 T = TypeVar("T")
@@ -31,11 +30,9 @@ __all__ = [
     "FUZZY_MIN_CHARS",
     "FUZZY_MIN_SCORE",
     "MIN_EVIDENCE_CHARS",
-    "WrittenNumber",
     "check_extraction",
     "figure_in_text",
     "find_evidence",
-    "numbers_in",
     "quote_is_verbatim",
     "reads_as_instructions",
 ]
@@ -47,91 +44,6 @@ FUZZY_MIN_SCORE = 95.0
 MIN_EVIDENCE_CHARS = 10
 """Evidence shorter than this ('the', 'he said') would be found in any article, so proves nothing."""
 
-# A number as written: 1,200 / 34.5 / 3 / .5 ; thousands separators are commas followed by 3 digits.
-# Latin letters before a number make it part of a name (A320, G7); other scripts do not
-# (Chinese writes "下降34.5%" with no space), so only ASCII word characters block a match.
-_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\d])|(?<![A-Za-z0-9_])\.(\d+)")
-_MULTIPLIERS = {
-    "thousand": Decimal(10) ** 3,
-    "million": Decimal(10) ** 6,
-    "billion": Decimal(10) ** 9,
-    "trillion": Decimal(10) ** 12,
-}
-# The scale words are those the figure reader knows (figures.SCALES: "mln", "trn", ...), so a figure
-# the extractor read at one scale is never grounded by a text that states it at another; "t" is
-# taken here too, after a number in evidence ("$2t").
-_SCALES = {
-    **{word: name for word, value in SCALES.items() for name, m in _MULTIPLIERS.items() if value == m},
-    "t": "trillion",
-}
-_SCALE_AFTER = re.compile(
-    r"\s*(" + "|".join(sorted(map(re.escape, _SCALES), key=len, reverse=True)) + r")\b", re.IGNORECASE
-)
-# Scale words of the languages that write 4,2 for 4.2 (longest first: "mil millones" before "mil").
-_FOREIGN_SCALES = {
-    "mil millones": "billion",
-    "milliarden": "billion",
-    "milliarde": "billion",
-    "milliards": "billion",
-    "milliard": "billion",
-    "miliardi": "billion",
-    "miliardo": "billion",
-    "mrd": "billion",
-    "millionen": "million",
-    "millones": "million",
-    "millions": "million",
-    "milioni": "million",
-    "milione": "million",
-    "million": "million",
-    "millón": "million",
-    "milhões": "million",
-    "milhão": "million",
-    "mio": "million",
-    "tausend": "thousand",
-    "mille": "thousand",
-    "mil": "thousand",
-}
-_FOREIGN_SCALE_AFTER = re.compile(
-    r"\s*(" + "|".join(re.escape(w) for w in _FOREIGN_SCALES) + r")\b\.?", re.IGNORECASE
-)
-# Where 1.200 or 1 200 is twelve hundred and 4,2 is four point two.
-DECIMAL_COMMA_LANGUAGES = frozenset(
-    [
-        "fr",
-        "de",
-        "es",
-        "it",
-        "pt",
-        "nl",
-        "pl",
-        "ru",
-        "uk",
-        "cs",
-        "sk",
-        "sl",
-        "hr",
-        "sr",
-        "bg",
-        "ro",
-        "hu",
-        "tr",
-        "sv",
-        "da",
-        "no",
-        "fi",
-        "et",
-        "lv",
-        "lt",
-        "el",
-        "id",
-        "vi",
-        "ca",
-        "gl",
-        "eu",
-        "is",
-    ]
-)
-_NUMBER_DECIMAL_COMMA = re.compile(r"(?<![A-Za-z0-9_,])(\d{1,3}(?:[. ]\d{3})+|\d+)(,\d+)?(?![\d])")
 _WORD = re.compile(r"[^\W_]+")
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…|\[\.\.\.\]|\[…\])\s*")
 _QUOTE_EDGES = "\"'“”‘’«» \t\n"
@@ -161,82 +73,6 @@ def find_evidence(span: str, text: str) -> bool:
     return all((n.value, n.scale) in stated for n in numbers_in(span))
 
 
-class WrittenNumber(NamedTuple):
-    """A number as a text states it: its value, the scale word after it, and how it was written."""
-
-    value: Decimal
-    scale: str | None
-    literal: str
-
-    @property
-    def absolute(self) -> Decimal:
-        """The value with its scale applied, so '1.2 million' equals '1,200,000'."""
-        return self.value * _MULTIPLIERS[self.scale] if self.scale else self.value
-
-
-def numbers_in(text: str, language: str | None = None) -> list[WrittenNumber]:
-    """Every number written in `text` with digits, with the scale word that follows it, if any.
-
-    '1,200' and '1200' give the same value and '34.50' equals '34.5', so figures compare by
-    value, not spelling; the scale ('billion', 'bn') is kept so that '28.8 billion' is not
-    taken as support for '28.8 million'. In a text in one of `DECIMAL_COMMA_LANGUAGES`,
-    '4,2 millions' is 4.2 million and '1 200' or '1.200' is 1200.
-    """
-    folded = comparable(text)
-    if language in DECIMAL_COMMA_LANGUAGES:
-        return _decimal_comma_numbers(folded)
-    found: list[WrittenNumber] = []
-    for match in _NUMBER.finditer(folded):
-        if match.group(3) is not None:
-            digits = "0." + match.group(3)
-        else:
-            digits = match.group(1).replace(",", "") + (match.group(2) or "")
-        try:
-            value = Decimal(digits)
-        except InvalidOperation:  # pragma: no cover - the pattern only matches digits
-            continue
-        scale_match = _SCALE_AFTER.match(folded, match.end())
-        scale = _SCALES[scale_match.group(1).lower()] if scale_match else None
-        found.append(WrittenNumber(value, scale, match.group(0)))
-    return found
-
-
-def _decimal_comma_numbers(folded: str) -> list[WrittenNumber]:
-    found: list[WrittenNumber] = []
-    for match in _NUMBER_DECIMAL_COMMA.finditer(folded):
-        digits = re.sub(r"[. ]", "", match.group(1)) + (match.group(2) or "").replace(",", ".")
-        scale_match = _FOREIGN_SCALE_AFTER.match(folded, match.end()) or _SCALE_AFTER.match(
-            folded, match.end()
-        )
-        scale = None
-        if scale_match:
-            word = scale_match.group(1).lower()
-            scale = _FOREIGN_SCALES.get(word) or _SCALES.get(word)
-        found.append(WrittenNumber(Decimal(digits), scale, match.group(0)))
-    return found
-
-
-def _unstated(text: str, present: list[WrittenNumber], language: str | None) -> list[WrittenNumber]:
-    """The numbers of `text` that `present` does not support.
-
-    Read the English way, or, when that leaves more unsupported, the way `language`
-    writes numbers ("1 200", "4,2"): a figure from such a text may come either way.
-    """
-    unsupported = [n for n in numbers_in(text) if not _supported(n, present)]
-    if unsupported and language in DECIMAL_COMMA_LANGUAGES:
-        local = numbers_in(text, language)
-        missing = [n for n in local if not _supported(n, present)]
-        if local and len(missing) < len(unsupported):
-            return missing
-    return unsupported
-
-
-def _supported(number: WrittenNumber, present: list[WrittenNumber]) -> bool:
-    if number.scale is None:
-        return any(number.value in (p.value, p.absolute) for p in present)
-    return any(number.absolute == p.absolute for p in present)
-
-
 def figure_in_text(value: str, text: str, language: str | None = None) -> bool:
     """Whether the figure `value` (as the model wrote it) is stated in `text`.
 
@@ -252,7 +88,7 @@ def figure_in_text(value: str, text: str, language: str | None = None) -> bool:
     if not wanted:
         words = comparable(value)
         return bool(words) and re.search(rf"(?<!\w){re.escape(words)}(?!\w)", comparable(text)) is not None
-    return not _unstated(value, numbers_in(text, language), language)
+    return not unstated_numbers(value, numbers_in(text, language), language)
 
 
 def quote_is_verbatim(quote: str, text: str) -> bool:
@@ -355,7 +191,7 @@ def _claim_problem(claim: Claim, text: str, language: str | None, translated: bo
         if not figure_in_text(figure.value, claim.evidence, language):
             return f"figure {figure.value!r} not in its evidence"
     # The statement may keep the article's way of writing a number ("1 200", "4,2").
-    unsupported = _unstated(claim.statement, numbers_in(claim.evidence, language), language)
+    unsupported = unstated_numbers(claim.statement, numbers_in(claim.evidence, language), language)
     if unsupported:
         return f"number {unsupported[0].literal!r} in the statement is not in its evidence"
     for quoted in quoted_spans(claim.statement):

@@ -6,8 +6,18 @@ Sources write the same quantity in many ways ("34.5%", "34.5 percent", "$28.8 bi
 against 34-35%) from a spelling difference, so figures are read into a `FigureValue`
 on a base scale with a canonical unit before they are compared.
 
-Everything here is a pure function of its input strings. The word lists are data at
-the top of the module so an editor can extend them without reading the regexes.
+This module is the one API through which extraction, merge, grounding, verify and eval
+read numbers; it finds figures in sentences and compares them, and re-exports what the
+other stages need from the modules it is built on:
+
+- `briefing.merge.numerals`: digits in both groupings ("1,234.5", "1.234,5"), scale
+  words in every language read ("mln", "crore", "Mrd."), ranges, and when one written
+  number supports another;
+- `briefing.merge.units`: what a number counts (currencies, percent words, units,
+  spelled-out numbers), word lists an editor can extend without reading the regexes;
+- `briefing.merge.periods`: the period and comparison basis a sentence gives a figure.
+
+Everything here is a pure function of its input strings.
 """
 
 from __future__ import annotations
@@ -15,159 +25,70 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from briefing.contracts import Figure
+from briefing.merge.numerals import (
+    DECIMAL_COMMA_LANGUAGES,
+    FIGURE_NUMBER,
+    LETTERS,
+    SCALE_VALUES,
+    SCALE_WORDS,
+    SCALES,
+    WrittenNumber,
+    between_start,
+    numbers_in,
+    range_after,
+    read_digits,
+    scale_after,
+    unstated_numbers,
+)
+from briefing.merge.periods import BASIS_MARKERS, LOOKBACK, MONTH, TIME_MARKERS, markers, nearest
+from briefing.merge.units import (
+    ATTACHED_UNITS,
+    CURRENCY_PREFIXES,
+    CURRENCY_WORD_UNITS,
+    CURRENCY_WORDS,
+    FUNCTION_WORDS_BEFORE,
+    KNOWN_UNITS,
+    NOT_UNITS,
+    PER_UNITS,
+    PERCENT_WORDS,
+    TIME_UNITS,
+    WORD_NUMBER_UNITS,
+    WORD_NUMBERS,
+    canonical_unit,
+)
 
 __all__ = [
+    "DECIMAL_COMMA_LANGUAGES",
     "FIGURE_PLACEHOLDER",
+    "SCALES",
+    "SCALE_VALUES",
+    "SCALE_WORDS",
     "FigureValue",
+    "WrittenNumber",
     "canonical_unit",
     "conflicting",
     "find_figures",
     "is_statistic",
     "mask_figures",
+    "numbers_in",
     "parse_value",
+    "read_digits",
     "same_value",
+    "unstated_numbers",
 ]
 
 FIGURE_PLACEHOLDER = "#"
 """What `mask_figures` puts in place of a number; not a word, so similarity ignores it."""
 
 
-def _terms(text: str) -> tuple[str, ...]:
-    """A word list written as comma-separated text, so an editor can read and extend it."""
-    return tuple(term.strip() for term in text.split(",") if term.strip())
-
-
-def _mapping(text: str) -> dict[str, str]:
-    """'written: meaning, ...' pairs, in the order given (longest spellings should come first)."""
-    pairs = (term.rsplit(":", 1) for term in _terms(text))
-    return {key.strip(): value.strip() for key, value in pairs}
-
-
-SCALES: dict[str, Decimal] = {
-    **dict.fromkeys(_terms("thousand, k"), Decimal(10) ** 3),
-    **dict.fromkeys(_terms("million, mn, mln, m"), Decimal(10) ** 6),
-    **dict.fromkeys(_terms("billion, bn, bln, b"), Decimal(10) ** 9),
-    **dict.fromkeys(_terms("trillion, tn, trn"), Decimal(10) ** 12),
-}
-# Attached single letters ("$5m", "$2b") are scales only after a currency; "5m" alone may be metres.
-_CURRENCY_ONLY_SCALES = frozenset({"m", "b"})
-# ISO codes written before or after an amount ("NOK 1.4 billion", "5 billion USD").
-ISO_CURRENCIES = _terms(
-    "USD, EUR, GBP, JPY, CNY, CHF, CAD, AUD, NZD, HKD, SGD, INR, KRW, RUB, BRL, MXN, ZAR, TRY, SEK, "
-    "NOK, DKK, PLN, CZK, HUF, VND, THB, IDR, MYR, PHP, SAR, AED"
-)
-# Currency written before the number, longest first so "US$" wins over "$".
-CURRENCY_PREFIXES = _mapping(
-    "US$: USD, U.S.$: USD, HK$: HKD, NZ$: NZD, A$: AUD, C$: CAD, S$: SGD, R$: BRL, $: USD, €: EUR, "
-    "£: GBP, ¥: JPY, ₹: INR, ₩: KRW, ₽: RUB, ₫: VND, ₺: TRY, Rs.: INR, Rs: INR, RMB: CNY, "
-    + ", ".join(f"{code}: {code}" for code in ISO_CURRENCIES)
-)
-# Currency written after the number ("28.8 billion dollars", "100 yuan"); matched case-insensitively.
-CURRENCY_WORDS = _mapping(
-    "US dollars: USD, U.S. dollars: USD, American dollars: USD, Hong Kong dollars: HKD, "
-    "Australian dollars: AUD, Canadian dollars: CAD, Singapore dollars: SGD, dollars: USD, "
-    "dollar: USD, euros: EUR, euro: EUR, pounds sterling: GBP, pounds: GBP, pound: GBP, yuan: CNY, "
-    "renminbi: CNY, yen: JPY, rupees: INR, roubles: RUB, rubles: RUB, dong: VND, Swiss francs: CHF, "
-    "Norwegian crowns: NOK, Swedish crowns: SEK, Danish crowns: DKK, RMB: CNY, "
-    + ", ".join(f"{code}: {code}" for code in ISO_CURRENCIES)
-)
-# What a price is quoted per: "$3,300/ounce", "$80 a barrel".
-PER_UNITS = frozenset(
-    _terms(
-        "ounce, oz, barrel, bbl, tonne, ton, share, hour, day, week, month, year, gallon, litre, "
-        "liter, kilogram, kg, pound, lb, unit, person, head, capita, mwh, kwh"
-    )
-)
-PERCENT_WORDS = _mapping(
-    "percentage points: percentage points, percentage point: percentage points, "
-    "basis points: basis points, basis point: basis points, per cent: percent, percent: percent, "
-    "pct: percent, bps: basis points"
-)
-# Singular time units and the plural used as a figure's unit.
-TIME_UNITS = {
-    unit: unit + "s" for unit in _terms("second, minute, hour, day, week, month, quarter, year, decade")
-}
-# Nouns counted often enough in news to be units even where they do not look plural ("km", "people").
-KNOWN_UNITS = frozenset(
-    {
-        *TIME_UNITS,
-        *TIME_UNITS.values(),
-        *_terms(
-            "people, persons, workers, jobs, deaths, cases, tonnes, tons, barrels, km, kilometres, "
-            "kilometers, miles, kg, kilograms, ounces, gallons, litres, liters, hectares, acres, mw, "
-            "gw, twh, gwh, degrees, countries, companies, firms, vehicles, cars, units, seats, votes, "
-            "troops, soldiers, students, refugees, migrants, passengers"
-        ),
-    }
-)
-# Measurement units written glued to the number ("5km", "3GW").
-ATTACHED_UNITS = frozenset(_terms("km, kg, mw, gw, kwh, mwh, gwh, twh, mph, bpd, cm, mm"))
-# Words that follow a number but are not what it counts.
-NOT_UNITS = frozenset(
-    _terms(
-        "a, an, the, and, or, but, of, in, on, at, by, for, to, from, with, as, is, was, are, were, "
-        "has, had, have, its, his, her, their, this, that, these, those, than, then, percent, per, "
-        "cent, more, less, most, least, over, under, about, after, before, since, until, into, onto, "
-        "up, down, off, out, also, only, just, yet, so, nor, not, no, it, he, she, they, we, you, who, "
-        "which, whom, whose, while, when, where, whereas, unless, thus, always, perhaps, across, "
-        "besides, around, among, along, against, amid, despite, during, through, towards, toward, "
-        "upon, via, versus, vs, plus, minus, times, each, every, other, such, same, new, yes"
-    )
-)
-# Capitalised words that may precede a count without making it part of a name ("About 1,200 people").
-FUNCTION_WORDS_BEFORE = frozenset(
-    _terms(
-        "about, some, nearly, almost, over, around, roughly, approximately, only, just, at, by, to, "
-        "of, in, on, for, from, with, and, but, the, these, those, another, all, more, fewer, less, "
-        "up, down, under, below, above, than, least, exactly, estimated, an, a, while, as, after, "
-        "since, if"
-    )
-)
-# What a spelled-out number must count to be a figure: "two days", "five people"; not "two sides".
-WORD_NUMBER_UNITS = frozenset({*TIME_UNITS, *TIME_UNITS.values(), "people", "persons", "workers", "deaths"})
-WORD_NUMBERS = {
-    word: n
-    for n, word in enumerate(
-        _terms("zero, one, two, three, four, five, six, seven, eight, nine, ten, eleven, twelve")
-    )
-    if n >= 2
-} | {
-    "fifteen": 15,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "ninety": 90,
-    "hundred": 100,
-}
-
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|" + (
-    r"Jan\.?|Feb\.?|Mar\.|Apr\.?|Jun\.|Jul\.|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
-)
-_LETTERS = "A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff"
-_NUM = re.compile(
-    rf"(?<![0-9{_LETTERS}:/])(?<![0-9][.,])"
-    r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+,[0-9]{1,2}(?![0-9])|[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
-    r"(?![0-9])"
-)
 _ANY_NUM = re.compile(r"[0-9]+(?:[.,][0-9]+)*")
-_DECIMAL_COMMA = re.compile(r"[0-9]+,[0-9]{1,2}")
-_SCALE_SPACED = re.compile(r"[ \u00a0-]?(thousand|million|billion|trillion)\b", re.IGNORECASE)
-_SCALE_SHORT = re.compile(r" ?(bn|mn|mln|bln|tn|trn|k|m|b)\b", re.IGNORECASE)
-_ATTACHED_WORD = re.compile(rf"[{_LETTERS}]+")
-_RANGE_DASH = re.compile(r" ?[-–—] ?")
-_RANGE_TO = re.compile(r" to ", re.IGNORECASE)
-_RANGE_AND = re.compile(r" and ", re.IGNORECASE)
-_BETWEEN_BEFORE = re.compile(r"\bbetween $", re.IGNORECASE)
-_FROM_BEFORE = re.compile(r"\bfrom (?:about |around |roughly |nearly |some )?$", re.IGNORECASE)
+_ATTACHED_WORD = re.compile(rf"[{LETTERS}]+")
 _PERCENT_SIGN = re.compile(r" ?%")
 _PERCENT_WORD = re.compile(r" (" + "|".join(map(re.escape, PERCENT_WORDS)) + r")\b(?! of\b)", re.IGNORECASE)
 _CURRENCY_WORD = re.compile(r" (" + "|".join(map(re.escape, CURRENCY_WORDS)) + r")\b(?! of\b)", re.IGNORECASE)
-_CURRENCY_WORD_UNITS = {w.casefold(): code for w, code in CURRENCY_WORDS.items()}
 _PER_UNIT = re.compile(r"(?: ?/ ?| (?:a|an|per) )([A-Za-z]+)\b", re.IGNORECASE)
 _HYPHEN_TIME = re.compile(r"-(" + "|".join(TIME_UNITS) + r")\b(?!-old)", re.IGNORECASE)
 _NEXT_WORD = re.compile(r" ([a-z][a-z'’-]*[a-z]|[a-z])\b")
@@ -175,10 +96,10 @@ _TIME_AFTER = re.compile(
     r"(?: ?(?:a\.m\.|p\.m\.|am|pm|GMT|BST|UTC|CET|EST|EDT|ET|hrs)\b|:[0-9]|/[0-9]|h[0-9]| o'clock)",
     re.IGNORECASE,
 )
-_MONTH_BEFORE = re.compile(rf"\b{_MONTH} ?$")
-_MONTH_AFTER = re.compile(rf"^(?:st|nd|rd|th)? (?:of )?{_MONTH}(?![A-Za-z])")
+_MONTH_BEFORE = re.compile(rf"\b{MONTH} ?$")
+_MONTH_AFTER = re.compile(rf"^(?:st|nd|rd|th)? (?:of )?{MONTH}(?![A-Za-z])")
 _NUMBER_SIGN_BEFORE = re.compile(r"(?:\bNo\.|\bNos?\.|#|\bnumber|\bNumber) ?$")
-_WORD_BEFORE = re.compile(rf"([{_LETTERS}][{_LETTERS}&'’.]*)[ \u00a0]$")
+_WORD_BEFORE = re.compile(rf"([{LETTERS}][{LETTERS}&'’.]*)[ \u00a0]$")
 _WORD_NUMBER = re.compile(
     r"\b("
     + "|".join(WORD_NUMBERS)
@@ -188,44 +109,6 @@ _WORD_NUMBER = re.compile(
     re.IGNORECASE,
 )
 
-_TIME_MARKERS = tuple(
-    re.compile(p, 0 if i in (2, 4) else re.IGNORECASE)
-    for i, p in enumerate(
-        (
-            r"\b(?:in|for|during|over|of|through|throughout|by) (?:the )?(?P<p>(?:first|second|third|fourth|"
-            r"final|last) (?:quarter|half)(?: of (?:[0-9]{4}|the year|this year|last year))?)",
-            r"\b(?P<p>Q[1-4](?: [0-9]{4})?|H[12](?: [0-9]{4})?)\b",
-            # Case-sensitive: "May" the month, not "may" the verb; a day number after it makes a date.
-            rf"\b(?:[Ii]n|[Ff]or|[Dd]uring|[Oo]ver|[Oo]f|[Tt]hrough|[Tt]hroughout|[Bb]y|[Ll]ast|[Tt]his) "
-            rf"(?P<p>{_MONTH}(?: [0-9]{{4}})?)(?![ ]?[0-9])",
-            rf"\b(?P<p>{_MONTH} [0-9]{{4}})\b",
-            # "China's May exports", "May was the worst month": the month names the period it qualifies.
-            rf"(?:^|'s |’s )(?P<p>{_MONTH})(?= (?:exports|imports|data|figures|sales|output|inflation|"
-            r"trade|was|saw|marked|brought)\b)",
-            r"\b(?:in|for|during|over|through|throughout) (?P<p>(?:19|20)[0-9]{2})\b(?![-–][0-9])",
-            r"\b(?P<p>(?:last|this|next|the previous|the past) (?:year|month|quarter|week|summer|"
-            r"winter|spring|autumn|fall))\b",
-        )
-    )
-)
-_LOOKBACK = 40
-"""How far before a number its context is read ('between', 'from', 'by', a month, a name)."""
-_SINCE_BEFORE = re.compile(r"\b(?:since|from|until|till)\b[^,;:()]*$", re.IGNORECASE)
-_HARD_BREAK = re.compile(r"[;()]|\s[-–—]\s|—")
-_BASIS_MARKERS = tuple(
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"\b(?P<p>year[- ]on[- ]year|year[- ]over[- ]year|y/y|yoy|on an annual basis|"
-        r"from a year (?:earlier|ago|before)|(?:than|compared (?:to|with)) a year (?:earlier|ago|before)|"
-        r"compared (?:to|with) the same (?:period|month|quarter) (?:of |a |last )*year(?: earlier| ago)?)",
-        rf"\b(?P<p>month[- ]on[- ]month|month[- ]over[- ]month|m/m|from the previous month|from a month "
-        rf"(?:earlier|ago)|compared (?:to|with) (?:the previous month|{_MONTH}(?: [0-9]{{4}})?)|"
-        rf"from {_MONTH}\b(?! to\b))",
-        r"\b(?P<p>quarter[- ]on[- ]quarter|quarter[- ]over[- ]quarter|q/q)",
-        r"\b(?P<p>week[- ]on[- ]week|week[- ]over[- ]week)",
-    )
-)
-_PER_IN_UNIT = re.compile(r"(.+?) ?(?:/| per | an | a ) ?([a-z]+)")
 _PC = re.compile(r"pc\b")
 _PLAIN_COUNT_UNITS = KNOWN_UNITS - set(TIME_UNITS) - set(TIME_UNITS.values())
 _CHANGE_BEFORE = re.compile(
@@ -259,47 +142,6 @@ class _Found:
     change: bool  # a change ("fell 12.7%", "down by 300 jobs") rather than a level
 
 
-def canonical_unit(unit: str | None) -> str:
-    """The form units are compared in: 'percent', 'USD', 'USD per ounce', 'days', 'people'...
-
-    Different spellings of one unit ('%', 'per cent', 'pct'; '$', 'dollars', 'usd') give
-    the same string, so a caller can compare units with `==`.
-    """
-    if not unit:
-        return ""
-    folded = " ".join(unit.split()).casefold()
-    per = _PER_IN_UNIT.fullmatch(folded)
-    if per:
-        thing = per.group(2)
-        singular = thing[:-1] if thing.endswith("s") and thing[:-1] in PER_UNITS else thing
-        if singular in PER_UNITS:
-            return f"{_canonical_base(per.group(1))} per {singular}"
-    return _canonical_base(folded)
-
-
-def _canonical_base(folded: str) -> str:
-    if folded in {"%", "percent", "per cent", "pct", "pc", "percentage", "percents"}:
-        return "percent"
-    if folded in {"pp", "ppt", "ppts", "percentage point", "percentage points"}:
-        return "percentage points"
-    if folded in {"bp", "bps", "basis point", "basis points"}:
-        return "basis points"
-    for prefix, code in CURRENCY_PREFIXES.items():
-        if folded == prefix.casefold():
-            return code
-    if folded in _CURRENCY_WORD_UNITS:
-        return _CURRENCY_WORD_UNITS[folded]
-    if folded.upper() in set(CURRENCY_PREFIXES.values()):
-        return folded.upper()
-    if folded in TIME_UNITS:
-        return TIME_UNITS[folded]
-    if folded in {"persons", "person"}:
-        return "people"
-    if folded in {"tons", "ton", "tonne", "metric tons"}:
-        return "tonnes"
-    return folded
-
-
 # ---------------------------------------------------------------------------
 # finding figures
 # ---------------------------------------------------------------------------
@@ -321,16 +163,16 @@ def find_figures(sentence: str) -> list[Figure]:
     found = _scan(sentence, lenient=False)
     if not found:
         return []
-    time_markers = _markers(sentence, _TIME_MARKERS)
-    basis_markers = _markers(sentence, _BASIS_MARKERS)
+    time_markers = markers(sentence, TIME_MARKERS)
+    basis_markers = markers(sentence, BASIS_MARKERS)
     figures: list[Figure] = []
     for f in found:
         period_parts: list[str] = []
-        when = _nearest(sentence, f, time_markers)
+        when = nearest(sentence, f.start, f.end, time_markers)
         if when:
             period_parts.append(when)
         if f.change or f.kind == "percent":
-            basis = _nearest(sentence, f, basis_markers)
+            basis = nearest(sentence, f.start, f.end, basis_markers)
             if basis and basis.casefold() not in {p.casefold() for p in period_parts}:
                 period_parts.append(basis)
         figures.append(
@@ -360,7 +202,7 @@ def _scan(text: str, *, lenient: bool) -> list[_Found]:
     """Locate figures in `text`; `lenient` also accepts bare numbers and years (for parsing a value)."""
     out: list[_Found] = []
     consumed_to = -1
-    for m in _NUM.finditer(text):
+    for m in FIGURE_NUMBER.finditer(text):
         if m.start() < consumed_to:
             continue
         found = _figure_at(text, m, lenient=lenient)
@@ -388,16 +230,6 @@ def _scan(text: str, *, lenient: bool) -> list[_Found]:
     return sorted(out, key=lambda f: f.start)
 
 
-def _to_decimal(literal: str) -> Decimal | None:
-    """'1,200' -> 1200, '34.5' -> 34.5, and the decimal comma of other languages: '34,5' -> 34.5."""
-    if _DECIMAL_COMMA.fullmatch(literal):
-        literal = literal.replace(",", ".")
-    try:
-        return Decimal(literal.replace(",", ""))
-    except InvalidOperation:
-        return None
-
-
 def _currency_before(text: str, start: int) -> tuple[int, str] | None:
     """The currency written just before position `start` ('$', 'US$ ', 'EUR '), as (its start, code)."""
     head = text[max(0, start - 6) : start]
@@ -413,26 +245,10 @@ def _currency_before(text: str, start: int) -> tuple[int, str] | None:
     return None
 
 
-def _scale_after(text: str, pos: int, *, money: bool) -> tuple[int, Decimal] | None:
-    m = _SCALE_SPACED.match(text, pos)
-    if m:
-        return m.end(), SCALES[m.group(1).casefold()]
-    m = _SCALE_SHORT.match(text, pos)
-    if m:
-        word = m.group(1).casefold()
-        spaced = m.group(0).startswith(" ")
-        if word in _CURRENCY_ONLY_SCALES and not money:
-            return None
-        if spaced and word in {"k", "m", "b"}:
-            return None
-        return m.end(), SCALES[word]
-    return None
-
-
 def _figure_at(text: str, m: re.Match[str], *, lenient: bool) -> _Found | None:
     literal = m.group()
     start, end = m.span()
-    low = _to_decimal(literal)
+    low = read_digits(literal)
     if low is None:
         return None
     # Part of a name or code: "COVID-19", "F-35".
@@ -448,7 +264,7 @@ def _figure_at(text: str, m: re.Match[str], *, lenient: bool) -> _Found | None:
     if currency:
         start = currency[0]
     pos = end
-    scale_hit = _scale_after(text, pos, money=money is not None)
+    scale_hit = scale_after(text, pos, money=money is not None)
     scale = Decimal(1)
     if scale_hit:
         pos, scale = scale_hit
@@ -462,7 +278,7 @@ def _figure_at(text: str, m: re.Match[str], *, lenient: bool) -> _Found | None:
             return None  # ordinal, decade or code: "2nd", "1990s", "5G"
     high = low
     # Ranges: "34-35%", "34 to 35 percent", "between 34 and 35 percent", "$10-12 billion".
-    second = _range_after(text, start, pos, low, scale if scale_hit else None, money)
+    second = range_after(text, start, pos, low, scale if scale_hit else None, money)
     if second is not None:
         pos, high, high_scale = second
         if scale_hit is None:
@@ -477,14 +293,14 @@ def _figure_at(text: str, m: re.Match[str], *, lenient: bool) -> _Found | None:
         unit, kind = canonical_unit(word), "percent"
         if second is None:
             # "34% to 35%", "34%-35%": the unit written on both ends.
-            again = _range_after(text, start, pos, low, None, None)
+            again = range_after(text, start, pos, low, None, None)
             closing = again and (_PERCENT_SIGN.match(text, again[0]) or _PERCENT_WORD.match(text, again[0]))
             if again and closing:
                 pos, high = closing.end(), again[1]
     if not kind:
         word_currency = _CURRENCY_WORD.match(text, pos)
         if word_currency and money is None:
-            money = _CURRENCY_WORD_UNITS[word_currency.group(1).casefold()]
+            money = CURRENCY_WORD_UNITS[word_currency.group(1).casefold()]
             pos = word_currency.end()
         if money is not None:
             unit, kind = money, "money"
@@ -511,76 +327,26 @@ def _figure_at(text: str, m: re.Match[str], *, lenient: bool) -> _Found | None:
     ):
         return None
     if high != low:
-        start = _between_start(text, start)
-    change = kind == "percent" or bool(_CHANGE_BEFORE.search(text, max(0, start - _LOOKBACK), start))
+        start = between_start(text, start)
+    change = kind == "percent" or bool(_CHANGE_BEFORE.search(text, max(0, start - LOOKBACK), start))
     return _Found(start, pos, low * scale, high * scale, unit, kind, change)
 
 
 def _not_a_quantity(text: str, m: re.Match[str], start: int, end: int, unit: str) -> bool:
     """Dates, years, list numbers and names that look like counts: 'June 9', 'in 2018', 'Boeing 737 jets'."""
-    if _MONTH_BEFORE.search(text, max(0, m.start() - _LOOKBACK), m.start()) or _MONTH_AFTER.match(
+    if _MONTH_BEFORE.search(text, max(0, m.start() - LOOKBACK), m.start()) or _MONTH_AFTER.match(
         text[m.end() : m.end() + 20]
     ):
         return True
     literal = m.group()
     if literal.isdigit() and 1000 <= int(literal) <= 2199 and unit not in _PLAIN_COUNT_UNITS:
         return True
-    if _NUMBER_SIGN_BEFORE.search(text, max(0, start - _LOOKBACK), start):
+    if _NUMBER_SIGN_BEFORE.search(text, max(0, start - LOOKBACK), start):
         return True
-    before = _WORD_BEFORE.search(text, max(0, start - _LOOKBACK), start)
+    before = _WORD_BEFORE.search(text, max(0, start - LOOKBACK), start)
     return bool(
         before and before.group(1)[0].isupper() and before.group(1).casefold() not in FUNCTION_WORDS_BEFORE
     )
-
-
-def _range_after(
-    text: str, start: int, pos: int, low: Decimal, low_scale: Decimal | None, money: str | None
-) -> tuple[int, Decimal, Decimal] | None:
-    """A second number making a range with the one ending at `pos`: (end, its value, its scale).
-
-    "from 145% to 30%" is a change, not a range, and so is "rose 0.2% to 4.1%": a "to"
-    range needs no "from" before it and two values within a factor of three.
-    """
-    between = _BETWEEN_BEFORE.search(text, max(0, start - _LOOKBACK), start) is not None
-    for sep, kind in ((_RANGE_DASH, "dash"), (_RANGE_TO, "to"), (_RANGE_AND, "and")):
-        hit = sep.match(text, pos)
-        if not hit:
-            continue
-        if kind == "and" and not between:
-            continue
-        if kind == "to" and (between or _FROM_BEFORE.search(text, max(0, start - _LOOKBACK), start)):
-            continue
-        if kind == "dash" and hit.group().strip() in {"-", "—"} and hit.group() != hit.group().strip():
-            continue  # a spaced hyphen or em dash is a clause break: "Mr. Lutnick - the person in charge"
-        after = hit.end()
-        if money:
-            for prefix in CURRENCY_PREFIXES:
-                if text.startswith(prefix, after):
-                    after += len(prefix) + (
-                        1 if prefix.isalpha() and text.startswith(" ", after + len(prefix)) else 0
-                    )
-                    break
-        n2 = _NUM.match(text, after)
-        if not n2:
-            continue
-        high = _to_decimal(n2.group())
-        if high is None:
-            continue
-        end, scale = n2.end(), Decimal(1)
-        scaled = _scale_after(text, end, money=money is not None)
-        if scaled:
-            end, scale = scaled
-        comparable_high = high * scale / low_scale if low_scale else high
-        if comparable_high <= low or (kind == "to" and comparable_high > 3 * low):
-            continue
-        return end, high, scale
-    return None
-
-
-def _between_start(text: str, start: int) -> int:
-    """Where 'between' begins before a range, so the value as written reads 'between 34 and 35 percent'."""
-    hit = _BETWEEN_BEFORE.search(text, max(0, start - _LOOKBACK), start)
-    return hit.start() if hit else start
 
 
 def _count_noun(text: str, pos: int) -> tuple[int, str, str] | None:
@@ -624,41 +390,6 @@ def _is_unit_noun(word: str) -> bool:
     if word in KNOWN_UNITS:
         return True
     return len(word) >= 4 and word.endswith("s") and not word.endswith(("ss", "us", "is", "'s", "’s"))
-
-
-def _markers(text: str, patterns: tuple[re.Pattern[str], ...]) -> list[tuple[int, int, str]]:
-    """Non-overlapping (start, end, phrase) markers; 'since February 2020' is a reference, not a period."""
-    spans: list[tuple[int, int, str]] = []
-    for pattern in patterns:
-        for m in pattern.finditer(text):
-            start, end = m.span("p")
-            if _SINCE_BEFORE.search(text, max(0, start - _LOOKBACK), start):
-                continue
-            if not any(s <= start < e or start <= s < end for s, e, _ in spans):
-                spans.append((start, end, m.group("p")))
-    return sorted(spans)
-
-
-def _nearest(text: str, figure: _Found, markers: list[tuple[int, int, str]]) -> str | None:
-    """The marker closest to the figure in its own clause; on a tie the one after it ('fell 5% in May').
-
-    A marker across a semicolon, bracket or dash belongs to another clause and is never
-    used; one across a comma is used only when nothing nearer the figure is.
-    """
-    best: tuple[tuple[int, int, int], str] | None = None
-    for start, end, label in markers:
-        if start >= figure.end:
-            between, after = text[figure.end : start], 0
-        elif end <= figure.start:
-            between, after = text[end : figure.start], 1
-        else:
-            continue
-        if _HARD_BREAK.search(between):
-            continue
-        key = (between.count(","), len(between), after)
-        if best is None or key < best[0]:
-            best = (key, label)
-    return best[1] if best else None
 
 
 # ---------------------------------------------------------------------------
@@ -737,11 +468,16 @@ def conflicting(a: Figure, b: Figure) -> bool:
 # ---------------------------------------------------------------------------
 
 _CURRENCY_PREFIX_RE = "|".join(re.escape(p) for p in CURRENCY_PREFIXES if not p.isalpha())
+# Scale words are masked with their number: words after a space or hyphen, "bn" or "m" only glued on.
+_GLUED_SCALES = frozenset({"k", "m", "b", "t", "bn", "mn", "tn"})
+_SPELLED_SCALES = "|".join(
+    re.escape(w) for w in sorted(set(SCALE_WORDS) - _GLUED_SCALES, key=len, reverse=True)
+)
+_SHORT_SCALES = "|".join(re.escape(w) for w in sorted(_GLUED_SCALES, key=len, reverse=True))
+_MASK_SCALE = rf"(?:[ -]?(?:{_SPELLED_SCALES})\b|(?:{_SHORT_SCALES})\b)?"
 _MASK = re.compile(
-    rf"(?:(?:{_CURRENCY_PREFIX_RE}) ?)?[-−]?(?<![0-9])[0-9]+(?:[.,][0-9]+)*"
-    r"(?:[ -]?(?:thousand|million|billion|trillion)\b|(?:bn|mn|tn|k|m|b)\b)?"
-    rf"(?:(?: ?[-–—] ?| to )(?:(?:{_CURRENCY_PREFIX_RE}) ?)?[0-9]+(?:[.,][0-9]+)*"
-    r"(?:[ -]?(?:thousand|million|billion|trillion)\b|(?:bn|mn|tn|k|m|b)\b)?)?"
+    rf"(?:(?:{_CURRENCY_PREFIX_RE}) ?)?[-−]?(?<![0-9])[0-9]+(?:[.,][0-9]+)*{_MASK_SCALE}"
+    rf"(?:(?: ?[-–—] ?| to )(?:(?:{_CURRENCY_PREFIX_RE}) ?)?[0-9]+(?:[.,][0-9]+)*{_MASK_SCALE})?"
     r"(?: ?%| (?:percent|per cent|percentage points?|pct)\b)?"
     r"(?: (?:US |U\.S\. )?(?:dollars|euros|pounds|yuan|yen)\b)?",
     re.IGNORECASE,
