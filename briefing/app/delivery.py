@@ -10,7 +10,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import signal
+import sys
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -67,6 +69,8 @@ from briefing.app.options import (
 )
 
 if TYPE_CHECKING:
+    import asyncio
+
     from rich.console import Console
 
     from briefing.contracts import Brief
@@ -229,8 +233,28 @@ def _send_lines(
     return [*lines, result.line()]
 
 
-class _Interrupted(BaseException):
-    """A signal that ends the run where it is (a BaseException, so no handler takes it for a failure)."""
+class _Interrupted(KeyboardInterrupt):
+    """A signal that ends the run where it is.
+
+    A KeyboardInterrupt, so that no handler takes it for a failure and asyncio lets it
+    through its tasks and callbacks instead of keeping it in one.
+    """
+
+
+def _raise_interrupted(name: str) -> None:
+    raise _Interrupted(name)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop running in this (the main) thread, if any: a signal handler runs inside it."""
+    if "asyncio" not in sys.modules:  # never started one
+        return None
+    import asyncio
+
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 class _Stop:
@@ -252,6 +276,16 @@ class _Stop:
         self.name = self.name or signal.Signals(signum).name
         self.event.set()
         if first and not self.sending:
+            # Work in flight is abandoned on purpose: a coroutine it had made but not yet
+            # started is no news to the operator.
+            warnings.filterwarnings("ignore", r"coroutine .* was never awaited", RuntimeWarning)
+            loop = _running_loop()
+            if loop is not None:
+                # Raised inside a task, it would end only that task (or come out wrapped in
+                # an exception group from a task group); raised from a callback, it ends the
+                # loop, and asyncio.run cancels every task on its way out.
+                loop.call_soon_threadsafe(_raise_interrupted, self.name)
+                return
             raise _Interrupted(self.name)
 
     @contextmanager
