@@ -22,6 +22,7 @@ from briefing.merge.numbers import (
     parse_value,
     read_digits,
     same_value,
+    unstated_numbers,
 )
 
 # How a figure may name each scale, as a model writes it in English; single letters are glued on.
@@ -258,6 +259,34 @@ def test_eval_tells_labelled_values_at_other_scales_apart() -> None:
     assert _same_label_value("Rs 3 crore", "Rs 3 crore")
 
 
+def test_the_digits_without_their_scale_are_not_the_figure() -> None:
+    """ "$2" is not "$2 million": a figure or a statement that drops the scale word misstates it."""
+    assert not figure_in_text("$2", "The fund holds $2 million.")
+    assert not figure_in_text("5", "About 5 million people were affected.")
+    assert figure_in_text("2,000,000", "The fund holds $2 million.")
+    assert figure_in_text("$2", "The fund holds $2, down from $3.")
+    text = "The fund holds $2 million in reserve, the port authority said on Tuesday."
+    assert unstated_numbers("The fund holds $2 in reserve.", numbers_in(text), "en")
+
+
+def test_a_scale_given_in_the_unit_is_read_with_the_value() -> None:
+    """A model may write the scale in the unit ("2", "million USD"); the pair states the amount."""
+    text = "The fund holds $2 million in reserve, the port authority said on Tuesday."
+    claim = Claim(
+        statement="The fund holds $2 million in reserve.",
+        category=ClaimCategory.figure,
+        figures=[Figure(value="2", unit="million USD")],
+        evidence=text,
+    )
+    extraction = ArticleExtraction(headline="Fund", summary="Reserve", claims=[claim])
+    assert check_extraction(extraction, text, language="en", translated=False)[1] == []
+    wrong = claim.model_copy(update={"figures": [Figure(value="2", unit="USD")]})
+    extraction = ArticleExtraction(headline="Fund", summary="Reserve", claims=[wrong])
+    assert check_extraction(extraction, text, language="en", translated=False)[1] == [
+        "claim 1: figure '2' not in its evidence"
+    ]
+
+
 def test_near_evidence_with_another_scale_word_is_not_found() -> None:
     text = "The ministry said on Monday that it spent Rs 3 crore on the new bridge over the river."
     assert find_evidence("it spent Rs 3 crore on the new bridge over the river", text)
@@ -317,6 +346,7 @@ def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     [
         ("en", "$2 million", "$2 trillion"),
         ("en", "$2 million", "$2 trn"),
+        ("en", "$2 million", "$2"),
         ("en", "Rs 3 crore", "Rs 3 lakh"),
         ("en", "€2.5 Mrd.", "€2.5 Mio."),
         ("de", "2,5 Mrd. Euro", "2,5 Mio. Euro"),

@@ -188,7 +188,9 @@ def _claim_problem(claim: Claim, text: str, language: str | None, translated: bo
         if link not in claim.evidence:
             return f"link {link!r} in the statement is not in its evidence"
     for figure in claim.figures:
-        if not figure_in_text(figure.value, claim.evidence, language):
+        # A model may put the scale in the unit ("2", "million people"); read the two together.
+        stated = (figure.value, f"{figure.value} {figure.unit}")
+        if not any(figure_in_text(value, claim.evidence, language) for value in stated):
             return f"figure {figure.value!r} not in its evidence"
     # The statement may keep the article's way of writing a number ("1 200", "4,2").
     unsupported = unstated_numbers(claim.statement, numbers_in(claim.evidence, language), language)

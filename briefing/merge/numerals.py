@@ -314,9 +314,9 @@ def unstated_numbers(text: str, present: list[WrittenNumber], language: str | No
     """The numbers of `text` that `present` (the numbers of a source) does not state.
 
     A number with a scale needs the same amount ('2 mln' for '2 million', '30 million' for
-    '3 crore'); one without may be a source's digits or its amount ('28.8' or '28,800,000'
-    for '28.8 million'). `text` is read the English way, or, when that leaves more
-    unsupported, the way `language` writes numbers ("1 200", "4,2"): a figure from such a
+    '3 crore'); so does one without ('28,800,000' for '28.8 million', never '28.8': the
+    same digits at another scale). `text` is read the English way, or, when that leaves
+    more unsupported, the way `language` writes numbers ("1 200", "4,2"): a figure from such a
     text may come either way. Not when `text` groups thousands with commas ("1,000
     billion"): it is then written the English way, and reading its "1,000" as 1.0 would
     let the same digits at another scale through; nor when it copies a number as the
@@ -343,6 +343,8 @@ def unstated_numbers(text: str, present: list[WrittenNumber], language: str | No
 
 
 def _supported(number: WrittenNumber, present: list[WrittenNumber]) -> bool:
-    if number.scale is None:
-        return any(number.value in (p.value, p.absolute) for p in present)
+    if number.scale is None:  # "$2" is not "$2 million": the same digits, another scale
+        return any(
+            (p.scale is None and number.value == p.value) or number.value == p.absolute for p in present
+        )
     return any(number.absolute == p.absolute for p in present)
