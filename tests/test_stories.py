@@ -291,3 +291,40 @@ def test_cli_bad_input_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert result.stderr.strip().splitlines()[-1] == "briefing: error: no usable articles"
+
+
+def test_one_shared_name_is_not_an_event() -> None:
+    curfew = article(
+        "Los Angeles Mayor Karen Bass imposed a curfew downtown after protests; Donald Trump sent Marines.",
+        source="la",
+        title="Los Angeles imposes a curfew",
+        language="en",
+        published="2025-06-11",
+    )
+    talks = article(
+        "Howard Lutnick said in London that Donald Trump and Xi Jinping must approve the framework.",
+        source="talks",
+        title="London framework awaits approval",
+        language="en",
+        published="2025-06-11",
+    )
+    assert len(group_stories([curfew, talks])) == 2
+
+
+def test_a_date_written_at_the_top_counts_as_the_publication_date() -> None:
+    title = "Scott Bessent and He Lifeng hold trade talks"
+    undated = [
+        article(GENEVA[0][1], source="geneva", title=title, language="en"),
+        article(LONDON[0][1], source="london", title=title, language="en"),
+    ]
+    assert len(group_stories(undated)) == 1  # they share the negotiators
+    dated = [
+        a.model_copy(update={"text": f"Published {day}\n\n{a.text}"})
+        for a, day in zip(undated, ["2025-05-12", "2025-06-10"], strict=True)
+    ]
+    stories = group_stories(dated)
+    assert len(stories) == 2
+    assert {m.source: m.published for s in stories for m in s.members} == {
+        "geneva": "2025-05-12",
+        "london": "2025-06-10",
+    }
