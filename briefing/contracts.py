@@ -106,6 +106,61 @@ class IngestResult(_Model):
 
 
 # ---------------------------------------------------------------------------
+# stories: a day's articles grouped into events
+# ---------------------------------------------------------------------------
+
+
+class StoryCopy(_Model):
+    """A syndicated copy folded into a member: where it was read, so every source can be cited."""
+
+    source: str = Field(description="Short label for the copy's source (outlet or file stem).")
+    path: str | None = Field(default=None, description="Where the copy was read from, when a file.")
+    url: str | None = Field(default=None, description="The web address of the copy, when fetched.")
+
+
+class StoryMember(_Model):
+    """One article of a story, with what ties it to the story's other members."""
+
+    article_id: str = Field(description="The article's `Article.id`.")
+    source: str = Field(description="Short label for the article's source (outlet or file stem).")
+    title: str = Field(description="The article's title.")
+    path: str | None = Field(default=None, description="Where the article was read from ('-' for stdin).")
+    url: str | None = Field(default=None, description="The web address it was fetched from, when it was.")
+    published: str | None = Field(
+        default=None,
+        description="Publication date (YYYY-MM-DD): the article's, else one written at its top.",
+    )
+    language: str | None = Field(default=None, description="ISO 639-1 code of the article's language.")
+    copies: list[StoryCopy] = Field(
+        default_factory=list, description="Syndicated copies folded into this article (counted once)."
+    )
+    shared: list[str] = Field(
+        default_factory=list,
+        description="What this article shares with other members: names, places, organisations and "
+        "figures, as the story's articles write them, most widely shared first (empty for a story of one).",
+    )
+
+
+class Story(_Model):
+    """One real-world event, as the day's articles report it."""
+
+    id: str = Field(
+        description="Stable id derived from the earliest member (by publication date, then article id), "
+        "so a later day's reports of the same event can be matched to it."
+    )
+    headline: str = Field(
+        description="The title of the member most tied to the others, among those in the language most "
+        "of its members use."
+    )
+    outlets: int = Field(
+        description="Distinct sources reporting it, syndicated copies included but each outlet once."
+    )
+    members: list[StoryMember] = Field(
+        description="The articles of the story, earliest first (by publication date, then article id)."
+    )
+
+
+# ---------------------------------------------------------------------------
 # extract: what the model (or the extractive backend) fills
 # ---------------------------------------------------------------------------
 

@@ -63,6 +63,7 @@ from briefing.app.options import (
     TpmOption,
 )
 from briefing.app.stores import cache_app, subscribers_app
+from briefing.app.stories import STORIES_EPILOG, stories_command
 from briefing.extract.choice import BackendChoice
 
 if TYPE_CHECKING:
@@ -239,6 +240,7 @@ def verify_command(
 
 app.command(name="send", epilog=SEND_EPILOG)(send_command)
 app.command(name="daily", epilog=DAILY_EPILOG)(daily_command)
+app.command(name="stories", epilog=STORIES_EPILOG)(stories_command)
 
 
 @app.command(name="eval", epilog="Exit codes: 0 scored; 1 a cluster could not be built; 2 usage error.")

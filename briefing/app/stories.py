@@ -1,0 +1,106 @@
+"""`briefing stories`: how the inputs group into stories, and why each article is where it is."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from briefing.app.common import EXIT_NO_BRIEF, EXIT_USAGE, err, inputs, settings, stderr
+from briefing.app.options import (
+    ConfigOption,
+    FeedOption,
+    MaxEntriesOption,
+    PrivateNetworkOption,
+    SinceOption,
+    TopicOption,
+)
+
+if TYPE_CHECKING:
+    from briefing.contracts import Story
+
+__all__ = ["STORIES_EPILOG", "stories_command"]
+
+STORIES_EPILOG = "Exit codes: 0 grouped; 1 no usable article; 2 usage error."
+
+
+class StoriesFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def stories_command(
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Article files, folders, http(s) URLs or '-' for standard input.", show_default=False
+        ),
+    ] = None,
+    feed: FeedOption = None,
+    since: SinceOption = None,
+    topic: TopicOption = None,
+    config: ConfigOption = None,
+    max_entries: MaxEntriesOption = None,
+    allow_private_network: PrivateNetworkOption = False,
+    fmt: Annotated[
+        StoriesFormat,
+        typer.Option(
+            "--format", "-f", help="text: each story and what ties its articles; json: the stories."
+        ),
+    ] = StoriesFormat.text,
+) -> None:
+    """Group articles into stories, one event each, and show what ties each article to its story."""
+    from briefing.errors import BriefingError
+    from briefing.pipeline import gather
+    from briefing.stories import group_stories
+
+    console = stderr()
+    chosen = settings(
+        console,
+        config,
+        since=since,
+        topic=tuple(topic) if topic else None,
+        max_entries=max_entries,
+        allow_private_network=True if allow_private_network else None,
+    )
+    given = inputs(console, chosen, feed)
+    if not paths and not given.feeds:
+        err(console, "error: give article files, folders, URLs or '-', or --feed (or feeds in --config)")
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        ingested = gather(paths or [], chosen.build_options(language=given.language), feeds=given.feeds)
+    except BriefingError as exc:
+        err(console, f"error: {exc}")
+        raise typer.Exit(EXIT_NO_BRIEF) from None
+    for problem in ingested.problems:
+        err(console, problem.line())
+    for note in ingested.cache_notes:
+        err(console, note)
+    if not ingested.articles:
+        err(console, "error: no usable articles")
+        raise typer.Exit(EXIT_NO_BRIEF)
+    stories = group_stories(ingested.articles)
+    if fmt == StoriesFormat.json:
+        sys.stdout.write(json.dumps([s.model_dump(mode="json") for s in stories], indent=2) + "\n")
+    else:
+        sys.stdout.write(format_stories(stories))
+
+
+def format_stories(stories: list[Story]) -> str:
+    """Each story: id, outlets and headline, then each member with where it came from and its ties."""
+    lines = []
+    for story in stories:
+        outlets = "1 outlet" if story.outlets == 1 else f"{story.outlets} outlets"
+        lines.append(f"{story.id}  {outlets}  {story.headline}")
+        for member in story.members:
+            where = member.url or member.path or member.source
+            lines.append(f"  - {member.source}: {member.title} ({where})")
+            for copy in member.copies:
+                lines.append(f"      copy: {copy.source} ({copy.url or copy.path or copy.source})")
+            if member.shared:
+                lines.append(f"      shared: {', '.join(member.shared)}")
+        lines.append("")
+    return "\n".join(lines)
