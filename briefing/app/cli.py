@@ -243,12 +243,15 @@ app.command(name="daily", epilog=DAILY_EPILOG)(daily_command)
 app.command(name="stories", epilog=STORIES_EPILOG)(stories_command)
 
 
-@app.command(name="eval", epilog="Exit codes: 0 scored; 1 a cluster could not be built; 2 usage error.")
+@app.command(
+    name="eval", epilog="Exit codes: 0 scored; 1 a cluster or day could not be built or read; 2 usage error."
+)
 def eval_command(
-    clusters: Annotated[
+    folders: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Labelled cluster folders (a labels.json each); default: every folder in tests/eval.",
+            help="Labelled folders: clusters (a brief each) and days (grouped into stories), a labels.json "
+            "each; default: every cluster in tests/eval and every day in tests/eval/days.",
             show_default=False,
         ),
     ] = None,
@@ -259,8 +262,11 @@ def eval_command(
     model: ModelOption = None,
     base_url: BaseUrlOption = None,
 ) -> None:
-    """Score briefs against hand-labelled clusters: key facts, figures, citations, disagreements, names."""
-    from briefing.check.evaluate import evaluate, format_table
+    """Score briefs and story grouping against hand labels.
+
+    Clusters: key facts, figures, citations, disagreements, names. Days: which articles are one story.
+    """
+    from briefing.check.evaluate import evaluate, evaluate_days, format_days_table, format_table, is_day
     from briefing.errors import BriefingError
     from briefing.pipeline import BuildOptions
 
@@ -268,21 +274,34 @@ def eval_command(
     quiet_instructor()
     chosen = settings(console, backend=backend, model=model, base_url=base_url)
     check_base_url(console, chosen)
-    folders = clusters or sorted(p.parent for p in Path("tests/eval").glob("*/labels.json"))
-    if not folders:
-        err(console, "error: no cluster folders given and none found under tests/eval")
+    if folders:
+        days = [f for f in folders if is_day(f)]
+        clusters = [f for f in folders if not is_day(f)]
+    else:
+        clusters = sorted(p.parent for p in Path("tests/eval").glob("*/labels.json"))
+        days = sorted(p.parent for p in Path("tests/eval/days").glob("*/labels.json"))
+    if not clusters and not days:
+        err(console, "error: no labelled folders given and none found under tests/eval")
         raise typer.Exit(EXIT_USAGE)
     # The scores are comparable only at the defaults: of the settings, only the endpoint applies.
     options = BuildOptions(backend=chosen.backend, model=model, base_url=chosen.base_url)
     try:
-        scores = evaluate(folders, options)
+        scores = evaluate(clusters, options) if clusters else []
+        day_scores = evaluate_days(days) if days else []
     except BriefingError as exc:
         err(console, f"error: {exc}")
         raise typer.Exit(EXIT_NO_BRIEF) from None
     if as_json:
-        sys.stdout.write(json.dumps([s.model_dump(mode="json") for s in scores], indent=2) + "\n")
-    else:
-        sys.stdout.write(format_table(scores) + "\n")
+        data = {
+            "clusters": [s.model_dump(mode="json") for s in scores],
+            "days": [s.model_dump(mode="json") for s in day_scores],
+        }
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    tables = ([format_table(scores)] if scores else []) + (
+        [format_days_table(day_scores)] if day_scores else []
+    )
+    sys.stdout.write("\n\n".join(tables) + "\n")
 
 
 app.add_typer(cache_app, name="cache")

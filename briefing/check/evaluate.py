@@ -54,6 +54,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from briefing.check.grounding import figure_in_text, find_evidence
+from briefing.check.grouping import DayScore, assignment, load_day, score_day
 from briefing.check.verify import Shown, shown_statements
 from briefing.contracts import Article, Brief
 from briefing.errors import UserError
@@ -369,4 +370,71 @@ def format_table(scores: Sequence[ClusterScore]) -> str:
         cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)]
         lines.append("  ".join(cells).rstrip())
     lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def evaluate_days(folders: list[Path]) -> list[DayScore]:
+    """Group each labelled day's articles into stories, as `briefing stories` does, and score it.
+
+    Raises:
+        UserError: a day's folder or labels are wrong (one line naming the file).
+    """
+    from briefing.stories.group import group_stories
+
+    scores: list[DayScore] = []
+    for folder in folders:
+        day = load_day(folder)
+        stories = group_stories(gather([str(p) for p in day.article_paths]).articles)
+        groups = [
+            [
+                path
+                for member in story.members
+                for path in (member.path, *(c.path for c in member.copies))
+                if path
+            ]
+            for story in stories
+        ]
+        scores.append(score_day(day.labels, assignment(groups)))
+    return scores
+
+
+def is_day(folder: Path) -> bool:
+    """Whether `folder` holds a labelled day (its labels name stories), not a labelled cluster."""
+    try:
+        labels = json.loads((folder / LABELS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(labels, dict) and "stories" in labels
+
+
+def format_days_table(scores: Sequence[DayScore]) -> str:
+    """A fixed-width text table, one row per labelled day: pairwise scores and the named checks."""
+    header = ("day", "articles", "stories", "pairs P", "pairs R", "F1", "multilingual", "same topic apart")
+    rows = [header]
+    for s in scores:
+        apart = s.same_topic_apart
+        rows.append(
+            (
+                s.day,
+                str(s.scores.articles),
+                str(s.stories),
+                f"{s.scores.precision:.1%}",
+                f"{s.scores.recall:.1%}",
+                f"{s.scores.f1:.1%}",
+                "-"
+                if s.multilingual_together is None
+                else ("together" if s.multilingual_together else "SPLIT"),
+                f"{sum(apart.values())} of {len(apart)}",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [
+            cell.ljust(w) if i in (0, 6, 7) else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)

@@ -243,6 +243,7 @@ class DayScore(_Model):
     """How a grouping of one labelled day did."""
 
     day: str
+    stories: int = Field(description="Stories the grouping made of the day's articles.")
     scores: Scores = Field(description="Pairwise scores, with each syndicated copy counted once.")
     multilingual_together: bool | None = Field(
         description="Whether the labelled multilingual story is one story; None when the day has none."
@@ -272,6 +273,7 @@ def score_day(labels: DayLabels, predicted: Mapping[str, str]) -> DayScore:
     folded_gold = {name: label for name, label in gold.items() if name not in copy_names}
     return DayScore(
         day=labels.day,
+        stories=len(set(predicted.values())),
         scores=pairwise_scores(folded_gold, placed),
         multilingual_together=(
             multilingual_together(folded_gold, placed, labels.multilingual) if labels.multilingual else None
