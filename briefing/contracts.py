@@ -152,8 +152,12 @@ class Story(_Model):
         description="The title of the member most tied to the others, among those in the language most "
         "of its members use."
     )
+    independent_outlets: int = Field(
+        description="Distinct sources that wrote their own report of it: a syndicated copy counts once, "
+        "with the article it copies."
+    )
     outlets: int = Field(
-        description="Distinct sources reporting it, syndicated copies included but each outlet once."
+        description="Distinct sources publishing it, syndicated copies included but each outlet once."
     )
     members: list[StoryMember] = Field(
         description="The articles of the story, earliest first (by publication date, then article id)."

@@ -241,6 +241,7 @@ def test_copies_count_once_per_outlet() -> None:
     )
     (story,) = group_stories(articles)
     assert story.outlets == len(CRASH) + 1  # en-desk is already a member; mirror is new
+    assert story.independent_outlets == len(CRASH)  # a copy is reach, not another report
     member = next(m for m in story.members if m.source == "en-wire")
     assert [(c.source, c.path, c.url) for c in member.copies] == [
         ("en-desk", "b.txt", None),

@@ -94,6 +94,8 @@ def format_stories(stories: list[Story]) -> str:
     lines = []
     for story in stories:
         outlets = "1 outlet" if story.outlets == 1 else f"{story.outlets} outlets"
+        if story.independent_outlets < story.outlets:
+            outlets += f" ({story.independent_outlets} independent)"
         lines.append(f"{story.id}  {outlets}  {story.headline}")
         for member in story.members:
             where = member.url or member.path or member.source

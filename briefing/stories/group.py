@@ -84,7 +84,8 @@ def _day(published: str | None) -> int | None:
 def group_stories(articles: Sequence[Article], *, embedder: Embedder | None = None) -> list[Story]:
     """The articles grouped into stories, each article in exactly one.
 
-    An article tied to no other is a story of its own. Stories come most outlets first,
+    An article tied to no other is a story of its own. Stories come most independent outlets
+    first (a syndicated copy adds reach, not a report), then most outlets,
     then by id; members earliest first. `embedder` defaults to the bundled English model
     (`briefing.stories.embeddings.default_embedder`).
     """
@@ -105,7 +106,7 @@ def group_stories(articles: Sequence[Article], *, embedder: Embedder | None = No
         if group_of[a] == group_of[b]:
             inside[group_of[a]][(a, b)] = edge
     stories = [_story(nodes, members, weights, inside[g]) for g, members in enumerate(groups)]
-    return sorted(stories, key=lambda s: (-s.outlets, s.id))
+    return sorted(stories, key=lambda s: (-s.independent_outlets, -s.outlets, s.id))
 
 
 def _key_weights(nodes: list[_Node]) -> dict[str, float]:
@@ -300,11 +301,12 @@ def _story(
                 shared=_distinct([written[k] for k in keys])[:MAX_SHARED_SHOWN],
             )
         )
-    outlets = {nodes[i].article.source.casefold() for i in members}
-    outlets |= {c.source.casefold() for i in members for c in nodes[i].article.copies}
+    independent = {nodes[i].article.source.casefold() for i in members}
+    outlets = independent | {c.source.casefold() for i in members for c in nodes[i].article.copies}
     return Story(
         id=story_id(nodes[ordered[0]].article.id),
         headline=nodes[central].article.title,
+        independent_outlets=len(independent),
         outlets=len(outlets),
         members=story_members,
     )
