@@ -54,11 +54,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from briefing.check.grounding import figure_in_text, find_evidence
-from briefing.check.grouping import DayScore, assignment, load_day, score_day
+from briefing.check.grouping import DayScore, assignment, load_day, read_labels, score_day
 from briefing.check.verify import Shown, shown_statements
 from briefing.contracts import Article, Brief
 from briefing.errors import UserError
-from briefing.ingest.files import BRIEF_LIMIT, FileRefused, read_file
+from briefing.ingest.files import BRIEF_LIMIT
 from briefing.merge.numbers import find_figures, numbers_in, parse_value
 from briefing.pipeline import BuildOptions, build, gather
 from briefing.text import comparable
@@ -138,12 +138,7 @@ def load_cluster(folder: Path) -> Cluster:
         UserError: no readable labels file, labels not of the documented shape, or no articles folder.
     """
     labels_file = folder / LABELS_FILE
-    try:
-        labels = Labels.model_validate(json.loads(read_file(labels_file, BRIEF_LIMIT)))
-    except FileRefused as exc:
-        raise UserError(f"{labels_file}: {exc.reason}") from exc
-    except ValueError as exc:
-        raise UserError(f"{labels_file}: not a labels file ({str(exc).splitlines()[0]})") from exc
+    labels = read_labels(labels_file, Labels, "a labels file", BRIEF_LIMIT)
     articles_dir = (labels_file.parent / labels.articles_dir).resolve()
     if not articles_dir.is_dir():
         raise UserError(f"{folder.name}: articles folder {articles_dir} does not exist")

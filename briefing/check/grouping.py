@@ -31,6 +31,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -49,11 +50,13 @@ __all__ = [
     "load_days",
     "multilingual_together",
     "pairwise_scores",
+    "read_labels",
     "same_topic_apart",
     "score_day",
 ]
 
 LABELS_FILE = "labels.json"
+_Labels = TypeVar("_Labels", bound=BaseModel)
 ARTICLES_DIR = "articles"
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -137,15 +140,7 @@ def load_day(folder: Path) -> Day:
     Raises:
         UserError: no readable labels file, labels not of the documented shape, or no articles folder.
     """
-    labels_file = folder / LABELS_FILE
-    try:
-        labels = DayLabels.model_validate(json.loads(read_file(labels_file, CONFIG_LIMIT)))
-    except FileRefused as exc:
-        raise UserError(f"{labels_file}: {exc.reason}") from exc
-    except ValidationError as exc:
-        raise UserError(f"{labels_file}: not a day's labels ({_first_error(exc)})") from exc
-    except ValueError as exc:  # JSON, or bytes that are not UTF-8
-        raise UserError(f"{labels_file}: not a day's labels ({str(exc).splitlines()[0]})") from exc
+    labels = read_labels(folder / LABELS_FILE, DayLabels, "a day's labels", CONFIG_LIMIT)
     articles_dir = folder / ARTICLES_DIR
     if not articles_dir.is_dir():
         raise UserError(f"{folder}: no {ARTICLES_DIR}/ folder beside {LABELS_FILE}")
@@ -156,6 +151,22 @@ def load_day(folder: Path) -> Day:
 def load_days(root: Path) -> list[Day]:
     """Every labelled day under `root` (each subfolder with a `labels.json`), oldest first."""
     return [load_day(sub) for sub in sorted(root.iterdir()) if (sub / LABELS_FILE).is_file()]
+
+
+def read_labels(path: Path, model: type[_Labels], what: str, limit: int) -> _Labels:
+    """A hand-labelled JSON file read into its model, or one line saying what is wrong with it.
+
+    Raises:
+        UserError: the file cannot be read, is not JSON, or is not of `model`'s shape.
+    """
+    try:
+        return model.model_validate(json.loads(read_file(path, limit)))
+    except FileRefused as exc:
+        raise UserError(f"{path}: {exc.reason}") from exc
+    except ValidationError as exc:
+        raise UserError(f"{path}: not {what} ({_first_error(exc)})") from exc
+    except ValueError as exc:  # JSON, or bytes that are not UTF-8
+        raise UserError(f"{path}: not {what} ({str(exc).splitlines()[0]})") from exc
 
 
 def _first_error(exc: ValidationError) -> str:
