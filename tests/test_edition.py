@@ -12,8 +12,9 @@ from typer.testing import CliRunner
 from briefing.app.cli import app
 from briefing.contracts import Story, StoryMember
 from briefing.merge.edition import rank_key
-from briefing.pipeline import BuildOptions, build
+from briefing.pipeline import BackendChoice, BuildOptions, build, build_edition
 from briefing.render.brief import render_json, render_markdown
+from briefing.render.edition import render_edition_email_html, render_edition_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = ROOT / "tests" / "eval" / "days" / "2025-06-12"
@@ -22,6 +23,7 @@ EXAMPLE = ROOT / "examples" / "london-talks"
 LABELS = json.loads((DAY / "labels.json").read_text(encoding="utf-8"))
 LABEL_OF = {name: label for label, story in LABELS["stories"].items() for name in story["articles"]}
 # Model settings from the environment would change the backend; the day is built offline.
+OPTIONS = BuildOptions(backend=BackendChoice.extractive, date="2025-06-12")
 OFFLINE = {"OPENAI_API_KEY": None, "OPENAI_BASE_URL": None, "BRIEFING_MODEL": None, "BRIEFING_CONFIG": None}
 
 
@@ -132,7 +134,7 @@ def test_max_stories_caps_full_stories_and_lists_the_rest(edition: dict) -> None
 
 
 def test_one_story_renders_exactly_as_its_brief() -> None:
-    brief = build([str(EXAMPLE)], BuildOptions(date="2025-06-12"))
+    brief = build([str(EXAMPLE)], OPTIONS)
     assert _build(str(EXAMPLE), "-q")[0] == render_markdown(brief)
     assert _build(str(EXAMPLE), "-q", "--format", "json")[0] == render_json(brief)
 
@@ -154,3 +156,13 @@ def test_ranking_is_outlets_then_recency_then_id() -> None:
         _story("s-e", 2),
     ]
     assert [s.id for s in sorted(stories, key=rank_key)] == ["s-d", "s-a", "s-b", "s-c", "s-e"]
+
+
+def test_the_email_shows_the_edition_as_its_markdown_does(markdown: str) -> None:
+    edition = build_edition([str(ARTICLES)], OPTIONS)
+    assert render_edition_markdown(edition) == markdown
+    html = render_edition_email_html(edition, recipient="reader@example.org")
+    assert "<h1" in html and "In this edition" in html
+    assert html.count("<h2") == len(edition.stories) + 1  # each story, then Also reported
+    assert "<title>Air India jet with 242 aboard crashes after take-off in Ahmedabad</title>" in html
+    assert "reader@example.org" in html
