@@ -91,6 +91,13 @@ def test_each_story_cites_only_its_own_articles(markdown: str, edition: dict) ->
         assert titles == {s["title"] for s in story["sources"]}
 
 
+def test_every_source_language_of_the_day_is_named(markdown: str) -> None:
+    crash = _sections(markdown)["1"]
+    for name in ("Albanian", "Telugu", "Gujarati", "Hindi", "Italian", "Portuguese"):
+        assert name + ", not translated)" in crash
+    assert not re.search(r"\((sq|te|gu), not translated\)", crash)
+
+
 def test_the_edition_opens_with_its_contents(markdown: str) -> None:
     contents = markdown.split("\n## ", 1)[0]
     assert contents.startswith("# 📰 In this edition\n\n*2025-06-12 · 4 stories, 6 more in brief")
@@ -166,3 +173,16 @@ def test_the_email_shows_the_edition_as_its_markdown_does(markdown: str) -> None
     assert html.count("<h2") == len(edition.stories) + 1  # each story, then Also reported
     assert "<title>Air India jet with 242 aboard crashes after take-off in Ahmedabad</title>" in html
     assert "reader@example.org" in html
+
+
+def test_stories_of_one_source_each_are_all_one_line(tmp_path: Path) -> None:
+    rents = "Zürich rents climb\n\nCafé owners in Zürich say rents rose 12% this year, the most since 2008.\n"
+    (tmp_path / "rents.txt").write_text(rents, encoding="utf-8")
+    (tmp_path / "talks.txt").write_bytes(sorted(EXAMPLE.glob("*.txt"))[0].read_bytes())
+    text = _build(str(tmp_path), "-q")[0]
+    assert text.startswith("# 📰 In this edition\n\n*2025-06-12 · 2 stories in brief*\n\n")
+    assert "\n- Also reported: 2 stories, one line each\n" in text
+    assert "\n## 1." not in text
+    also = text.split("\n## Also reported\n\n")[1].splitlines()
+    assert len(also) == 2 and all(line.startswith("- **") for line in also)
+    assert any("Zürich rents climb" in line and "(*rents*)" in line for line in also)

@@ -72,6 +72,14 @@ def _cited(source: EditionSource) -> str:
     return text + (f", {md_escape(source.published)}" if source.published else "")
 
 
+def _counts(full: int, lines: int) -> str:
+    """'4 stories, 6 more in brief'; with no full story, '2 stories in brief'."""
+    if not full:
+        return f"{lines} {'story' if lines == 1 else 'stories'} in brief"
+    text = f"{full} {'story' if full == 1 else 'stories'}"
+    return text + (f", {lines} more in brief" if lines else "")
+
+
 def render_edition_markdown(edition: Edition) -> str:
     """The edition as Markdown (a single story's brief as `render_markdown` gives it)."""
     only = single_brief(edition)
@@ -95,16 +103,12 @@ def render_edition_markdown(edition: Edition) -> str:
             )
         )
         stories.append(tidy(text).rstrip("\n"))
-    full = len(edition.stories)
-    counts = f"{full} {'story' if full == 1 else 'stories'}"
-    if edition.also_reported:
-        counts += f", {len(edition.also_reported)} more in brief"
+    counts = _counts(len(edition.stories), len(edition.also_reported))
     text = (
         environment()
         .get_template("edition.md.j2")
         .render(
             edition=edition,
-            correction=max((s.brief.correction for s in edition.stories), default=0),
             counts=counts,
             made_by=shared,
             contents=[_Line(s.headline, _outlets(s), _status(s)) for s in edition.stories],
