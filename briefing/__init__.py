@@ -16,6 +16,7 @@ if typing.TYPE_CHECKING:
         ArticleExtraction,
         Brief,
         Claim,
+        Edition,
         Entity,
         ExtractedArticle,
         ExtractionMeta,
@@ -26,8 +27,9 @@ if typing.TYPE_CHECKING:
     from briefing.errors import BriefingError, FatalProviderError, NoArticlesError, ProviderError, UserError
     from briefing.ingest.read import ingest
     from briefing.merge.brief import MergeOptions, merge
-    from briefing.pipeline import BackendChoice, BuildOptions, build
+    from briefing.pipeline import BackendChoice, BuildOptions, build, build_edition
     from briefing.render.brief import render, render_json, render_markdown
+    from briefing.render.edition import render_edition
 
 _HOMES = {
     "briefing.contracts": (
@@ -36,6 +38,7 @@ _HOMES = {
         "ArticleExtraction",
         "Brief",
         "Claim",
+        "Edition",
         "Entity",
         "ExtractedArticle",
         "ExtractionMeta",
@@ -52,8 +55,9 @@ _HOMES = {
     ),
     "briefing.ingest.read": ("ingest",),
     "briefing.merge.brief": ("MergeOptions", "merge"),
-    "briefing.pipeline": ("BackendChoice", "BuildOptions", "build"),
+    "briefing.pipeline": ("BackendChoice", "BuildOptions", "build", "build_edition"),
     "briefing.render.brief": ("render", "render_json", "render_markdown"),
+    "briefing.render.edition": ("render_edition",),
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
@@ -66,6 +70,7 @@ __all__ = [
     "BriefingError",
     "BuildOptions",
     "Claim",
+    "Edition",
     "Entity",
     "ExtractedArticle",
     "ExtractionMeta",
@@ -78,9 +83,11 @@ __all__ = [
     "Quote",
     "UserError",
     "build",
+    "build_edition",
     "ingest",
     "merge",
     "render",
+    "render_edition",
     "render_json",
     "render_markdown",
 ]

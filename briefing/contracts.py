@@ -473,3 +473,81 @@ class Brief(_Model):
     interpretation: list[BriefInterpretation]
     discrepancies: list[Discrepancy]
     report: RunReport = Field(default_factory=RunReport)
+
+
+# ---------------------------------------------------------------------------
+# merge -> render: a day's edition, many stories
+# ---------------------------------------------------------------------------
+
+
+class EditionSource(_Model):
+    """One report of a story, with where it was read, so a reader can go back to it."""
+
+    article_id: str = Field(description="The article's `Article.id`.")
+    source: str = Field(description="Short label for the source (outlet or file stem).")
+    title: str = Field(description="The article's title.")
+    path: str | None = Field(default=None, description="Where the article was read from ('-' for stdin).")
+    url: str | None = Field(default=None, description="The web address it was fetched from, when it was.")
+    published: str | None = Field(default=None, description="Publication date (YYYY-MM-DD) when known.")
+    language: str | None = Field(default=None, description="ISO 639-1 code of the article's language.")
+    copies: list[StoryCopy] = Field(
+        default_factory=list,
+        description="Syndicated copies folded into this report, each with its path or url (counted once).",
+    )
+
+
+class EditionStory(_Model):
+    """One story of the edition: the grouping's data and the story's own brief."""
+
+    id: str = Field(description="The story's id (`Story.id`): stable across days, from its earliest report.")
+    headline: str = Field(
+        description="The story's headline (`Story.headline`): the title of the report most tied to the rest."
+    )
+    independent_outlets: int = Field(
+        description="Distinct sources that wrote their own report (a syndicated copy counts once)."
+    )
+    outlets: int = Field(description="Distinct sources publishing it, syndicated copies included.")
+    latest: str | None = Field(
+        default=None, description="Publication date (YYYY-MM-DD) of its latest report: its recency."
+    )
+    sources: list[EditionSource] = Field(description="The story's reports, earliest first.")
+    status: Literal["new", "developing"] = Field(
+        default="new",
+        description="'new': not in a recent edition; 'developing': a story of a recent edition, with news.",
+    )
+    previous_date: str | None = Field(
+        default=None, description="For a developing story: the date of the edition it was last in."
+    )
+    new_claim_ids: list[str] = Field(
+        default_factory=list,
+        description="For a developing story: its brief's claims that were not in the previous edition.",
+    )
+    brief: Brief = Field(description="The story merged on its own: only its reports are cited.")
+
+
+class AlsoReported(_Model):
+    """A story given one line: a single source's report, or one past the edition's cap."""
+
+    id: str = Field(description="The story's id (`Story.id`).")
+    headline: str = Field(description="The story's headline.")
+    statement: str | None = Field(
+        default=None, description="The story's lead statement, from its brief (None: none was found)."
+    )
+    independent_outlets: int = Field(description="Distinct sources that wrote their own report.")
+    sources: list[EditionSource] = Field(description="The story's reports, cited on its line.")
+
+
+class Edition(_Model):
+    """A day's articles as ranked stories: the input of the edition's renderers."""
+
+    date: str | None = Field(default=None, description="Edition date, YYYY-MM-DD, given by the caller.")
+    language: str = Field(default="en", description="The edition's language (ISO 639-1).")
+    stories: list[EditionStory] = Field(
+        description="Full stories, ranked: most independent outlets, then latest report, then id."
+    )
+    also_reported: list[AlsoReported] = Field(
+        default_factory=list,
+        description="Stories with one independent source, then those past the cap on full stories, "
+        "ranked the same way, one cited line each.",
+    )
+    report: RunReport = Field(default_factory=RunReport, description="What happened during the whole run.")

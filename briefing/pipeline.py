@@ -1,9 +1,11 @@
 """The whole pipeline behind `briefing build`, as named steps.
 
-    ingest -> fold copies -> detect languages -> extract -> merge   (then render, in `briefing.render`)
+    ingest -> fold copies -> detect languages -> group -> extract -> merge   (then `briefing.render`)
 
-`gather` runs the first three (`ingest`, `fold_copies`, `detect_languages`), `build_from`
-the rest; `build` is both. This is the library entry point the CLI and the daily job
+`gather` runs the first three (`ingest`, `fold_copies`, `detect_languages`). `build_edition`
+then groups the articles into stories, extracts every article once and merges each story on
+its own into a ranked `Edition`; `build` (and `build_from`, after `gather`) makes one brief
+of all the articles, as for a single story. This is the library entry point the CLI and the daily job
 call. It never prints and never exits: problems come back in the result, user errors as
 `UserError`, so each caller decides how to show them.
 """
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from briefing.contracts import Article, Brief, IngestResult
+from briefing.contracts import Article, Brief, Edition, ExtractedArticle, IngestResult, RunReport, Story
 from briefing.errors import EndpointDownError, NoArticlesError, UserError
 from briefing.extract.choice import BackendChoice
 from briefing.extract.extractive.backend import ExtractiveBackend
@@ -27,6 +29,7 @@ from briefing.ingest.fetch import Fetcher, FetchSettings, is_url
 from briefing.ingest.language import DEFAULT_LANGUAGE, with_languages
 from briefing.ingest.read import ingest
 from briefing.merge.brief import merge
+from briefing.merge.edition import DEFAULT_MAX_STORIES, merge_edition
 
 if TYPE_CHECKING:
     from briefing.extract.model.backend import ModelBackend
@@ -35,11 +38,14 @@ __all__ = [
     "BackendChoice",
     "BuildOptions",
     "build",
+    "build_edition",
+    "build_edition_from",
     "build_from",
     "detect_languages",
     "exit_status",
     "fold_copies",
     "gather",
+    "group",
 ]
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -75,6 +81,8 @@ class BuildOptions:
     """The brief's language: a model writes every claim in it (see `briefing.ingest.language`)."""
     allow_private_network: bool = False
     """Let feed entries and redirects reach private addresses on hosts the user did not give."""
+    max_stories: int = DEFAULT_MAX_STORIES
+    """Full stories in an edition; the rest get one line each under "Also reported"."""
 
 
 def _model_backend(options: BuildOptions) -> ModelBackend | None:
@@ -206,6 +214,92 @@ def build_from(
         EndpointDownError: the model is required (`BackendChoice.model`) and its endpoint is down.
     """
     options = options or BuildOptions()
+    extracted, notes, down = _extract(ingested, options, on_progress, on_start, on_batch_status)
+    brief = merge(extracted, date=options.date, problems=ingested.problems, language=options.language)
+    _note(brief.report, notes, down)
+    return brief
+
+
+def group(ingested: IngestResult) -> list[Story]:
+    """Step 4: the articles grouped into stories, one real-world event each (`briefing.stories`)."""
+    from briefing.stories import group_stories
+
+    return group_stories(ingested.articles)
+
+
+def build_edition(
+    paths: Sequence[str],
+    options: BuildOptions | None = None,
+    *,
+    feeds: Sequence[FeedQuery] = (),
+    stdin: bytes | None = None,
+    on_progress: Callable[[Article], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_batch_status: Callable[[str], None] | None = None,
+) -> Edition:
+    """Build a day's edition (ranked stories, each with its own brief) from the inputs `build` takes.
+
+    Raises:
+        NoArticlesError: no input held a usable article (the problems are in the message).
+        UserError: the endpoint or options are wrong in a way every article would hit.
+    """
+    return build_edition_from(
+        gather(paths, options, feeds=feeds, stdin=stdin),
+        options,
+        on_progress=on_progress,
+        on_start=on_start,
+        on_batch_status=on_batch_status,
+    )
+
+
+def build_edition_from(
+    ingested: IngestResult,
+    options: BuildOptions | None = None,
+    *,
+    on_progress: Callable[[Article], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_batch_status: Callable[[str], None] | None = None,
+) -> Edition:
+    """`build_edition` for articles already read: group, extract every article once, merge each story.
+
+    Raises:
+        NoArticlesError: no input held a usable article (the problems are in the message).
+        UserError: the endpoint or options are wrong in a way every article would hit.
+        EndpointDownError: the model is required (`BackendChoice.model`) and its endpoint is down.
+    """
+    options = options or BuildOptions()
+    stories = group(ingested) if ingested.articles else []
+    extracted, notes, down = _extract(ingested, options, on_progress, on_start, on_batch_status)
+    edition = merge_edition(
+        stories,
+        extracted,
+        date=options.date,
+        problems=ingested.problems,
+        language=options.language,
+        max_stories=options.max_stories,
+    )
+    _note(edition.report, notes, down)
+    for story in edition.stories:
+        _note(story.brief.report, notes, down)
+    return edition
+
+
+def _note(report: RunReport, notes: list[str], down: str | None) -> None:
+    """Add the cache file's trouble and the endpoint's outage, which no extraction carries, to a report."""
+    if notes:
+        report.cache_notes = notes
+    if down is not None:
+        report.endpoint_down = down
+
+
+def _extract(
+    ingested: IngestResult,
+    options: BuildOptions,
+    on_progress: Callable[[Article], None] | None,
+    on_start: Callable[[int], None] | None,
+    on_batch_status: Callable[[str], None] | None,
+) -> tuple[list[ExtractedArticle], list[str], str | None]:
+    """Step 5: every article extracted once (cached); with the cache's notes and why the endpoint stopped."""
     if not ingested.articles:
         details = "; ".join(p.line() for p in ingested.problems) or "no inputs given"
         raise NoArticlesError(f"no usable articles ({details})")
@@ -255,18 +349,14 @@ def build_from(
     finally:
         if store is not None:
             store.close()
-    brief = merge(extracted, date=options.date, problems=ingested.problems, language=options.language)
     # The page cache and the extraction cache share a file: the same trouble is one line.
     notes = list(dict.fromkeys([*ingested.cache_notes, *(store.notes if store is not None else [])]))
-    if notes:
-        brief.report.cache_notes = notes
-    if breaker is not None and breaker.reason is not None:
-        brief.report.endpoint_down = breaker.reason
-    return brief
+    down = breaker.reason if breaker is not None else None
+    return list(extracted), notes, down
 
 
-def exit_status(brief: Brief) -> int:
-    """0 for a clean brief; 3 when inputs were skipped or articles fell back (a scheduler can alert)."""
+def exit_status(brief: Brief | Edition) -> int:
+    """0 for a clean brief or edition; 3 when inputs were skipped or articles fell back (alert)."""
     report = brief.report
     skipped = any(p.lost() for p in report.inputs_skipped)
     return 3 if skipped or report.fallbacks else 0

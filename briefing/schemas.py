@@ -13,13 +13,14 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from briefing.contracts import ArticleExtraction, Brief, Story
+from briefing.contracts import ArticleExtraction, Brief, Edition, Story
 
 __all__ = ["SCHEMAS", "schema_texts", "write_schemas"]
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     "article_extraction.schema.json": ArticleExtraction,
     "brief.schema.json": Brief,
+    "edition.schema.json": Edition,
     "story.schema.json": Story,
 }
 

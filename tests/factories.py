@@ -46,3 +46,10 @@ def write_articles(folder: Path, files: Mapping[str, str | bytes]) -> list[Path]
             path.write_text(content, encoding="utf-8")
         paths.append(path)
     return paths
+
+
+def output_sources(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every source of `build --format json` output: a brief's, or an edition's stories' and one-liners'."""
+    if "stories" not in data:
+        return list(data["sources"])
+    return [s for story in [*data["stories"], *data["also_reported"]] for s in story["sources"]]

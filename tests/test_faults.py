@@ -369,7 +369,7 @@ def test_a_dead_endpoint_is_one_line_and_the_brief_is_extractive(folder: Path) -
     quiet = build(str(folder), "--base-url", base_url, "--quiet")
 
     assert result.exit_code == quiet.exit_code == 3, result.output
-    assert result.stdout.startswith("# 📰 Highlights") and quiet.stdout == result.stdout
+    assert result.stdout.startswith("# 📰 In this edition") and quiet.stdout == result.stdout
     line = f"briefing: {down}; the remaining 10 articles use the extractive backend"
     assert problem_lines(result) == problem_lines(quiet) == [line]
     assert SECRET_KEY not in result.output + quiet.output and "user" not in result.stderr
@@ -396,7 +396,7 @@ def test_backend_model_still_falls_back_for_one_article_the_model_cannot_answer(
     assert result.exit_code == 3, result.output
     [line] = problem_lines(result)
     assert line.startswith("briefing: fallback: syn003: no valid answer in 3 tries")
-    assert result.stdout.startswith("# 📰 Highlights")
+    assert result.stdout.startswith("# 📰 In this edition")
 
 
 @pytest.mark.parametrize("where", ["option", "environment"])

@@ -319,11 +319,11 @@ def test_extraction_check_drops_a_claim_whose_scale_changed() -> None:
 ARTICLES = {
     "en": (
         "Harbour fund doubles its reserve\n\nThe Northbay harbour fund said on Tuesday that it now holds "
-        "{figure} in reserve, after the port authority approved the transfer.\n\nThe board approved the "
-        "transfer in a vote on Monday.\n",
+        "{figure} in reserve, after the port authority approved the transfer.\n\nThe board, chaired by "
+        "Lena Holm, approved the transfer in a vote on Monday.\n",
         "Northbay fund raises reserve\n\nThe Northbay harbour fund now holds {figure} in reserve, the port "
         "authority said on Tuesday.\n\nThe reserve will pay for repairs to the storm-damaged pier next year, "
-        "officials said.\n",
+        "the fund's chair, Lena Holm, said.\n",
     ),
     "de": (
         "Hafenfonds verdoppelt Reserve\n\nDer Hafenfonds von Northbay verfügt nach eigenen Angaben nun über "

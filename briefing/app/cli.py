@@ -51,6 +51,7 @@ from briefing.app.options import (
     MaxCostOption,
     MaxEntriesOption,
     MaxInputTokensOption,
+    MaxStoriesOption,
     ModelOption,
     ModeOption,
     NoCacheOption,
@@ -69,7 +70,7 @@ from briefing.extract.choice import BackendChoice
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from briefing.contracts import Article, Brief
+    from briefing.contracts import Article, Edition
     from briefing.ingest.feeds import FeedQuery
     from briefing.pipeline import BuildOptions
 
@@ -118,7 +119,11 @@ def build_command(
     ] = None,
     fmt: Annotated[
         OutputFormat,
-        typer.Option("--format", "-f", help="md: the readable brief; json: the merged Brief model."),
+        typer.Option(
+            "--format",
+            "-f",
+            help="md: the readable edition; json: the Edition model (one story: its Brief, as before).",
+        ),
     ] = OutputFormat.md,
     backend: BackendOption = None,
     model: ModelOption = None,
@@ -136,12 +141,14 @@ def build_command(
         str | None,
         typer.Option(help="Edition date shown in the brief, YYYY-MM-DD (default: none)."),
     ] = None,
+    max_stories: MaxStoriesOption = None,
     quiet: QuietOption = False,
 ) -> None:
-    """Build one cited brief from articles about the same story."""
+    """Build a cited edition: the articles grouped into stories, ranked, each story briefed on its own."""
     from briefing.errors import BriefingError
     from briefing.pipeline import exit_status
-    from briefing.render.brief import render, report_lines
+    from briefing.render.brief import report_lines
+    from briefing.render.edition import render_edition
 
     console = stderr()
     quiet_instructor()
@@ -173,31 +180,32 @@ def build_command(
         err(console, "error: give article files, folders, URLs or '-', or --feed (or feeds in --config)")
         raise typer.Exit(EXIT_USAGE)
     check_base_url(console, chosen)
-    options = chosen.build_options(language=given.language, date=parse_date(date))
+    extra = {"max_stories": max_stories} if max_stories else {}
+    options = chosen.build_options(language=given.language, date=parse_date(date), **extra)
     try:
-        brief = _build_with_progress(paths or [], given.feeds, options, console, quiet)
+        edition = _build_with_progress(paths or [], given.feeds, options, console, quiet)
     except BriefingError as exc:
         err(console, f"error: {exc}")
         raise typer.Exit(EXIT_NO_BRIEF) from None
 
-    for problem in brief.report.inputs_skipped:
+    for problem in edition.report.inputs_skipped:
         err(console, problem.line())
     if quiet:  # otherwise they come with the report
-        for note in brief.report.cache_notes:
+        for note in edition.report.cache_notes:
             err(console, note)
-    text = render(brief, fmt.value)
+    text = render_edition(edition, fmt.value)
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
     else:
         write_atomically(output, text)
-    lines = report_lines(brief.report)
+    lines = report_lines(edition.report)
     if quiet:  # a dead endpoint is never silent
-        down = brief.report.endpoint_down
+        down = edition.report.endpoint_down
         lines = [line for line in lines if down and line.startswith(down)]
     for line in lines:
         err(console, line)
-    raise typer.Exit(exit_status(brief))
+    raise typer.Exit(exit_status(edition))
 
 
 @app.command(
@@ -310,10 +318,10 @@ app.add_typer(subscribers_app, name="subscribers")
 
 def _build_with_progress(
     paths: list[str], feeds: list[FeedQuery], options: BuildOptions, console: Console, quiet: bool
-) -> Brief:
+) -> Edition:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from briefing.pipeline import build
+    from briefing.pipeline import build_edition as build
 
     if quiet:
         return build(paths, options, feeds=feeds)

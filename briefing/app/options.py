@@ -34,6 +34,7 @@ __all__ = [
     "MaxCostOption",
     "MaxEntriesOption",
     "MaxInputTokensOption",
+    "MaxStoriesOption",
     "MinSourcesOption",
     "ModeOption",
     "ModelOption",
@@ -203,6 +204,16 @@ MaxInputTokensOption = Annotated[
         help="Estimated article tokens per model request; a longer article is sent in parts, "
         "cut between paragraphs (never mid-sentence unless one sentence is over; default: 4000).",
         min=200,
+        show_default=False,
+    ),
+]
+MaxStoriesOption = Annotated[
+    int | None,
+    typer.Option(
+        "--max-stories",
+        help="Full stories in an edition, ranked by independent outlets then recency; the rest, and "
+        "stories from one outlet, get one line each under 'Also reported' (default: 10).",
+        min=1,
         show_default=False,
     ),
 ]

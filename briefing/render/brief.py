@@ -26,7 +26,18 @@ from markupsafe import Markup
 from briefing.contracts import Brief, MergedClaim, RunReport, SourceRef
 from briefing.ingest.language import is_foreign, language_name
 
-__all__ = ["md_escape", "render", "render_email_html", "render_json", "render_markdown", "report_lines"]
+__all__ = [
+    "brief_context",
+    "email_html",
+    "environment",
+    "md_escape",
+    "render",
+    "render_email_html",
+    "render_json",
+    "render_markdown",
+    "report_lines",
+    "tidy",
+]
 
 FORMATS = ("md", "json", "html")
 _ALLOWED_TAGS = {
@@ -62,7 +73,7 @@ def md_escape(text: str) -> str:
 
 
 @cache
-def _environment(*, html: bool = False) -> Environment:
+def environment(*, html: bool = False) -> Environment:
     # Markdown output: autoescape would turn quotes into HTML entities. Text from articles
     # is escaped for Markdown by md_escape instead; the HTML email template autoescapes.
     return Environment(
@@ -138,6 +149,11 @@ def languages_line(brief: Brief) -> str | None:
 
 def render_markdown(brief: Brief) -> str:
     """The brief in the Highlights / Interpretation format, with citations and a Sources list."""
+    return tidy(environment().get_template("brief.md.j2").render(**brief_context(brief)))
+
+
+def brief_context(brief: Brief) -> dict[str, object]:
+    """What a brief's Markdown templates need: its parts in order, and the helpers that cite and escape."""
     numbers = {s.article_id: s.number for s in brief.sources}
     claims = {c.id: c for c in brief.claims}
     untranslated = {
@@ -174,26 +190,24 @@ def render_markdown(brief: Brief) -> str:
         ]
         spellings.append(_SpellingLine(name=md_escape(entity.name), others=others))
 
-    template = _environment().get_template("brief.md.j2")
-    text = template.render(
-        brief=brief,
-        made_by=made_by(brief),
-        lede=[claims[i] for i in brief.lede_claim_ids],
-        sections=[{"title": s.title, "claims": [claims[i] for i in s.claim_ids]} for s in brief.sections],
-        interpretation=brief.interpretation,
-        discrepancies=brief.discrepancies,
-        spellings=spellings,
-        statement=statement,
-        cite=cite,
-        e=md_escape,
-        link=link,
-        foreign=lambda s: foreign(s, brief.language),
-        languages=languages_line(brief),
-    )
-    return _tidy(text)
+    return {
+        "brief": brief,
+        "made_by": made_by(brief),
+        "lede": [claims[i] for i in brief.lede_claim_ids],
+        "sections": [{"title": s.title, "claims": [claims[i] for i in s.claim_ids]} for s in brief.sections],
+        "interpretation": brief.interpretation,
+        "discrepancies": brief.discrepancies,
+        "spellings": spellings,
+        "statement": statement,
+        "cite": cite,
+        "e": md_escape,
+        "link": link,
+        "foreign": lambda s: foreign(s, brief.language),
+        "languages": languages_line(brief),
+    }
 
 
-def _tidy(text: str) -> str:
+def tidy(text: str) -> str:
     """Collapse the blank lines template control flow leaves behind."""
     lines = text.splitlines()
     out: list[str] = []
@@ -253,9 +267,16 @@ def render_email_html(brief: Brief, *, recipient: str = "", unsubscribe_url: str
     `recipient` and `unsubscribe_url` are per subscriber; they are escaped like everything
     else, and a URL that is not http(s) or mailto is left out.
     """
+    return email_html(
+        render_markdown(brief), title=brief.headline, recipient=recipient, unsubscribe_url=unsubscribe_url
+    )
+
+
+def email_html(markdown_text: str, *, title: str, recipient: str = "", unsubscribe_url: str = "") -> str:
+    """Markdown (a brief's or an edition's) as a self-contained, sanitized HTML email with its footer."""
     markdown = MarkdownIt("commonmark", {"html": False})
     body = nh3.clean(
-        markdown.render(render_markdown(brief)),
+        markdown.render(markdown_text),
         tags=_ALLOWED_TAGS,
         attributes=_ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
@@ -264,9 +285,9 @@ def render_email_html(brief: Brief, *, recipient: str = "", unsubscribe_url: str
     if not re.match(r"(?:https?|mailto):", unsubscribe_url):
         unsubscribe_url = ""
     page = (
-        _environment(html=True)
+        environment(html=True)
         .get_template("email.html.j2")
-        .render(title=brief.headline, body=Markup(body), recipient=recipient, unsubscribe_url=unsubscribe_url)
+        .render(title=title, body=Markup(body), recipient=recipient, unsubscribe_url=unsubscribe_url)
     )
     return str(css_inline.inline(page))
 
