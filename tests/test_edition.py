@@ -186,3 +186,31 @@ def test_stories_of_one_source_each_are_all_one_line(tmp_path: Path) -> None:
     also = text.split("\n## Also reported\n\n")[1].splitlines()
     assert len(also) == 2 and all(line.startswith("- **") for line in also)
     assert any("Zürich rents climb" in line and "(*rents*)" in line for line in also)
+
+
+def test_verify_checks_every_story_and_each_also_reported_line(tmp_path: Path) -> None:
+    runner = CliRunner()
+    built = tmp_path / "edition.json"
+    result = runner.invoke(
+        app, ["build", str(ARTICLES), "--format", "json", "-o", str(built), "-q"], env=OFFLINE
+    )
+    assert result.exit_code == 0, result.output
+    checked = runner.invoke(app, ["verify", str(built), str(ARTICLES)], env=OFFLINE)
+    assert checked.exit_code == 0, checked.output
+    assert re.search(r"^(\d+) of \1 statements supported$", checked.stdout, re.MULTILINE), checked.stdout
+
+    data = json.loads(built.read_text(encoding="utf-8"))
+    story = data["stories"][0]["brief"]
+    claim = next(c for c in story["claims"] if re.search(r"\b242\b", c["statement"]))
+    claim["statement"] = re.sub(r"\b242\b", "2420", claim["statement"])
+    line = next(a for a in data["also_reported"] if a["statement"] and " 82" in a["statement"])
+    line["statement"] = line["statement"].replace(" 82", " 28")
+    changed = tmp_path / "changed.json"
+    changed.write_text(json.dumps(data), encoding="utf-8")
+    refused = runner.invoke(app, ["verify", str(changed), str(ARTICLES)], env=OFFLINE)
+    assert refused.exit_code == 1, refused.output
+    unsupported = [x for x in refused.stdout.splitlines() if x.startswith("UNSUPPORTED")]
+    assert any(x.startswith("UNSUPPORTED Story 1: ") and "2420" in x for x in unsupported), unsupported
+    assert any("Also reported: " in x and "number 28 is in no cited source" in x for x in unsupported), (
+        unsupported
+    )

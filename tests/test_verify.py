@@ -106,5 +106,5 @@ def test_cli_verify_exit_codes_and_lines(brief: Brief, tmp_path: Path) -> None:
     junk.write_text("{not json", encoding="utf-8")
     result = runner.invoke(app, ["verify", str(junk), str(EXAMPLE)])
     assert result.exit_code == 2
-    assert "not a brief written with --format json" in result.stderr
+    assert "not a brief or an edition written with --format json" in result.stderr
     assert "Traceback" not in result.output

@@ -30,7 +30,7 @@ from briefing.app.common import (
     check_base_url,
     err,
     inputs,
-    load_brief,
+    load_brief_or_edition,
     model_flags,
     parse_date,
     quiet_instructor,
@@ -222,13 +222,14 @@ def verify_command(
         ),
     ],
 ) -> None:
-    """Re-check a finished brief against its source articles, statement by statement."""
-    from briefing.check.verify import verify
+    """Re-check a finished brief or edition against its source articles, statement by statement."""
+    from briefing.check.verify import verify, verify_edition
+    from briefing.contracts import Brief
     from briefing.errors import UserError
     from briefing.pipeline import gather
 
     console = stderr()
-    brief = load_brief(brief_file, console)
+    brief = load_brief_or_edition(brief_file, console)
     try:
         ingested = gather(sources)
     except UserError as exc:
@@ -238,7 +239,10 @@ def verify_command(
         err(console, problem.line())
     for note in ingested.cache_notes:
         err(console, note)
-    report = verify(brief, ingested.articles)
+    if isinstance(brief, Brief):
+        report = verify(brief, ingested.articles)
+    else:
+        report = verify_edition(brief, ingested.articles)
     for finding in report.unsupported:
         sys.stdout.write(f"UNSUPPORTED {finding.line()}\n")
     supported = report.checked - len({(f.where, f.statement) for f in report.unsupported})

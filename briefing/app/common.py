@@ -6,6 +6,7 @@ Heavy modules are imported inside the functions, so that `briefing --help` loads
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import tempfile
@@ -20,7 +21,7 @@ from briefing.extract.choice import BackendChoice
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from briefing.contracts import Brief
+    from briefing.contracts import Brief, Edition
     from briefing.ingest.feeds import FeedQuery
     from briefing.settings import Settings
 
@@ -166,6 +167,27 @@ def check_base_url(console: Console, chosen: Settings) -> None:
         check(chosen.base_url, where=chosen.origin("base_url") or "--base-url")
     except UserError as exc:
         err(console, f"error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def load_brief_or_edition(path: Path, console: Console) -> Brief | Edition:
+    """A brief or an edition written with --format json; anything else is one line, exit 2."""
+    from briefing.contracts import Brief, Edition
+    from briefing.ingest.files import BRIEF_LIMIT, FileRefused, read_file
+
+    try:
+        data = read_file(path, BRIEF_LIMIT)
+    except FileRefused as exc:
+        err(console, f"error: {path}: {exc.reason}")
+        raise typer.Exit(EXIT_USAGE) from None
+    try:
+        parsed = json.loads(data)
+        if isinstance(parsed, dict) and "stories" in parsed:  # an edition of several stories
+            return Edition.model_validate(parsed)
+        return Brief.model_validate(parsed)
+    except ValueError as exc:
+        first = str(exc).splitlines()[0]
+        err(console, f"error: {path}: not a brief or an edition written with --format json ({first})")
         raise typer.Exit(EXIT_USAGE) from None
 
 

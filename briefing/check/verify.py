@@ -24,9 +24,9 @@ from briefing.check.grounding import (
     quote_is_verbatim,
     quoted_spans,
 )
-from briefing.contracts import Article, Brief, Evidence
+from briefing.contracts import Article, Brief, Edition, Evidence
 from briefing.ingest.language import DEFAULT_LANGUAGE, is_foreign
-from briefing.merge.numbers import find_figures
+from briefing.merge.numbers import find_figures, numbers_in, unstated_numbers
 
 __all__ = ["Finding", "Shown", "VerifyReport", "shown_statements", "verify"]
 
@@ -170,3 +170,34 @@ def _check(
         if not (any(found) if translated else all(found)):
             reasons.append(f"name {name!r} is in no cited source")
     return reasons
+
+
+def verify_edition(edition: Edition, articles: Iterable[Article]) -> VerifyReport:
+    """Check every story of an edition as `verify` checks a brief, and each "Also reported" line.
+
+    A story's findings are marked with its place in the edition ("Story 2: The numbers"). An
+    "Also reported" line keeps no evidence of its own, so it is held to what can be checked
+    without: each source it cites is among `articles`, and each number it states is in one of them.
+    """
+    by_id = {a.id: a for a in articles}
+    checked = 0
+    findings: list[Finding] = []
+    for number, story in enumerate(edition.stories, start=1):
+        report = verify(story.brief, by_id.values())
+        checked += report.checked
+        findings += [f.model_copy(update={"where": f"Story {number}: {f.where}"}) for f in report.unsupported]
+    for line in edition.also_reported:
+        if line.statement is None:
+            continue
+        checked += 1
+        where = f"Also reported: {line.headline}"
+        cited = [by_id.get(s.article_id) for s in line.sources]
+        missing = [s.source for s, a in zip(line.sources, cited, strict=True) if a is None]
+        texts = [(a.text, a.language) for a in cited if a is not None]
+        reasons = [f"cites {name}, which is not among the given sources" for name in missing]
+        if texts:
+            present = [n for text, language in texts for n in numbers_in(text, language)]
+            unstated = unstated_numbers(line.statement, present, texts[0][1])
+            reasons += [f"number {n.literal} is in no cited source" for n in unstated]
+        findings += [Finding(where=where, statement=line.statement, reason=r) for r in reasons]
+    return VerifyReport(checked=checked, unsupported=findings)
