@@ -29,6 +29,7 @@ from briefing.app.common import (
     EXIT_USAGE,
     check_base_url,
     err,
+    feed_flags,
     inputs,
     load_brief_or_edition,
     model_flags,
@@ -155,11 +156,8 @@ def build_command(
     chosen = settings(
         console,
         config,
-        since=since,
-        topic=tuple(topic) if topic else None,
         language=language,
-        max_entries=max_entries,
-        allow_private_network=True if allow_private_network else None,
+        **feed_flags(since, topic, max_entries, allow_private_network),
         **model_flags(
             backend,
             model,

@@ -100,6 +100,18 @@ def settings(console: Console, config: Path | None = None, **flags: Any) -> Sett
         raise typer.Exit(EXIT_USAGE) from None
 
 
+def feed_flags(
+    since: str | None, topic: list[str] | None, max_entries: int | None, allow_private_network: bool
+) -> dict[str, Any]:
+    """The feed flags as settings; a flag left off is None, so it does not override."""
+    return {
+        "since": since,
+        "topic": tuple(topic) if topic else None,
+        "max_entries": max_entries,
+        "allow_private_network": True if allow_private_network else None,
+    }
+
+
 def model_flags(
     backend: BackendChoice | None,
     model: str | None,

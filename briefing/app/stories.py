@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from briefing.app.common import EXIT_NO_BRIEF, EXIT_USAGE, err, inputs, settings, stderr
+from briefing.app.common import EXIT_NO_BRIEF, EXIT_USAGE, err, feed_flags, inputs, settings, stderr
 from briefing.app.options import (
     ConfigOption,
     FeedOption,
@@ -61,10 +61,7 @@ def stories_command(
     chosen = settings(
         console,
         config,
-        since=since,
-        topic=tuple(topic) if topic else None,
-        max_entries=max_entries,
-        allow_private_network=True if allow_private_network else None,
+        **feed_flags(since, topic, max_entries, allow_private_network),
     )
     given = inputs(console, chosen, feed)
     if not paths and not given.feeds:

@@ -49,19 +49,8 @@ def rank_key(story: Story) -> tuple[int, int, str]:
 
 
 def _sources(story: Story) -> list[EditionSource]:
-    return [
-        EditionSource(
-            article_id=m.article_id,
-            source=m.source,
-            title=m.title,
-            path=m.path,
-            url=m.url,
-            published=m.published,
-            language=m.language,
-            copies=m.copies,
-        )
-        for m in story.members
-    ]
+    """The story's members as the edition lists them: everything but what ties each to the others."""
+    return [EditionSource.model_validate(m.model_dump(exclude={"shared"})) for m in story.members]
 
 
 def _lead_statement(brief: Brief) -> str | None:

@@ -137,10 +137,7 @@ def _similarity(nodes: list[_Node], embedder: Embedder) -> dict[int, object]:
     chosen = [i for i, n in enumerate(nodes) if known is None or (n.article.language or "en") in known]
     if not chosen:
         return {}
-    texts = [
-        f"{nodes[i].article.title}. {' '.join(nodes[i].article.text.split()[:_LEAD_WORDS])}" for i in chosen
-    ]
-    vectors = embedder.embed(texts)
+    vectors = embedder.embed([_lead(nodes[i].article) for i in chosen])
     return {i: vectors[row] for row, i in enumerate(chosen)}
 
 
