@@ -541,6 +541,12 @@ class Edition(_Model):
     """A day's articles as ranked stories: the input of the edition's renderers."""
 
     date: str | None = Field(default=None, description="Edition date, YYYY-MM-DD, given by the caller.")
+    correction: int = Field(
+        default=0,
+        ge=0,
+        description="0 for the day's edition; n when this edition is the n-th correction of it, "
+        "marked in the subject and at the top.",
+    )
     language: str = Field(default="en", description="The edition's language (ISO 639-1).")
     stories: list[EditionStory] = Field(
         description="Full stories, ranked: most independent outlets, then latest report, then id."

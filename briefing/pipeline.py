@@ -83,6 +83,8 @@ class BuildOptions:
     """Let feed entries and redirects reach private addresses on hosts the user did not give."""
     max_stories: int = DEFAULT_MAX_STORIES
     """Full stories in an edition; the rest get one line each under "Also reported"."""
+    editions: Path | None = None
+    """The editions archive: a story of a recent edition there is followed (developing, new since)."""
 
 
 def _model_backend(options: BuildOptions) -> ModelBackend | None:
