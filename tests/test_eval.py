@@ -479,6 +479,8 @@ def test_cli_eval_prints_table_json_and_one_line_for_a_bad_folder(tmp_path: Path
     as_json = runner.invoke(app, ["eval", str(london), "--json"])
     data = json.loads(as_json.stdout)["clusters"]
     assert data[0]["cluster"] == "london-talks" and data[0]["figure_faithfulness"]["value"] == 1.0
+    assert data[0]["redundancy"]["items"] > 0
+    assert {"discrepancy_precision", "canonical_names", "paired_wrongly"} <= set(data[0])
     bad = runner.invoke(app, ["eval", str(tmp_path)])
     assert bad.exit_code == 1
     assert "labels.json: cannot read" in bad.stderr and "Traceback" not in bad.output
