@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+from servers import free_port
 from smtp_server import Received, SmtpServer
 from test_email_render import chromium
 from typer.testing import CliRunner
@@ -194,6 +195,78 @@ def test_the_same_articles_as_the_previous_edition_are_refused_across_every_stor
 
     assert stale.exit_code == 1 and "exactly those of the 2025-06-12 edition" in stale.stderr
     assert desk.smtp.inbox.per_recipient() == {"ana@example.org": 1, "bo@example.org": 1}
+
+
+def seed_cache(desk: Desk, story: int, edition: Edition) -> dict[str, str]:
+    """The model's extraction cache holds every article of the day, those of `story` with edited statements.
+
+    A stale or tampered cache is how a built edition can say what its articles do not: the
+    model endpoint (a closed port) is never called, every extraction comes from the cache.
+    Returns the environment that makes `daily` use that model and cache.
+    """
+    from briefing.contracts import ExtractionMeta
+    from briefing.extract.extractive.backend import ExtractiveBackend
+    from briefing.extract.model.backend import ModelBackend
+    from briefing.extract.model.providers import make_client
+    from briefing.extract.model.settings import ModelSettings
+    from briefing.extract.schedule import model_cache_key
+    from briefing.store.cache import ExtractionCache
+
+    base_url = f"http://127.0.0.1:{free_port()}/v1"
+    client = make_client(base_url=base_url, api_key="placeholder-key", timeout=5)
+    model = ModelBackend(client, ModelSettings(model="m", language="en"))
+    edited = {s.article_id for s in edition.stories[story - 1].sources}
+    cache = ExtractionCache(desk.root / "cache" / "extractions.sqlite3")
+    meta = ExtractionMeta(backend="model", model="m", prompt_version=model.prompt_version)
+    for article in gather([str(desk.articles)]).articles:
+        extraction = ExtractiveBackend().extract(article)
+        if article.id in edited:
+            for claim in extraction.claims:
+                claim.statement = claim.statement.rstrip(".") + ", 4,321 officials said."
+        cache.put(model_cache_key(article, model), extraction, meta)
+    cache.close()
+    return {
+        "OPENAI_API_KEY": "placeholder-key",
+        "OPENAI_BASE_URL": base_url,
+        "BRIEFING_MODEL": "m",
+        "BRIEFING_ALERT_TO": "ops@example.com",
+    }
+
+
+def test_daily_with_a_top_story_that_fails_verification_sends_nothing(desk: Desk, edition: Edition) -> None:
+    env = seed_cache(desk, 1, edition)
+
+    result = desk.run("daily", "--date", DAY, **env)
+
+    assert result.exit_code == 1, result.output
+    top = edition.stories[0].headline
+    assert f"not sent: the top story ({top!r}) fails verification: " in result.stderr
+    assert "figure 4,321 officials is in no cited source's evidence" in result.stderr
+    assert "25 from cache; 0 model call(s)" in result.stderr, "the endpoint was never called"
+    assert desk.smtp.inbox.per_recipient() == {"ops@example.com": 1} and not desk.editions.exists()
+    (alert,) = desk.received("ops@example.com")
+    assert header(alert.raw, b"Subject") == f"briefing daily {DAY}: refused (exit 1)"
+
+
+def test_daily_drops_a_later_story_that_fails_verification_and_is_degraded(
+    desk: Desk, edition: Edition
+) -> None:
+    env = seed_cache(desk, 2, edition)
+
+    result = desk.run("daily", "--date", DAY, **env)
+
+    assert result.exit_code == 3, result.output
+    second = edition.stories[1].headline
+    dropped = [x for x in result.stderr.splitlines() if "dropped from the edition" in x]
+    assert len(dropped) == 1 and f"unverified: story 2 {second!r}: " in dropped[0], dropped
+    (mail,) = desk.received("ana@example.org")
+    assert second not in part(mail, "plain") and edition.stories[0].headline in part(mail, "plain")
+    assert "4,321 officials" not in part(mail, "plain") + part(mail, "html")
+    kept = Edition.model_validate_json((desk.editions / DAY / "stories.json").read_text(encoding="utf-8"))
+    assert edition.stories[1].id not in [s.id for s in kept.stories]
+    (alert,) = desk.received("ops@example.com")
+    assert header(alert.raw, b"Subject") == f"briefing daily {DAY}: degraded (exit 3)"
+    assert "dropped from the edition, unverified: story 2" in part(alert, "plain")
 
 
 def test_daily_refuses_an_edition_whose_top_story_fails_verification(edition: Edition) -> None:
