@@ -268,6 +268,7 @@ def test_daily_builds_keeps_and_sends_once_or_sends_nothing_and_says_why(
         "brief.json",
         "brief.md",
         "edition.json",
+        "stories.json",
     ]
     assert again.exit_code == 0 and "was already sent (1 sent); nothing to do" in again.stderr
     assert stale.exit_code == 1 and "exactly those of the 2025-06-10 edition" in stale.stderr

@@ -1,4 +1,4 @@
-"""The delivery commands: `briefing send` (a finished brief) and `briefing daily` (the scheduled run).
+"""The delivery commands: `briefing send` (a finished brief or edition) and `briefing daily`.
 
 Both take the SMTP and mail settings from `briefing.settings` (environment, then the config
 file); `daily` takes every option of `build` from `briefing.app.options`, so the paid,
@@ -24,7 +24,7 @@ from briefing.app.common import (
     feed_flags,
     inputs,
     is_date,
-    load_brief,
+    load_brief_or_edition,
     model_flags,
     parse_date,
     quiet_instructor,
@@ -49,6 +49,7 @@ from briefing.app.options import (
     MaxCostOption,
     MaxEntriesOption,
     MaxInputTokensOption,
+    MaxStoriesOption,
     MinSourcesOption,
     ModelOption,
     ModeOption,
@@ -67,22 +68,24 @@ from briefing.app.signals import Interrupted, Stop
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from briefing.contracts import Brief
+    from briefing.contracts import Brief, Edition
     from briefing.deliver.send import SendReport, SmtpSettings
     from briefing.store.subscribers import SubscriberStore
 
 __all__ = ["DAILY_EPILOG", "SEND_EPILOG", "daily_command", "send_command"]
 
 SEND_EPILOG = (
-    "Exit codes: 0 every subscriber has the edition; 1 not sent (unverified brief, settings, lock) "
-    "or some deliveries failed or are uncertain; 2 usage error."
+    "Exit codes: 0 every subscriber has the edition; 1 not sent (a statement of any story "
+    "unverified, settings, lock) or some deliveries failed or are uncertain; 2 usage error."
 )
 DAILY_EPILOG = (
     "Exit codes: 0 built, kept and sent to every subscriber, or already sent (nothing to do); "
-    "3 sent, but degraded (an input skipped, an article fell back to the extractive backend, or a "
-    "delivery failed; the run report is printed); 1 nothing sent (refused or failed, the reason is "
-    "printed, or every delivery failed), or stopped by SIGTERM or SIGINT (the next run sends the "
-    "rest); 2 usage error. Any run that is not clean mails $BRIEFING_ALERT_TO, if set."
+    "3 sent, but degraded (an input skipped, an article fell back to the extractive backend, a "
+    "story other than the top one failed verification and was dropped, or a delivery failed; the "
+    "run report is printed); 1 nothing sent (refused or failed, e.g. the top story fails "
+    "verification; the reason is printed, or every delivery failed), or stopped by SIGTERM or "
+    "SIGINT (the next run sends the rest); 2 usage error. Any run that is not clean mails "
+    "$BRIEFING_ALERT_TO, if set."
 )
 
 
@@ -111,11 +114,18 @@ def send_command(
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Email a brief to every active subscriber, once each (SMTP from BRIEFING_SMTP_* or --config)."""
+    """Email a brief or an edition to every active subscriber, once each (SMTP: BRIEFING_SMTP_*, --config)."""
     from datetime import UTC, datetime
 
-    from briefing.check.verify import verify
-    from briefing.deliver.editions import EditionRefused, as_sent, claim_version, content_id
+    from briefing.check.verify import verify, verify_edition
+    from briefing.contracts import Edition
+    from briefing.deliver.editions import (
+        EditionRefused,
+        as_sent,
+        claim_version,
+        content_id,
+        mark_correction,
+    )
     from briefing.deliver.send import send_edition
     from briefing.errors import UserError
     from briefing.pipeline import gather
@@ -123,11 +133,14 @@ def send_command(
 
     console = stderr()
     chosen = settings(console, config, db=db)
-    brief = load_brief(brief_file, console)
+    brief = load_brief_or_edition(brief_file, console)
+    what = "edition" if isinstance(brief, Edition) else "brief"
     if brief.date is not None and not is_date(brief.date):
-        err(console, f"error: {brief_file}: the brief's date {brief.date!r} is not a date in YYYY-MM-DD form")
+        err(
+            console, f"error: {brief_file}: the {what}'s date {brief.date!r} is not a date in YYYY-MM-DD form"
+        )
         raise typer.Exit(EXIT_USAGE)
-    if not brief.claims:
+    if not _statements(brief):
         err(console, f"error: not sent: {brief_file} has no statements (only a headline)")
         raise typer.Exit(EXIT_NO_BRIEF)
     if not force:
@@ -137,7 +150,10 @@ def send_command(
         ingested = gather(sources)
         for note in ingested.cache_notes:
             err(console, note)
-        report = verify(brief, ingested.articles)
+        if isinstance(brief, Edition):
+            report = verify_edition(brief, ingested.articles)
+        else:
+            report = verify(brief, ingested.articles)
         if not report.ok:
             for finding in report.unsupported:
                 err(console, f"UNSUPPORTED {finding.line()}")
@@ -156,7 +172,7 @@ def send_command(
         store = _existing_subscribers(chosen.db_path())
         key = content_id(brief)
         if recipient is not None:  # a test copy: outside the ledger, marked as it will go out
-            brief = brief.model_copy(update={"correction": int(correction)})
+            brief = mark_correction(brief, int(correction))
         else:
             _require_audience(store, allow_empty)
         if recipient is None and brief.date is not None:
@@ -187,6 +203,15 @@ def send_command(
         raise typer.Exit(EXIT_NO_BRIEF) from None
     done = _print_send_report(console, result, stopped_by=stop.name, test_copy=recipient)
     raise typer.Exit(EXIT_OK if done else EXIT_NO_BRIEF)
+
+
+def _statements(item: Brief | Edition) -> int:
+    """How many statements a reader sees: a brief's claims, or every story's and "Also reported" line's."""
+    from briefing.contracts import Brief
+
+    if isinstance(item, Brief):
+        return len(item.claims)
+    return sum(len(s.brief.claims) for s in item.stories) + sum(1 for a in item.also_reported if a.statement)
 
 
 def _print_send_report(
@@ -263,6 +288,7 @@ def daily_command(
     editions: EditionsOption = None,
     min_sources: MinSourcesOption = None,
     date: Annotated[str | None, typer.Option(help="Edition date, YYYY-MM-DD (default: today).")] = None,
+    max_stories: MaxStoriesOption = None,
     backend: BackendOption = None,
     model: ModelOption = None,
     base_url: BaseUrlOption = None,
@@ -282,7 +308,7 @@ def daily_command(
     allow_empty: AllowEmptyOption = False,
     db: DbOption = None,
 ) -> None:
-    """The scheduled run: build today's brief, keep it under EDITIONS/DATE/, and email it."""
+    """The scheduled run: build today's edition, keep it under EDITIONS/DATE/, and email it."""
     from datetime import UTC, datetime
 
     from briefing.deliver.daily import DailyRefused, DailyResult, run_daily
@@ -323,14 +349,15 @@ def daily_command(
         err(console, "error: give --articles FOLDER, or --feed (or feeds in --config)")
         raise typer.Exit(EXIT_USAGE)
     check_base_url(console, chosen)
-    options = chosen.build_options(language=given.language)
+    extra = {"max_stories": max_stories} if max_stories else {}
+    options = chosen.build_options(language=given.language, **extra)
     said: list[str] = []  # everything printed, for the alert
 
     def say(line: str) -> None:
         err(console, line)
         said.append(line)
 
-    def report(brief: Brief) -> None:
+    def report(brief: Edition) -> None:
         lines = report_lines(brief.report)
         if quiet:  # a dead endpoint is never silent
             down = brief.report.endpoint_down
@@ -343,6 +370,8 @@ def daily_command(
     def sending(ready: DailyResult) -> None:
         """Said before the first message, so that a run cut short has said what it built."""
         report(ready.brief)
+        for line in ready.dropped:
+            say(line)
         if ready.plan.note:
             say(ready.plan.note)
         if ready.folder is not None:
@@ -411,7 +440,8 @@ def daily_command(
             elif nobody:
                 code, outcome = EXIT_NO_BRIEF, "failed"
             else:
-                code = EXIT_PARTIAL if exit_status(result.brief) == EXIT_PARTIAL or not delivered else EXIT_OK
+                degraded = exit_status(result.brief) == EXIT_PARTIAL or bool(result.dropped)
+                code = EXIT_PARTIAL if degraded or not delivered else EXIT_OK
                 outcome = "degraded" if code == EXIT_PARTIAL else "clean"
         alert_to = chosen.alert_to
         if code != EXIT_OK and alert_to:

@@ -1,11 +1,19 @@
-"""The scheduled run: build today's brief, keep it, and send it, or send nothing and say why.
+"""The scheduled run: build today's edition, keep it, and send it, or send nothing and say why.
 
-A subscriber must never get a half-made, empty or stale brief, so every check comes
-before the first message: there must be someone to send to, and the brief must build,
-rest on at least `min_sources` usable articles, contain at least one statement, pass
-`briefing.check.verify`, and not be made of exactly the articles of the previous edition. If
-any check fails, nothing is sent and `DailyRefused` carries the reason (the CLI exits
-non-zero with it, so the scheduler can alert).
+Today's articles become an `Edition` (`briefing.pipeline.build_edition_from`): ranked
+stories, each with its own brief, and "Also reported" lines; the editions archive is
+handed to the build, so a story of a recent edition is followed. An edition of one
+story is sent exactly as that story's brief always was.
+
+A subscriber must never get a half-made, empty, unverified or stale edition, so every
+check comes before the first message: there must be someone to send to, and the edition
+must build, rest on at least `min_sources` usable articles, contain at least one
+statement, and not be made of exactly the articles of the previous edition. Every story
+and line is checked by `briefing.check.verify`: when the top story fails, nothing is
+sent; any other story or line that fails is dropped from the edition, named with its
+first failure in `DailyResult.dropped` (the run is degraded, so the scheduler alerts),
+and never sent unverified. If a check fails, nothing is sent and `DailyRefused` carries
+the reason (the CLI exits non-zero with it, so the scheduler can alert).
 
 Which version of the day the brief is comes from `briefing.deliver.editions`: today's
 edition, a re-run of one already sent (nothing to do), or, on request, a correction. The
@@ -27,37 +35,106 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from briefing.check.verify import verify
-from briefing.contracts import Brief, RunReport
-from briefing.deliver.editions import Archive, EditionRefused, Plan, as_sent, claim_version
+from briefing.check.verify import Finding, verify, verify_edition
+from briefing.contracts import Article, Edition, RunReport
+from briefing.deliver.editions import Archive, EditionRefused, Plan, as_sent, claim_version, source_ids
 from briefing.deliver.message import MailSettings
 from briefing.deliver.send import SendReport, SmtpSettings, send_edition
 from briefing.errors import BriefingError
 from briefing.ingest.feeds import FeedQuery
-from briefing.pipeline import BuildOptions, build_from, gather
+from briefing.pipeline import BuildOptions, build_edition_from, gather
+from briefing.render.edition import single_brief
 from briefing.store.subscribers import SubscriberStore
 
-__all__ = ["DailyRefused", "DailyResult", "run_daily"]
+__all__ = ["Checked", "DailyRefused", "DailyResult", "check_edition", "run_daily"]
 
 
 class DailyRefused(BriefingError):
-    """Today's brief is not fit to send; nothing was sent."""
+    """Today's edition is not fit to send; nothing was sent."""
 
     def __init__(self, message: str, report: RunReport | None = None) -> None:
         super().__init__(message)
         self.report = report
-        """The run report of the brief that was refused, when one was built."""
+        """The run report of the edition that was refused, when one was built."""
 
 
 @dataclass(frozen=True)
 class DailyResult:
-    brief: Brief
-    """The brief as sent (marked when it is a correction)."""
+    brief: Edition
+    """The edition as sent (marked when it is a correction; failing stories dropped)."""
     plan: Plan
     folder: Path | None
     """Where the version is kept (None for a test copy)."""
     report: SendReport | None
     """None when the edition had already been sent (nothing to do), or before sending."""
+    dropped: list[str] = dataclasses.field(default_factory=list)
+    """One line per story or line dropped for failing verification: the run is degraded."""
+
+
+@dataclass(frozen=True)
+class Checked:
+    """An edition that passed `check_edition`: what may be sent, and what was dropped and why."""
+
+    edition: Edition
+    dropped: list[str]
+
+
+def check_edition(edition: Edition, articles: Sequence[Article], *, min_sources: int, where: str) -> Checked:
+    """The checks an edition passes before any message (see the module docstring).
+
+    `where` names the inputs, for the message when there are too few sources.
+
+    Raises:
+        DailyRefused: Too few usable sources, no statement, or the top story fails verification.
+    """
+    report = edition.report
+    used = report.articles_used
+    if used < min_sources:
+        raise DailyRefused(
+            f"only {used} usable source(s) in {where}; at least {min_sources} are needed", report
+        )
+    statements = sum(len(s.brief.claims) for s in edition.stories)
+    statements += sum(1 for line in edition.also_reported if line.statement)
+    if not statements:
+        only = single_brief(edition)
+        what = "brief" if only is not None or not edition.stories else "edition"
+        headline = edition.stories[0].headline if edition.stories else ""
+        shown = f" (only the headline {headline!r})" if headline else ""
+        raise DailyRefused(
+            f"the {what} has no statements{shown}: the {used} article(s) gave nothing to report", report
+        )
+    stories, lines, dropped = [], [], []
+    for number, story in enumerate(edition.stories, start=1):
+        findings = verify(story.brief, articles).unsupported
+        if not findings:
+            stories.append(story)
+        elif number == 1:
+            raise DailyRefused(_refusal(story.headline, findings, len(edition.stories) > 1), report)
+        else:
+            dropped.append(_dropped(f"story {number}", story.headline, findings[0]))
+    for index, line in enumerate(edition.also_reported):
+        alone = edition.model_copy(update={"stories": [], "also_reported": [line]})
+        unsupported = verify_edition(alone, articles).unsupported
+        if not unsupported:
+            lines.append(line)
+        elif index == 0 and not edition.stories:
+            raise DailyRefused(_refusal(line.headline, unsupported, True), report)
+        else:
+            dropped.append(_dropped("Also reported line", line.headline, unsupported[0]))
+    if not dropped:
+        return Checked(edition, [])
+    return Checked(edition.model_copy(update={"stories": stories, "also_reported": lines}), dropped)
+
+
+def _refusal(headline: str, findings: list[Finding], several: bool) -> str:
+    first = findings[0].line()
+    if not several:
+        return f"{len(findings)} statement(s) fail verification; first: {first}"
+    return f"the top story ({headline!r}) fails verification: {len(findings)} statement(s); first: {first}"
+
+
+def _dropped(what: str, headline: str, finding: Finding) -> str:
+    return f"dropped from the edition, unverified: {what} {headline!r}: {finding.line()}"
 
 
 def run_daily(
@@ -81,16 +158,16 @@ def run_daily(
 ) -> DailyResult:
     """Build, check, keep and send the edition of `date` from `articles` (paths, URLs) and `feeds`.
 
-    With `correction`, a brief that differs from the version already sent today goes out
-    as the next correction; without it, such a brief is refused. With `allow_empty`, an
+    With `correction`, an edition that differs from the version already sent today goes out
+    as the next correction; without it, such an edition is refused. With `allow_empty`, an
     edition is built and kept even with no active subscriber. A dry run records nothing
     in the database (the messages become `.eml` files), but is refused as a real run would be.
-    With `test_copy`, the checked brief goes to that one address only, as `send --to` does.
+    With `test_copy`, the checked edition goes to that one address only, as `send --to` does.
     `on_sending` hears the kept version just before the first message, so that a run cut
     short has said what it built; `stop` is handed to `send_edition`.
 
     Raises:
-        DailyRefused: Nothing to send to, or the brief could not be built, failed a check,
+        DailyRefused: Nothing to send to, or the edition could not be built, failed a check,
             or may not go out as today's edition; nothing was sent.
         UserError: Bad settings (SMTP, sender), or another run is sending this edition.
     """
@@ -100,51 +177,38 @@ def run_daily(
             f"no active subscribers in {store.path}; nothing built or sent "
             "(--allow-empty to build and keep the edition anyway)"
         )
-    build_options = dataclasses.replace(options or BuildOptions(), date=date)
+    build_options = dataclasses.replace(options or BuildOptions(), date=date, editions=editions)
     try:
         ingested = gather(articles, build_options, feeds=feeds)
-        brief = build_from(ingested, build_options)
+        built = build_edition_from(ingested, build_options)
     except BriefingError as exc:
         raise DailyRefused(f"today's brief could not be built: {exc}") from None
-    report = brief.report
-    used = report.articles_used
-    if used < min_sources:
-        where = ", ".join([*articles, *(f.url for f in feeds)])
-        raise DailyRefused(
-            f"only {used} usable source(s) in {where}; at least {min_sources} are needed", report
-        )
-    if not brief.claims:
-        raise DailyRefused(
-            f"the brief has no statements (only the headline {brief.headline!r}): "
-            f"the {used} article(s) gave nothing to report",
-            report,
-        )
-    checked = verify(brief, ingested.articles)
-    if not checked.ok:
-        first = checked.unsupported[0].line()
-        failing = len(checked.unsupported)
-        raise DailyRefused(f"{failing} statement(s) fail verification; first: {first}", report)
+    where = ", ".join([*articles, *(f.url for f in feeds)])
+    checked = check_edition(built, ingested.articles, min_sources=min_sources, where=where)
+    edition, report = checked.edition, built.report
     archive = Archive(editions)
     previous = archive.previous_sources(date)
-    current = sorted(s.article_id for s in brief.sources)
+    current = source_ids(edition.model_dump(mode="json"))
     if previous is not None and previous[1] == current:
         raise DailyRefused(
             f"the articles are exactly those of the {previous[0]} edition: no new brief to send", report
         )
     record = dry_run is None and test_copy is None
     try:
-        plan = claim_version(brief, store.database, correction=correction, record=record)
+        plan = claim_version(edition, store.database, correction=correction, record=record)
     except EditionRefused as exc:
         raise DailyRefused(str(exc), report) from None
-    marked = as_sent(brief, plan.version)
+    marked = as_sent(edition, plan.version)
+    dropped = checked.dropped
     if plan.action == "done" and test_copy is None:
-        return DailyResult(brief=marked, plan=plan, folder=archive.folder(plan.version), report=None)
+        kept = archive.folder(plan.version)
+        return DailyResult(brief=marked, plan=plan, folder=kept, report=None, dropped=dropped)
     folder: Path | None = None
     if test_copy is None:
         keeper = archive if dry_run is None else Archive(dry_run / "editions")
         folder = keeper.keep(marked, plan.version)
     if on_sending is not None:
-        on_sending(DailyResult(brief=marked, plan=plan, folder=folder, report=None))
+        on_sending(DailyResult(brief=marked, plan=plan, folder=folder, report=None, dropped=dropped))
     sent = send_edition(
         marked,
         store=store,
@@ -156,4 +220,4 @@ def run_daily(
         only_to=test_copy,
         stop=stop,
     )
-    return DailyResult(brief=marked, plan=plan, folder=folder, report=sent)
+    return DailyResult(brief=marked, plan=plan, folder=folder, report=sent, dropped=dropped)

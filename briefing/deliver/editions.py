@@ -1,11 +1,14 @@
-"""Which edition a brief is, which version of the day goes out, and where each is kept.
+"""Which edition a brief or an edition is, which version of the day goes out, and where each is kept.
 
-**Content id.** An edition is known by what it says, not by its date: `content_id(brief)`
-is `DATE-HASH` (`adhoc-HASH` for an undated brief), HASH being the first 16 hex digits of
-the SHA-256 of the brief's canonical JSON (keys sorted, no spaces, UTF-8). What a run
-leaves behind that subscribers do not read is left out: the run report, each source's
-fallback reason, and the correction mark. The same articles built again give the same id;
-any change to a statement, a source or the headline gives another. The delivery ledger
+**Content id.** An edition is known by what it says, not by its date: `content_id(item)`
+is `DATE-HASH` (`adhoc-HASH` when undated), HASH being the first 16 hex digits of the
+SHA-256 of the canonical JSON (keys sorted, no spaces, UTF-8) of the `Brief`, or of the
+`Edition` with every story's brief. What a run leaves behind that subscribers do not read
+is left out: run reports, each source's fallback reason, and correction marks. An edition
+of one story and nothing else has the content id of that story's brief, so ledgers and
+archives of the days when a day's edition was one brief still match it. The same
+articles built again give the same id; any change to a statement, a source, a story or
+a headline gives another. The delivery ledger
 (`briefing.store.ledger`) keys on this id, so a changed brief is never mistaken for one
 already sent, and the Message-ID (made from it) differs for a correction.
 
@@ -17,9 +20,15 @@ only as the next correction, on request. A version nobody has received yet is si
 replaced by the newer brief.
 
 **Archive.** `EDITIONS/DATE/` holds the day's edition and `EDITIONS/DATE/correction-N/`
-its n-th correction, each as `brief.md`, `brief.json`, `brief.html` and `edition.json`
-(date, correction number, content id). A version that someone received is never
-rewritten.
+its n-th correction. Each folder holds:
+
+- `brief.md`, `brief.json`, `brief.html`: the edition exactly as `briefing build` prints
+  it in each format (an edition of one story: that story's brief);
+- `stories.json`: the `Edition` as data, always, even of one story (every story with its
+  id, status, sources and brief): what a later day's run reads back to follow a story;
+- `edition.json`: the version's identity (date, correction number, content id).
+
+A version that someone received is never rewritten.
 """
 
 from __future__ import annotations
@@ -30,11 +39,16 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
-from briefing.contracts import Brief
+from briefing.contracts import Brief, Edition
 from briefing.errors import BriefingError, UserError
-from briefing.render.brief import render_email_html, render_json, render_markdown
+from briefing.render.edition import (
+    render_edition_email_html,
+    render_edition_json,
+    render_edition_markdown,
+    single_brief,
+)
 from briefing.store.database import Database
 from briefing.store.ledger import Editions, Ledger, Version
 
@@ -47,25 +61,60 @@ __all__ = [
     "as_sent",
     "claim_version",
     "content_id",
+    "mark_correction",
     "plan_edition",
+    "source_ids",
 ]
 
 _RECEIVED = ("sent", "sending")
+_Item = TypeVar("_Item", bound=Brief | Edition)
 
 
 class EditionRefused(BriefingError):
     """This brief may not go out as the date's edition (the reason says what to do instead)."""
 
 
-def content_id(brief: Brief) -> str:
-    """The edition's identity: `DATE-HASH` of its content (see the module docstring)."""
-    content = brief.model_dump(
-        mode="json",
-        exclude={"report": True, "correction": True, "sources": {"__all__": {"fallback_reason"}}},
-    )
+_BRIEF_RUN: dict[str, Any] = {"report": True, "correction": True, "sources": {"__all__": {"fallback_reason"}}}
+_EDITION_RUN: dict[str, Any] = {
+    "report": True,
+    "correction": True,
+    "stories": {"__all__": {"brief": _BRIEF_RUN}},
+}
+
+
+def content_id(item: Brief | Edition) -> str:
+    """The identity of a brief or an edition: `DATE-HASH` of its content (see the module docstring)."""
+    if isinstance(item, Edition):
+        only = single_brief(item)
+        if only is not None:
+            return content_id(only)
+        content = item.model_dump(mode="json", exclude=_EDITION_RUN)
+    else:
+        content = item.model_dump(mode="json", exclude=_BRIEF_RUN)
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
-    return f"{brief.date or 'adhoc'}-{digest}"
+    return f"{item.date or 'adhoc'}-{digest}"
+
+
+def source_ids(data: dict[str, object]) -> list[str]:
+    """The article ids of every source of a brief or an edition, as JSON data, sorted.
+
+    A brief's sources, or every story's and every "Also reported" line's: what the
+    edition was made of, whichever form it was kept in.
+    """
+    groups: list[object] = [data.get("sources", [])]
+    for key in ("stories", "also_reported"):
+        items = data.get(key, [])
+        if isinstance(items, list):
+            groups += [item.get("sources", []) for item in items if isinstance(item, dict)]
+    ids = [
+        str(source["article_id"])
+        for group in groups
+        if isinstance(group, list)
+        for source in group
+        if isinstance(source, dict) and "article_id" in source
+    ]
+    return sorted(ids)
 
 
 @dataclass(frozen=True)
@@ -107,7 +156,7 @@ class Plan:
     note: str = ""
 
 
-def plan_edition(brief: Brief, editions: Editions, ledger: Ledger, *, correction: bool) -> Plan:
+def plan_edition(brief: Brief | Edition, editions: Editions, ledger: Ledger, *, correction: bool) -> Plan:
     """Decide which version of `brief.date` this brief is, and whether anything is left to send.
 
     - Nothing recorded for the date: the brief is the edition.
@@ -120,7 +169,7 @@ def plan_edition(brief: Brief, editions: Editions, ledger: Ledger, *, correction
         EditionRefused: A changed brief without `correction`, or a superseded version.
     """
     if brief.date is None:
-        raise ValueError("only a dated brief is an edition")
+        raise ValueError("only a dated brief or edition is a day's edition")
     key = content_id(brief)
     versions = editions.versions(brief.date, ledger)
     if not versions:
@@ -145,7 +194,9 @@ def plan_edition(brief: Brief, editions: Editions, ledger: Ledger, *, correction
     return Plan(Version(brief.date, latest.correction + 1, key), "send", deliveries)
 
 
-def claim_version(brief: Brief, database: Database, *, correction: bool, record: bool = True) -> Plan:
+def claim_version(
+    brief: Brief | Edition, database: Database, *, correction: bool, record: bool = True
+) -> Plan:
     """`plan_edition` on the delivery database, and the version recorded when it is to be sent.
 
     `record=False` (a dry run) decides the same way but leaves the database as it was.
@@ -164,9 +215,23 @@ def claim_version(brief: Brief, database: Database, *, correction: bool, record:
     return plan
 
 
-def as_sent(brief: Brief, version: Version) -> Brief:
-    """The brief marked with its correction number (0: the edition, unmarked)."""
-    return brief.model_copy(update={"correction": version.correction})
+def as_sent(item: _Item, version: Version) -> _Item:
+    """The brief or edition marked with its correction number (0: the edition, unmarked)."""
+    return mark_correction(item, version.correction)
+
+
+def mark_correction(item: _Item, correction: int) -> _Item:
+    """`item` marked as the `correction`-th correction; an edition's story briefs are marked too.
+
+    An edition of one story is shown as that story's brief, which carries the mark there.
+    """
+    if isinstance(item, Edition):
+        stories = [
+            s.model_copy(update={"brief": s.brief.model_copy(update={"correction": correction})})
+            for s in item.stories
+        ]
+        return item.model_copy(update={"correction": correction, "stories": stories})
+    return item.model_copy(update={"correction": correction})
 
 
 class Archive:
@@ -179,8 +244,8 @@ class Archive:
         day = self.root / version.date
         return day if version.correction == 0 else day / f"correction-{version.correction}"
 
-    def keep(self, brief: Brief, version: Version) -> Path:
-        """Write `brief` (already marked) as `version`, unless that very version is kept already.
+    def keep(self, edition: Edition, version: Version) -> Path:
+        """Write `edition` (already marked) as `version`, unless that very version is kept already.
 
         Each file is replaced whole, never half-written. The folder of a version is only
         ever rewritten with another brief when nobody received the one it held
@@ -194,9 +259,10 @@ class Archive:
             return folder  # a re-run of the same version: what went out stays as it was
         identity = {"date": version.date, "correction": version.correction, "content_id": version.content_id}
         files = {
-            "brief.md": render_markdown(brief),
-            "brief.json": render_json(brief),
-            "brief.html": render_email_html(brief),
+            "brief.md": render_edition_markdown(edition),
+            "brief.json": render_edition_json(edition),
+            "brief.html": render_edition_email_html(edition),
+            "stories.json": edition.model_dump_json(indent=2),
             "edition.json": json.dumps(identity, indent=2) + "\n",
         }
         try:
@@ -219,16 +285,23 @@ class Archive:
         return days[-1], newest
 
     def previous_sources(self, date: str) -> tuple[str, list[str]] | None:
-        """The latest earlier edition's date and source article ids, if there is one."""
+        """The latest earlier edition's date and the article ids of all its sources, if there is one.
+
+        Read from the version's `stories.json`, else (a version kept before there was one)
+        from its `brief.json`, a brief or an edition.
+        """
         found = self.latest_before(date)
         if found is None:
             return None
+        stories = found[1].with_name("stories.json")
         try:
-            data = json.loads(found[1].read_text(encoding="utf-8"))
-            ids = sorted(source["article_id"] for source in data.get("sources", []))
-        except (OSError, ValueError, KeyError, TypeError):
+            kept = stories if stories.exists() else found[1]
+            data = json.loads(kept.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
             return None
-        return found[0], ids
+        if not isinstance(data, dict):
+            return None
+        return found[0], source_ids(data)
 
 
 def _kept_id(folder: Path) -> str | None:

@@ -1,10 +1,15 @@
-"""One brief for one subscriber, as an email message.
+"""One brief or edition for one subscriber, as an email message.
 
-`multipart/alternative`: the Markdown brief as the plain-text part first, the same brief
-as sanitized HTML (`briefing.render.render_email_html`) last, which mail clients show
-when they can. Nothing that came from an article or a model reaches a header as it is:
-the subject is the headline folded to one line of printable text, and Python's email
-package refuses a header value with a line break anyway (header injection).
+`multipart/alternative`: the Markdown brief or edition as the plain-text part first, the
+same as sanitized HTML (`briefing.render.brief.render_email_html`,
+`briefing.render.edition.render_edition_email_html`) last, which mail clients show when
+they can; in an edition's HTML, "In this edition" links to each story. The subject is
+the headline of the brief, or of an edition's top story followed by how many more
+stories it holds; an edition of one story is sent exactly as that story's brief.
+
+Nothing that came from an article or a model reaches a header as it is: the subject is
+the headline folded to one line of printable text, and Python's email package refuses a
+header value with a line break anyway (header injection).
 
 `List-Unsubscribe` and `List-Id` are read literally by mail providers (one-click
 unsubscribe, RFC 8058; list filtering, RFC 2919), so they are written as plain ASCII and
@@ -32,9 +37,10 @@ from email.policy import Policy
 from email.utils import format_datetime, make_msgid
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from briefing.contracts import Brief
+from briefing.contracts import Brief, Edition
 from briefing.errors import UserError
 from briefing.render.brief import render_email_html, render_markdown
+from briefing.render.edition import render_edition_email_html, render_edition_markdown, single_brief
 from briefing.store.addresses import delivery_address
 from briefing.store.subscribers import Subscriber
 
@@ -46,6 +52,7 @@ __all__ = [
     "message_bytes",
     "message_id",
     "one_line",
+    "subject_of",
 ]
 
 _SUBJECT_LIMIT = 150
@@ -228,8 +235,28 @@ def message_id(edition: str, email: str, domain: str) -> str:
     return f"<briefing.{digest}@{domain}>"
 
 
+def subject_of(item: Brief | Edition) -> str:
+    """The Subject: the headline (an edition's top story's, "+ N more stories"), date, correction mark."""
+    brief = single_brief(item) if isinstance(item, Edition) else item
+    if brief is not None:
+        subject, date, correction = one_line(brief.headline), brief.date, brief.correction
+    else:
+        assert isinstance(item, Edition)
+        headlines = [s.headline for s in item.stories] + [a.headline for a in item.also_reported]
+        more = len(headlines) - 1
+        subject = one_line(headlines[0] if headlines else "In this edition")
+        if more > 0:
+            subject += f" + {more} more {'story' if more == 1 else 'stories'}"
+        date, correction = item.date, item.correction
+    if date:
+        subject = f"{subject} ({date})"
+    if correction:
+        subject = f"Correction: {subject}"
+    return subject
+
+
 def build_message(
-    brief: Brief,
+    brief: Brief | Edition,
     subscriber: Subscriber,
     settings: MailSettings,
     *,
@@ -250,12 +277,7 @@ def build_message(
     domain = sender_spec.rpartition("@")[2]
     recipient, utf8 = delivery_address(subscriber.email)
     message = EmailMessage()
-    subject = one_line(brief.headline)
-    if brief.date:
-        subject = f"{subject} ({brief.date})"
-    if brief.correction:
-        subject = f"Correction: {subject}"
-    message["Subject"] = subject
+    message["Subject"] = subject_of(brief)
     message["From"] = Address(display_name=sender.display_name, addr_spec=sender_spec)
     name = one_line(subscriber.name, 100)
     if utf8:  # Address refuses a UTF-8 local part; the SMTPUTF8 policy writes it as it is
@@ -279,13 +301,14 @@ def build_message(
     else:
         unsubscribe = mailto
         message["List-Unsubscribe"] = _Verbatim("List-Unsubscribe", [f"<{mailto}>"])
-    text = (
-        render_markdown(brief)
-        + f"\n--\nYou receive this brief because you subscribed as {subscriber.email}.\n"
-    )
+    markdown = render_edition_markdown(brief) if isinstance(brief, Edition) else render_markdown(brief)
+    text = markdown + f"\n--\nYou receive this brief because you subscribed as {subscriber.email}.\n"
     text += f"Unsubscribe: {unsubscribe}\n"
     # Quoted-printable keeps every line under SMTP's 998-character limit (inlined styles are long).
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
-    html = render_email_html(brief, recipient=subscriber.email, unsubscribe_url=unsubscribe)
+    if isinstance(brief, Edition):
+        html = render_edition_email_html(brief, recipient=subscriber.email, unsubscribe_url=unsubscribe)
+    else:
+        html = render_email_html(brief, recipient=subscriber.email, unsubscribe_url=unsubscribe)
     message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     return message

@@ -50,7 +50,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Literal
 
-from briefing.contracts import Brief
+from briefing.contracts import Brief, Edition
 from briefing.deliver.message import MailSettings, build_message, message_bytes
 from briefing.deliver.smtp import Connection, Refused, RelayDown, Row, Superseded, Transient, Uncertain
 from briefing.errors import UserError
@@ -155,7 +155,7 @@ class SendReport:
 
 
 def send_edition(
-    brief: Brief,
+    brief: Brief | Edition,
     *,
     store: SubscriberStore,
     mail: MailSettings,
@@ -171,8 +171,9 @@ def send_edition(
     sleep: Callable[[float], None] = time.sleep,
     stop: threading.Event | None = None,
 ) -> SendReport:
-    """Send `edition` to every active subscriber not yet sent to (see the module docstring).
+    """Send `brief` (a brief or an edition), known as `edition`, to every active subscriber not yet sent to.
 
+    See the module docstring.
     With `dry_run`, each message is written to that folder as `.eml` instead, and the
     ledger is not touched. With `only_to`, one test copy goes to that address, outside the
     ledger. With `retry_failed`, subscribers whose delivery failed for good are tried again.
@@ -326,7 +327,9 @@ def send_edition(
     return report
 
 
-def _check_message(brief: Brief, mail: MailSettings, edition: str, now: datetime, utf8: bool) -> None:
+def _check_message(
+    brief: Brief | Edition, mail: MailSettings, edition: str, now: datetime, utf8: bool
+) -> None:
     """Build the message for a stand-in subscriber: what fails here fails for everyone.
 
     Raises:

@@ -14,6 +14,7 @@ clients drop `<style>` blocks and never load external CSS.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -21,12 +22,14 @@ import css_inline
 import nh3
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from markupsafe import Markup
 
 from briefing.contracts import Brief, MergedClaim, RunReport, SourceRef
 from briefing.ingest.language import is_foreign, language_name
 
 __all__ = [
+    "Anchor",
     "brief_context",
     "email_html",
     "environment",
@@ -58,6 +61,7 @@ _ALLOWED_TAGS = {
     "blockquote",
 }
 _ALLOWED_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}}
+_ANCHOR_ATTRIBUTES = {"a": {"href", "name"}, "ol": {"start"}, "h2": {"id"}, "p": {"id"}}
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 
 
@@ -272,13 +276,27 @@ def render_email_html(brief: Brief, *, recipient: str = "", unsubscribe_url: str
     )
 
 
-def email_html(markdown_text: str, *, title: str, recipient: str = "", unsubscribe_url: str = "") -> str:
-    """Markdown (a brief's or an edition's) as a self-contained, sanitized HTML email with its footer."""
+def email_html(
+    markdown_text: str,
+    *,
+    title: str,
+    recipient: str = "",
+    unsubscribe_url: str = "",
+    anchors: Sequence[Anchor] = (),
+) -> str:
+    """Markdown (a brief's or an edition's) as a self-contained, sanitized HTML email with its footer.
+
+    Each of `anchors` makes one block a link target (see `Anchor`). Article text cannot
+    make one: raw HTML in the Markdown is never parsed, and only these targets are made.
+    """
     markdown = MarkdownIt("commonmark", {"html": False})
+    tokens = markdown.parse(markdown_text)
+    if anchors:
+        _add_anchors(tokens, anchors)
     body = nh3.clean(
-        markdown.render(markdown_text),
+        markdown.renderer.render(tokens, markdown.options, {}),
         tags=_ALLOWED_TAGS,
-        attributes=_ALLOWED_ATTRIBUTES,
+        attributes=_ANCHOR_ATTRIBUTES if anchors else _ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )
@@ -290,6 +308,35 @@ def email_html(markdown_text: str, *, title: str, recipient: str = "", unsubscri
         .render(title=title, body=Markup(body), recipient=recipient, unsubscribe_url=unsubscribe_url)
     )
     return str(css_inline.inline(page))
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A link target in the HTML email: the first block, after the previous anchor's, that starts so.
+
+    A block is a level-2 heading or a paragraph outside any list; `starts` pairs its tag
+    ("h2" or "p") with how its Markdown text begins (a story's heading "2. ", or a line
+    "**2. "). The block gets the `id` `name` and an `<a name>` inside it: browsers and
+    webmail follow the id, older clients that drop ids the name.
+    """
+
+    name: str
+    starts: tuple[tuple[str, str], ...]
+
+
+def _add_anchors(tokens: list[Token], anchors: Sequence[Anchor]) -> None:
+    """Mark each anchor's block (see `Anchor`), searching in order; one not found is left out."""
+    position = 0
+    for anchor in anchors:
+        for index in range(position, len(tokens) - 1):
+            token, inline = tokens[index], tokens[index + 1]
+            block = token.type in ("heading_open", "paragraph_open") and token.level == 0
+            if block and any(token.tag == t and inline.content.startswith(p) for t, p in anchor.starts):
+                token.attrSet("id", anchor.name)
+                target = Token("html_inline", "", 0, content=f'<a name="{anchor.name}"></a>')
+                inline.children = [target, *(inline.children or [])]
+                position = index + 1
+                break
 
 
 def render_json(brief: Brief) -> str:

@@ -5,6 +5,12 @@ then each story in the brief's Highlights / Interpretation format with its own c
 numbers and Sources, then "Also reported": one cited line per story given no brief. An
 edition of one story and nothing else is rendered as that story's brief, exactly as
 `briefing.render.brief` renders it, so a folder about one story reads as it always has.
+
+In the HTML email, each line of "In this edition" links to its story (`#story-N`) and
+the "Also reported" line to that list (`#also-reported`). A story's target is the block
+that opens it, "## N. ..." or a one-line story "**N. ...", found in order
+(`briefing.render.brief.Anchor`). The plain-text part has no such links: there they
+would only be noise.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from dataclasses import dataclass
 
 from briefing.contracts import Brief, Edition, EditionSource, EditionStory
 from briefing.render.brief import (
+    Anchor,
     brief_context,
     email_html,
     environment,
@@ -85,6 +92,11 @@ def render_edition_markdown(edition: Edition) -> str:
     only = single_brief(edition)
     if only is not None:
         return render(only, "md")
+    return _markdown(edition, anchors=False)
+
+
+def _markdown(edition: Edition, *, anchors: bool) -> str:
+    """The edition's Markdown; with `anchors`, "In this edition" links to each story."""
     makers = {made_by(s.brief) for s in edition.stories}
     shared = makers.pop() if len(makers) == 1 else None
     stories = []
@@ -113,6 +125,7 @@ def render_edition_markdown(edition: Edition) -> str:
             made_by=shared,
             contents=[_Line(s.headline, _outlets(s), _status(s)) for s in edition.stories],
             stories=stories,
+            anchors=anchors,
             also=[
                 _Also(a.headline, a.statement, "; ".join(_cited(s) for s in a.sources))
                 for a in edition.also_reported
@@ -137,8 +150,16 @@ def render_edition_email_html(edition: Edition, *, recipient: str = "", unsubscr
     if only is not None:
         return render_email_html(only, recipient=recipient, unsubscribe_url=unsubscribe_url)
     title = edition.stories[0].headline if edition.stories else "In this edition"
+    numbers = range(1, len(edition.stories) + 1)
+    targets = [Anchor(f"story-{n}", (("h2", f"{n}. "), ("p", f"**{n}. "))) for n in numbers]
+    if edition.also_reported:
+        targets.append(Anchor("also-reported", (("h2", "Also reported"),)))
     return email_html(
-        render_edition_markdown(edition), title=title, recipient=recipient, unsubscribe_url=unsubscribe_url
+        _markdown(edition, anchors=True),
+        title=title,
+        recipient=recipient,
+        unsubscribe_url=unsubscribe_url,
+        anchors=targets,
     )
 
 
