@@ -1,0 +1,77 @@
+"""Statements, lede, lead phrases and headline read as English to a subscriber.
+
+The fixtures are invented stories, written for these tests.
+"""
+
+import re
+from pathlib import Path
+
+import factories
+import pytest
+
+from briefing.check.grounding import check_extraction
+from briefing.contracts import Article, ArticleExtraction, Brief
+from briefing.extract.extractive.backend import ExtractiveBackend
+from briefing.pipeline import BackendChoice, BuildOptions, build
+
+ROOT = Path(__file__).resolve().parent.parent
+PRONOUN_OPENING = re.compile(r"^(?:He|She|They|His|Her|Their|It has|It had|It will|Its)\b")
+
+BRIDGE = "\n\n".join(
+    [
+        "Mayor Lena Ortiz reopened the rebuilt Kessel Bridge to traffic on Saturday morning. She had "
+        "promised in March that the crossing would carry cars again before the summer holidays.",
+        "Engineers from two inspection firms checked the new steel deck overnight. They found no cracks in "
+        "any of the twelve supports.",
+        "Ortiz thanked Governor Paul Weir for the state grant that paid for most of the work. He said the "
+        "bridge would be a model for other river towns.",
+        "They will publish a full safety report by the end of the month.",
+        "The old bridge was closed in 2023 after a barge struck one of its piers.",
+    ]
+)
+
+
+def _article(text: str, title: str = "Kessel Bridge reopens after two years") -> Article:
+    return factories.article(text, id="b" * 12, title=title)
+
+
+@pytest.fixture(scope="module")
+def bridge() -> ArticleExtraction:
+    return ExtractiveBackend().extract(_article(BRIDGE))
+
+
+def test_an_opening_pronoun_is_resolved_from_the_one_person_before_it(bridge: ArticleExtraction) -> None:
+    claim = next(c for c in bridge.claims if "promised in March" in c.statement)
+    assert claim.statement.startswith("[Lena Ortiz] had promised in March")
+    # The name the statement adds is in the passage it cites, verbatim.
+    assert claim.evidence.startswith("Mayor Lena Ortiz reopened") and claim.evidence in BRIDGE
+
+
+def test_they_is_resolved_from_a_plural_subject(bridge: ArticleExtraction) -> None:
+    claim = next(c for c in bridge.claims if "found no cracks" in c.statement)
+    assert claim.statement.startswith("[Engineers from two inspection firms] found no cracks")
+    assert "checked the new steel deck overnight" in claim.evidence
+
+
+def test_an_ambiguous_or_orphaned_pronoun_is_no_statement(bridge: ArticleExtraction) -> None:
+    statements = [c.statement for c in bridge.claims] + [p.text for p in bridge.interpretation]
+    # "He" after a sentence naming Ortiz and Weir; "They" opening a paragraph of its own.
+    assert not any("model for other river towns" in s for s in statements)
+    assert not any("full safety report" in s for s in statements)
+    assert not [s for s in statements if PRONOUN_OPENING.match(s)]
+
+
+def test_resolved_statements_pass_the_evidence_check(bridge: ArticleExtraction) -> None:
+    _, dropped = check_extraction(bridge, BRIDGE)
+    assert dropped == []
+
+
+@pytest.fixture(scope="module")
+def example() -> Brief:
+    options = BuildOptions(backend=BackendChoice.extractive, use_cache=False, date="2025-06-10")
+    return build([str(ROOT / "examples" / "london-talks")], options)
+
+
+def test_no_statement_of_the_example_opens_with_a_pronoun(example: Brief) -> None:
+    shown = [c.statement for c in example.claims] + [p.text for p in example.interpretation]
+    assert not [s for s in shown if PRONOUN_OPENING.match(s)]
