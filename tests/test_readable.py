@@ -10,8 +10,19 @@ import factories
 import pytest
 
 from briefing.check.grounding import check_extraction
-from briefing.contracts import Article, ArticleExtraction, Brief
+from briefing.contracts import (
+    Article,
+    ArticleExtraction,
+    Backend,
+    Brief,
+    Claim,
+    ClaimCategory,
+    ExtractedArticle,
+    ExtractionMeta,
+)
 from briefing.extract.extractive.backend import ExtractiveBackend
+from briefing.extract.extractive.leads import lead, reads_as_english
+from briefing.merge.brief import merge
 from briefing.pipeline import BackendChoice, BuildOptions, build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,3 +86,69 @@ def example() -> Brief:
 def test_no_statement_of_the_example_opens_with_a_pronoun(example: Brief) -> None:
     shown = [c.statement for c in example.claims] + [p.text for p in example.interpretation]
     assert not [s for s in shown if PRONOUN_OPENING.match(s)]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # A pronoun subject and its reporting verb: the thing reported is the lead.
+        (
+            "Both delegations conveyed they would set up a standing committee to keep the talks going.",
+            "Standing committee to keep the talks",
+        ),
+        # A participle clause is the reading, without the participle.
+        (
+            "The ceremony took place in the old town hall, underscoring the weight of the agreement.",
+            "Weight of agreement",
+        ),
+        # "It is unlikely that X will ...": X, the verdict, the verb.
+        ("It is unlikely that the dam will be finished before the rains.", "Dam unlikely to be finished"),
+        ("Whether the levee holds remains to be seen.", "Whether levee holds"),
+        ("They said the repairs are likely to take a year.", "Repairs to take a year"),
+        # Cut at "up to three": the lead would dangle, so it names whose view it is.
+        (
+            "Ana Ruiz, a hydrologist at the national water agency, warned that the river could be up to "
+            "three metres higher by Friday.",
+            "Ruiz’s view",
+        ),
+    ],
+)
+def test_lead_phrases_read_as_english(sentence: str, expected: str) -> None:
+    got = lead(sentence)
+    assert got == expected
+    assert reads_as_english(got)
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "Conveyed they to establish a mechanism",
+        "They would set up a standing",
+        "Ruiz: river could be up",
+        "Said talks",
+    ],
+)
+def test_torn_off_phrases_do_not_read_as_english(phrase: str) -> None:
+    assert not reads_as_english(phrase)
+
+
+def test_a_claim_without_a_lead_gets_one_that_reads_as_english() -> None:
+    """A model may leave a point without a lead; the merge cuts one, not opening words and "…"."""
+    said = "The new tolls are unlikely to cover the cost of the repairs."
+    text = f"Officials met on Monday. {said}"
+    a = factories.article(text, id="c" * 12, title="Bridge tolls")
+    extraction = ArticleExtraction(
+        headline="Bridge tolls",
+        summary="Analysts expect tolls to double.",
+        claims=[
+            Claim(
+                statement=said,
+                category=ClaimCategory.analysis,
+                evidence=said,
+            )
+        ],
+    )
+    meta = ExtractionMeta(backend=Backend.model, model="test-model")
+    brief = merge([ExtractedArticle(article=a, extraction=extraction, meta=meta)])
+    (point,) = brief.interpretation
+    assert point.lead == "New tolls unlikely to cover cost"

@@ -27,6 +27,7 @@ from briefing.contracts import (
     Section,
     SourceRef,
 )
+from briefing.extract.extractive.leads import lead, reads_as_english
 from briefing.ingest.language import DEFAULT_LANGUAGE, is_foreign
 from briefing.merge.claims import Thresholds, claim_items, merge_claims
 from briefing.merge.entities import EntityInput, merge_entities, role_discrepancies
@@ -187,12 +188,15 @@ def _interpretation(
 
 
 def _lead_from(statement: str) -> str:
-    """A lead phrase when no source gave one: who is speaking, or the sentence's opening words."""
+    """A lead phrase when no source gave one: cut from the statement, or whose view it is.
+
+    Never the statement's opening words with an ellipsis: a torn-off fragment is not a lead.
+    """
+    cut = lead(statement)
+    if reads_as_english(cut):
+        return cut
     match = re.match(r"^(.{3,60}?)\s(?:said|says|warned|noted|argued|expects?|believes?)\b", statement)
-    if match:
-        return f"{match.group(1).rstrip(',')}'s view"
-    words = statement.rstrip(".").split()
-    return " ".join(words[:5]) + ("…" if len(words) > 5 else "")
+    return f"{match.group(1).rstrip(',')}'s view" if match else cut
 
 
 def _in_language(extracted: ExtractedArticle, language: str) -> bool:
