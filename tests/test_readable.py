@@ -21,7 +21,7 @@ from briefing.contracts import (
     ExtractionMeta,
 )
 from briefing.extract.extractive.backend import ExtractiveBackend
-from briefing.extract.extractive.leads import lead, reads_as_english
+from briefing.extract.extractive.leads import headline, is_clause, lead, reads_as_english
 from briefing.merge.brief import merge
 from briefing.pipeline import BackendChoice, BuildOptions, build
 
@@ -152,3 +152,39 @@ def test_a_claim_without_a_lead_gets_one_that_reads_as_english() -> None:
     brief = merge([ExtractedArticle(article=a, extraction=extraction, meta=meta)])
     (point,) = brief.interpretation
     assert point.lead == "New tolls unlikely to cover cost"
+
+
+FLOOD = (
+    "In one of the worst floods the valley has seen in decades, the river Tamsin burst its banks at Carrow "
+    "on Sunday night and forced hundreds of families from their homes."
+)
+
+
+def test_a_headline_from_a_lead_sentence_is_never_a_torn_off_phrase() -> None:
+    got = headline("003_9f1c2d", FLOOD)
+    assert got == "The river Tamsin burst its banks at Carrow on Sunday night"
+    assert is_clause(got)
+    assert not is_clause("In one of the worst floods the valley has seen in decades")
+
+
+def test_a_lead_sentence_that_cannot_be_cut_into_a_clause_is_the_headline_whole() -> None:
+    sentence = (
+        "Rescue crews from three neighbouring counties, volunteers with boats and soldiers from the "
+        "nearby base, all working through the night in heavy rain to reach stranded farms."
+    )
+    assert headline("", sentence) == sentence.rstrip(".")
+
+
+def test_the_brief_headline_is_an_outlets_title_over_a_headline_cut_from_a_sentence() -> None:
+    titled = factories.article(
+        "The river Tamsin burst its banks at Carrow on Sunday night. Hundreds of families left their homes.",
+        id="d" * 12,
+        title="Tamsin floods Carrow as river bursts its banks",
+    )
+    untitled = factories.article(FLOOD, id="e" * 12, title="003_9f1c2d")
+    backend = ExtractiveBackend()
+    meta = ExtractionMeta(backend=Backend.extractive)
+    brief = merge(
+        [ExtractedArticle(article=a, extraction=backend.extract(a), meta=meta) for a in (titled, untitled)]
+    )
+    assert brief.headline == "Tamsin floods Carrow as river bursts its banks"

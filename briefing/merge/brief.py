@@ -207,13 +207,16 @@ def _in_language(extracted: ExtractedArticle, language: str) -> bool:
 def _headline(articles: Sequence[ExtractedArticle], language: str) -> str:
     """The headline most like the others: the story all sources tell, not one outlet's angle.
 
-    An extraction without a headline (the evidence check empties one it cannot support)
-    stands for its article's own title. Headlines in another language than the brief's
-    (an untranslated source) are only used when there is no other.
+    An outlet's own title is preferred to a headline made from a lead sentence: an editor
+    wrote it as a headline. An extraction without a headline (the evidence check empties
+    one it cannot support) stands for its article's own title. Headlines in another
+    language than the brief's (an untranslated source) are only used when there is no other.
     """
     readable = [e for e in articles if _in_language(e, language)]
     chosen = readable or articles
-    headlines = sorted({(e.extraction.headline.strip() or e.article.title.strip()) for e in chosen} - {""})
+    candidates = {(e.extraction.headline.strip() or e.article.title.strip()): e for e in chosen}
+    titles = {h for h, e in candidates.items() if h and _is_title(h, e.article.title)}
+    headlines = sorted(titles or set(candidates) - {""})
     if not headlines:
         return "News brief"
     tokens = [content_tokens(h) for h in headlines]
@@ -223,3 +226,9 @@ def _headline(articles: Sequence[ExtractedArticle], language: str) -> str:
         everyone, key=lambda i: (-round(index.support(i, everyone), 9), len(headlines[i]), headlines[i])
     )
     return headlines[best]
+
+
+def _is_title(headline: str, title: str) -> bool:
+    """Whether the headline is the article's title (or its opening, cut to headline length)."""
+    cut = comparable(headline)
+    return len(headline.split()) >= 3 and bool(cut) and comparable(title).startswith(cut)

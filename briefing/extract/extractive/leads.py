@@ -16,7 +16,7 @@ import re
 
 from briefing.extract.extractive.attribution import speaker_surname
 
-__all__ = ["HEADLINE_WORDS", "LEAD_WORDS", "headline", "lead", "reads_as_english", "shorten"]
+__all__ = ["HEADLINE_WORDS", "LEAD_WORDS", "headline", "is_clause", "lead", "reads_as_english", "shorten"]
 
 HEADLINE_WORDS = 14
 LEAD_WORDS = 6
@@ -94,6 +94,21 @@ _SEES_AS = re.compile(
     re.IGNORECASE,
 )
 _WHETHER = re.compile(r"^whether\s+\S+(?:\s+\S+)?\s+\w+\s+(?P<what>.+?)\s+(?:or|remains?)\b", re.IGNORECASE)
+# An opening phrase set off by a comma: "In one of the worst floods in decades, ...".
+_OPENING_PHRASE = re.compile(
+    r"^(?:In|On|At|After|Before|As|While|Although|Though|When|Despite|Amid|Following|With|During|Since|"
+    r"Because|By|According to|Under|Over|Shortly after|Just)\b[^,]{0,120},\s+"
+)
+_SUBORDINATE_OPENERS = _terms(
+    "in on at after before as while although though when if despite amid following with for during since "
+    "because by according under over of from to than whether which who that"
+)
+_HEADLINE_VERB = re.compile(
+    r"\s(?:[a-z]+ed|began|met|struck|won|beat|fell|rose|hit|left|took|made|came|went|held|saw|sent|told|"
+    r"gave|broke|burst|ran|led|lost|brought|fought|sold|paid|spent|flew|shot|cut|put|set|quit|begin|begins|"
+    r"meet|meets|win|wins|"
+    r"open|opens|end|ends|resume|resumes|return|returns|agree|agrees|aim|aims|face|faces|hold|holds)\s"
+)
 _OPEN_QUESTION = re.compile(r"remains? to be seen|unclear|uncertain", re.IGNORECASE)
 _EXTRAPOSED = re.compile(
     r"^it\s+(?:is|was|seems|looks)\s+(?:still\s+|now\s+)?(?P<verdict>unlikely|likely|unclear|uncertain|doubtful)\s+"
@@ -129,16 +144,40 @@ _NATIONALITY = re.compile(r"[A-Z][a-z]+(?:ican|ian|ese|ish)")
 
 
 def headline(title: str, top: str) -> str:
-    """The article's title when it reads as a headline, else the lead sentence cut to headline length.
+    """The article's title when it reads as a headline, else the lead sentence as a headline.
 
     A title that is a file name ('001_e6034575'), a single word or a full sentence is
-    not a headline; a long one is cut like a sentence.
+    not a headline; a long one is cut like a sentence. From the lead sentence, an opening
+    phrase ('In one of the worst floods in decades, ...') is left out and the rest is cut
+    at a clause break only when what is kept is still a clause with its verb; otherwise
+    the sentence is given whole. A headline is never a torn-off phrase.
     """
     words = title.split()
     looks_like_file = "_" in title or re.fullmatch(r"[\w.-]*\d[\w.-]*", title) is not None
     if 3 <= len(words) <= 25 and not title.rstrip().endswith(".") and not looks_like_file:
         return shorten(title)
-    return shorten(top) if top else title.strip()
+    if not top:
+        return title.strip()
+    text = top.strip().rstrip(_CLOSERS).rstrip(".!?。")
+    opening = _OPENING_PHRASE.match(text)
+    if opening and len(text[opening.end() :].split()) >= 4 and is_clause(text[opening.end() :]):
+        rest = text[opening.end() :]
+        text = rest[:1].upper() + rest[1:]
+    cut = shorten(text)
+    return cut if cut == text or is_clause(cut) else text
+
+
+def is_clause(text: str) -> bool:
+    """Whether a headline reads as a clause, not a phrase torn off a sentence.
+
+    It must not open with a preposition or a subordinator, and a verb must follow its
+    first word: 'Talks resumed in London', not 'In the worst crash in years'.
+    """
+    words = text.split()
+    if not words or words[0].casefold() in _SUBORDINATE_OPENERS:
+        return False
+    rest = " " + " ".join(words[1:]) + " "
+    return bool(_FINITE_VERB.search(rest) or _HEADLINE_VERB.search(rest))
 
 
 def shorten(sentence: str, limit: int = HEADLINE_WORDS) -> str:
