@@ -188,3 +188,43 @@ def test_the_brief_headline_is_an_outlets_title_over_a_headline_cut_from_a_sente
         [ExtractedArticle(article=a, extraction=backend.extract(a), meta=meta) for a in (titled, untitled)]
     )
     assert brief.headline == "Tamsin floods Carrow as river bursts its banks"
+
+
+BRIDGE_REPORTS = {
+    "valley-post.txt": "Kessel Bridge reopens to traffic after two-year rebuild\n\n"
+    "Mayor Lena Ortiz, Transport Director Sam Pike and Governor Paul Weir attended the ceremony. "
+    "The rebuilt Kessel Bridge reopened to traffic on Saturday morning after two years of work. "
+    "Engineers fitted steel flood barriers along both banks to protect the new supports. "
+    "Local shops expect trade to recover over the summer.",
+    "river-times.txt": "Cars cross Kessel Bridge again\n\n"
+    "Mayor Lena Ortiz, Transport Director Sam Pike and Governor Paul Weir attended the ceremony. "
+    "Cars crossed the Kessel Bridge on Saturday for the first time since the old span was closed. "
+    "Flood barriers were the costliest part of the rebuild, the council said. "
+    "A bus route through the town will resume on Monday.",
+    "county-news.txt": "Kessel Bridge opens again with new flood barriers\n\n"
+    "Mayor Lena Ortiz, Transport Director Sam Pike and Governor Paul Weir attended the ceremony. "
+    "Traffic returned to the rebuilt Kessel Bridge on Saturday. "
+    "The council says the flood barriers will keep the crossing open in the worst winter storms. "
+    "Cyclists get a separate lane for the first time.",
+}
+
+
+def test_the_lede_says_what_happened_then_the_issue_every_source_names(tmp_path: Path) -> None:
+    factories.write_articles(tmp_path, BRIDGE_REPORTS)
+    options = BuildOptions(backend=BackendChoice.extractive, use_cache=False)
+    brief = build([str(tmp_path)], options)
+    claims = {c.id: c for c in brief.claims}
+    first, second = (claims[i] for i in brief.lede_claim_ids)
+    # The event, not the best-corroborated line (who attended), which is left to the sections.
+    assert "reopened to traffic on Saturday" in first.statement or "returned" in first.statement
+    assert "flood barriers" in second.statement.casefold()
+
+
+def test_the_example_lede_says_talks_are_under_way_and_its_highlights_name_rare_earths(
+    example: Brief,
+) -> None:
+    claims = {c.id: c for c in example.claims}
+    lede = " ".join(claims[i].statement for i in example.lede_claim_ids)
+    assert "talks" in lede and "London" in lede
+    highlights = [lede] + [claims[i].statement for s in example.sections for i in s.claim_ids]
+    assert any("rare earth" in h.casefold() for h in highlights)
