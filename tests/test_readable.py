@@ -179,7 +179,7 @@ def test_the_brief_headline_is_an_outlets_title_over_a_headline_cut_from_a_sente
     titled = factories.article(
         "The river Tamsin burst its banks at Carrow on Sunday night. Hundreds of families left their homes.",
         id="d" * 12,
-        title="Tamsin floods Carrow as river bursts its banks",
+        title="Hundreds forced from their homes as the Tamsin floods the town of Carrow overnight",
     )
     untitled = factories.article(FLOOD, id="e" * 12, title="003_9f1c2d")
     backend = ExtractiveBackend()
@@ -187,7 +187,9 @@ def test_the_brief_headline_is_an_outlets_title_over_a_headline_cut_from_a_sente
     brief = merge(
         [ExtractedArticle(article=a, extraction=backend.extract(a), meta=meta) for a in (titled, untitled)]
     )
-    assert brief.headline == "Tamsin floods Carrow as river bursts its banks"
+    assert (
+        brief.headline == "Hundreds forced from their homes as the Tamsin floods the town of Carrow overnight"
+    )
 
 
 BRIDGE_REPORTS = {
