@@ -467,7 +467,7 @@ def test_interpretation_points_rest_on_analysis_with_short_leads(port: ArticleEx
         ),
         (
             "The talks take place in the old palace, underscoring the gravity of the dispute.",
-            "Underscoring gravity of dispute",
+            "Gravity of dispute",
         ),
         ("The appeal could be heard by the constitutional court.", "Appeal could be heard"),
         ("They were scheduled to sit down again at 10:00 on Friday.", "Scheduled to sit down again"),

@@ -27,6 +27,7 @@ from briefing.contracts import (
     Section,
     SourceRef,
 )
+from briefing.extract.extractive.leads import lead, reads_as_english
 from briefing.ingest.language import DEFAULT_LANGUAGE, is_foreign
 from briefing.merge.claims import Thresholds, claim_items, merge_claims
 from briefing.merge.entities import EntityInput, merge_entities, role_discrepancies
@@ -45,6 +46,8 @@ SECTION_TITLES: tuple[tuple[str, tuple[ClaimCategory, ...]], ...] = (
     ("Background", (ClaimCategory.background,)),
     ("What comes next", (ClaimCategory.outlook,)),
 )
+LEDE_ISSUE_WORDS = 2
+"""Issue words a claim must name to enter the lede for them; one shared word is chance."""
 # Analysis is the sources' reading of events: it goes to Interpretation, never to Highlights.
 INTERPRETATION_CATEGORIES = (ClaimCategory.analysis,)
 
@@ -104,13 +107,17 @@ def merge(
     ranked = sorted(claims, key=lambda c: (-c.score, c.id))
     foreign = frozenset(e.article.id for e in articles if not _in_language(e, language))
     interpretation = _interpretation(ranked, articles, options)
-    lede_ids, sections = _sections(ranked, {i for p in interpretation for i in p.claim_ids}, options, foreign)
+    headline = _headline(articles, language)
+    story = _story_terms([e for e in articles if e.article.id not in foreign] or articles, headline)
+    lede_ids, sections = _sections(
+        ranked, {i for p in interpretation for i in p.claim_ids}, options, foreign, story
+    )
     backends = sorted({e.meta.backend.value for e in articles})
     # Models tried, including those whose articles fell back: the header must say a model was used.
     models = sorted({e.meta.model for e in articles if e.meta.model})
     prompt_versions = sorted({e.meta.prompt_version for e in articles if e.meta.prompt_version})
     return Brief(
-        headline=_headline(articles, language),
+        headline=headline,
         date=date,
         language=language,
         lede_claim_ids=lede_ids,
@@ -133,19 +140,21 @@ def _sections(
     interpreted: set[str],
     options: MergeOptions,
     foreign: frozenset[str] = frozenset(),
+    story: _StoryTerms | None = None,
 ) -> tuple[list[str], list[Section]]:
     """The lede and the sections under it.
 
     The lede opens the brief, so it comes from claims a reader of the brief's language
     can read when there are any: not only from untranslated sources in another language
-    (those still rank as usual in the sections, marked with their language).
+    (those still rank as usual in the sections, marked with their language). It says
+    what happened (see `_lede`).
     """
     highlights = [
         c for c in ranked if c.category not in INTERPRETATION_CATEGORIES and c.id not in interpreted
     ]
     readable = [c for c in highlights if not set(c.article_ids) <= foreign] or highlights
     lede_pool = [c for c in readable if c.category in (ClaimCategory.event, ClaimCategory.background)]
-    lede = [c.id for c in (lede_pool or readable)[: options.lede_claims]]
+    lede = [c.id for c in _lede(lede_pool or readable, story, options.lede_claims)]
     remaining = [c for c in highlights if c.id not in lede][: options.max_highlights]
     sections: list[Section] = []
     for title, categories in SECTION_TITLES:
@@ -153,6 +162,77 @@ def _sections(
         if ids:
             sections.append(Section(title=title, claim_ids=ids))
     return lede, sections
+
+
+@dataclass(frozen=True)
+class _StoryTerms:
+    """What the sources' titles say, for choosing the lede: each article's title words, and the issues.
+
+    The issues are title words that every source's text uses and the headline does not
+    ("rare earths" when every report of the talks names them): what the story is about
+    beyond the event the headline names.
+    """
+
+    titles: dict[str, tuple[frozenset[str], ...]]
+    issues: frozenset[str]
+
+
+def _story_terms(articles: Sequence[ExtractedArticle], headline: str) -> _StoryTerms:
+    """Each article's title words (its outlet's title, and its headline) and the story's issues.
+
+    Issues are taken from outlets' own titles only: a headline cut from a lead sentence
+    names the event, not what the story is about.
+    """
+    titles = {
+        e.article.id: tuple(
+            w for w in (content_tokens(e.article.title), content_tokens(e.extraction.headline)) if w
+        )
+        for e in articles
+    }
+    texts = [content_tokens(e.article.text) for e in articles]
+    in_every = frozenset.intersection(*texts) if len(texts) > 1 else frozenset()
+    named = frozenset(w for e in articles for w in content_tokens(e.article.title))
+    return _StoryTerms(titles=titles, issues=(in_every & named) - _words(headline))
+
+
+def _words(text: str) -> frozenset[str]:
+    """Content words, with the parts of hyphenated ones ("US-China" names "us" and "china")."""
+    words = content_tokens(text)
+    return words | {part for w in words if "-" in w for part in w.split("-") if part}
+
+
+def _lede(pool: list[MergedClaim], story: _StoryTerms | None, size: int) -> list[MergedClaim]:
+    """What happened: the event the sources' titles tell, then the issue every source names.
+
+    The first claim is the event claim most like the sources' titles, then the most
+    corroborated; the
+    next covers most of the story's issues that the first leaves out (at least
+    `LEDE_ISSUE_WORDS` of them), else it is the best-ranked claim left. A story of one
+    article keeps its own ranking. `pool` is in rank order, which breaks every tie.
+    """
+    if story is None or len(story.titles) < 2 or not pool:
+        return pool[:size]
+    position = {c.id: i for i, c in enumerate(pool)}
+
+    def title_support(c: MergedClaim) -> float:
+        words = content_tokens(c.statement)
+        best = [
+            max((len(words & t) / len(t) for t in titles), default=0.0) for titles in story.titles.values()
+        ]
+        return round(sum(best) / len(best), 9)
+
+    events = [c for c in pool if c.category == ClaimCategory.event] or pool
+    first = min(events, key=lambda c: (-title_support(c), -len(c.article_ids), position[c.id]))
+    chosen = [first]
+    left = set(story.issues) - _words(first.statement)
+    while len(chosen) < size and len(chosen) < len(pool):
+        rest = [c for c in pool if c not in chosen]
+        covers = {c.id: len(_words(c.statement) & left) for c in rest}
+        issue = [c for c in rest if covers[c.id] >= LEDE_ISSUE_WORDS]
+        best = min(issue, key=lambda c: (-covers[c.id], position[c.id])) if issue else rest[0]
+        left -= _words(best.statement)
+        chosen.append(best)
+    return chosen
 
 
 def _interpretation(
@@ -187,12 +267,15 @@ def _interpretation(
 
 
 def _lead_from(statement: str) -> str:
-    """A lead phrase when no source gave one: who is speaking, or the sentence's opening words."""
+    """A lead phrase when no source gave one: cut from the statement, or whose view it is.
+
+    Never the statement's opening words with an ellipsis: a torn-off fragment is not a lead.
+    """
+    cut = lead(statement)
+    if reads_as_english(cut):
+        return cut
     match = re.match(r"^(.{3,60}?)\s(?:said|says|warned|noted|argued|expects?|believes?)\b", statement)
-    if match:
-        return f"{match.group(1).rstrip(',')}'s view"
-    words = statement.rstrip(".").split()
-    return " ".join(words[:5]) + ("…" if len(words) > 5 else "")
+    return f"{match.group(1).rstrip(',')}'s view" if match else cut
 
 
 def _in_language(extracted: ExtractedArticle, language: str) -> bool:
@@ -203,13 +286,16 @@ def _in_language(extracted: ExtractedArticle, language: str) -> bool:
 def _headline(articles: Sequence[ExtractedArticle], language: str) -> str:
     """The headline most like the others: the story all sources tell, not one outlet's angle.
 
-    An extraction without a headline (the evidence check empties one it cannot support)
-    stands for its article's own title. Headlines in another language than the brief's
-    (an untranslated source) are only used when there is no other.
+    An outlet's own title is preferred to a headline made from a lead sentence: an editor
+    wrote it as a headline. An extraction without a headline (the evidence check empties
+    one it cannot support) stands for its article's own title. Headlines in another
+    language than the brief's (an untranslated source) are only used when there is no other.
     """
     readable = [e for e in articles if _in_language(e, language)]
     chosen = readable or articles
-    headlines = sorted({(e.extraction.headline.strip() or e.article.title.strip()) for e in chosen} - {""})
+    candidates = {(e.extraction.headline.strip() or e.article.title.strip()): e for e in chosen}
+    titles = {h for h, e in candidates.items() if h and _is_title(h, e.article.title)}
+    headlines = sorted(titles or set(candidates) - {""})
     if not headlines:
         return "News brief"
     tokens = [content_tokens(h) for h in headlines]
@@ -219,3 +305,9 @@ def _headline(articles: Sequence[ExtractedArticle], language: str) -> str:
         everyone, key=lambda i: (-round(index.support(i, everyone), 9), len(headlines[i]), headlines[i])
     )
     return headlines[best]
+
+
+def _is_title(headline: str, title: str) -> bool:
+    """Whether the headline is the article's title (or its opening, cut to headline length)."""
+    cut = comparable(headline)
+    return len(headline.split()) >= 3 and bool(cut) and comparable(title).startswith(cut)

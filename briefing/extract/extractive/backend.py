@@ -39,6 +39,7 @@ from briefing.extract.extractive.attribution import (
 from briefing.extract.extractive.entities import find_entities
 from briefing.extract.extractive.leads import headline, lead
 from briefing.extract.extractive.lexicon import EVENT_VERBS, SPEECH_VERBS
+from briefing.extract.extractive.pronouns import standalone
 from briefing.merge.numbers import find_figures, is_statistic
 from briefing.merge.similarity import TokenIndex, content_tokens
 from briefing.text import PYSBD_LANGUAGES, comparable, sentence_spans
@@ -152,6 +153,8 @@ class _Sentence:
     category: ClaimCategory = ClaimCategory.event
     figures: list[Figure] = field(default_factory=list)
     score: float = 0.0
+    statement: str = ""
+    evidence: str = ""
 
 
 class ExtractiveBackend:
@@ -184,7 +187,7 @@ class ExtractiveBackend:
         sentences = _sentences(text, language)
         spans = quotation_spans(text)
         opens = [q.open for q in spans]
-        claims = _claims(sentences, article.title)
+        claims = _standalone(_claims(sentences, article.title), sentences, text)
         for s in claims:
             s.figures = _main_first(find_figures(s.text))
             s.category = _category(
@@ -200,7 +203,7 @@ class ExtractiveBackend:
             summary=top,
             entities=entities,
             claims=[
-                Claim(statement=_statement(s.text), category=s.category, figures=s.figures, evidence=s.text)
+                Claim(statement=s.statement, category=s.category, figures=s.figures, evidence=s.evidence)
                 for s in ranked
             ],
             quotes=with_full_names(quotes, entities),
@@ -296,6 +299,26 @@ def _claims(sentences: list[_Sentence], title: str) -> list[_Sentence]:
         if key in seen or reject_reason(s.text) is not None:
             continue
         seen.add(key)
+        kept.append(s)
+    return kept
+
+
+def _standalone(claims: list[_Sentence], sentences: list[_Sentence], text: str) -> list[_Sentence]:
+    """Each claim with a statement that reads alone (see `pronouns.py`); those that cannot are dropped.
+
+    The evidence is the sentence, or the sentence with the one before it when the
+    statement names, in brackets, whom an opening pronoun stands for.
+    """
+    kept: list[_Sentence] = []
+    for s in claims:
+        before = sentences[s.index - 1] if s.index > 0 else None
+        resolved = standalone(
+            _statement(s.text), s.start, (before.start, before.text) if before else None, text
+        )
+        if resolved is None:
+            continue
+        s.statement = resolved.statement
+        s.evidence = text[resolved.evidence_start : s.end]
         kept.append(s)
     return kept
 
@@ -409,4 +432,6 @@ def _interpretation(ranked: list[_Sentence]) -> list[InterpretationPoint]:
 
     candidates = [s for s in ranked if strength(s) >= 0]
     chosen = sorted(candidates, key=lambda s: -strength(s))[:INTERPRETATION_POINTS]
-    return [InterpretationPoint(lead=lead(s.text), text=_statement(s.text), evidence=s.text) for s in chosen]
+    return [
+        InterpretationPoint(lead=lead(s.statement), text=s.statement, evidence=s.evidence) for s in chosen
+    ]

@@ -16,7 +16,7 @@ import re
 
 from briefing.extract.extractive.attribution import speaker_surname
 
-__all__ = ["HEADLINE_WORDS", "LEAD_WORDS", "headline", "lead", "shorten"]
+__all__ = ["HEADLINE_WORDS", "LEAD_WORDS", "headline", "is_clause", "lead", "reads_as_english", "shorten"]
 
 HEADLINE_WORDS = 14
 LEAD_WORDS = 6
@@ -94,20 +94,90 @@ _SEES_AS = re.compile(
     re.IGNORECASE,
 )
 _WHETHER = re.compile(r"^whether\s+\S+(?:\s+\S+)?\s+\w+\s+(?P<what>.+?)\s+(?:or|remains?)\b", re.IGNORECASE)
+# An opening phrase set off by a comma: "In one of the worst floods in decades, ...".
+_OPENING_PHRASE = re.compile(
+    r"^(?:In|On|At|After|Before|As|While|Although|Though|When|Despite|Amid|Following|With|During|Since|"
+    r"Because|By|According to|Under|Over|Shortly after|Just)\b[^,]{0,120},\s+"
+)
+_SUBORDINATE_OPENERS = _terms(
+    "in on at after before as while although though when if despite amid following with for during since "
+    "because by according under over of from to than whether which who that"
+)
+_HEADLINE_VERB = re.compile(
+    r"\s(?:[a-z]+ed|began|met|struck|won|beat|fell|rose|hit|left|took|made|came|went|held|saw|sent|told|"
+    r"gave|broke|burst|ran|led|lost|brought|fought|sold|paid|spent|flew|shot|cut|put|set|quit|begin|begins|"
+    r"meet|meets|win|wins|"
+    r"open|opens|end|ends|resume|resumes|return|returns|agree|agrees|aim|aims|face|faces|hold|holds)\s"
+)
 _OPEN_QUESTION = re.compile(r"remains? to be seen|unclear|uncertain", re.IGNORECASE)
+_EXTRAPOSED = re.compile(
+    r"^it\s+(?:is|was|seems|looks)\s+(?:still\s+|now\s+)?(?P<verdict>unlikely|likely|unclear|uncertain|doubtful)\s+"
+    r"(?:that|whether)\s+(?P<subject>(?:the\s+|a\s+|an\s+)?[\w’'-]+(?:\s+(?!will|would|can|could|is|are)[\w’'-]+)?)\s+"
+    r"(?P<modal>will\s+|would\s+|can\s+|could\s+)?(?P<rest>\w+.*)$",
+    re.IGNORECASE,
+)
+_AUXILIARY = re.compile(r"\s(?:is|are|was|were|will|would|could|may|might|can|has|have|had)\s")
+_WHETHER_CLAUSE = re.compile(
+    r"^whether\s+(?P<what>[^,;]+?)\s+(?:remains? to be seen|(?:is|was|remains?) (?:unclear|uncertain))",
+    re.IGNORECASE,
+)
+# A pronoun subject, its verbs, then the thing: "they would establish a mechanism ...".
+_PRONOUN_CLAUSE = re.compile(
+    r"\b(?:they|he|she|it|we)\s+(?:(?:would|will|could|can|may|might|had|have|has|did|must|should)\s+)?"
+    r"(?:(?:not|also|now|still|be|been)\s+)*[a-z]+(?:\s+(?:up|out|off|down|back|on))?\s+"
+    r"(?P<what>(?:an?|the|their|its|his|her)\s+[^,;]+)",
+    re.IGNORECASE,
+)
+# First words that make a lead a verb phrase with no subject; participles and gerunds are refused by ending.
+_VERB_OPENERS = _terms(
+    "said says say conveyed told added noted stated warned expects expect believes believe would will could "
+    "may might can must should is are was were has have had be been being does do did remains remain holds "
+    "hold shows show sees see wants want makes make takes take gives give"
+)
+# Words a lead must not end on besides the weak ones: a particle or a bare number cut off from its noun.
+_DANGLING = _terms(
+    "up down out off not no also still just even only facing over under into remains remain one two three "
+    "four "
+    "five six seven eight nine ten"
+)
+_NATIONALITY = re.compile(r"[A-Z][a-z]+(?:ican|ian|ese|ish)")
 
 
 def headline(title: str, top: str) -> str:
-    """The article's title when it reads as a headline, else the lead sentence cut to headline length.
+    """The article's title when it reads as a headline, else the lead sentence as a headline.
 
     A title that is a file name ('001_e6034575'), a single word or a full sentence is
-    not a headline; a long one is cut like a sentence.
+    not a headline; a long one is cut like a sentence. From the lead sentence, an opening
+    phrase ('In one of the worst floods in decades, ...') is left out and the rest is cut
+    at a clause break only when what is kept is still a clause with its verb; otherwise
+    the sentence is given whole. A headline is never a torn-off phrase.
     """
     words = title.split()
     looks_like_file = "_" in title or re.fullmatch(r"[\w.-]*\d[\w.-]*", title) is not None
     if 3 <= len(words) <= 25 and not title.rstrip().endswith(".") and not looks_like_file:
         return shorten(title)
-    return shorten(top) if top else title.strip()
+    if not top:
+        return title.strip()
+    text = top.strip().rstrip(_CLOSERS).rstrip(".!?。")
+    opening = _OPENING_PHRASE.match(text)
+    if opening and len(text[opening.end() :].split()) >= 4 and is_clause(text[opening.end() :]):
+        rest = text[opening.end() :]
+        text = rest[:1].upper() + rest[1:]
+    cut = shorten(text)
+    return cut if cut == text or is_clause(cut) else text
+
+
+def is_clause(text: str) -> bool:
+    """Whether a headline reads as a clause, not a phrase torn off a sentence.
+
+    It must not open with a preposition or a subordinator, and a verb must follow its
+    first word: 'Talks resumed in London', not 'In the worst crash in years'.
+    """
+    words = text.split()
+    if not words or words[0].casefold() in _SUBORDINATE_OPENERS:
+        return False
+    rest = " " + " ".join(words[1:]) + " "
+    return bool(_FINITE_VERB.search(rest) or _HEADLINE_VERB.search(rest))
 
 
 def shorten(sentence: str, limit: int = HEADLINE_WORDS) -> str:
@@ -144,10 +214,52 @@ def lead(sentence: str) -> str:
 
     'economists say a broad settlement is still years off' gives
     'Economists: broad settlement years off'; 'Ministers are expected to publish a joint
-    communique' gives 'Ministers to publish a joint communique'.
+    communique' gives 'Ministers to publish a joint communique'. A cut that would not read
+    as English (it opens with a pronoun or a verb, or ends on a dangling word) gives way
+    to the reported thing as a noun phrase ('both sides said they would set up a
+    mechanism for talks' -> 'Mechanism for talks'), else to whose view it is
+    ('Marschang’s view').
     """
     text = sentence.strip().rstrip(_CLOSERS).rstrip(".!?")
     label = _source_label(text)
+    cut = _cut(text, sentence, label)
+    if reads_as_english(cut):
+        return cut
+    for alternative in _alternatives(text, sentence, label):
+        if reads_as_english(alternative):
+            return alternative
+    if label:
+        return f"{label}’ view" if label.endswith("s") else f"{label}’s view"
+    opening = shorten(sentence, LEAD_WORDS)
+    return opening if reads_as_english(opening) else cut
+
+
+def reads_as_english(phrase: str) -> bool:
+    """Whether a lead phrase reads as a headline's noun phrase, not a torn-off piece of a sentence.
+
+    Refused: one word; a pronoun anywhere ('They would set up a mechanism': who?); a first
+    word that is a verb or participle ('Conveyed ...', 'Underscoring ...', 'Said ...'); a
+    last word that leaves the phrase hanging ('toll could be up', 'job facing American').
+    A 'Label:' before the phrase is read apart.
+    """
+    label, _, rest = phrase.rpartition(": ")
+    words = rest.split()
+    if len(words) < 2 or (label and " " in label.strip() and len(label.split()) > 3):
+        return False
+    folded = [w.casefold().strip(",;:’'") for w in words]
+    if any(w in _PRONOUNS for w in folded):
+        return False
+    first, last = folded[0], folded[-1]
+    verb_form = first.endswith(("ed", "ing")) and len(folded) > 1 and folded[1] in _DETERMINERS | _PRONOUNS
+    if first in _VERB_OPENERS or verb_form:
+        return False
+    if last in _WEAK_ENDINGS or last in _DANGLING:
+        return False
+    return not _NATIONALITY.fullmatch(words[-1])
+
+
+def _cut(text: str, sentence: str, label: str | None) -> str:
+    """The lead cut from the sentence's own clauses (see `lead`), before any check that it reads well."""
     clause = text
     reporting = _REPORTING.search(text) if label else None
     if reporting and len(text[reporting.end() :].split()) >= 3:
@@ -167,9 +279,7 @@ def lead(sentence: str) -> str:
     participle = _READING_CLAUSE.search(clause) if label is None else None
     if participle:
         # "..., underscoring the gravity of the talks": the reading is in the participle clause.
-        return _finish(
-            f"{participle.group('verb')} {_compact(participle.group('what'), LEAD_WORDS - 1)}", sentence
-        )
+        return _finish(_compact(participle.group("what"), LEAD_WORDS), sentence)
     clause = _LEADING_ASIDE.sub("", clause, count=1)
     inference = _INFERENCE.search(clause)
     if inference:
@@ -184,6 +294,35 @@ def lead(sentence: str) -> str:
     subject = _subject_words(clause[: verb.start()])
     predicate = _predicate_words(clause[verb.start() :], has_subject=bool(subject))
     return _finish(" ".join(_best_fit(label, subject, predicate)), sentence)
+
+
+def _alternatives(text: str, sentence: str, label: str | None) -> list[str]:
+    """Other leads, in order, when the cut does not read as English."""
+    out: list[str] = []
+    question = _WHETHER_CLAUSE.match(text)
+    if question:
+        # "Whether the ceasefire holds remains to be seen": "Whether ceasefire holds".
+        out.append(_finish(f"whether {_noun_phrase(question.group('what'), LEAD_WORDS - 1)}", sentence))
+    extraposed = _EXTRAPOSED.match(text)
+    if extraposed:
+        # "It is unlikely that the ban will be lifted": "Ban unlikely to be lifted".
+        subject = _compact(extraposed.group("subject"), 3)
+        verdict = extraposed.group("verdict").casefold()
+        rest = extraposed.group("rest")
+        if verdict in ("likely", "unlikely") and extraposed.group("modal"):
+            out.append(_finish(f"{subject} {verdict} to {rest}", sentence))
+        out.append(_finish(f"{subject} {verdict}", sentence))
+    pronoun = _PRONOUN_CLAUSE.search(text)
+    if pronoun:
+        # "... said they would establish a mechanism to continue talks": the thing established.
+        what = pronoun.group("what")
+        clause = _cut(what, sentence, None) if _AUXILIARY.search(what) else _noun_phrase(what, LEAD_WORDS)
+        out.append(_finish(clause, sentence))
+    reported = _REPORTING.search(text)
+    if reported and len(text[reported.end() :].split()) >= 3:
+        # "They said the deal is likely to hold": the lead of what was said.
+        out.append(_cut(text[reported.end() :], sentence, None))
+    return out
 
 
 def _source_label(text: str) -> str | None:
@@ -276,6 +415,14 @@ def _fit(words: list[str], budget: int) -> list[str]:
 
 def _compact(phrase: str, limit: int) -> str:
     return " ".join(_fit([w for w in phrase.split() if w.casefold() not in _DETERMINERS], limit))
+
+
+def _noun_phrase(phrase: str, limit: int) -> str:
+    """The phrase without its opening article, cut to whole phrases: 'a standing committee to ...'."""
+    words = phrase.split()
+    if words and words[0].casefold() in _DETERMINERS:
+        words = words[1:]
+    return " ".join(_fit(words, limit))
 
 
 def _finish(text: str, sentence: str) -> str:

@@ -1,0 +1,168 @@
+"""A statement that opens with a pronoun, made to stand alone, or refused.
+
+"He had called the conversation very positive" means nothing as a bullet of its own.
+When the sentence before it names exactly one candidate of the right kind (one person
+for "He"/"She", one plural subject for "They", one organisation or place for "It has
+..."), the pronoun is replaced by that name in square brackets, the reader's sign of an
+editor's insertion, and the evidence becomes both sentences, verbatim, so the name the
+statement adds is in the passage it cites. Otherwise the sentence is no statement.
+
+Only the first word is looked at: a pronoun later in a sentence usually refers to a
+name earlier in the same sentence. "It is", "It was" and "It's" are left alone, being
+mostly the empty subject of "It is unclear whether ...".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from briefing.contracts import EntityKind
+from briefing.extract.extractive.entities import mentions_in
+from briefing.extract.extractive.lexicon import NOT_NAMES, PLACES
+from briefing.extract.extractive.names import HONORIFIC_WORDS, is_role_word
+
+__all__ = ["Standalone", "standalone"]
+
+_PERSON_PRONOUNS = {"he": "", "she": "", "his": "’s", "her": "’s"}
+_GROUP_PRONOUNS = {"they": "", "their": "’s"}
+_THING_PRONOUNS = {"it": "", "its": "’s"}
+_OPENING = re.compile(r"(?P<word>[A-Z][a-z]{1,4})\b(?P<rest>\s+(?P<next>[\w’']+))?")
+# "It is unclear", "It was the first": an empty subject, not a reference.
+_EMPTY_IT = frozenset(("is", "was", "isn't", "wasn't", "is’nt", "seems", "seemed", "remains", "appears"))
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+# The subject of a sentence ends at its first verb; these mark one ("Negotiators from X broke off").
+_VERB = re.compile(
+    r"\s(?:is|are|was|were|will|would|could|can|may|might|must|should|have|has|had|do|does|did|"
+    r"[a-z]+ed|said|say|says|met|began|begin|begins|held|hold|hosted|told|went|came|left|took|made|"
+    r"agreed|want|wants|remain|remains|sat|gave|broke|runs|leads|heads|meets|sits|comes|goes|takes|makes|"
+    r"holds|plans|hopes|seeks|faces|sees|shows|keeps|gets)\b"
+)
+_SUBJECT_WORDS = 8
+_CAPITAL_RUN = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*")
+_PLACE_WORDS = frozenset(w.casefold() for p in PLACES for w in p.split())
+_HEAD_WORDS = 4
+_GROUP_OPENERS = re.compile(r"^(?:both|the two)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Standalone:
+    """A statement that reads without the sentence before it, and the verbatim passage behind it."""
+
+    statement: str
+    evidence_start: int
+
+
+def standalone(statement: str, start: int, previous: tuple[int, str] | None, text: str) -> Standalone | None:
+    """`statement` (opening at `start` in `text`) made to stand alone, or None when it cannot.
+
+    `previous` is the start and text of the sentence before, or None when there is none.
+    A statement that does not open with a pronoun is returned as it is.
+    """
+    m = _OPENING.match(statement)
+    word = m.group("word").casefold() if m else ""
+    nxt = (m.group("next") or "").casefold() if m else ""
+    if word in _THING_PRONOUNS and word == "it" and (not nxt or nxt in _EMPTY_IT or nxt.startswith("'")):
+        return Standalone(statement, start)
+    if m is None or word not in {**_PERSON_PRONOUNS, **_GROUP_PRONOUNS, **_THING_PRONOUNS}:
+        return Standalone(statement, start)
+    if previous is None or _PARAGRAPH_BREAK.search(text, previous[0], start):
+        return None
+    before = previous[1]
+    if word in _PERSON_PRONOUNS:
+        name = _one_person(before)
+        suffix = _PERSON_PRONOUNS[word]
+    elif word in _GROUP_PRONOUNS:
+        name = _plural_subject(before)
+        suffix = _GROUP_PRONOUNS[word]
+    else:
+        name = _one_thing(before)
+        suffix = _THING_PRONOUNS[word]
+    if name is None:
+        return None
+    return Standalone(f"[{name}{suffix}]{statement[m.end('word') :]}", previous[0])
+
+
+def _one_person(sentence: str) -> str | None:
+    """The one person the sentence names ("Donald Trump" and "Trump" are one), else None."""
+    names: list[str] = []
+    for mention in mentions_in(sentence):
+        if mention.kind != EntityKind.person:
+            continue
+        if any(_same_person(mention.name, n) for n in names):
+            names = [max((n, mention.name), key=len) if _same_person(mention.name, n) else n for n in names]
+            continue
+        names.append(mention.name)
+    if len(names) != 1 or _unknown_names(sentence, names):
+        return None
+    return names[0]
+
+
+def _unknown_names(sentence: str, known: list[str]) -> bool:
+    """Whether the sentence has a lone capitalised word that may be another person ("Ortiz thanked ...").
+
+    A run of capitalised words ("Truth Social") is a name of something, seldom a person's
+    surname alone, so only single words count.
+    """
+    known_words = {w for name in known for w in name.split()}
+    for m in _CAPITAL_RUN.finditer(sentence):
+        if " " in m.group():
+            continue
+        word = m.group()[:-2] if m.group().endswith(("’s", "'s")) else m.group().rstrip(".")
+        folded = word.casefold()
+        if word in known_words or folded in NOT_NAMES or folded in _PLACE_WORDS or folded in HONORIFIC_WORDS:
+            continue
+        if not is_role_word(word):
+            return True
+    return False
+
+
+def _same_person(a: str, b: str) -> bool:
+    return a.split()[-1] == b.split()[-1]
+
+
+def _one_thing(sentence: str) -> str | None:
+    """The one organisation or place the sentence names, when it names no person either."""
+    mentions = mentions_in(sentence)
+    if any(m.kind == EntityKind.person for m in mentions):
+        return None
+    names = {m.name for m in mentions}
+    return next(iter(names)) if len(names) == 1 else None
+
+
+def _plural_subject(sentence: str) -> str | None:
+    """The sentence's subject when it is plural and short: "Negotiators from Washington and Beijing"."""
+    verb = _VERB.search(sentence)
+    if verb is None:
+        return None
+    subject = sentence[: verb.start()].strip()
+    words = subject.split()
+    if (
+        not words
+        or len(words) > _SUBJECT_WORDS
+        or any(c in subject for c in ',;:"“(')
+        or not subject[0].isupper()
+    ):
+        return None
+    if words[0].casefold() in {
+        "he",
+        "she",
+        "it",
+        "they",
+        "we",
+        "i",
+        "you",
+        "this",
+        "there",
+        "his",
+        "her",
+        "its",
+    }:
+        return None
+    head = re.split(r"\s(?:from|of|in|at|for|with|on)\s", subject)[0]
+    last = head.split()[-1]
+    plural_noun = (
+        len(last) > 3 and last[1:].islower() and last.endswith("s") and not last.endswith(("ss", "us", "is"))
+    )
+    plural = plural_noun or " and " in head or _GROUP_OPENERS.match(head) is not None
+    return subject if plural and len(head.split()) <= _HEAD_WORDS else None
