@@ -97,8 +97,12 @@ def group_stories(articles: Sequence[Article], *, embedder: Embedder | None = No
     for node in nodes:
         node.signals.restrict(vocabulary)
     weights = _key_weights(nodes)
-    similarity = _similarity(nodes, embedder or default_embedder())
-    edges = _edges(nodes, weights, similarity)
+    candidates = _candidates(nodes, weights)
+    # Only articles that shared names or figures already tie are embedded: a single article,
+    # or a day of unrelated ones, loads no model and calls no endpoint.
+    tied = sorted({i for pair in candidates for i in pair})
+    similarity = _similarity(nodes, tied, embedder or default_embedder()) if tied else {}
+    edges = _edges(nodes, weights, candidates, similarity)
     groups = _join(nodes, edges)
     group_of = {i: g for g, members in enumerate(groups) for i in members}
     inside: dict[int, dict[tuple[int, int], tuple[float, list[str]]]] = defaultdict(dict)
@@ -131,10 +135,10 @@ def _key_weights(nodes: list[_Node]) -> dict[str, float]:
     return weights
 
 
-def _similarity(nodes: list[_Node], embedder: Embedder) -> dict[int, object]:
-    """Each article's lead embedding (title and first words), for those in a language it knows."""
+def _similarity(nodes: list[_Node], indices: list[int], embedder: Embedder) -> dict[int, object]:
+    """The lead embedding (title and first words) of the articles at `indices`, those in a language it knows."""
     known = embedder.languages
-    chosen = [i for i, n in enumerate(nodes) if known is None or (n.article.language or "en") in known]
+    chosen = [i for i in indices if known is None or (nodes[i].article.language or "en") in known]
     if not chosen:
         return {}
     vectors = embedder.embed([_lead(nodes[i].article) for i in chosen])
@@ -145,12 +149,10 @@ def _lead(article: Article) -> str:
     return f"{article.title}. {' '.join(article.text.split()[:_LEAD_WORDS])}"
 
 
-def _edges(
-    nodes: list[_Node], weights: dict[str, float], vectors: dict[int, object]
+def _candidates(
+    nodes: list[_Node], weights: dict[str, float]
 ) -> dict[tuple[int, int], tuple[float, list[str]]]:
-    """Candidate pairs (from shared keys) whose tie reaches `LINK_SCORE`, with the keys they share."""
-    import numpy as np
-
+    """Pairs sharing at least `MIN_SHARED` distinct names or figures: what those add up to, and the keys."""
     postings: dict[str, list[int]] = defaultdict(list)
     for i, node in enumerate(nodes):
         for key in node.signals.keys:
@@ -162,15 +164,29 @@ def _edges(
         for x, a in enumerate(members):
             for b in members[x + 1 :]:
                 shared[(a, b)].append(key)
-    edges = {}
+    candidates = {}
     for pair in sorted(shared):
-        a, b = pair
         keys = shared[pair]
         if len(keys) < MIN_SHARED:
             continue
         score, things = _tie(keys, weights)
-        if things < MIN_SHARED:
-            continue
+        if things >= MIN_SHARED:
+            candidates[pair] = (score, keys)
+    return candidates
+
+
+def _edges(
+    nodes: list[_Node],
+    weights: dict[str, float],
+    candidates: dict[tuple[int, int], tuple[float, list[str]]],
+    vectors: dict[int, object],
+) -> dict[tuple[int, int], tuple[float, list[str]]]:
+    """The candidate pairs whose tie reaches `LINK_SCORE`, with the keys they share."""
+    import numpy as np
+
+    edges = {}
+    for pair, (score, keys) in candidates.items():
+        a, b = pair
         if a in vectors and b in vectors:
             cosine = float(np.dot(vectors[a], vectors[b]))  # type: ignore[call-overload]
             score += EMBEDDING_WEIGHT * max(0.0, cosine - EMBEDDING_FLOOR) / (1 - EMBEDDING_FLOOR)
