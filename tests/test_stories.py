@@ -335,7 +335,7 @@ def test_a_date_written_at_the_top_counts_as_the_publication_date() -> None:
 def test_a_german_report_joins_its_story_though_its_nouns_are_capitalised() -> None:
     english = article(
         "The Northbay Star ferry returned to service on Tuesday after repairs costing $4.2 million, said "
-        "Elena Ruiz of Northbay Ferries. About 1,200 passengers crossed, Tomas Berg of the riders' group said.",
+        "Elena Ruiz of Northbay Ferries. About 1,200 passengers crossed, said Tomas Berg of the riders.",
         source="bay",
         title="Northbay ferry returns after repairs",
         language="en",

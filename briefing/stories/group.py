@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from briefing.contracts import Article, Story, StoryCopy, StoryMember
-from briefing.stories.embeddings import Embedder, default_embedder
+from briefing.stories.embeddings import Embedder, EmbeddingsUnavailable, default_embedder
 from briefing.stories.signals import Signals, signals_of
 
 __all__ = ["LINK_SCORE", "MAX_SPAN_DAYS", "group_stories", "story_id"]
@@ -87,7 +87,9 @@ def group_stories(articles: Sequence[Article], *, embedder: Embedder | None = No
     An article tied to no other is a story of its own. Stories come most independent outlets
     first (a syndicated copy adds reach, not a report), then most outlets,
     then by id; members earliest first. `embedder` defaults to the bundled English model
-    (`briefing.stories.embeddings.default_embedder`).
+    (`briefing.stories.embeddings.default_embedder`), which is also used when `embedder`
+    raises `EmbeddingsUnavailable`; it is loaded (or called) only when some articles share
+    names or figures, and only for those.
     """
     ordered = sorted(articles, key=lambda a: (a.id, a.source, a.path or "", a.url or ""))
     if not ordered:
@@ -97,12 +99,11 @@ def group_stories(articles: Sequence[Article], *, embedder: Embedder | None = No
     for node in nodes:
         node.signals.restrict(vocabulary)
     weights = _key_weights(nodes)
-    candidates = _candidates(nodes, weights)
-    # Only articles that shared names or figures already tie are embedded: a single article,
+    # Only articles that share a name or figure with another are embedded: a single article,
     # or a day of unrelated ones, loads no model and calls no endpoint.
-    tied = sorted({i for pair in candidates for i in pair})
-    similarity = _similarity(nodes, tied, embedder or default_embedder()) if tied else {}
-    edges = _edges(nodes, weights, candidates, similarity)
+    sharing = [i for i, node in enumerate(nodes) if not node.signals.keys.isdisjoint(weights)]
+    similarity = _similarity(nodes, sharing, embedder or default_embedder()) if sharing else {}
+    edges = _edges(nodes, weights, _candidates(nodes, weights), similarity)
     groups = _join(nodes, edges)
     group_of = {i: g for g, members in enumerate(groups) for i in members}
     inside: dict[int, dict[tuple[int, int], tuple[float, list[str]]]] = defaultdict(dict)
@@ -136,7 +137,18 @@ def _key_weights(nodes: list[_Node]) -> dict[str, float]:
 
 
 def _similarity(nodes: list[_Node], indices: list[int], embedder: Embedder) -> dict[int, object]:
-    """The lead embedding (title and first words) of the articles at `indices`, those in a language it knows."""
+    """The lead embedding (title and first words) of the articles at `indices`, those in a language it knows.
+
+    When `embedder` cannot embed (an endpoint that is down), every lead is embedded with the
+    bundled model instead: the day's vectors all come from one model.
+    """
+    try:
+        return _embedded(nodes, indices, embedder)
+    except EmbeddingsUnavailable:
+        return _embedded(nodes, indices, default_embedder())
+
+
+def _embedded(nodes: list[_Node], indices: list[int], embedder: Embedder) -> dict[int, object]:
     known = embedder.languages
     chosen = [i for i in indices if known is None or (nodes[i].article.language or "en") in known]
     if not chosen:
@@ -166,7 +178,7 @@ def _candidates(
                 shared[(a, b)].append(key)
     candidates = {}
     for pair in sorted(shared):
-        keys = shared[pair]
+        keys = shared.pop(pair)  # freed as it goes: most pairs share one key and are dropped
         if len(keys) < MIN_SHARED:
             continue
         score, things = _tie(keys, weights)

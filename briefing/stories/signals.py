@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from decimal import Decimal
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from briefing.contracts import Article
 from briefing.extract.extractive.names import is_role_word
@@ -28,8 +28,11 @@ _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|[\u0300-\u036f\u0900-\u0dff\u0e00-\u0ef
 _HYPHENATED = re.compile(_WORD.pattern + r"(?:-" + _WORD.pattern + r")*")
 _POSSESSIVE = re.compile(r"['’]s$")
 _ISO_DATE = re.compile(r"\b(?:19|20)[0-9]{2}-[01][0-9]-[0-3][0-9]\b")
-_SPLIT_NUMBER = re.compile(r"[0-9][.,](?:[0-9]{1,2}|[0-9]{4,})(?![0-9])")
-"""A separator that cannot group thousands ('2.5', '2,5'): one reading may take it as two numbers."""
+_SPLIT = {
+    separator: re.compile(rf"[0-9]\{separator}(?:[0-9]{{1,2}}|[0-9]{{4,}})(?![0-9])") for separator in ".,"
+}
+"""A thousands separator that groups no thousands ('2.5' in German, '2,5' in English): the
+language's reading takes it for two numbers."""
 _DATELINE_CHARS = 300
 """How far into the text a written date ('Published 2025-06-11') is taken as the publication date."""
 _SENTENCE_END = re.compile(r"[.!?。।॥:;\"“”«»()\n]+")
@@ -165,12 +168,13 @@ def _figures(text: str, language: str | None) -> dict[str, str]:
     """
     from anyascii import anyascii
 
-    from briefing.merge.numbers import numbers_in
+    from briefing.merge.numbers import DECIMAL_COMMA_LANGUAGES, numbers_in
 
     text = anyascii(text)
     read: list[tuple[Decimal, bool, str]] = []
-    if _SPLIT_NUMBER.search(text):
-        text, read = _whole_figures(text, language)
+    split = _SPLIT["." if language in DECIMAL_COMMA_LANGUAGES else ","]
+    if split.search(text):
+        text, read = _whole_figures(text, language, split)
     read.extend((n.absolute, bool(n.scale), n.literal.strip()) for n in numbers_in(text, language))
     found: dict[str, str] = {}
     for value, scaled, literal in read:
@@ -181,14 +185,16 @@ def _figures(text: str, language: str | None) -> dict[str, str]:
     return found
 
 
-def _whole_figures(text: str, language: str | None) -> tuple[str, list[tuple[Decimal, bool, str]]]:
+def _whole_figures(
+    text: str, language: str | None, split: re.Pattern[str]
+) -> tuple[str, list[tuple[Decimal, bool, str]]]:
     """The figures the language's reading would split, read whole; and the text without them."""
     from briefing.merge.numbers import find_figures, numbers_in, parse_value
 
     read: list[tuple[Decimal, bool, str]] = []
     start = 0
     for figure in find_figures(text):
-        if not _SPLIT_NUMBER.search(figure.value):
+        if not split.search(figure.value):
             continue
         parsed = parse_value(figure.value, figure.unit)
         if parsed is None or parsed.is_range or len(numbers_in(figure.value, language)) < 2:
