@@ -33,6 +33,8 @@ from briefing.merge.edition import DEFAULT_MAX_STORIES, merge_edition
 
 if TYPE_CHECKING:
     from briefing.extract.model.backend import ModelBackend
+    from briefing.store.embeddings import EmbeddingCache
+    from briefing.stories.embeddings import EndpointEmbedder
 
 __all__ = [
     "BackendChoice",
@@ -49,6 +51,8 @@ __all__ = [
 ]
 
 DEFAULT_MODEL = "gpt-4o-mini"
+EMBEDDINGS_TIMEOUT_S = 20.0
+"""The longest wait for one embeddings request: grouping waits for it before any extraction."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,8 @@ class BuildOptions:
     """Full stories in an edition; the rest get one line each under "Also reported"."""
     editions: Path | None = None
     """The editions archive: a story of a recent edition there is followed (developing, new since)."""
+    embeddings_model: str | None = None
+    """The endpoint's model that embeds leads for grouping (cached); None: the bundled model."""
 
 
 def _model_backend(options: BuildOptions) -> ModelBackend | None:
@@ -222,11 +228,63 @@ def build_from(
     return brief
 
 
-def group(ingested: IngestResult) -> list[Story]:
-    """Step 4: the articles grouped into stories, one real-world event each (`briefing.stories`)."""
+def group(
+    ingested: IngestResult, options: BuildOptions | None = None, *, notes: list[str] | None = None
+) -> list[Story]:
+    """Step 4: the articles grouped into stories, one real-world event each (`briefing.stories`).
+
+    With `options.embeddings_model` and an endpoint, leads are embedded by the endpoint
+    (vectors kept in the cache file); what went wrong with either (an endpoint that is
+    down, so the bundled model was used) is one line each in `notes`.
+    """
     from briefing.stories import group_stories
 
-    return group_stories(ingested.articles)
+    options = options or BuildOptions()
+    embedder, cache, lines = _story_embedder(options)
+    try:
+        stories = group_stories(ingested.articles, embedder=embedder)
+    finally:
+        if cache is not None:
+            cache.close()
+    if embedder is not None and embedder.failure is not None:
+        lines.append(f"{embedder.failure}; stories grouped with the bundled model")
+    if cache is not None:
+        lines.extend(cache.notes)
+    if notes is not None:
+        notes.extend(lines)
+    return stories
+
+
+def _story_embedder(
+    options: BuildOptions,
+) -> tuple[EndpointEmbedder | None, EmbeddingCache | None, list[str]]:
+    """The endpoint's embedder when `embeddings_model` is set and an endpoint configured; its cache."""
+    from briefing.extract.model.providers import display_host, endpoint_configured, make_client
+
+    name = options.embeddings_model
+    if not name:
+        return None, None, []
+    if not endpoint_configured(options.base_url, None):
+        return (
+            None,
+            None,
+            [
+                f"embeddings: no model endpoint for {name!r} (set OPENAI_API_KEY, or --base-url / "
+                "OPENAI_BASE_URL); stories grouped with the bundled model"
+            ],
+        )
+    from briefing.stories.embeddings import EndpointEmbedder
+
+    client = make_client(
+        base_url=options.base_url, api_key=None, timeout=min(options.timeout, EMBEDDINGS_TIMEOUT_S)
+    )
+    cache = None
+    if options.use_cache:
+        from briefing.store.cache import default_cache_path
+        from briefing.store.embeddings import EmbeddingCache
+
+        cache = EmbeddingCache(options.cache_path or default_cache_path())
+    return EndpointEmbedder(client, name, host=display_host(client.base_url), cache=cache), cache, []
 
 
 def build_edition(
@@ -270,8 +328,10 @@ def build_edition_from(
         EndpointDownError: the model is required (`BackendChoice.model`) and its endpoint is down.
     """
     options = options or BuildOptions()
-    stories = group(ingested) if ingested.articles else []
+    grouping: list[str] = []
+    stories = group(ingested, options, notes=grouping) if ingested.articles else []
     extracted, notes, down = _extract(ingested, options, on_progress, on_start, on_batch_status)
+    notes = list(dict.fromkeys([*grouping, *notes]))
     edition = merge_edition(
         stories,
         extracted,

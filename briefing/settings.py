@@ -57,6 +57,7 @@ __all__ = ["ENVIRONMENT", "Settings", "load_settings", "read_environment"]
 
 ENVIRONMENT: dict[str, str] = {
     "model": "BRIEFING_MODEL",
+    "embeddings_model": "BRIEFING_EMBEDDINGS_MODEL",
     "base_url": "OPENAI_BASE_URL",
     "api_key": "OPENAI_API_KEY",
     "mode": "BRIEFING_MODE",
@@ -124,6 +125,8 @@ class Settings(BaseSettings):
     mode: str | None = None
     timeout: float = Field(default=60.0, ge=1)
     batch: bool = False
+    embeddings_model: str | None = None
+    """The endpoint's model that embeds article leads for grouping; None: the bundled model."""
 
     # Cost and speed.
     max_cost: float | None = None
@@ -211,6 +214,7 @@ class Settings(BaseSettings):
             tokens_per_minute=self.tpm,
             batch=self.batch,
             allow_private_network=self.allow_private_network,
+            embeddings_model=self.embeddings_model,
             **extra,
         )
 

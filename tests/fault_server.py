@@ -29,6 +29,11 @@ is `server.default_action`. Actions:
                   instructions, a "System:" role or "Note to AI") as a claim of its own, and a
                   copy of the first claim with a link appended; the usual claims are kept
 
+`POST /v1/embeddings` answers each input text with a deterministic vector: its words hashed
+into `EMBEDDING_DIMENSIONS` buckets, so texts sharing words point alike. Its requests are
+scripted like chat requests, by a key contained in any of their texts (the same actions;
+an answer action other than "ok" gives one vector too few).
+
 The Batch API is there too: `POST /v1/files` (multipart upload), `POST /v1/batches`,
 `GET /v1/batches[/{id}]` and `GET /v1/files/{id}/content`. A batch answers "in_progress"
 for `batch_polls` polls, then completes with one answer per request line, each decided
@@ -41,11 +46,14 @@ Every request is recorded (`exchanges`) with its article key, action, body and h
 
 from __future__ import annotations
 
+import base64
 import email.policy
+import hashlib
 import json
 import re
 import signal
 import socket
+import struct
 import threading
 import time
 from collections import defaultdict, deque
@@ -79,6 +87,8 @@ FAULTS = (
     "ungrounded",
     "length",
 )
+EMBEDDING_DIMENSIONS = 64
+WORD = re.compile(r"\w+")
 TRANSPORT_FAULTS = ("429", "500", "502", "503", "hang", "drop", "garbage")
 ANSWER_FAULTS = ("invalid_json", "schema", "ungrounded", "length")
 
@@ -340,10 +350,10 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             self._batch_post(self.path.rstrip("/"), raw)
             return
-        if self.path.rstrip("/") != "/v1/chat/completions":
+        if self.path.rstrip("/") not in ("/v1/chat/completions", "/v1/embeddings"):
             self._error(404, f"no route {self.path}", "invalid_request_error")
             return
-        article = delimited_article(body)
+        article = delimited_article(body) or "\n".join(embedding_inputs(body))
         key, action = self.fault._next_action(article)
         headers = {k.lower(): v for k, v in self.headers.items()}
         self.fault._record(Exchange(key=key, action=action, path=self.path, body=body, headers=headers))
@@ -388,6 +398,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(name, body, article)
 
     def _answer(self, name: str, body: dict[str, Any], article: str) -> None:
+        if self.path.rstrip("/") == "/v1/embeddings":
+            self._send_json(200, embeddings_for(name, body))
+            return
         self._send_json(200, completion_for(name, body, article, self.fault.usage))
 
     # -- the Batch API ------------------------------------------------------------
@@ -456,6 +469,46 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_bytes(200, fault.files[file_id], "application/octet-stream")
         else:
             self._error(404, f"no route {path}", "invalid_request_error")
+
+
+def embedding_inputs(body: dict[str, Any]) -> list[str]:
+    """The texts an embeddings request asks about (`input` is a string or a list of them)."""
+    given = body.get("input", [])
+    return [given] if isinstance(given, str) else [str(text) for text in given]
+
+
+def vector_for(text: str) -> list[float]:
+    """A deterministic unit vector: the text's words hashed into buckets."""
+    vector = [0.0] * EMBEDDING_DIMENSIONS
+    for word in WORD.findall(text.casefold()):
+        bucket = int.from_bytes(hashlib.sha256(word.encode()).digest()[:4], "big") % EMBEDDING_DIMENSIONS
+        vector[bucket] += 1.0
+    norm = sum(v * v for v in vector) ** 0.5 or 1.0
+    return [round(v / norm, 6) for v in vector]
+
+
+def embeddings_for(name: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The embeddings response for `body`; any answer action but "ok" leaves the last vector out."""
+    texts = embedding_inputs(body)
+    vectors = [vector_for(text) for text in texts]
+    if name != "ok":
+        vectors = vectors[:-1]
+    as_base64 = body.get("encoding_format") == "base64"
+    data = [
+        {
+            "object": "embedding",
+            "index": i,
+            "embedding": base64.b64encode(struct.pack(f"<{len(v)}f", *v)).decode() if as_base64 else v,
+        }
+        for i, v in enumerate(vectors)
+    ]
+    tokens = sum(len(WORD.findall(text)) for text in texts)
+    return {
+        "object": "list",
+        "data": data,
+        "model": body.get("model", "fault-embed"),
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+    }
 
 
 def completion_for(name: str, body: dict[str, Any], article: str, usage: Usage) -> dict[str, Any]:

@@ -12,8 +12,9 @@ from typer.testing import CliRunner
 from briefing.app.cli import app
 from briefing.contracts import Article
 from briefing.stories import group_stories
-from briefing.stories.embeddings import WordLlamaEmbedder
+from briefing.stories.embeddings import WordLlamaEmbedder, default_embedder
 from briefing.stories.group import story_id
+from briefing.stories.signals import signals_of
 from tests.factories import article, write_articles
 
 CRASH = {
@@ -329,3 +330,66 @@ def test_a_date_written_at_the_top_counts_as_the_publication_date() -> None:
         "geneva": "2025-05-12",
         "london": "2025-06-10",
     }
+
+
+def test_a_german_report_joins_its_story_though_its_nouns_are_capitalised() -> None:
+    english = article(
+        "The Northbay Star ferry returned to service on Tuesday after repairs costing $4.2 million, said "
+        "Elena Ruiz of Northbay Ferries. About 1,200 passengers crossed, said Tomas Berg of the riders.",
+        source="bay",
+        title="Northbay ferry returns after repairs",
+        language="en",
+        published="2025-06-10",
+    )
+    german = article(
+        "Die Fähre Northbay Star ist nach Reparaturen am Rumpf für 4,2 Millionen Dollar wieder in Betrieb, "
+        "sagte Elena Ruiz vom Betreiber Northbay Ferries. Rund 1.200 Fahrgäste fuhren mit, so Tomas Berg.",
+        source="kuestenbote",
+        title="Northbay-Fähre fährt wieder nach Reparatur am Rumpf",
+        language="de",
+        published="2025-06-11",
+    )
+    assert len(group_stories([english, german])) == 1
+
+
+def test_german_reports_sharing_only_common_nouns_stay_apart() -> None:
+    warehouse = article(
+        "Die Feuerwehr rückte am Montag mit 80 Einsatzkräften aus, um einen Brand in einer Lagerhalle in "
+        "Bremen zu löschen. Die Polizei ermittelt zur Brandursache, Anwohner sollten die Fenster schließen.",
+        source="weser",
+        title="Feuerwehr löscht Brand in Lagerhalle",
+        language="de",
+        published="2025-06-10",
+    )
+    house = article(
+        "Die Feuerwehr war am Montag mit Einsatzkräften in Kassel vor Ort, nachdem ein Brand in einem "
+        "Wohnhaus ausgebrochen war. Die Polizei sucht nach der Brandursache; Anwohner wurden gewarnt.",
+        source="fulda",
+        title="Großeinsatz der Feuerwehr nach Brand in Wohnhaus",
+        language="de",
+        published="2025-06-10",
+    )
+    assert len(group_stories([warehouse, house])) == 2
+
+
+def test_german_scale_abbreviations_are_read_as_figures() -> None:
+    english = article(
+        "The carmaker will pay 2.5 billion euros, its chief executive said.", language="en", title="Fine"
+    )
+    german = article("Der Autobauer zahlt 2.5 Mrd. Euro, sagte der Chef.", language="de", title="Strafe")
+    comma = article("Der Autobauer zahlt 2,5 Mrd. Euro, sagte der Chef.", language="de", title="Strafe")
+    assert "#2500000000" in signals_of(english).figures
+    assert "#2500000000" in signals_of(german).figures
+    assert "#2500000000" in signals_of(comma).figures
+    assert "#5000000000" not in signals_of(german).figures
+
+
+def test_a_single_article_loads_no_embedding_model() -> None:
+    default_embedder.cache_clear()
+    stories = group_stories(singletons()[:1])
+    assert len(stories) == 1
+    assert default_embedder.cache_info().currsize == 0
+    group_stories(singletons())  # two unrelated articles: nothing to compare either
+    assert default_embedder.cache_info().currsize == 0
+    group_stories(quake_articles())
+    assert default_embedder.cache_info().currsize == 1

@@ -47,6 +47,7 @@ from briefing.app.options import (
     BriefFile,
     ConcurrencyOption,
     ConfigOption,
+    EmbeddingsModelOption,
     FeedOption,
     LanguageOption,
     MaxCostOption,
@@ -143,6 +144,7 @@ def build_command(
         typer.Option(help="Edition date shown in the brief, YYYY-MM-DD (default: none)."),
     ] = None,
     max_stories: MaxStoriesOption = None,
+    embeddings_model: EmbeddingsModelOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Build a cited edition: the articles grouped into stories, ranked, each story briefed on its own."""
@@ -157,6 +159,7 @@ def build_command(
         console,
         config,
         language=language,
+        embeddings_model=embeddings_model,
         **feed_flags(since, topic, max_entries, allow_private_network),
         **model_flags(
             backend,

@@ -44,6 +44,7 @@ from briefing.app.options import (
     DbOption,
     DryRunOption,
     EditionsOption,
+    EmbeddingsModelOption,
     FeedOption,
     LanguageOption,
     MaxCostOption,
@@ -301,6 +302,7 @@ def daily_command(
     tpm: TpmOption = None,
     batch: BatchOption = False,
     max_input_tokens: MaxInputTokensOption = None,
+    embeddings_model: EmbeddingsModelOption = None,
     quiet: QuietOption = False,
     dry_run: DryRunOption = None,
     to: ToOption = None,
@@ -328,6 +330,7 @@ def daily_command(
         editions=editions,
         min_sources=min_sources,
         db=db,
+        embeddings_model=embeddings_model,
         **model_flags(
             backend,
             model,

@@ -29,6 +29,7 @@ __all__ = [
     "DbOption",
     "DryRunOption",
     "EditionsOption",
+    "EmbeddingsModelOption",
     "FeedOption",
     "LanguageOption",
     "MaxCostOption",
@@ -132,6 +133,16 @@ BaseUrlOption = Annotated[
     typer.Option(
         help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 for llama.cpp's server "
         "(default: $OPENAI_BASE_URL, else OpenAI). The key comes from $OPENAI_API_KEY only.",
+        show_default=False,
+    ),
+]
+EmbeddingsModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--embeddings-model",
+        help="Group stories with this model of the endpoint's /v1/embeddings (vectors cached), "
+        "when an endpoint is configured; if it fails, the bundled model (default: "
+        "$BRIEFING_EMBEDDINGS_MODEL, else the bundled offline model).",
         show_default=False,
     ),
 ]

@@ -9,13 +9,26 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from briefing.app.common import EXIT_NO_BRIEF, EXIT_USAGE, err, feed_flags, inputs, settings, stderr
+from briefing.app.common import (
+    EXIT_NO_BRIEF,
+    EXIT_USAGE,
+    check_base_url,
+    err,
+    feed_flags,
+    inputs,
+    settings,
+    stderr,
+)
 from briefing.app.options import (
+    BaseUrlOption,
     ConfigOption,
+    EmbeddingsModelOption,
     FeedOption,
     MaxEntriesOption,
+    NoCacheOption,
     PrivateNetworkOption,
     SinceOption,
+    TimeoutOption,
     TopicOption,
 )
 
@@ -45,6 +58,10 @@ def stories_command(
     config: ConfigOption = None,
     max_entries: MaxEntriesOption = None,
     allow_private_network: PrivateNetworkOption = False,
+    embeddings_model: EmbeddingsModelOption = None,
+    base_url: BaseUrlOption = None,
+    timeout: TimeoutOption = None,
+    no_cache: NoCacheOption = False,
     fmt: Annotated[
         StoriesFormat,
         typer.Option(
@@ -54,21 +71,27 @@ def stories_command(
 ) -> None:
     """Group articles into stories, one event each, and show what ties each article to its story."""
     from briefing.errors import BriefingError
-    from briefing.pipeline import gather
-    from briefing.stories import group_stories
+    from briefing.pipeline import gather, group
 
     console = stderr()
     chosen = settings(
         console,
         config,
         **feed_flags(since, topic, max_entries, allow_private_network),
+        embeddings_model=embeddings_model,
+        base_url=base_url,
+        timeout=timeout,
+        cache=False if no_cache else None,
     )
     given = inputs(console, chosen, feed)
     if not paths and not given.feeds:
         err(console, "error: give article files, folders, URLs or '-', or --feed (or feeds in --config)")
         raise typer.Exit(EXIT_USAGE)
+    if chosen.embeddings_model:
+        check_base_url(console, chosen)
+    options = chosen.build_options(language=given.language)
     try:
-        ingested = gather(paths or [], chosen.build_options(language=given.language), feeds=given.feeds)
+        ingested = gather(paths or [], options, feeds=given.feeds)
     except BriefingError as exc:
         err(console, f"error: {exc}")
         raise typer.Exit(EXIT_NO_BRIEF) from None
@@ -79,7 +102,15 @@ def stories_command(
     if not ingested.articles:
         err(console, "error: no usable articles")
         raise typer.Exit(EXIT_NO_BRIEF)
-    stories = group_stories(ingested.articles)
+    notes: list[str] = []
+    try:
+        stories = group(ingested, options, notes=notes)
+    except BriefingError as exc:
+        err(console, f"error: {exc}")
+        raise typer.Exit(EXIT_NO_BRIEF) from None
+    for note in dict.fromkeys(notes):
+        if note not in ingested.cache_notes:
+            err(console, note)
     if fmt == StoriesFormat.json:
         sys.stdout.write(json.dumps([s.model_dump(mode="json") for s in stories], indent=2) + "\n")
     else:

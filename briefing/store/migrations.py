@@ -1,7 +1,7 @@
 """The schema of each SQLite file briefing keeps, as numbered migrations.
 
 Each kind of file has its list: `CACHE` (extractions.sqlite3: model extractions,
-submitted batches, fetched pages) and `DELIVERY` (briefing.sqlite3: subscribers, the
+submitted batches, fetched pages, embedding vectors) and `DELIVERY` (briefing.sqlite3: subscribers, the
 delivery ledger and its send locks, editions). A file's `PRAGMA user_version` is the
 number of migrations it has had; opening it applies the rest, in order, in one
 transaction that holds the file's write lock, so two processes opening one old file
@@ -123,7 +123,20 @@ def m003_pages(db: sqlite3.Connection) -> None:
     )
 
 
-CACHE: tuple[Migration, ...] = (m001_extractions, m002_batches, m003_pages)
+def m004_embeddings(db: sqlite3.Connection) -> None:
+    """Embedding vectors of article leads from an endpoint (`briefing.store.embeddings.embedding_key`)."""
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS embeddings (
+            key TEXT PRIMARY KEY,
+            model TEXT NOT NULL,
+            dimensions INTEGER NOT NULL,
+            vector BLOB NOT NULL,
+            created REAL NOT NULL
+        )"""
+    )
+
+
+CACHE: tuple[Migration, ...] = (m001_extractions, m002_batches, m003_pages, m004_embeddings)
 
 
 # -- the delivery database ----------------------------------------------------------------

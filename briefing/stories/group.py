@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from briefing.contracts import Article, Story, StoryCopy, StoryMember
-from briefing.stories.embeddings import Embedder, default_embedder
+from briefing.stories.embeddings import Embedder, EmbeddingsUnavailable, default_embedder
 from briefing.stories.signals import Signals, signals_of
 
 __all__ = ["LINK_SCORE", "MAX_SPAN_DAYS", "group_stories", "story_id"]
@@ -87,7 +87,9 @@ def group_stories(articles: Sequence[Article], *, embedder: Embedder | None = No
     An article tied to no other is a story of its own. Stories come most independent outlets
     first (a syndicated copy adds reach, not a report), then most outlets,
     then by id; members earliest first. `embedder` defaults to the bundled English model
-    (`briefing.stories.embeddings.default_embedder`).
+    (`briefing.stories.embeddings.default_embedder`), which is also used when `embedder`
+    raises `EmbeddingsUnavailable`; it is loaded (or called) only when some articles share
+    names or figures, and only for those.
     """
     ordered = sorted(articles, key=lambda a: (a.id, a.source, a.path or "", a.url or ""))
     if not ordered:
@@ -97,8 +99,11 @@ def group_stories(articles: Sequence[Article], *, embedder: Embedder | None = No
     for node in nodes:
         node.signals.restrict(vocabulary)
     weights = _key_weights(nodes)
-    similarity = _similarity(nodes, embedder or default_embedder())
-    edges = _edges(nodes, weights, similarity)
+    # Only articles that share a name or figure with another are embedded: a single article,
+    # or a day of unrelated ones, loads no model and calls no endpoint.
+    sharing = [i for i, node in enumerate(nodes) if not node.signals.keys.isdisjoint(weights)]
+    similarity = _similarity(nodes, sharing, embedder or default_embedder()) if sharing else {}
+    edges = _edges(nodes, weights, _candidates(nodes, weights), similarity)
     groups = _join(nodes, edges)
     group_of = {i: g for g, members in enumerate(groups) for i in members}
     inside: dict[int, dict[tuple[int, int], tuple[float, list[str]]]] = defaultdict(dict)
@@ -131,10 +136,21 @@ def _key_weights(nodes: list[_Node]) -> dict[str, float]:
     return weights
 
 
-def _similarity(nodes: list[_Node], embedder: Embedder) -> dict[int, object]:
-    """Each article's lead embedding (title and first words), for those in a language it knows."""
+def _similarity(nodes: list[_Node], indices: list[int], embedder: Embedder) -> dict[int, object]:
+    """The lead embedding (title and first words) of the articles at `indices`, those in a language it knows.
+
+    When `embedder` cannot embed (an endpoint that is down), every lead is embedded with the
+    bundled model instead: the day's vectors all come from one model.
+    """
+    try:
+        return _embedded(nodes, indices, embedder)
+    except EmbeddingsUnavailable:
+        return _embedded(nodes, indices, default_embedder())
+
+
+def _embedded(nodes: list[_Node], indices: list[int], embedder: Embedder) -> dict[int, object]:
     known = embedder.languages
-    chosen = [i for i, n in enumerate(nodes) if known is None or (n.article.language or "en") in known]
+    chosen = [i for i in indices if known is None or (nodes[i].article.language or "en") in known]
     if not chosen:
         return {}
     vectors = embedder.embed([_lead(nodes[i].article) for i in chosen])
@@ -145,12 +161,10 @@ def _lead(article: Article) -> str:
     return f"{article.title}. {' '.join(article.text.split()[:_LEAD_WORDS])}"
 
 
-def _edges(
-    nodes: list[_Node], weights: dict[str, float], vectors: dict[int, object]
+def _candidates(
+    nodes: list[_Node], weights: dict[str, float]
 ) -> dict[tuple[int, int], tuple[float, list[str]]]:
-    """Candidate pairs (from shared keys) whose tie reaches `LINK_SCORE`, with the keys they share."""
-    import numpy as np
-
+    """Pairs sharing at least `MIN_SHARED` distinct names or figures: what those add up to, and the keys."""
     postings: dict[str, list[int]] = defaultdict(list)
     for i, node in enumerate(nodes):
         for key in node.signals.keys:
@@ -162,15 +176,29 @@ def _edges(
         for x, a in enumerate(members):
             for b in members[x + 1 :]:
                 shared[(a, b)].append(key)
-    edges = {}
+    candidates = {}
     for pair in sorted(shared):
-        a, b = pair
-        keys = shared[pair]
+        keys = shared.pop(pair)  # freed as it goes: most pairs share one key and are dropped
         if len(keys) < MIN_SHARED:
             continue
         score, things = _tie(keys, weights)
-        if things < MIN_SHARED:
-            continue
+        if things >= MIN_SHARED:
+            candidates[pair] = (score, keys)
+    return candidates
+
+
+def _edges(
+    nodes: list[_Node],
+    weights: dict[str, float],
+    candidates: dict[tuple[int, int], tuple[float, list[str]]],
+    vectors: dict[int, object],
+) -> dict[tuple[int, int], tuple[float, list[str]]]:
+    """The candidate pairs whose tie reaches `LINK_SCORE`, with the keys they share."""
+    import numpy as np
+
+    edges = {}
+    for pair, (score, keys) in candidates.items():
+        a, b = pair
         if a in vectors and b in vectors:
             cosine = float(np.dot(vectors[a], vectors[b]))  # type: ignore[call-overload]
             score += EMBEDDING_WEIGHT * max(0.0, cosine - EMBEDDING_FLOOR) / (1 - EMBEDDING_FLOOR)

@@ -4,7 +4,9 @@ Names (people, places, organisations) are reduced to a consonant skeleton of the
 transliteration, so that 'Ahmedabad', Telugu 'అహ్మదాబాద్' (ahmdabad) and Gujarati 'અમદાવાદ'
 (amdavad) all become 'ndbd'. In scripts with capital letters a name is a capitalised word
 that does not open a sentence; scripts without them (Telugu, Gujarati, ...) give every word,
-and `Signals.restrict` later keeps only those that some cased article also uses as a name.
+and `Signals.restrict` later keeps only those that some other article uses as a name. German
+capitalises every noun, so there a lone capitalised word ('Fähre', 'Hafenbehörde') is only a
+candidate too, kept when another article names it; a run of them ('Elena Ruiz') is a name.
 Figures are read with `briefing.merge.numbers`, so '1,200' and Italian '1.200' meet.
 """
 
@@ -13,11 +15,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from briefing.contracts import Article
 from briefing.extract.extractive.names import is_role_word
 
-__all__ = ["Signals", "name_key", "signals_of"]
+__all__ = ["NOUN_CAPITALISING", "Signals", "name_key", "signals_of"]
 
 # A word: letters with the combining marks of Indic and other scripts (vowel signs are not letters);
 # apostrophes and hyphens split, so "dell'Air" gives "Air" and "London-bound" gives "London".
@@ -25,6 +28,11 @@ _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|[\u0300-\u036f\u0900-\u0dff\u0e00-\u0ef
 _HYPHENATED = re.compile(_WORD.pattern + r"(?:-" + _WORD.pattern + r")*")
 _POSSESSIVE = re.compile(r"['’]s$")
 _ISO_DATE = re.compile(r"\b(?:19|20)[0-9]{2}-[01][0-9]-[0-3][0-9]\b")
+_SPLIT = {
+    separator: re.compile(rf"[0-9]\{separator}(?:[0-9]{{1,2}}|[0-9]{{4,}})(?![0-9])") for separator in ".,"
+}
+"""A thousands separator that groups no thousands ('2.5' in German, '2,5' in English): the
+language's reading takes it for two numbers."""
 _DATELINE_CHARS = 300
 """How far into the text a written date ('Published 2025-06-11') is taken as the publication date."""
 _SENTENCE_END = re.compile(r"[.!?。।॥:;\"“”«»()\n]+")
@@ -51,8 +59,13 @@ _NOT_NAMES = frozenset(
     united national international world new north south east west central government ministry
     department council organization organisation agency state states republic union news times daily
     post breaking live update updated published
+    millionen milliarden million milliarde prozent euro dollar uhr
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
+
+
+NOUN_CAPITALISING = frozenset({"de", "lb"})
+"""Languages that capitalise every noun: a capitalised word alone there says little."""
 
 
 @dataclass
@@ -61,8 +74,9 @@ class Signals:
 
     names: set[str] = field(default_factory=set)
     """Name keys: a skeleton per name word, and one per run of name words ('r nd' for Air India)."""
-    uncased: set[str] = field(default_factory=set)
-    """Keys of words from a script without capitals: names only if a cased article names them too."""
+    tentative: set[str] = field(default_factory=set)
+    """Keys of words that may be names (from a script without capitals, or a lone German noun):
+    names only if another article names them too."""
     figures: set[str] = field(default_factory=set)
     """Figure keys: the value with its scale applied ('#242', '#1200')."""
     dated: str | None = None
@@ -73,10 +87,10 @@ class Signals:
     """Key -> the spelling this article uses, for the explanation."""
 
     def restrict(self, vocabulary: set[str]) -> None:
-        """Keep the words of an uncased script that the day's cased articles use as names."""
-        self.names |= self.uncased & vocabulary
+        """Keep the tentative words that the day's articles use as names."""
+        self.names |= self.tentative & vocabulary
         self.title = {k for k in self.title if k in self.names}
-        self.uncased = set()
+        self.tentative = set()
 
     @property
     def keys(self) -> set[str]:
@@ -146,19 +160,52 @@ def _name_runs(text: str) -> Iterable[tuple[list[str], bool]]:
 
 
 def _figures(text: str, language: str | None) -> dict[str, str]:
+    """Figure key -> the figure as written, for the figures that can tell events apart.
+
+    Each number is read the way the article's language writes numbers ('1.200' is 1200 in
+    Italian). Where that reading splits what the figure reader (`find_figures`) reads as one
+    figure ('2.5 Mrd.' in a German report: '2' and '5 Mrd.'), the figure reader's value wins.
+    """
     from anyascii import anyascii
 
-    from briefing.merge.numbers import numbers_in
+    from briefing.merge.numbers import DECIMAL_COMMA_LANGUAGES, numbers_in
 
+    text = anyascii(text)
+    read: list[tuple[Decimal, bool, str]] = []
+    split = _SPLIT["." if language in DECIMAL_COMMA_LANGUAGES else ","]
+    if split.search(text):
+        text, read = _whole_figures(text, language, split)
+    read.extend((n.absolute, bool(n.scale), n.literal.strip()) for n in numbers_in(text, language))
     found: dict[str, str] = {}
-    for number in numbers_in(anyascii(text), language):
-        value = number.absolute
-        whole = value == value.to_integral_value() and not number.scale
+    for value, scaled, literal in read:
+        whole = value == value.to_integral_value() and not scaled
         if value < 10 or (whole and (value <= 31 or 1900 <= value <= 2100)):
             continue  # small counts, days of the month and years say little about which event
-        key = "#" + format(value.normalize(), "f")
-        found.setdefault(key, number.literal.strip())
+        found.setdefault("#" + format(value.normalize(), "f"), literal)
     return found
+
+
+def _whole_figures(
+    text: str, language: str | None, split: re.Pattern[str]
+) -> tuple[str, list[tuple[Decimal, bool, str]]]:
+    """The figures the language's reading would split, read whole; and the text without them."""
+    from briefing.merge.numbers import find_figures, numbers_in, parse_value
+
+    read: list[tuple[Decimal, bool, str]] = []
+    start = 0
+    for figure in find_figures(text):
+        if not split.search(figure.value):
+            continue
+        parsed = parse_value(figure.value, figure.unit)
+        if parsed is None or parsed.is_range or len(numbers_in(figure.value, language)) < 2:
+            continue
+        at = text.find(figure.value, start)
+        if at < 0:
+            continue
+        read.append((Decimal(repr(parsed.low)), True, figure.value.strip()))
+        text = text[:at] + " " * len(figure.value) + text[at + len(figure.value) :]
+        start = at + len(figure.value)
+    return text, read
 
 
 def signals_of(article: Article, *, text_words: int = 400) -> Signals:
@@ -169,8 +216,10 @@ def signals_of(article: Article, *, text_words: int = 400) -> Signals:
     signals = Signals(dated=article.published or (written_date.group(0) if written_date else None))
     for run, _uncased in _name_runs(article.title):
         signals.title.update(name_key(w) for w in run)
+    nouns = (article.language or "") in NOUN_CAPITALISING
     for run, uncased in _name_runs(text):
-        into = signals.uncased if uncased else signals.names
+        tentative = uncased or (nouns and len(run) == 1 and not run[0].isupper())
+        into = signals.tentative if tentative else signals.names
         keys = [name_key(word) for word in run]
         for word, key in zip(run, keys, strict=True):
             if len(key) < 3 and not uncased and word.isupper() and len(word) >= 2:
