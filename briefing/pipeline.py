@@ -1,10 +1,11 @@
 """The whole pipeline behind `briefing build`, as named steps.
 
-    ingest -> fold copies -> detect languages -> group -> extract -> merge   (then `briefing.render`)
+    ingest -> fold copies -> detect languages -> group -> extract -> merge -> follow (then `briefing.render`)
 
 `gather` runs the first three (`ingest`, `fold_copies`, `detect_languages`). `build_edition`
 then groups the articles into stories, extracts every article once and merges each story on
-its own into a ranked `Edition`; `build` (and `build_from`, after `gather`) makes one brief
+its own into a ranked `Edition`, and, given an editions archive, follows the stories of recent
+editions (`follow_stories`); `build` (and `build_from`, after `gather`) makes one brief
 of all the articles, as for a single story. This is the library entry point the CLI and the daily job
 call. It never prints and never exits: problems come back in the result, user errors as
 `UserError`, so each caller decides how to show them.
@@ -17,7 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from briefing.contracts import Article, Brief, Edition, ExtractedArticle, IngestResult, RunReport, Story
+from briefing.contracts import (
+    Article,
+    Brief,
+    Edition,
+    ExtractedArticle,
+    IngestResult,
+    RunReport,
+    Story,
+)
 from briefing.errors import EndpointDownError, NoArticlesError, UserError
 from briefing.extract.choice import BackendChoice
 from briefing.extract.extractive.backend import ExtractiveBackend
@@ -44,6 +53,7 @@ __all__ = [
     "detect_languages",
     "exit_status",
     "fold_copies",
+    "follow_stories",
     "gather",
     "group",
 ]
@@ -283,7 +293,26 @@ def build_edition_from(
     _note(edition.report, notes, down)
     for story in edition.stories:
         _note(story.brief.report, notes, down)
+    if options.editions is not None:
+        edition = follow_stories(edition, options.editions)
     return edition
+
+
+def follow_stories(edition: Edition, archive: Path) -> Edition:
+    """Step 7: the stories of the archive's recent editions that go on today become `developing`.
+
+    An undated edition follows nothing. An archived version that cannot be read is one line
+    in the report's skipped inputs (action 'not followed'), never the end of the run.
+    """
+    if not edition.date:
+        return edition
+    from briefing.deliver.editions import Archive
+    from briefing.stories.continuity import follow
+
+    recent = Archive(archive).recent(edition.date)
+    followed = follow(edition, recent.editions)
+    followed.report.inputs_skipped.extend(recent.notes)
+    return followed
 
 
 def _note(report: RunReport, notes: list[str], down: str | None) -> None:

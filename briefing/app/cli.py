@@ -18,7 +18,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -143,6 +143,15 @@ def build_command(
         typer.Option(help="Edition date shown in the brief, YYYY-MM-DD (default: none)."),
     ] = None,
     max_stories: MaxStoriesOption = None,
+    editions: Annotated[
+        Path | None,
+        typer.Option(
+            help="An editions archive (as daily keeps it): a story of its last 3 days' editions is marked "
+            "developing, with what is new since (needs --date; default: $BRIEFING_EDITIONS or the config's "
+            "editions, when set; otherwise none).",
+            show_default=False,
+        ),
+    ] = None,
     quiet: QuietOption = False,
 ) -> None:
     """Build a cited edition: the articles grouped into stories, ranked, each story briefed on its own."""
@@ -157,6 +166,7 @@ def build_command(
         console,
         config,
         language=language,
+        editions=editions,
         **feed_flags(since, topic, max_entries, allow_private_network),
         **model_flags(
             backend,
@@ -178,7 +188,9 @@ def build_command(
         err(console, "error: give article files, folders, URLs or '-', or --feed (or feeds in --config)")
         raise typer.Exit(EXIT_USAGE)
     check_base_url(console, chosen)
-    extra = {"max_stories": max_stories} if max_stories else {}
+    extra: dict[str, Any] = {"max_stories": max_stories} if max_stories else {}
+    if chosen.origin("editions"):  # the default folder is daily's; build follows only one it is given
+        extra["editions"] = chosen.editions
     options = chosen.build_options(language=given.language, date=parse_date(date), **extra)
     try:
         edition = _build_with_progress(paths or [], given.feeds, options, console, quiet)

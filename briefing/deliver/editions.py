@@ -24,6 +24,7 @@ rewritten.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -32,17 +33,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from briefing.contracts import Brief
+from pydantic import ValidationError
+
+from briefing.contracts import Brief, Edition, InputProblem
 from briefing.errors import BriefingError, UserError
 from briefing.render.brief import render_email_html, render_json, render_markdown
 from briefing.store.database import Database
 from briefing.store.ledger import Editions, Ledger, Version
+from briefing.stories.continuity import RECENT_DAYS, PastEdition, Recent, edition_of_brief
 
 __all__ = [
     "Archive",
     "Deliveries",
     "EditionRefused",
     "Plan",
+    "Recent",
     "Version",
     "as_sent",
     "claim_version",
@@ -218,6 +223,35 @@ class Archive:
         newest = max(corrections, key=lambda p: int(p.parent.name[11:]), default=day / "brief.json")
         return days[-1], newest
 
+    def recent(self, date: str, days: int = RECENT_DAYS) -> Recent:
+        """The kept editions of the `days` days before `date`, newest first: each day's newest version.
+
+        A version is read from its `stories.json` (the whole `Edition`), else its `brief.json`
+        (an `Edition`, or a `Brief`: an edition of one story whose id was not kept, which
+        `briefing.stories.continuity` then matches by content alone). A version that cannot
+        be read, is neither, or is dated otherwise than its folder is left out with one note.
+        """
+        recent = Recent()
+        try:
+            first = (dt.date.fromisoformat(date) - dt.timedelta(days=days)).isoformat()
+        except ValueError:
+            return recent
+        try:
+            folders = sorted((p for p in self.root.iterdir() if p.is_dir()), reverse=True)
+        except OSError:
+            return recent
+        for day in folders:
+            if not (first <= day.name < date) or not _is_date(day.name):
+                continue
+            corrections = [p for p in day.glob("correction-*") if p.is_dir() and p.name[11:].isdigit()]
+            folder = max(corrections, key=lambda p: int(p.name[11:]), default=day)
+            found = _read_kept(folder, day.name)
+            if isinstance(found, InputProblem):
+                recent.notes.append(found)
+            elif found is not None:
+                recent.editions.append(found)
+        return recent
+
     def previous_sources(self, date: str) -> tuple[str, list[str]] | None:
         """The latest earlier edition's date and source article ids, if there is one."""
         found = self.latest_before(date)
@@ -229,6 +263,45 @@ class Archive:
         except (OSError, ValueError, KeyError, TypeError):
             return None
         return found[0], ids
+
+
+def _is_date(name: str) -> bool:
+    try:
+        return dt.date.fromisoformat(name).isoformat() == name
+    except ValueError:
+        return False
+
+
+def _read_kept(folder: Path, date: str) -> PastEdition | InputProblem | None:
+    """The edition kept in `folder` (None: no edition file there), or why it is not used."""
+    path = folder / "stories.json"
+    if not path.exists():
+        path = folder / "brief.json"
+        if not path.exists():
+            return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and "stories" in data:
+            edition = Edition.model_validate(data)
+        else:
+            edition = edition_of_brief(Brief.model_validate(data))
+    except OSError as exc:
+        return _not_followed(path, f"cannot be read ({exc.strerror})")
+    except ValidationError as exc:
+        return _not_followed(path, f"not an edition ({exc.error_count()} error(s), first at {_where(exc)})")
+    except ValueError as exc:
+        return _not_followed(path, f"not an edition ({str(exc).splitlines()[0]})")
+    if edition.date != date:
+        return _not_followed(path, f"dated {edition.date or 'nothing'} but kept under {date}")
+    return PastEdition(date=date, edition=edition, where=str(path))
+
+
+def _not_followed(path: Path, reason: str) -> InputProblem:
+    return InputProblem(path=str(path), reason=reason, action="not followed")
+
+
+def _where(exc: ValidationError) -> str:
+    return ".".join(str(part) for part in exc.errors()[0]["loc"]) or "the top"
 
 
 def _kept_id(folder: Path) -> str | None:
