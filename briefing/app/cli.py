@@ -309,7 +309,7 @@ def eval_command(
     options = BuildOptions(backend=chosen.backend, model=model, base_url=chosen.base_url)
     try:
         scores = evaluate(clusters, options) if clusters else []
-        day_scores = evaluate_days(days) if days else []
+        day_scores = evaluate_days(days, options) if days else []
     except BriefingError as exc:
         err(console, f"error: {exc}")
         raise typer.Exit(EXIT_NO_BRIEF) from None
