@@ -243,3 +243,12 @@ def test_following_is_pure_and_an_undated_edition_follows_nothing(day1: dict, da
     assert [s.status for s in again.stories] == [s.status for s in today.stories]
     undated = unfollowed.model_copy(update={"date": None})
     assert follow(undated, past) == undated
+
+
+def test_an_archive_without_a_date_is_one_note(archive: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["build", str(DAY2 / "articles"), "--editions", str(archive), "-q"], env=OFFLINE
+    )
+    assert result.exit_code == 0, result.output
+    assert "note: --editions needs --date (whose days to follow); nothing followed" in result.stderr
+    assert "developing" not in result.stdout

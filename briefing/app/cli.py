@@ -192,6 +192,11 @@ def build_command(
     if chosen.origin("editions"):  # the default folder is daily's; build follows only one it is given
         extra["editions"] = chosen.editions
     options = chosen.build_options(language=given.language, date=parse_date(date), **extra)
+    if options.editions is not None and options.date is None:
+        err(
+            console,
+            f"note: {chosen.origin('editions')} needs --date (whose days to follow); nothing followed",
+        )
     try:
         edition = _build_with_progress(paths or [], given.feeds, options, console, quiet)
     except BriefingError as exc:
