@@ -22,6 +22,7 @@ from briefing.contracts import (
     Article,
     Brief,
     Edition,
+    EditionStory,
     ExtractedArticle,
     IngestResult,
     RunReport,
@@ -42,6 +43,7 @@ from briefing.merge.edition import DEFAULT_MAX_STORIES, merge_edition
 
 if TYPE_CHECKING:
     from briefing.extract.model.backend import ModelBackend
+    from briefing.stories.continuity import Match
 
 __all__ = [
     "BackendChoice",
@@ -248,6 +250,7 @@ def build_edition(
     on_progress: Callable[[Article], None] | None = None,
     on_start: Callable[[int], None] | None = None,
     on_batch_status: Callable[[str], None] | None = None,
+    on_follow: Callable[[EditionStory, Match], None] | None = None,
 ) -> Edition:
     """Build a day's edition (ranked stories, each with its own brief) from the inputs `build` takes.
 
@@ -261,6 +264,7 @@ def build_edition(
         on_progress=on_progress,
         on_start=on_start,
         on_batch_status=on_batch_status,
+        on_follow=on_follow,
     )
 
 
@@ -271,8 +275,12 @@ def build_edition_from(
     on_progress: Callable[[Article], None] | None = None,
     on_start: Callable[[int], None] | None = None,
     on_batch_status: Callable[[str], None] | None = None,
+    on_follow: Callable[[EditionStory, Match], None] | None = None,
 ) -> Edition:
     """`build_edition` for articles already read: group, extract every article once, merge each story.
+
+    With `options.editions`, the stories of the archive's recent editions are followed
+    (`follow_stories`); `on_follow` hears each story followed and why.
 
     Raises:
         NoArticlesError: no input held a usable article (the problems are in the message).
@@ -294,11 +302,13 @@ def build_edition_from(
     for story in edition.stories:
         _note(story.brief.report, notes, down)
     if options.editions is not None:
-        edition = follow_stories(edition, options.editions)
+        edition = follow_stories(edition, options.editions, on_follow=on_follow)
     return edition
 
 
-def follow_stories(edition: Edition, archive: Path) -> Edition:
+def follow_stories(
+    edition: Edition, archive: Path, *, on_follow: Callable[[EditionStory, Match], None] | None = None
+) -> Edition:
     """Step 7: the stories of the archive's recent editions that go on today become `developing`.
 
     An undated edition follows nothing. An archived version that cannot be read is one line
@@ -310,8 +320,13 @@ def follow_stories(edition: Edition, archive: Path) -> Edition:
     from briefing.stories.continuity import follow
 
     recent = Archive(archive).recent(edition.date)
-    followed = follow(edition, recent.editions)
+    matches: list[Match] = []
+    followed = follow(edition, recent.editions, on_match=matches.append)
     followed.report.inputs_skipped.extend(recent.notes)
+    if on_follow is not None:
+        today = {s.id: s for s in edition.stories}
+        for match in matches:
+            on_follow(today[match.story_id], match)
     return followed
 
 

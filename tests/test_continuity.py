@@ -252,3 +252,15 @@ def test_an_archive_without_a_date_is_one_note(archive: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "note: --editions needs --date (whose days to follow); nothing followed" in result.stderr
     assert "developing" not in result.stdout
+
+
+def test_the_run_report_says_why_a_story_was_followed(archive: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["build", str(DAY2 / "articles"), "--editions", str(archive), "--date", "2025-06-13"],
+        env=OFFLINE,
+    )
+    assert result.exit_code == 0, result.output
+    [line] = [li for li in result.stderr.splitlines() if "followed:" in li]
+    assert "Black box found on hostel roof in Ahmedabad: the story of 2025-06-12 (shared: " in line
+    assert all(name in line for name in ("Ahmedabad", "787", "242")), line

@@ -71,9 +71,10 @@ from briefing.extract.choice import BackendChoice
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from briefing.contracts import Article, Edition
+    from briefing.contracts import Article, Edition, EditionStory
     from briefing.ingest.feeds import FeedQuery
     from briefing.pipeline import BuildOptions
+    from briefing.stories.continuity import Match
 
 __all__ = ["app", "main"]
 
@@ -340,10 +341,13 @@ def _build_with_progress(
 ) -> Edition:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from briefing.pipeline import build_edition as build
+    from briefing.pipeline import build_edition
 
     if quiet:
-        return build(paths, options, feeds=feeds)
+        return build_edition(paths, options, feeds=feeds)
+
+    def followed(story: EditionStory, match: Match) -> None:
+        err(console, f"followed: {story.headline}: the story of {match.date} ({match.why()})")
 
     def batch_status(status: str) -> None:
         err(console, f"batch: {status}")
@@ -362,13 +366,14 @@ def _build_with_progress(
             if total > 1 and (count == total or count % max(1, total // 10) == 0):
                 err(console, f"extracted {count} of {total}")
 
-        return build(
+        return build_edition(
             paths,
             options,
             feeds=feeds,
             on_start=plain_start,
             on_progress=plain_progress,
             on_batch_status=batch_status,
+            on_follow=followed,
         )
     with Progress(
         TextColumn("extracting"),
@@ -386,13 +391,14 @@ def _build_with_progress(
         def on_progress(article: Article) -> None:
             progress.advance(task)
 
-        return build(
+        return build_edition(
             paths,
             options,
             feeds=feeds,
             on_start=on_start,
             on_progress=on_progress,
             on_batch_status=progress.console.log,
+            on_follow=followed,
         )
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from briefing.contracts import (
@@ -102,6 +102,12 @@ class Match:
     """The tie between the two (`inf` for the same id)."""
     shared: list[str]
     """The names and figures they share, as written (empty for the same id)."""
+
+    def why(self) -> str:
+        """What ties the two, for a line of the run's report."""
+        if not self.shared:
+            return "the same earliest report"
+        return "shared: " + ", ".join(self.shared)
 
 
 @dataclass(frozen=True)
@@ -251,13 +257,18 @@ def follow(
     *,
     days: int = RECENT_DAYS,
     embedder: Embedder | None = None,
+    on_match: Callable[[Match], None] | None = None,
 ) -> Edition:
     """`edition` with each story that continues a recent one marked `developing` (see the module docstring).
 
     A followed story takes the past story's id (its own when the archive kept none), the
     date of the edition it was last in, and the ids of its claims that edition did not hold.
+    `on_match` hears why each story was followed, for a caller that shows it.
     """
     matches = match_stories(edition, past, days=days, embedder=embedder)
+    if on_match is not None:
+        for found in matches:
+            on_match(found)
     if not matches:
         return edition
     by_story = {m.story_id: m for m in matches}
