@@ -7,6 +7,7 @@ air-india-investigation continues the 12th's air-india-crash (`tests/eval/days/*
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -218,6 +219,12 @@ def test_the_newest_correction_of_a_day_is_the_one_followed(tmp_path: Path, day1
     assert recent.notes == []
     assert [(p.date, Path(p.where).parent.name) for p in recent.editions] == [("2025-06-12", "correction-10")]
     assert Archive(tmp_path / "missing").recent("2025-06-13").editions == []
+    (tmp_path / "2025-06-11").mkdir()
+    os.mkfifo(tmp_path / "2025-06-11" / "stories.json")  # nobody writes to it: read, it would hang
+    [note] = Archive(tmp_path).recent("2025-06-13").notes
+    assert note.line().endswith(
+        "2025-06-11/stories.json: not a regular file (a named pipe), left unopened; not followed"
+    )
 
 
 def test_a_lone_developing_story_is_an_edition_with_its_news(day1: dict, day2: tuple[dict, str]) -> None:

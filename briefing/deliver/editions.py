@@ -37,6 +37,7 @@ from pydantic import ValidationError
 
 from briefing.contracts import Brief, Edition, InputProblem
 from briefing.errors import BriefingError, UserError
+from briefing.ingest.files import BRIEF_LIMIT, FileRefused, read_file
 from briefing.render.brief import render_email_html, render_json, render_markdown
 from briefing.store.database import Database
 from briefing.store.ledger import Editions, Ledger, Version
@@ -280,11 +281,13 @@ def _read_kept(folder: Path, date: str) -> PastEdition | InputProblem | None:
         if not path.exists():
             return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_file(path, BRIEF_LIMIT))
         if isinstance(data, dict) and "stories" in data:
             edition = Edition.model_validate(data)
         else:
             edition = edition_of_brief(Brief.model_validate(data))
+    except FileRefused as exc:
+        return _not_followed(path, exc.reason)
     except OSError as exc:
         return _not_followed(path, f"cannot be read ({exc.strerror})")
     except ValidationError as exc:
