@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from briefing.app.cli import app
-from briefing.check.evaluate import _same_label_value
 from briefing.check.grounding import check_extraction, figure_in_text, find_evidence
+from briefing.check.metrics import same_label_value as _same_label_value
 from briefing.contracts import ArticleExtraction, Claim, ClaimCategory, Figure
 from briefing.merge.numbers import (
     SCALE_VALUES,

@@ -11,12 +11,10 @@ What a reader sees (the *shown statements*) is the statement of every claim refe
 `MergedClaim.evidence`; an interpretation point cites its own `article_ids` and rests on the
 evidence of the claims in its `claim_ids`.
 
-Metrics:
+Metrics (the label-based ones are described in `briefing.check.metrics`):
 
-- **key-fact coverage**: share of `key_facts` whose keywords all occur in the shown
-  statements (joined), compared as substrings after folding typography, case and
-  diacritics to ASCII (`Kahramanmaras` matches `Kahramanmaraş`). Facts marked
-  `time_dependent` are scored the same way.
+- **key-fact coverage**, **redundancy**, **discrepancy precision and recall**,
+  **canonical-name accuracy**: see `briefing.check.metrics`.
 - **figure faithfulness**: share of figures in the shown statements (`find_figures` on each)
   that `figure_in_text` finds in the evidence text of an article the statement cites. A
   figure present only elsewhere in the article does not count: the brief must show what
@@ -25,14 +23,6 @@ Metrics:
   statement has evidence from that article and `find_evidence` finds it in the article's
   text. A statement that cites nothing counts as one unsupported pair; a cited article
   missing from `articles` is unsupported.
-- **discrepancy recall**: share of labelled discrepancies that are not `time_dependent`
-  found in `Brief.discrepancies`: one of the same kind whose set of values equals the
-  labelled set (values equal as strings after dropping spaces and case, or stating the
-  same numbers one for one in the same unit, as `same_value` would, so '1,600' matches
-  '1,600 deaths' but '4-2' does not match '4-1'). Time-dependent ones (a count that rose
-  between reports, not a disagreement) are reported apart in `time_dependent_found`, and
-  `spurious_discrepancy_values` lists brief discrepancy values that
-  `not_discrepancy_values` says must not be there.
 - **entity precision / recall**, pairwise over the label names (`entity_groups` and
   `distinct_entities`), matched to `MergedEntity.variants` after folding typography and
   case (not diacritics: `Erdoğan` and `Erdogan` are different spellings to merge).
@@ -46,31 +36,42 @@ from __future__ import annotations
 
 import itertools
 import json
-import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from briefing.check.continuity import ContinuityScore, format_continuity, score_continuity
 from briefing.check.grounding import figure_in_text, find_evidence
 from briefing.check.grouping import Day, DayScore, assignment, load_day, read_labels, score_day
+from briefing.check.labels import CanonicalName, KeyFact, LabelledDiscrepancy, Labels
+from briefing.check.metrics import (
+    Ratio,
+    Redundancy,
+    ascii_fold,
+    canonical_name_accuracy,
+    discrepancy_scores,
+    key_fact_coverage,
+    redundancy,
+)
 from briefing.check.verify import Shown, shown_statements
 from briefing.contracts import Article, Brief, Edition
 from briefing.errors import UserError
 from briefing.ingest.files import BRIEF_LIMIT
-from briefing.merge.numbers import find_figures, numbers_in, parse_value
+from briefing.merge.numbers import find_figures
 from briefing.pipeline import BuildOptions, build, build_edition, gather
 from briefing.text import comparable
 
 __all__ = [
+    "CanonicalName",
     "Cluster",
     "ClusterScore",
     "KeyFact",
     "LabelledDiscrepancy",
     "Labels",
     "Ratio",
+    "Redundancy",
+    "ascii_fold",
     "evaluate",
     "format_table",
     "load_cluster",
@@ -88,38 +89,6 @@ class _Model(BaseModel):
 # ---------------------------------------------------------------------------
 # labels
 # ---------------------------------------------------------------------------
-
-
-class KeyFact(_Model):
-    fact: str
-    keywords: list[str]
-    sources: list[str] = Field(default_factory=list)
-    time_dependent: bool = False
-    note: str | None = None
-
-
-class LabelledDiscrepancy(_Model):
-    kind: Literal["figure", "role"]
-    subject: str
-    values: list[str]
-    sources: dict[str, list[str]] = Field(default_factory=dict)
-    time_dependent: bool = False
-    note: str | None = None
-
-
-class Labels(_Model):
-    """The contents of a cluster's `labels.json` (see `tests/eval/README.md`)."""
-
-    articles_dir: str = "articles"
-    story: str = ""
-    entity_groups: list[list[str]] = Field(default_factory=list)
-    distinct_entities: list[list[str]] = Field(default_factory=list)
-    discrepancies: list[LabelledDiscrepancy] = Field(default_factory=list)
-    not_discrepancies: list[str] = Field(default_factory=list)
-    not_discrepancy_values: list[str] = Field(default_factory=list)
-    key_facts: list[KeyFact] = Field(default_factory=list)
-    quotes: list[dict[str, Any]] = Field(default_factory=list)
-    ingest: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
 class Cluster(_Model):
@@ -154,41 +123,25 @@ def load_cluster(folder: Path) -> Cluster:
 # ---------------------------------------------------------------------------
 
 
-class Ratio(_Model):
-    hits: int
-    total: int
-    value: float = Field(description="hits / total, 1.0 when total is 0.")
-    missed: list[str] = Field(default_factory=list, description="What did not count as a hit, and why.")
-
-    @classmethod
-    def of(cls, hits: int, total: int, missed: Iterable[str] = ()) -> Ratio:
-        return cls(hits=hits, total=total, value=hits / total if total else 1.0, missed=list(missed))
-
-
 class ClusterScore(_Model):
     cluster: str
     articles: int
     key_fact_coverage: Ratio
+    redundancy: Redundancy
     figure_faithfulness: Ratio
     citation_precision: Ratio
+    discrepancy_precision: Ratio
     discrepancy_recall: Ratio
     time_dependent_found: Ratio
     spurious_discrepancy_values: list[str]
+    paired_wrongly: list[str] = Field(
+        description="Labelled `not_discrepancy_pairs` shown as one disagreement."
+    )
+    canonical_names: Ratio
+    canonical_names_absent: list[str] = Field(description="Labelled canonical names the brief never shows.")
     entity_precision: Ratio
     entity_recall: Ratio
     entity_names_missing: list[str] = Field(description="Label names that no merged entity spells.")
-
-
-def ascii_fold(text: str) -> str:
-    """Typography, case and diacritics folded: 'Kahramanmaraş' -> 'kahramanmaras'."""
-    decomposed = unicodedata.normalize("NFKD", comparable(text).replace("ı", "i"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def _key_fact_coverage(shown: list[Shown], facts: list[KeyFact]) -> Ratio:
-    text = ascii_fold("\n".join(s.text for s in shown))
-    missed = [f.fact for f in facts if not all(ascii_fold(k) in text for k in f.keywords)]
-    return Ratio.of(len(facts) - len(missed), len(facts), missed)
 
 
 def _figure_faithfulness(shown: list[Shown]) -> Ratio:
@@ -224,52 +177,6 @@ def _citation_precision(shown: list[Shown], articles: dict[str, Article]) -> Rat
     return Ratio.of(hits, total, missed)
 
 
-def _same_label_value(a: str, b: str) -> bool:
-    """Whether a labelled value and a brief's value are the same report.
-
-    Labels write values bare ('1,600') where the brief may keep the noun ('1,600 deaths'):
-    the numbers must agree one for one ('4-2' is not '4-1'), and the units too when both
-    name one.
-    """
-    if "".join(a.split()).casefold() == "".join(b.split()).casefold():
-        return True
-    numbers_a = [n.absolute for n in numbers_in(a)]
-    if not numbers_a or numbers_a != [n.absolute for n in numbers_in(b)]:
-        return False
-    value_a, value_b = parse_value(a), parse_value(b)
-    units = {v.unit for v in (value_a, value_b) if v is not None and v.unit}
-    return len(units) <= 1
-
-
-def _values_match(labelled: Sequence[str], found: Sequence[str]) -> bool:
-    return all(any(_same_label_value(v, f) for f in found) for v in labelled) and all(
-        any(_same_label_value(v, f) for v in labelled) for f in found
-    )
-
-
-def _discrepancies(brief: Brief, labels: Labels) -> tuple[Ratio, Ratio, list[str]]:
-    found = [(d.kind, [v.value for v in d.values]) for d in brief.discrepancies]
-
-    def present(d: LabelledDiscrepancy) -> bool:
-        return any(kind == d.kind and _values_match(d.values, values) for kind, values in found)
-
-    def ratio(items: list[LabelledDiscrepancy]) -> Ratio:
-        missed = [f"{d.kind}: {d.subject} {d.values}" for d in items if not present(d)]
-        return Ratio.of(len(items) - len(missed), len(items), missed)
-
-    spurious = [
-        v
-        for _, values in found
-        for v in values
-        if any(_same_label_value(v, bad) for bad in labels.not_discrepancy_values)
-    ]
-    return (
-        ratio([d for d in labels.discrepancies if not d.time_dependent]),
-        ratio([d for d in labels.discrepancies if d.time_dependent]),
-        spurious,
-    )
-
-
 def _entities(brief: Brief, labels: Labels) -> tuple[Ratio, Ratio, list[str]]:
     group: dict[str, int] = {}
     for n, names in enumerate(labels.entity_groups):
@@ -300,18 +207,25 @@ def _entities(brief: Brief, labels: Labels) -> tuple[Ratio, Ratio, list[str]]:
 
 def score(brief: Brief, cluster: Cluster, articles: dict[str, Article]) -> ClusterScore:
     """Score one brief against its cluster's labels; `articles` maps article id to the ingested article."""
+    labels = cluster.labels
     shown = shown_statements(brief)
-    discrepancy_recall, time_dependent, spurious = _discrepancies(brief, cluster.labels)
-    entity_precision, entity_recall, missing = _entities(brief, cluster.labels)
+    discrepancies = discrepancy_scores(brief, labels)
+    names, absent = canonical_name_accuracy(brief, shown, labels.canonical_names)
+    entity_precision, entity_recall, missing = _entities(brief, labels)
     return ClusterScore(
         cluster=cluster.name,
         articles=len(brief.sources),
-        key_fact_coverage=_key_fact_coverage(shown, cluster.labels.key_facts),
+        key_fact_coverage=key_fact_coverage(shown, labels.key_facts),
+        redundancy=redundancy(brief, labels.key_facts),
         figure_faithfulness=_figure_faithfulness(shown),
         citation_precision=_citation_precision(shown, articles),
-        discrepancy_recall=discrepancy_recall,
-        time_dependent_found=time_dependent,
-        spurious_discrepancy_values=spurious,
+        discrepancy_precision=discrepancies.precision,
+        discrepancy_recall=discrepancies.recall,
+        time_dependent_found=discrepancies.time_dependent_found,
+        spurious_discrepancy_values=discrepancies.spurious_values,
+        paired_wrongly=discrepancies.paired_wrongly,
+        canonical_names=names,
+        canonical_names_absent=absent,
         entity_precision=entity_precision,
         entity_recall=entity_recall,
         entity_names_missing=missing,
@@ -339,27 +253,33 @@ _COLUMNS = (
     ("cluster", "cluster"),
     ("articles", "articles"),
     ("key facts", "key_fact_coverage"),
+    ("redundant", "redundancy"),
     ("figures", "figure_faithfulness"),
     ("citations", "citation_precision"),
-    ("discrepancies", "discrepancy_recall"),
+    ("disc. P", "discrepancy_precision"),
+    ("disc. R", "discrepancy_recall"),
+    ("names", "canonical_names"),
     ("entity P", "entity_precision"),
     ("entity R", "entity_recall"),
 )
 
 
+def _cell(value: Ratio | Redundancy) -> str:
+    if isinstance(value, Redundancy):
+        return f"{value.redundant}/{value.items}"
+    return f"{100 * value.value:.1f}%"
+
+
 def format_table(scores: Sequence[ClusterScore]) -> str:
     """A fixed-width text table, one row per cluster; metrics as percentages with one decimal.
 
-    Columns: key-fact coverage, figure faithfulness, citation precision, discrepancy
-    recall, entity merge precision and recall.
+    Columns: key-fact coverage, redundant items out of the claims shown, figure
+    faithfulness, citation precision, discrepancy precision and recall, canonical-name
+    accuracy, entity merge precision and recall.
     """
     rows = [[title for title, _ in _COLUMNS]]
     for s in scores:
-        row = [s.cluster, str(s.articles)]
-        for _, field in _COLUMNS[2:]:
-            ratio: Ratio = getattr(s, field)
-            row.append(f"{100 * ratio.value:.1f}%")
-        rows.append(row)
+        rows.append([s.cluster, str(s.articles)] + [_cell(getattr(s, field)) for _, field in _COLUMNS[2:]])
     widths = [max(len(r[i]) for r in rows) for i in range(len(_COLUMNS))]
     lines = []
     for row in rows:
