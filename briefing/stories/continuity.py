@@ -24,6 +24,7 @@ Pure: no files, no clock.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from briefing.contracts import (
     AlsoReported,
     Article,
     Brief,
+    ClaimCategory,
     Edition,
     EditionSource,
     EditionStory,
@@ -173,7 +175,7 @@ def _also(date: str, line: AlsoReported) -> _Past:
             MergedClaim(
                 id="",
                 statement=line.statement,
-                category="event",  # type: ignore[arg-type]
+                category=ClaimCategory.event,
                 evidence=[],
                 article_ids=[],
                 source_count=1,
@@ -295,15 +297,18 @@ def follow(
     return edition.model_copy(update={"stories": stories})
 
 
+@functools.lru_cache(maxsize=8192)
 def _folded(text: str) -> str:
     from anyascii import anyascii
 
     return " ".join(_WORD.findall(anyascii(text).casefold()))
 
 
-def _keys(text: str) -> set[str]:
+@functools.lru_cache(maxsize=8192)
+def _keys(text: str) -> frozenset[str]:
+    """A statement's names and figures as the story stage keys them (every claim is compared many times)."""
     signals = signals_of(Article(id="", source="", title="", text=text))
-    return signals.names | signals.uncased | signals.figures
+    return frozenset(signals.names | signals.uncased | signals.figures)
 
 
 def _content_words(folded: str) -> set[str]:
