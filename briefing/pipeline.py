@@ -1,10 +1,11 @@
 """The whole pipeline behind `briefing build`, as named steps.
 
-    ingest -> fold copies -> detect languages -> group -> extract -> merge   (then `briefing.render`)
+    ingest -> fold copies -> detect languages -> group -> extract -> merge -> follow (then `briefing.render`)
 
 `gather` runs the first three (`ingest`, `fold_copies`, `detect_languages`). `build_edition`
 then groups the articles into stories, extracts every article once and merges each story on
-its own into a ranked `Edition`; `build` (and `build_from`, after `gather`) makes one brief
+its own into a ranked `Edition`, and, given an editions archive, follows the stories of recent
+editions (`follow_stories`); `build` (and `build_from`, after `gather`) makes one brief
 of all the articles, as for a single story. This is the library entry point the CLI and the daily job
 call. It never prints and never exits: problems come back in the result, user errors as
 `UserError`, so each caller decides how to show them.
@@ -17,7 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from briefing.contracts import Article, Brief, Edition, ExtractedArticle, IngestResult, RunReport, Story
+from briefing.contracts import (
+    Article,
+    Brief,
+    Edition,
+    EditionStory,
+    ExtractedArticle,
+    IngestResult,
+    RunReport,
+    Story,
+)
 from briefing.errors import EndpointDownError, NoArticlesError, UserError
 from briefing.extract.choice import BackendChoice
 from briefing.extract.extractive.backend import ExtractiveBackend
@@ -34,6 +44,7 @@ from briefing.merge.edition import DEFAULT_MAX_STORIES, merge_edition
 if TYPE_CHECKING:
     from briefing.extract.model.backend import ModelBackend
     from briefing.store.embeddings import EmbeddingCache
+    from briefing.stories.continuity import Match
     from briefing.stories.embeddings import EndpointEmbedder
 
 __all__ = [
@@ -46,6 +57,7 @@ __all__ = [
     "detect_languages",
     "exit_status",
     "fold_copies",
+    "follow_stories",
     "gather",
     "group",
 ]
@@ -296,6 +308,7 @@ def build_edition(
     on_progress: Callable[[Article], None] | None = None,
     on_start: Callable[[int], None] | None = None,
     on_batch_status: Callable[[str], None] | None = None,
+    on_follow: Callable[[EditionStory, Match], None] | None = None,
 ) -> Edition:
     """Build a day's edition (ranked stories, each with its own brief) from the inputs `build` takes.
 
@@ -309,6 +322,7 @@ def build_edition(
         on_progress=on_progress,
         on_start=on_start,
         on_batch_status=on_batch_status,
+        on_follow=on_follow,
     )
 
 
@@ -319,8 +333,12 @@ def build_edition_from(
     on_progress: Callable[[Article], None] | None = None,
     on_start: Callable[[int], None] | None = None,
     on_batch_status: Callable[[str], None] | None = None,
+    on_follow: Callable[[EditionStory, Match], None] | None = None,
 ) -> Edition:
     """`build_edition` for articles already read: group, extract every article once, merge each story.
+
+    With `options.editions`, the stories of the archive's recent editions are followed
+    (`follow_stories`); `on_follow` hears each story followed and why.
 
     Raises:
         NoArticlesError: no input held a usable article (the problems are in the message).
@@ -343,7 +361,33 @@ def build_edition_from(
     _note(edition.report, notes, down)
     for story in edition.stories:
         _note(story.brief.report, notes, down)
+    if options.editions is not None:
+        edition = follow_stories(edition, options.editions, on_follow=on_follow)
     return edition
+
+
+def follow_stories(
+    edition: Edition, archive: Path, *, on_follow: Callable[[EditionStory, Match], None] | None = None
+) -> Edition:
+    """Step 7: the stories of the archive's recent editions that go on today become `developing`.
+
+    An undated edition follows nothing. An archived version that cannot be read is one line
+    in the report's skipped inputs (action 'not followed'), never the end of the run.
+    """
+    if not edition.date:
+        return edition
+    from briefing.deliver.editions import Archive
+    from briefing.stories.continuity import follow
+
+    recent = Archive(archive).recent(edition.date)
+    matches: list[Match] = []
+    followed = follow(edition, recent.editions, on_match=matches.append)
+    followed.report.inputs_skipped.extend(recent.notes)
+    if on_follow is not None:
+        today = {s.id: s for s in edition.stories}
+        for match in matches:
+            on_follow(today[match.story_id], match)
+    return followed
 
 
 def _note(report: RunReport, notes: list[str], down: str | None) -> None:

@@ -516,3 +516,32 @@ def test_cli_eval_scores_a_labelled_day_as_a_grouping() -> None:
     data = json.loads(runner.invoke(app, ["eval", str(day), "--json"]).stdout)
     assert data["clusters"] == [] and data["days"][0]["day"] == day.name
     assert data["days"][0]["scores"]["articles"] >= 25
+
+
+def test_the_second_day_follows_the_continuing_story_of_the_first() -> None:
+    from briefing.check.evaluate import evaluate_days
+
+    first, second = evaluate_days(DAYS)
+    assert first.continuity is None, "the first labelled day continues nothing"
+    followed = second.continuity
+    assert followed is not None and followed.previous_day == DAYS[0].name
+    [story] = followed.stories
+    assert story.label == "air-india-investigation" and story.previous_label == "air-india-crash"
+    assert story.developing and story.same_id and followed.wrongly_developing == []
+    # measured: 43 new, 3 repeated (a restated survivor count in English and Albanian, the inquiry's lead)
+    assert story.repeated_items >= 2 and story.new_items >= 40, story
+
+
+def test_cli_eval_prints_how_the_day_after_was_followed() -> None:
+    from typer.testing import CliRunner
+
+    from briefing.app.cli import app
+
+    runner = CliRunner()
+    table = runner.invoke(app, ["eval", *map(str, DAYS)])
+    assert table.exit_code == 0, table.output
+    lines = [line for line in table.stdout.splitlines() if line.startswith("continuity")]
+    assert lines[0].startswith(f"continuity {DAYS[1].name}: air-india-investigation developing, the same id")
+    assert lines[1].endswith("no other story developing")
+    data = json.loads(runner.invoke(app, ["eval", *map(str, DAYS), "--json"]).stdout)
+    assert data["days"][1]["continuity"]["stories"][0]["same_id"] is True

@@ -18,7 +18,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -72,9 +72,10 @@ from briefing.extract.choice import BackendChoice
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from briefing.contracts import Article, Edition
+    from briefing.contracts import Article, Edition, EditionStory
     from briefing.ingest.feeds import FeedQuery
     from briefing.pipeline import BuildOptions
+    from briefing.stories.continuity import Match
 
 __all__ = ["app", "main"]
 
@@ -145,6 +146,15 @@ def build_command(
     ] = None,
     max_stories: MaxStoriesOption = None,
     embeddings_model: EmbeddingsModelOption = None,
+    editions: Annotated[
+        Path | None,
+        typer.Option(
+            help="An editions archive (as daily keeps it): a story of its last 3 days' editions is marked "
+            "developing, with what is new since (needs --date; default: $BRIEFING_EDITIONS or the config's "
+            "editions, when set; otherwise none).",
+            show_default=False,
+        ),
+    ] = None,
     quiet: QuietOption = False,
 ) -> None:
     """Build a cited edition: the articles grouped into stories, ranked, each story briefed on its own."""
@@ -160,6 +170,7 @@ def build_command(
         config,
         language=language,
         embeddings_model=embeddings_model,
+        editions=editions,
         **feed_flags(since, topic, max_entries, allow_private_network),
         **model_flags(
             backend,
@@ -181,8 +192,15 @@ def build_command(
         err(console, "error: give article files, folders, URLs or '-', or --feed (or feeds in --config)")
         raise typer.Exit(EXIT_USAGE)
     check_base_url(console, chosen)
-    extra = {"max_stories": max_stories} if max_stories else {}
+    extra: dict[str, Any] = {"max_stories": max_stories} if max_stories else {}
+    if chosen.origin("editions"):  # the default folder is daily's; build follows only one it is given
+        extra["editions"] = chosen.editions
     options = chosen.build_options(language=given.language, date=parse_date(date), **extra)
+    if options.editions is not None and options.date is None:
+        err(
+            console,
+            f"note: {chosen.origin('editions')} needs --date (whose days to follow); nothing followed",
+        )
     try:
         edition = _build_with_progress(paths or [], given.feeds, options, console, quiet)
     except BriefingError as exc:
@@ -300,7 +318,7 @@ def eval_command(
     options = BuildOptions(backend=chosen.backend, model=model, base_url=chosen.base_url)
     try:
         scores = evaluate(clusters, options) if clusters else []
-        day_scores = evaluate_days(days) if days else []
+        day_scores = evaluate_days(days, options) if days else []
     except BriefingError as exc:
         err(console, f"error: {exc}")
         raise typer.Exit(EXIT_NO_BRIEF) from None
@@ -326,10 +344,13 @@ def _build_with_progress(
 ) -> Edition:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from briefing.pipeline import build_edition as build
+    from briefing.pipeline import build_edition
 
     if quiet:
-        return build(paths, options, feeds=feeds)
+        return build_edition(paths, options, feeds=feeds)
+
+    def followed(story: EditionStory, match: Match) -> None:
+        err(console, f"followed: {story.headline}: the story of {match.date} ({match.why()})")
 
     def batch_status(status: str) -> None:
         err(console, f"batch: {status}")
@@ -348,13 +369,14 @@ def _build_with_progress(
             if total > 1 and (count == total or count % max(1, total // 10) == 0):
                 err(console, f"extracted {count} of {total}")
 
-        return build(
+        return build_edition(
             paths,
             options,
             feeds=feeds,
             on_start=plain_start,
             on_progress=plain_progress,
             on_batch_status=batch_status,
+            on_follow=followed,
         )
     with Progress(
         TextColumn("extracting"),
@@ -372,13 +394,14 @@ def _build_with_progress(
         def on_progress(article: Article) -> None:
             progress.advance(task)
 
-        return build(
+        return build_edition(
             paths,
             options,
             feeds=feeds,
             on_start=on_start,
             on_progress=on_progress,
             on_batch_status=progress.console.log,
+            on_follow=followed,
         )
 
 

@@ -41,8 +41,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from briefing.check.continuity import ContinuityScore, format_continuity, score_continuity
 from briefing.check.grounding import figure_in_text, find_evidence
-from briefing.check.grouping import DayScore, assignment, load_day, read_labels, score_day
+from briefing.check.grouping import Day, DayScore, assignment, load_day, read_labels, score_day
 from briefing.check.labels import CanonicalName, KeyFact, LabelledDiscrepancy, Labels
 from briefing.check.metrics import (
     Ratio,
@@ -54,11 +55,11 @@ from briefing.check.metrics import (
     redundancy,
 )
 from briefing.check.verify import Shown, shown_statements
-from briefing.contracts import Article, Brief
+from briefing.contracts import Article, Brief, Edition
 from briefing.errors import UserError
 from briefing.ingest.files import BRIEF_LIMIT
 from briefing.merge.numbers import find_figures
-from briefing.pipeline import BuildOptions, build, gather
+from briefing.pipeline import BuildOptions, build, build_edition, gather
 from briefing.text import comparable
 
 __all__ = [
@@ -288,8 +289,12 @@ def format_table(scores: Sequence[ClusterScore]) -> str:
     return "\n".join(lines)
 
 
-def evaluate_days(folders: list[Path]) -> list[DayScore]:
+def evaluate_days(folders: list[Path], options: BuildOptions | None = None) -> list[DayScore]:
     """Group each labelled day's articles into stories, as `briefing stories` does, and score it.
+
+    A day whose labels continue stories of the day before, when that day is among `folders`,
+    is also built as an edition and followed against the day before's (`options`' backend,
+    extractive by default), and scored for continuity (`briefing.check.continuity`).
 
     Raises:
         UserError: a day's folder or labels are wrong (one line naming the file).
@@ -297,9 +302,11 @@ def evaluate_days(folders: list[Path]) -> list[DayScore]:
     from briefing.stories.group import group_stories
 
     scores: list[DayScore] = []
-    for folder in folders:
-        day = load_day(folder)
-        stories = group_stories(gather([str(p) for p in day.article_paths]).articles)
+    loaded = [load_day(folder) for folder in folders]
+    by_date = {day.labels.day: day for day in loaded}
+    for day in loaded:
+        ingested = gather([str(p) for p in day.article_paths])
+        stories = group_stories(ingested.articles)
         groups = [
             [
                 path
@@ -309,8 +316,35 @@ def evaluate_days(folders: list[Path]) -> list[DayScore]:
             ]
             for story in stories
         ]
-        scores.append(score_day(day.labels, assignment(groups)))
+        score = score_day(day.labels, assignment(groups))
+        previous = _day_before(day.labels.day, by_date)
+        if day.labels.continues and previous is not None:
+            score.continuity = _continuity(day, previous, options or BuildOptions())
+        scores.append(score)
     return scores
+
+
+def _day_before(date: str, days: dict[str, Day]) -> Day | None:
+    earlier = sorted(d for d in days if d < date)
+    return days[earlier[-1]] if earlier else None
+
+
+def _continuity(day: Day, previous: Day, options: BuildOptions) -> ContinuityScore:
+    """Both days built as editions, the later followed against the earlier, as `build --editions` does."""
+    from dataclasses import replace
+
+    from briefing.stories.continuity import PastEdition, follow
+
+    def edition(of: Day) -> Edition:
+        return build_edition([str(p) for p in of.article_paths], replace(options, date=of.labels.day))
+
+    before = edition(previous)
+    followed = follow(edition(day), [PastEdition(date=previous.labels.day, edition=before)])
+
+    def files(of: Day) -> dict[str, set[str]]:
+        return {label: set(story.articles) for label, story in of.labels.stories.items()}
+
+    return score_continuity(followed, before, day.labels.continues, files(day), files(previous))
 
 
 def is_day(folder: Path) -> bool:
@@ -323,7 +357,10 @@ def is_day(folder: Path) -> bool:
 
 
 def format_days_table(scores: Sequence[DayScore]) -> str:
-    """A fixed-width text table, one row per labelled day: pairwise scores and the named checks."""
+    """A fixed-width text table, one row per labelled day: pairwise scores and the named checks.
+
+    Below it, for each day followed against the day before, how its continuing stories were followed.
+    """
     header = ("day", "articles", "stories", "pairs P", "pairs R", "F1", "multilingual", "same topic apart")
     rows = [header]
     for s in scores:
@@ -352,4 +389,5 @@ def format_days_table(scores: Sequence[DayScore]) -> str:
         lines.append("  ".join(cells).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    followed = [format_continuity(s.day, s.continuity) for s in scores if s.continuity is not None]
+    return "\n".join([*lines, *([""] if followed else []), *followed])

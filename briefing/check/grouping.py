@@ -35,6 +35,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from briefing.check.continuity import ContinuityScore
 from briefing.errors import UserError
 from briefing.ingest.files import CONFIG_LIMIT, FileRefused, read_file
 
@@ -267,6 +268,10 @@ class DayScore(_Model):
     )
     missing: list[str] = Field(
         description="Labelled files the grouping does not mention (each scored alone)."
+    )
+    continuity: ContinuityScore | None = Field(
+        default=None,
+        description="The day's edition followed against the labelled day before (None: it continues none).",
     )
 
 

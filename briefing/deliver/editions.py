@@ -33,6 +33,7 @@ A version that someone received is never rewritten.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -41,8 +42,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from briefing.contracts import Brief, Edition
+from pydantic import ValidationError
+
+from briefing.contracts import Brief, Edition, InputProblem
 from briefing.errors import BriefingError, UserError
+from briefing.ingest.files import BRIEF_LIMIT, FileRefused, read_file
 from briefing.render.edition import (
     render_edition_email_html,
     render_edition_json,
@@ -51,12 +55,14 @@ from briefing.render.edition import (
 )
 from briefing.store.database import Database
 from briefing.store.ledger import Editions, Ledger, Version
+from briefing.stories.continuity import RECENT_DAYS, PastEdition, Recent, edition_of_brief
 
 __all__ = [
     "Archive",
     "Deliveries",
     "EditionRefused",
     "Plan",
+    "Recent",
     "Version",
     "as_sent",
     "claim_version",
@@ -284,6 +290,35 @@ class Archive:
         newest = max(corrections, key=lambda p: int(p.parent.name[11:]), default=day / "brief.json")
         return days[-1], newest
 
+    def recent(self, date: str, days: int = RECENT_DAYS) -> Recent:
+        """The kept editions of the `days` days before `date`, newest first: each day's newest version.
+
+        A version is read from its `stories.json` (the whole `Edition`), else its `brief.json`
+        (an `Edition`, or a `Brief`: an edition of one story whose id was not kept, which
+        `briefing.stories.continuity` then matches by content alone). A version that cannot
+        be read, is neither, or is dated otherwise than its folder is left out with one note.
+        """
+        recent = Recent()
+        try:
+            first = (dt.date.fromisoformat(date) - dt.timedelta(days=days)).isoformat()
+        except ValueError:
+            return recent
+        try:
+            folders = sorted((p for p in self.root.iterdir() if p.is_dir()), reverse=True)
+        except OSError:
+            return recent
+        for day in folders:
+            if not (first <= day.name < date) or not _is_date(day.name):
+                continue
+            corrections = [p for p in day.glob("correction-*") if p.is_dir() and p.name[11:].isdigit()]
+            folder = max(corrections, key=lambda p: int(p.name[11:]), default=day)
+            found = _read_kept(folder, day.name)
+            if isinstance(found, InputProblem):
+                recent.notes.append(found)
+            elif found is not None:
+                recent.editions.append(found)
+        return recent
+
     def previous_sources(self, date: str) -> tuple[str, list[str]] | None:
         """The latest earlier edition's date and the article ids of all its sources, if there is one.
 
@@ -302,6 +337,47 @@ class Archive:
         if not isinstance(data, dict):
             return None
         return found[0], source_ids(data)
+
+
+def _is_date(name: str) -> bool:
+    try:
+        return dt.date.fromisoformat(name).isoformat() == name
+    except ValueError:
+        return False
+
+
+def _read_kept(folder: Path, date: str) -> PastEdition | InputProblem | None:
+    """The edition kept in `folder` (None: no edition file there), or why it is not used."""
+    path = folder / "stories.json"
+    if not path.exists():
+        path = folder / "brief.json"
+        if not path.exists():
+            return None
+    try:
+        data = json.loads(read_file(path, BRIEF_LIMIT))
+        if isinstance(data, dict) and "stories" in data:
+            edition = Edition.model_validate(data)
+        else:
+            edition = edition_of_brief(Brief.model_validate(data))
+    except FileRefused as exc:
+        return _not_followed(path, exc.reason)
+    except OSError as exc:
+        return _not_followed(path, f"cannot be read ({exc.strerror})")
+    except ValidationError as exc:
+        return _not_followed(path, f"not an edition ({exc.error_count()} error(s), first at {_where(exc)})")
+    except ValueError as exc:
+        return _not_followed(path, f"not an edition ({str(exc).splitlines()[0]})")
+    if edition.date != date:
+        return _not_followed(path, f"dated {edition.date or 'nothing'} but kept under {date}")
+    return PastEdition(date=date, edition=edition, where=str(path))
+
+
+def _not_followed(path: Path, reason: str) -> InputProblem:
+    return InputProblem(path=str(path), reason=reason, action="not followed")
+
+
+def _where(exc: ValidationError) -> str:
+    return ".".join(str(part) for part in exc.errors()[0]["loc"]) or "the top"
 
 
 def _kept_id(folder: Path) -> str | None:

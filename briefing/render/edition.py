@@ -3,8 +3,15 @@
 The Markdown opens with "In this edition" (each story's headline, outlets and status),
 then each story in the brief's Highlights / Interpretation format with its own citation
 numbers and Sources, then "Also reported": one cited line per story given no brief. An
-edition of one story and nothing else is rendered as that story's brief, exactly as
+edition of one new story and nothing else is rendered as that story's brief, exactly as
 `briefing.render.brief` renders it, so a folder about one story reads as it always has.
+
+A developing story (one followed from a recent edition) opens with "New since DATE:", the
+new claims its brief shows, then its brief without them (each item is read once: what is
+left of the highlights is what the last edition said already); one with nothing new is a
+single line, "No new developments: HEADLINE" with its sources cited, instead of the same
+brief again. Neither fits a bare brief, so an edition of one developing story is rendered
+as an edition.
 
 In the HTML email, each line of "In this edition" links to its story (`#story-N`) and
 the "Also reported" line to that list (`#also-reported`). A story's target is the block
@@ -17,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from briefing.contracts import Brief, Edition, EditionSource, EditionStory
+from briefing.contracts import Brief, Edition, EditionSource, EditionStory, MergedClaim
 from briefing.render.brief import (
     Anchor,
     brief_context,
@@ -32,12 +39,17 @@ from briefing.render.brief import (
 )
 
 __all__ = [
+    "new_items",
+    "no_news",
     "render_edition",
     "render_edition_email_html",
     "render_edition_json",
     "render_edition_markdown",
     "single_brief",
 ]
+
+MAX_NEW_ITEMS = 5
+"""New claims listed when the brief shows none of a developing story's new claims."""
 
 
 @dataclass(frozen=True)
@@ -55,10 +67,38 @@ class _Also:
 
 
 def single_brief(edition: Edition) -> Brief | None:
-    """The brief an edition of one story and nothing else stands for, else None."""
-    if len(edition.stories) == 1 and not edition.also_reported:
+    """The brief an edition of one new story and nothing else stands for, else None.
+
+    A developing story is never rendered as a bare brief: a brief has no place for what is
+    new since the last edition, so a lone developing story is rendered as an edition.
+    """
+    if len(edition.stories) == 1 and not edition.also_reported and edition.stories[0].status == "new":
         return edition.stories[0].brief
     return None
+
+
+def no_news(story: EditionStory) -> bool:
+    """A developing story none of whose claims is new: one line, not the brief again."""
+    return story.status == "developing" and not story.new_claim_ids
+
+
+def new_items(story: EditionStory) -> list[MergedClaim]:
+    """What a developing story lists under "New since": its new claims the brief shows, in the brief's order.
+
+    When the brief shows none of them, the `MAX_NEW_ITEMS` best-ranked new claims instead, so
+    that what is new is never hidden.
+    """
+    if story.status != "developing":
+        return []
+    brief = story.brief
+    fresh = set(story.new_claim_ids)
+    claims = {c.id: c for c in brief.claims}
+    shown = [*brief.lede_claim_ids, *(i for s in brief.sections for i in s.claim_ids)]
+    items = [claims[i] for i in dict.fromkeys(shown) if i in fresh and i in claims]
+    if items:
+        return items
+    ranked = sorted((c for c in brief.claims if c.id in fresh), key=lambda c: (-c.score, c.id))
+    return ranked[:MAX_NEW_ITEMS]
 
 
 def _outlets(story: EditionStory) -> str:
@@ -68,7 +108,25 @@ def _outlets(story: EditionStory) -> str:
     return text
 
 
+def _without(brief: Brief, listed: set[str]) -> Brief:
+    """The brief less the claims already listed under "New since": each item is read once."""
+    if not listed:
+        return brief
+    sections = [
+        s.model_copy(update={"claim_ids": [i for i in s.claim_ids if i not in listed]})
+        for s in brief.sections
+    ]
+    return brief.model_copy(
+        update={
+            "lede_claim_ids": [i for i in brief.lede_claim_ids if i not in listed],
+            "sections": [s for s in sections if s.claim_ids],
+        }
+    )
+
+
 def _status(story: EditionStory) -> str:
+    if no_news(story):
+        return f"no new developments since {story.previous_date}"
     if story.status == "developing" and story.previous_date:
         return f"developing since {story.previous_date}"
     return story.status
@@ -101,7 +159,12 @@ def _markdown(edition: Edition, *, anchors: bool) -> str:
     shared = makers.pop() if len(makers) == 1 else None
     stories = []
     for number, story in enumerate(edition.stories, start=1):
-        context = brief_context(story.brief)
+        if no_news(story):
+            cited = "; ".join(_cited(s) for s in story.sources)
+            stories.append(f"**{number}. No new developments:** {md_escape(story.headline)} ({cited})")
+            continue
+        listed = new_items(story)
+        context = brief_context(_without(story.brief, {c.id for c in listed}))
         text = (
             environment()
             .get_template("story.md.j2")
@@ -112,6 +175,8 @@ def _markdown(edition: Edition, *, anchors: bool) -> str:
                 outlets=_outlets(story),
                 status=_status(story),
                 show_made_by=shared is None,
+                new_items=listed,
+                previous_date=story.previous_date,
             )
         )
         stories.append(tidy(text).rstrip("\n"))

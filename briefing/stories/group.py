@@ -31,7 +31,7 @@ from briefing.contracts import Article, Story, StoryCopy, StoryMember
 from briefing.stories.embeddings import Embedder, EmbeddingsUnavailable, default_embedder
 from briefing.stories.signals import Signals, signals_of
 
-__all__ = ["LINK_SCORE", "MAX_SPAN_DAYS", "group_stories", "story_id"]
+__all__ = ["LINK_SCORE", "MAX_SPAN_DAYS", "group_stories", "story_id", "tie_scores"]
 
 LINK_SCORE = 1.5
 """The tie two articles need to be one story: two or three distinctive shared names or figures."""
@@ -194,15 +194,10 @@ def _edges(
     vectors: dict[int, object],
 ) -> dict[tuple[int, int], tuple[float, list[str]]]:
     """The candidate pairs whose tie reaches `LINK_SCORE`, with the keys they share."""
-    import numpy as np
-
     edges = {}
-    for pair, (score, keys) in candidates.items():
+    for pair, (tie, keys) in candidates.items():
         a, b = pair
-        if a in vectors and b in vectors:
-            cosine = float(np.dot(vectors[a], vectors[b]))  # type: ignore[call-overload]
-            score += EMBEDDING_WEIGHT * max(0.0, cosine - EMBEDDING_FLOOR) / (1 - EMBEDDING_FLOOR)
-        score = round(score, 6)
+        score = _with_leads(a, b, tie, vectors)
         titles = nodes[a].signals.title, nodes[b].signals.title
         needed = LINK_SCORE * (DIFFERENT_TITLES if all(titles) and not titles[0] & titles[1] else 1.0)
         days = _days_apart(nodes[a].day, nodes[b].day)
@@ -211,6 +206,64 @@ def _edges(
         if score >= needed * (1 + (days or 0)):
             edges[pair] = (score, keys)
     return edges
+
+
+def _score(
+    a: int, b: int, keys: list[str], weights: dict[str, float], vectors: dict[int, object]
+) -> float | None:
+    """Two articles' tie from the `keys` they share, plus alike leads; None below `MIN_SHARED` things."""
+    tie, things = _tie(keys, weights)
+    if things < MIN_SHARED:
+        return None
+    return _with_leads(a, b, tie, vectors)
+
+
+def _with_leads(a: int, b: int, tie: float, vectors: dict[int, object]) -> float:
+    """The tie from shared keys, plus how alike the two leads read (when both were embedded)."""
+    import numpy as np
+
+    score = tie
+    if a in vectors and b in vectors:
+        cosine = float(np.dot(vectors[a], vectors[b]))  # type: ignore[call-overload]
+        score += EMBEDDING_WEIGHT * max(0.0, cosine - EMBEDDING_FLOOR) / (1 - EMBEDDING_FLOOR)
+    return round(score, 6)
+
+
+def tie_scores(
+    articles: Sequence[Article],
+    pairs: Sequence[tuple[int, int]],
+    *,
+    embedder: Embedder | None = None,
+    text_words: int = 400,
+) -> dict[tuple[int, int], tuple[float, list[str]]]:
+    """The tie `group_stories` scores between each of `pairs` (indexes into `articles`), with what they share.
+
+    For a caller that matches texts other than a day's articles (a story against yesterday's
+    edition) by the same signals and weights. Keys are weighted over `articles` as over a
+    day; a pair sharing fewer than `MIN_SHARED` distinctive names or figures is left out.
+    The shared keys come back as written, most distinctive first. Publication days and
+    the titles rule are the caller's to apply.
+    """
+    nodes = [_Node(a, sig, None) for a, sig in ((a, signals_of(a, text_words=text_words)) for a in articles)]
+    if not nodes:
+        return {}
+    vocabulary = set().union(*(n.signals.names for n in nodes))
+    for node in nodes:
+        node.signals.restrict(vocabulary)
+    weights = _key_weights(nodes)
+    paired = sorted({i for pair in pairs for i in pair})
+    vectors = _similarity(nodes, paired, embedder or default_embedder())
+    found = {}
+    for a, b in sorted(set(pairs)):
+        keys = sorted(nodes[a].signals.keys & nodes[b].signals.keys & weights.keys())
+        if len(keys) < MIN_SHARED:
+            continue
+        score = _score(a, b, keys, weights, vectors)
+        if score is None:
+            continue
+        ordered = sorted(keys, key=lambda k: (-weights[k], nodes[a].signals.written[k].casefold(), k))
+        found[(a, b)] = (score, _distinct([nodes[a].signals.written[k] for k in ordered]))
+    return found
 
 
 def _tie(keys: list[str], weights: dict[str, float]) -> tuple[float, int]:
