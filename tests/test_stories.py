@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from briefing.app.cli import app
 from briefing.contracts import Article
+from briefing.ingest.article import UNKNOWN_OUTLET
 from briefing.stories import group_stories
 from briefing.stories.embeddings import WordLlamaEmbedder
 from briefing.stories.group import story_id
@@ -329,3 +330,12 @@ def test_a_date_written_at_the_top_counts_as_the_publication_date() -> None:
         "geneva": "2025-05-12",
         "london": "2025-06-10",
     }
+
+
+def test_reports_whose_outlet_is_unknown_count_as_different_outlets() -> None:
+    london = [
+        article(t, source=UNKNOWN_OUTLET, title=h, language="en", published="2025-06-10", path=f"{i}.txt")
+        for i, (h, t) in enumerate(LONDON)
+    ]
+    (story,) = group_stories(london)
+    assert story.independent_outlets == story.outlets == len(LONDON)
