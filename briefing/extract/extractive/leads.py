@@ -100,12 +100,13 @@ _OPEN_QUESTION = re.compile(r"remains? to be seen|unclear|uncertain", re.IGNOREC
 def headline(title: str, top: str) -> str:
     """The article's title when it reads as a headline, else the lead sentence cut to headline length.
 
-    A title that is a file name ('001_e6034575'), a single word or a full sentence is
-    not a headline; a long one is cut like a sentence.
+    A title that is a file name ('001_e6034575'), a single word, a full sentence or a
+    sentence cut short ('...extend trade truce as export…', what ingest gives an article
+    without a title line) is not a headline; a long one is cut like a sentence.
     """
     words = title.split()
     looks_like_file = "_" in title or re.fullmatch(r"[\w.-]*\d[\w.-]*", title) is not None
-    if 3 <= len(words) <= 25 and not title.rstrip().endswith(".") and not looks_like_file:
+    if 3 <= len(words) <= 25 and not title.rstrip().endswith((".", "…")) and not looks_like_file:
         return shorten(title)
     return shorten(top) if top else title.strip()
 
