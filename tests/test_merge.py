@@ -228,7 +228,7 @@ def test_a_contradicted_role_in_a_statement_is_marked_as_disputed() -> None:
     (role,) = [d for d in brief.discrepancies if d.kind == "role"]
     marked = next(c for c in brief.claims if "wrote online" in c.statement)
     assert marked.statement == (
-        "Donald Trump (called former President here; other sources say President) wrote online that he "
+        "Donald Trump (called former President here, a title other sources dispute) wrote online that he "
         "expected a good meeting."
     )
     assert marked.discrepancy_ids == [role.id] and role.claim_ids == [marked.id]
@@ -258,7 +258,7 @@ def test_the_majority_role_inside_a_longer_title_is_not_marked() -> None:
     )
     statements = sorted(c.statement for c in brief.claims)
     assert statements == [
-        "Fuat Oktay (called Turkey's President here; other sources say Vice President) said the toll had "
+        "Fuat Oktay (called Turkey's President here, a title other sources dispute) said the toll had "
         "passed 8,500.",
         "Vice President Fuat Oktay said rescue teams had reached every province.",
         "Vice President Fuat Oktay visited the damaged hospital in Hatay.",

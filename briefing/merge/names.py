@@ -127,7 +127,9 @@ def _mark_roles(text: str, entity: MergedEntity, discrepancy: Discrepancy) -> st
 
     The role before a name is the longest run of words there that is one of the roles the
     sources give this person, so "Vice President X" is not read as "President X"; a
-    possessive before it ("Turkey's President X") goes with it.
+    possessive before it ("Turkey's President X") goes with it. The mark names no other
+    source's title: what a statement cites must hold every name in it, and the titles
+    other sources give are listed under "Where sources disagree".
     """
     majority = role_key(discrepancy.values[0].value)
     minority = {role_key(v.value) for v in discrepancy.values[1:]} - {majority}
@@ -159,7 +161,7 @@ def _mark_roles(text: str, entity: MergedEntity, discrepancy: Discrepancy) -> st
             if role.split()[0].casefold() in STATUS_MODIFIERS:
                 role = role[:1].lower() + role[1:]
             out.append(text[done:role_start])
-            out.append(f"{name} (called {role} here; other sources say {discrepancy.values[0].value})")
+            out.append(f"{name} (called {role} here, a title other sources dispute)")
             done = match.end()
         text = "".join(out) + text[done:]
     return text
