@@ -48,9 +48,13 @@ class Article(_Model):
     """One cleaned news article, as every later stage sees it."""
 
     id: str = Field(description="Stable id: the first 12 hex digits of the SHA-256 of the cleaned text.")
-    source: str = Field(description="Short label for the source (outlet or file stem).")
+    source: str = Field(
+        description="The outlet: from a 'Source:' line, the page, a byline or a dateline; else "
+        "'unknown outlet'."
+    )
     title: str = Field(
-        description="The article's title: its first line if it looks like one, else the file stem."
+        description="The article's title: the page's, its first line if it looks like one, else its lead "
+        "sentence, shortened."
     )
     path: str | None = Field(default=None, description="Where the article was read from ('-' for stdin).")
     text: str = Field(description="Cleaned text: paragraphs separated by a blank line.")
@@ -113,7 +117,7 @@ class IngestResult(_Model):
 class StoryCopy(_Model):
     """A syndicated copy folded into a member: where it was read, so every source can be cited."""
 
-    source: str = Field(description="Short label for the copy's source (outlet or file stem).")
+    source: str = Field(description="Short label for the copy's source (its outlet, or 'unknown outlet').")
     path: str | None = Field(default=None, description="Where the copy was read from, when a file.")
     url: str | None = Field(default=None, description="The web address of the copy, when fetched.")
 
@@ -122,7 +126,7 @@ class StoryMember(_Model):
     """One article of a story, with what ties it to the story's other members."""
 
     article_id: str = Field(description="The article's `Article.id`.")
-    source: str = Field(description="Short label for the article's source (outlet or file stem).")
+    source: str = Field(description="Short label for the article's source (its outlet, or 'unknown outlet').")
     title: str = Field(description="The article's title.")
     path: str | None = Field(default=None, description="Where the article was read from ('-' for stdin).")
     url: str | None = Field(default=None, description="The web address it was fetched from, when it was.")
@@ -484,7 +488,7 @@ class EditionSource(_Model):
     """One report of a story, with where it was read, so a reader can go back to it."""
 
     article_id: str = Field(description="The article's `Article.id`.")
-    source: str = Field(description="Short label for the source (outlet or file stem).")
+    source: str = Field(description="Short label for the source (its outlet, or 'unknown outlet').")
     title: str = Field(description="The article's title.")
     path: str | None = Field(default=None, description="Where the article was read from ('-' for stdin).")
     url: str | None = Field(default=None, description="The web address it was fetched from, when it was.")

@@ -436,6 +436,13 @@ def test_headline_is_the_title_when_it_reads_as_one(
     assert len(summit.headline.split()) <= 14
 
 
+def test_a_title_cut_from_the_lead_sentence_is_not_taken_for_a_headline() -> None:
+    top = "Negotiators from both capitals resumed talks in London on Monday, a month after the Geneva truce."
+    cut = "Negotiators from both capitals resumed talks in London on Monday, a month…"
+    assert headline(cut, top) == shorten(top)
+    assert not headline(cut, top).endswith("…")
+
+
 def test_headline_and_shorten_cut_at_clause_breaks() -> None:
     assert (
         headline("001_e6034575", "Short lead sentence about the talks.")

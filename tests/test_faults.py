@@ -395,7 +395,7 @@ def test_backend_model_still_falls_back_for_one_article_the_model_cannot_answer(
 
     assert result.exit_code == 3, result.output
     [line] = problem_lines(result)
-    assert line.startswith("briefing: fallback: syn003: no valid answer in 3 tries")
+    assert line.startswith("briefing: fallback: syn003.txt: no valid answer in 3 tries")
     assert result.stdout.startswith("# 📰 In this edition")
 
 

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from factories import write_articles
 
-from briefing.ingest.article import article_from_text
+from briefing.ingest.article import UNKNOWN_OUTLET, article_from_text
 from briefing.ingest.decode import read_text
 from briefing.ingest.read import ingest
 from briefing.pipeline import detect_languages, fold_copies, gather
@@ -21,7 +21,7 @@ def test_article_gets_stable_id_title_and_source(tmp_path: Path) -> None:
     second = ingest([str(a)]).articles[0]
     assert first.id == second.id and len(first.id) == 12
     assert first.title == "Ministers Meet in Oslo to Discuss Fishing Quotas"
-    assert first.source == "oslo"
+    assert first.source == UNKNOWN_OUTLET  # a file's name is not an outlet's
     assert first.paragraphs[1].startswith("Fisheries ministers")
 
 
@@ -30,6 +30,38 @@ def test_source_line_names_the_outlet_and_is_removed() -> None:
     assert article is not None
     assert article.source == "Nordic Wire"
     assert "Source:" not in article.text
+
+
+def test_a_file_that_names_no_outlet_and_has_no_title_line_shows_neither_its_name(tmp_path: Path) -> None:
+    lead = (
+        "Delegations from two countries opened a second round of tariff talks in a London palace on "
+        "Monday, a month after agreeing a truce in Geneva."
+    )
+    (path,) = write_articles(tmp_path, {"001_e6034575d8850b14.txt": f"{lead}\n\nThe talks run for two days."})
+    (article,) = ingest([str(path)]).articles
+    assert article.source == UNKNOWN_OUTLET
+    assert article.title == "Delegations from two countries opened a second round of tariff talks in…"
+    short = article_from_text("Ferries resumed on Monday. Crews had been on strike.", label="02.txt")
+    assert short is not None and short.title == "Ferries resumed on Monday"
+
+
+@pytest.mark.parametrize(
+    ("text", "outlet"),
+    [
+        ("By Ana Ruiz, Nordic Wire\n\nQuotas for cod will fall next year, ministers agreed.", "Nordic Wire"),
+        ("By Ana Ruiz | Nordic Wire\n\nQuotas for cod will fall next year, ministers agreed.", "Nordic Wire"),
+        ("OSLO (Nordic Wire) - Quotas for cod will fall next year, ministers agreed.", "Nordic Wire"),
+        ("Fisheries\n\nCod Quotas Cut\n\nNordwire-The quotas for cod will fall next year.", "Nordwire"),
+        ("By Ana Ruiz, Staff Writer\n\nQuotas for cod will fall next year, ministers said.", UNKNOWN_OUTLET),
+        ("US-China talks on cod quotas ended on Monday, ministers said.", UNKNOWN_OUTLET),
+        ("Oslo - The quotas for cod will fall next year, ministers agreed.", UNKNOWN_OUTLET),
+    ],
+)
+def test_a_byline_or_dateline_names_the_outlet(text: str, outlet: str) -> None:
+    article = article_from_text(text, label="cod.txt")
+    assert article is not None
+    assert article.source == outlet
+    assert not article.text.startswith("By ")
 
 
 def test_debris_and_repeated_paragraphs_are_removed_and_noted() -> None:
@@ -130,7 +162,7 @@ def test_html_given_as_text_is_converted_without_scripts() -> None:
 def test_stdin_is_read_when_path_is_dash() -> None:
     result = ingest(["-"], stdin=STORY.encode())
     assert result.articles[0].path == "-"
-    assert result.articles[0].source == "stdin"
+    assert result.articles[0].source == UNKNOWN_OUTLET
 
 
 def test_zero_width_characters_are_removed() -> None:

@@ -169,19 +169,100 @@ def test_header_names_the_model_even_when_articles_fell_back() -> None:
 
 def test_variant_spellings_are_canonical_outside_quotations_only() -> None:
     said = 'Ms. Okafor said: "We met Scott Besant twice," adding that Scott Besant had been frank.'
+    echo = 'Ms. Okafor said: "We met Scott Bessent twice," adding that Scott Bessent had been frank.'
     articles = [
         extracted("aaaaaaaaaaaa", [claim(VENUE[0])], [Entity(name="Scott Bessent", kind=EntityKind.person)]),
-        extracted("bbbbbbbbbbbb", [claim(VENUE[1])], [Entity(name="Scott Bessent", kind=EntityKind.person)]),
+        extracted(
+            "bbbbbbbbbbbb",
+            [claim(VENUE[1]), claim(echo, ClaimCategory.quote)],
+            [Entity(name="Scott Bessent", kind=EntityKind.person)],
+        ),
         extracted(
             "cccccccccccc",
             [claim(said, ClaimCategory.quote)],
             [Entity(name="Scott Besant", kind=EntityKind.person)],
         ),
     ]
-    statement = next(c.statement for c in merge(articles).claims if "Okafor" in c.statement)
+    claims = merge(articles).claims
+    statement = next(c.statement for c in claims if "Okafor" in c.statement)
     assert (
         statement == 'Ms. Okafor said: "We met Scott Besant twice," adding that Scott Bessent had been frank.'
     )
+
+
+def test_a_statement_cited_to_one_source_keeps_that_sources_spelling() -> None:
+    articles = [
+        extracted(
+            "aaaaaaaaaaaa",
+            [
+                claim(
+                    "White House press chief Caroline Leavitt said the team would press China on its pledges."
+                )
+            ],
+            [Entity(name="Caroline Leavitt", kind=EntityKind.person, role="Press Secretary")],
+        ),
+        extracted(
+            "bbbbbbbbbbbb",
+            [claim("Karoline Leavitt, speaking for the White House, listed three demands for Beijing.")],
+            [Entity(name="Karoline Leavitt", kind=EntityKind.person, role="spokesperson")],
+        ),
+    ]
+    brief = merge(articles)
+    statements = {c.article_ids[0]: c.statement for c in brief.claims}
+    assert "Karoline Leavitt, speaking" in statements["bbbbbbbbbbbb"]
+    assert "chief Caroline Leavitt said" in statements["aaaaaaaaaaaa"]
+    assert [e.name for e in brief.entities] == ["Karoline Leavitt"]
+
+
+def test_a_contradicted_role_in_a_statement_is_marked_as_disputed() -> None:
+    articles = story()
+    articles[2].extraction.claims.append(
+        claim(
+            "Former President Donald Trump wrote online that he expected a good meeting.", ClaimCategory.quote
+        )
+    )
+    articles[0].extraction.claims.append(
+        claim("President Donald Trump phoned Xi Jinping last week.", ClaimCategory.background)
+    )
+    brief = merge(articles)
+    (role,) = [d for d in brief.discrepancies if d.kind == "role"]
+    marked = next(c for c in brief.claims if "wrote online" in c.statement)
+    assert marked.statement == (
+        "Donald Trump (called former President here, a title other sources dispute) wrote online that he "
+        "expected a good meeting."
+    )
+    assert marked.discrepancy_ids == [role.id] and role.claim_ids == [marked.id]
+    plain = next(c for c in brief.claims if "phoned" in c.statement)
+    assert (
+        plain.statement == "President Donald Trump phoned Xi Jinping last week." and not plain.discrepancy_ids
+    )
+
+
+def test_the_majority_role_inside_a_longer_title_is_not_marked() -> None:
+    people = {
+        "aaaaaaaaaaaa": (
+            "Vice President",
+            "Vice President Fuat Oktay said rescue teams had reached every province.",
+        ),
+        "bbbbbbbbbbbb": (
+            "Vice President",
+            "Vice President Fuat Oktay visited the damaged hospital in Hatay.",
+        ),
+        "cccccccccccc": ("President", "Turkey's President Fuat Oktay said the toll had passed 8,500."),
+    }
+    brief = merge(
+        [
+            extracted(aid, [claim(text)], [Entity(name="Fuat Oktay", kind=EntityKind.person, role=role)])
+            for aid, (role, text) in people.items()
+        ]
+    )
+    statements = sorted(c.statement for c in brief.claims)
+    assert statements == [
+        "Fuat Oktay (called Turkey's President here, a title other sources dispute) said the toll had "
+        "passed 8,500.",
+        "Vice President Fuat Oktay said rescue teams had reached every province.",
+        "Vice President Fuat Oktay visited the damaged hospital in Hatay.",
+    ]
 
 
 PLACES = ["Northbay", "Easton", "Millford", "Kestrel Bay", "Dunmore", "Ashby", "Corran", "Harrow"]

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from briefing.app.cli import app
 from briefing.contracts import Article
+from briefing.ingest.article import UNKNOWN_OUTLET
 from briefing.stories import group_stories
 from briefing.stories.embeddings import WordLlamaEmbedder, default_embedder
 from briefing.stories.group import story_id
@@ -393,3 +394,12 @@ def test_a_single_article_loads_no_embedding_model() -> None:
     assert default_embedder.cache_info().currsize == 0
     group_stories(quake_articles())
     assert default_embedder.cache_info().currsize == 1
+
+
+def test_reports_whose_outlet_is_unknown_count_as_different_outlets() -> None:
+    london = [
+        article(t, source=UNKNOWN_OUTLET, title=h, language="en", published="2025-06-10", path=f"{i}.txt")
+        for i, (h, t) in enumerate(LONDON)
+    ]
+    (story,) = group_stories(london)
+    assert story.independent_outlets == story.outlets == len(LONDON)

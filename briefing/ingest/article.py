@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import re
-from pathlib import Path
 
 from briefing.contracts import Article, InputProblem
 from briefing.ingest.clean import clean_text
 from briefing.ingest.decode import read_text
 from briefing.ingest.html import PageMeta, html_to_text
 
-__all__ = ["article_from_bytes", "article_from_text"]
+__all__ = ["UNKNOWN_OUTLET", "article_from_bytes", "article_from_text"]
+
+UNKNOWN_OUTLET = "unknown outlet"
+"""An article's `source` when nothing names its outlet: a file's name is not an outlet's."""
+_TITLE_WORDS = 12
+"""Words of a lead sentence kept when it stands for a missing title."""
+_SENTENCE_END = re.compile(r"(?<=[^\s.][^\s.][.!?])[\"'”’)]*(?=\s|$)")
 
 _HTML_HINT = re.compile(r"<\s*(?:!doctype|html|body|p|div|article|br|span|head)\b", re.IGNORECASE)
 _HTML_NOTE = "HTML given as text; converted to plain text"
@@ -53,6 +58,11 @@ def article_from_text(
 
     `known` is what the caller already knows of the page (a URL's address and host, a
     feed entry's title, outlet and date); what the page says of itself comes first.
+
+    The outlet is a "Source:" line, the page's site, a byline or a dateline, else the
+    web address's host, else `UNKNOWN_OUTLET`; the title is the page's, or a first line
+    that reads as one, else the lead sentence, shortened. A file's name is neither: a
+    reader cannot tell "001_e603" from an outlet.
     """
     notes = list(notes or [])
     if nuls := text.count("\x00"):
@@ -73,19 +83,21 @@ def article_from_text(
     )
     cleaned = clean_text(text)
     notes.extend(cleaned.notes)
-    kept, source = cleaned.paragraphs, cleaned.source
+    kept = cleaned.paragraphs
     if not kept:
         return None
     body = "\n\n".join(kept)
-    stem = "stdin" if label == "-" else (page.site or label) if page.url else Path(label).stem
+    outlet = (page.site or label) if page.url else UNKNOWN_OUTLET
+    first_line = _title(kept)
+    title = (page.title or first_line) if page.url else (first_line or page.title)
     return Article(
         id=hashlib.sha256(body.encode("utf-8")).hexdigest()[:12],
-        source=source or page.site or stem,
-        title=(page.title or _title(kept) or stem) if page.url else (_title(kept) or page.title or stem),
+        source=cleaned.source or page.site or cleaned.byline_source or outlet,
+        title=title or _lead_title(kept),
         path=label,
         text=body,
         notes=notes,
-        author=page.author,
+        author=page.author or cleaned.author,
         published=page.published,
         url=page.url,
     )
@@ -101,3 +113,14 @@ def _title(paragraphs: list[str]) -> str | None:
             return paragraph
         return None
     return None
+
+
+def _lead_title(paragraphs: list[str]) -> str:
+    """The lead sentence as a title: whole when short, else its first words and an ellipsis."""
+    lead = next((p for p in paragraphs if len(p.split()) > 1), paragraphs[0])
+    end = _SENTENCE_END.search(lead)
+    sentence = lead[: end.start()].rstrip(".!?") if end else lead
+    words = sentence.split()
+    if len(words) <= _TITLE_WORDS:
+        return " ".join(words)
+    return " ".join(words[:_TITLE_WORDS]).rstrip(",;:—–-") + "…"

@@ -60,6 +60,23 @@ _DEBRIS_PREFIXES = (
     "©",
 )
 _SOURCE_LINE = re.compile(r"^(?:source|sources|via)\s*:\s*(?P<name>.{2,60}?)\.?$", re.IGNORECASE)
+# "By Jane Doe", "By Jane Doe, Nordic Wire", "By Jane Doe | Nordic Wire": a byline, which may name the outlet.
+_BYLINE = re.compile(
+    r"^(?:By|BY|by)\s+(?P<author>[A-ZÀ-Þ][\w.'’-]*(?:\s+[A-ZÀ-Þa-z][\w.'’-]*){0,3})"
+    r"(?:\s*(?:,|\||/|\bfor\b)\s*(?P<name>[A-ZÀ-Þ][\w&.'’ -]{1,40}))?$"
+)
+# Words that end a byline without naming an outlet: "By Jane Doe, Staff Writer".
+_BYLINE_NOT_OUTLET = frozenset(
+    {"staff", "writer", "reporter", "correspondent", "editor", "contributor", "columnist", "and", "in"}
+)
+_DATELINE_PARAGRAPHS = 5
+"""Paragraphs a dateline is looked for in: a section label, title and standfirst may come first."""
+# A wire dateline that names the outlet: "LONDON (Nordic Wire) - ", or "Nordic-The talks ..."
+# (an outlet's name glued to the first word by a dash, as some sites print it).
+_DATELINE = re.compile(
+    r"^(?:[A-Z][\w .,'’-]{0,40}\s)?\((?P<paren>[A-Z][\w&.'’ -]{1,40})\)\s*[-–—]+\s"
+    r"|^(?P<glued>[A-Z][a-z][\w&'’]{1,30})[-–—](?=(?:A|An|The)\s)"
+)
 _TERMINAL = tuple(".!?:;\"'”’)]…")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
@@ -67,19 +84,24 @@ _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 
 @dataclass(frozen=True)
 class Cleaned:
-    """An article's paragraphs after cleaning, the outlet a "Source:" line named, and what was removed."""
+    """An article's paragraphs after cleaning, the outlet and author it names, and what was removed."""
 
     paragraphs: list[str]
     source: str | None = None
+    author: str | None = None
+    byline_source: str | None = None
     notes: list[str] = field(default_factory=list)
 
 
 def clean_text(text: str) -> Cleaned:
     """Normalise `text` (NFC, invisible characters, line ends) and split it into clean paragraphs.
 
-    A "Source: X" line is taken out and kept as `source`; debris lines and repeated
-    paragraphs are dropped, each kind counted in one note. No paragraph left means
-    nothing in the text was an article's.
+    A "Source: X" line is taken out and kept as `source`; so is a byline ("By Jane Doe,
+    Nordic Wire"), as `author` and `byline_source`. Failing a byline that names one, a
+    wire dateline's outlet ("LONDON (Nordic Wire) -") is the `byline_source`; the
+    dateline stays in the text, which evidence is checked against. Debris lines and repeated paragraphs
+    are dropped, each kind counted in one note. No paragraph left means nothing in the
+    text was an article's.
     """
     text = strip_invisible(unicodedata.normalize("NFC", text)).replace("\r\n", "\n").replace("\r", "\n")
     text = drop_html_comments(text)
@@ -88,12 +110,16 @@ def clean_text(text: str) -> Cleaned:
 
     notes: list[str] = []
     source: str | None = None
+    byline: tuple[str, str | None] | None = None
     kept: list[str] = []
     debris = 0
     for paragraph in paragraphs:
         match = _SOURCE_LINE.match(paragraph)
         if match:
             source = match.group("name").strip()
+            continue
+        if byline is None and (found := _byline(paragraph)):
+            byline = found
             continue
         if _is_debris(paragraph):
             debris += 1
@@ -106,7 +132,29 @@ def clean_text(text: str) -> Cleaned:
     kept, repeats = _drop_repeats(kept)
     if repeats:
         notes.append(f"dropped {repeats} repeated paragraph(s)")
-    return Cleaned(kept, source, notes)
+    author = byline[0] if byline else None
+    byline_source = (byline[1] if byline else None) or _dateline_outlet(kept)
+    return Cleaned(kept, source, author, byline_source, notes)
+
+
+def _byline(paragraph: str) -> tuple[str, str | None] | None:
+    """(author, outlet or None) of a byline line, else None."""
+    match = _BYLINE.match(paragraph)
+    if not match:
+        return None
+    outlet = (match.group("name") or "").strip()
+    if _BYLINE_NOT_OUTLET & set(outlet.casefold().split()):
+        outlet = ""
+    return match.group("author").strip(), outlet or None
+
+
+def _dateline_outlet(paragraphs: list[str]) -> str | None:
+    """The outlet a wire dateline names at the start of one of the first paragraphs, if any."""
+    for paragraph in paragraphs[:_DATELINE_PARAGRAPHS]:
+        match = _DATELINE.match(paragraph)
+        if match:
+            return (match.group("paren") or match.group("glued")).strip()
+    return None
 
 
 def _paragraphs(text: str) -> list[str]:

@@ -3,7 +3,8 @@
 Sources are compared, not blended. Claims that say the same thing become one item
 that cites every article behind it; the same quantity reported with different
 values stays visible as a discrepancy; names spelled differently become one entity
-(see `entities.py`). Everything is sorted by content before it is compared, so the
+(see `entities.py`), written canonically only where the brief, not one source, speaks
+(`names.py`). Everything is sorted by content before it is compared, so the
 same extractions in any order give byte-identical output.
 
 This module assembles the brief: sources, headline, lede, sections and interpretation.
@@ -30,7 +31,8 @@ from briefing.contracts import (
 from briefing.extract.extractive.leads import lead, reads_as_english
 from briefing.ingest.language import DEFAULT_LANGUAGE, is_foreign
 from briefing.merge.claims import Thresholds, claim_items, merge_claims
-from briefing.merge.entities import EntityInput, merge_entities, role_discrepancies
+from briefing.merge.entities import EntityInput, merge_entities, role_discrepancies, with_support
+from briefing.merge.names import apply_names, spelling_support
 from briefing.merge.report import run_report
 from briefing.merge.similarity import TokenIndex, content_tokens
 from briefing.text import comparable
@@ -103,7 +105,11 @@ def merge(
     )
     thresholds = Thresholds(options.same_claim, options.same_quantity, options.same_figures)
     claims, figure_discrepancies = merge_claims(claim_items(articles), entities, thresholds)
-    discrepancies = figure_discrepancies + role_discrepancies(entities)
+    entities = with_support(entities, spelling_support(claims, entities))
+    claims, figure_discrepancies, roles = apply_names(
+        claims, entities, figure_discrepancies, role_discrepancies(entities)
+    )
+    discrepancies = figure_discrepancies + roles
     ranked = sorted(claims, key=lambda c: (-c.score, c.id))
     foreign = frozenset(e.article.id for e in articles if not _in_language(e, language))
     interpretation = _interpretation(ranked, articles, options)

@@ -4,6 +4,7 @@ Claims are clustered greedily in content order, each joining the most similar ea
 cluster, with a lower similarity bar when the claims share figures. A cluster's
 statement is its best-supported member's; members that give another value for the
 same quantity are kept apart as a figure `Discrepancy` instead of being cited for it.
+Statements keep their source's words; `names.py` decides where canonical spellings go.
 Deterministic: the same extractions in any order give the same claims.
 """
 
@@ -167,10 +168,8 @@ def merge_claims(
             cluster_articles[best].add(item.article_id)
     n_articles = len({i.article_id for i in items}) or 1
     centrality = _centrality(neighbours, index, cluster_of, len(clusters))
-    variants = _variant_map(entities)
     merged = [
-        _merged_claim(members, items, centrality[c], n_articles, index, variants)
-        for c, members in enumerate(clusters)
+        _merged_claim(members, items, centrality[c], n_articles, index) for c, members in enumerate(clusters)
     ]
     claims = [c for c, _ in merged]
     discrepancies = sorted((d for _, d in merged if d is not None), key=lambda d: d.id)
@@ -188,41 +187,12 @@ def _centrality(neighbours: list[list[int]], index: TokenIndex, cluster_of: list
     return [round(d / top, 6) for d in degree]
 
 
-def _variant_map(entities: list[MergedEntity]) -> list[tuple[re.Pattern[str], str]]:
-    """Whole-word patterns that rewrite a variant spelling to the entity's canonical name."""
-    out: list[tuple[re.Pattern[str], str]] = []
-    for entity in entities:
-        canonical_last = entity.name.split()[-1]
-        for variant in entity.variants[1:]:
-            if len(variant.split()) > 1:
-                out.append((re.compile(rf"\b{re.escape(variant)}\b"), entity.name))
-            elif variant != canonical_last and variant not in entity.name.split():
-                out.append((re.compile(rf"\b{re.escape(variant)}\b"), canonical_last))
-    return sorted(out, key=lambda p: (-len(p[0].pattern), p[0].pattern))
-
-
-_QUOTATION = re.compile(r"([\"“«„][^\"“”«»„]*[\"”»])")
-
-
-def _canonical_names(text: str, variants: list[tuple[re.Pattern[str], str]]) -> str:
-    """Rewrite variant spellings to the canonical name, never inside quotation marks.
-
-    A quotation must stay verbatim, misspelling included, or it is no longer a quotation.
-    """
-    parts = _QUOTATION.split(text)
-    for i in range(0, len(parts), 2):
-        for pattern, name in variants:
-            parts[i] = pattern.sub(name, parts[i])
-    return "".join(parts)
-
-
 def _merged_claim(
     positions: list[int],
     items: list[ClaimItem],
     centrality: float,
     n_articles: int,
     index: TokenIndex,
-    variants: list[tuple[re.Pattern[str], str]],
 ) -> tuple[MergedClaim, Discrepancy | None]:
     members = [items[p] for p in positions]
     # The best-supported set of figures wins the statement; articles that give other values
@@ -250,7 +220,7 @@ def _merged_claim(
     score = all_sources / n_articles + 0.35 * centrality + 0.15 * position
     claim = MergedClaim(
         id=f"c-{digest}",
-        statement=_canonical_names(rep.claim.statement, variants),
+        statement=rep.claim.statement,
         category=categories[0],
         figures=list(rep.claim.figures),
         evidence=[Evidence(article_id=a, text=t) for a, t in evidence],

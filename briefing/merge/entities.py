@@ -5,7 +5,14 @@ language ("He Lap Phong" for "He Lifeng"), and add or drop titles. Names are
 compared after transliteration to ASCII and removal of honorifics, with fuzzy
 matching for spelling slips and an equivalent-role rule for transliterations that
 share the family name. Roles are compared too: a "former President" beside three
-"President"s is a disagreement the brief must show, not a detail to smooth over.
+"President"s is a disagreement the brief must show, not a detail to smooth over, while
+"President", "US President" and "U.S. President" are one role.
+
+The canonical spelling is the one most sources use; on a tie, the one given with a
+title or role in more mentions, then the one the best-corroborated claims use, then a
+well-known spelling (`known_names`), then the spelling of the source whose other
+spellings agree most with the majority. Never the alphabetical one: "Caroline" is not
+more right than "Karoline" for coming first.
 Pure functions only; the order of the input never changes the result.
 """
 
@@ -14,20 +21,33 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 from unidecode import unidecode
 
 from briefing.contracts import Discrepancy, DiscrepancyValue, EntityKind, EntityMention, MergedEntity
+from briefing.merge.known_names import KNOWN_PEOPLE
 
-__all__ = ["EntityInput", "merge_entities", "normalize_name", "role_conflicts", "role_discrepancies"]
+__all__ = [
+    "STATUS_MODIFIERS",
+    "EntityInput",
+    "merge_entities",
+    "normalize_name",
+    "role_conflicts",
+    "role_discrepancies",
+    "role_key",
+    "with_support",
+]
 
 HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "dame", "lord", "lady", "h.e"})
 # Role words that change who someone is: "former President" is not "President".
 ROLE_MODIFIERS = frozenset(
     {"former", "ex", "acting", "interim", "late", "outgoing", "incoming", "deputy", "vice"}
 )
+# Modifiers that say when or how someone holds an office, not which office: written in lower case.
+STATUS_MODIFIERS = frozenset({"former", "ex", "acting", "interim", "late", "outgoing", "incoming"})
 # Different words for the same office, as used by different outlets and translations.
 ROLE_SYNONYMS = {
     "deputy prime minister": "vice premier",
@@ -49,7 +69,9 @@ ROLE_SYNONYMS = {
 ROLE_QUALIFIERS = frozenset(
     {
         "us",
-        "u.s.",
+        "usa",
+        "united",
+        "states",
         "american",
         "chinese",
         "china",
@@ -82,15 +104,25 @@ def normalize_name(name: str) -> str:
     return " ".join(w for w in words if w.strip(".") not in HONORIFICS)
 
 
+_INITIALS = re.compile(r"\b(?:[A-Za-z]\.){2,}")
+_KNOWN = frozenset(" ".join(unidecode(n).lower().split()) for n in KNOWN_PEOPLE)
+
+
 def _role_parts(role: str) -> tuple[frozenset[str], str]:
-    """Split a role into its modifiers ('former', 'vice') and its base office."""
-    text = " " + re.sub(r"[^\w\s-]", " ", unidecode(role)).lower() + " "
+    """Split a role into its modifiers ('former', 'vice') and its base office ('U.S.' is 'US')."""
+    text = _INITIALS.sub(lambda m: m.group().replace(".", ""), unidecode(role))
+    text = " " + re.sub(r"[^\w\s-]", " ", text).lower() + " "
     for phrase, same in sorted(ROLE_SYNONYMS.items(), key=lambda kv: -len(kv[0])):
         text = text.replace(f" {phrase} ", f" {same} ")
     words = text.replace("-", " ").split()
     modifiers = frozenset(w for w in words if w in ROLE_MODIFIERS)
     base = " ".join(w for w in words if w not in ROLE_MODIFIERS and w not in ROLE_QUALIFIERS)
     return modifiers, base
+
+
+def role_key(role: str) -> tuple[frozenset[str], str]:
+    """What two ways of writing one role share: 'US President' and 'President' have one key."""
+    return _role_parts(role)
 
 
 def _same_office(a: str, b: str) -> bool:
@@ -162,7 +194,18 @@ def merge_entities(mentions: list[EntityInput]) -> list[MergedEntity]:
     for i in range(len(ordered)):
         groups[uf.find(i)].append(i)
     merged = [_merged(ordered, members) for members in groups.values()]
-    return sorted(merged, key=lambda e: (-e.source_count, e.name, e.id))
+    return with_support(merged, {})
+
+
+def with_support(entities: list[MergedEntity], support: Mapping[str, int]) -> list[MergedEntity]:
+    """The entities with their canonical spellings chosen again, now knowing how well claims back each.
+
+    `support` maps a spelling to the most sources any claim that uses it has (see
+    `briefing.merge.names.spelling_support`); the merge calls this once claims are merged.
+    """
+    reliability = _reliability(entities)
+    named = [_named(e, support, reliability) for e in entities]
+    return sorted(named, key=lambda e: (-e.source_count, e.name, e.id))
 
 
 def _compatible_kind(a: EntityKind, b: EntityKind) -> bool:
@@ -208,26 +251,17 @@ def _attach_single_tokens(
 
 
 def _merged(ordered: list[EntityInput], members: list[int]) -> MergedEntity:
+    """One entity from its mentions; its canonical spelling is chosen by `_named`."""
     mentions = [ordered[i] for i in members]
-    spellings = Counter(m.name for m in mentions)
-    articles_per_spelling = {
-        name: len({m.article_id for m in mentions if m.name == name}) for name in spellings
-    }
-    # Canonical: the spelling most articles use; full names beat bare surnames; then alphabetical.
-    variants = sorted(spellings, key=lambda n: (-articles_per_spelling[n], -len(n.split()), n))
-    full = [v for v in variants if len(v.split()) > 1]
-    canonical = sorted(full or variants, key=lambda n: (-articles_per_spelling[n], n))[0]
-    variants.remove(canonical)
     kinds = Counter(m.kind for m in mentions if m.kind != EntityKind.other)
     kind = sorted(kinds, key=lambda k: (-kinds[k], k.value))[0] if kinds else EntityKind.other
     roles = sorted({m.role.strip() for m in mentions if m.role and m.role.strip()})
     article_ids = sorted({m.article_id for m in mentions})
-    digest = hashlib.sha256(normalize_name(canonical).encode()).hexdigest()[:8]
     return MergedEntity(
-        id=f"e-{digest}",
-        name=canonical,
+        id="",
+        name="",
         kind=kind,
-        variants=[canonical, *variants],
+        variants=sorted({m.name for m in mentions}),
         roles=roles,
         mentions=[
             EntityMention(name=m.name, role=m.role, article_id=m.article_id)
@@ -238,19 +272,100 @@ def _merged(ordered: list[EntityInput], members: list[int]) -> MergedEntity:
     )
 
 
+def _reliability(entities: list[MergedEntity]) -> dict[str, int]:
+    """Per article: how often its spelling of a name is the majority's, less how often it is not.
+
+    Only names spelled differently by different sources, with one spelling ahead, count.
+    """
+    score: dict[str, int] = defaultdict(int)
+    for entity in entities:
+        per_spelling = _articles_per_spelling(entity)
+        if len(per_spelling) < 2:
+            continue
+        counts = sorted(per_spelling.values(), reverse=True)
+        if counts[0] == counts[1]:
+            continue
+        top = max(per_spelling, key=lambda n: per_spelling[n])
+        for mention in entity.mentions:
+            score[mention.article_id] += 1 if mention.name == top else -1
+    return score
+
+
+def _articles_per_spelling(entity: MergedEntity) -> dict[str, int]:
+    spellings = {m.name for m in entity.mentions}
+    return {name: len({m.article_id for m in entity.mentions if m.name == name}) for name in spellings}
+
+
+def _named(entity: MergedEntity, support: Mapping[str, int], reliability: Mapping[str, int]) -> MergedEntity:
+    """The entity with its canonical spelling first among its variants, and the id that spelling gives.
+
+    Full names beat bare surnames; among them, see the module docstring. The last resort,
+    for spellings nothing tells apart, is the order of the ids of the articles using them
+    (content hashes): arbitrary but the same for any order of input.
+    """
+    per_spelling = _articles_per_spelling(entity)
+    titled = Counter(m.name for m in entity.mentions if m.role and m.role.strip())
+    trust = {
+        name: max(reliability.get(m.article_id, 0) for m in entity.mentions if m.name == name)
+        for name in per_spelling
+    }
+    first_article = {
+        name: min(m.article_id for m in entity.mentions if m.name == name) for name in per_spelling
+    }
+
+    def rank(name: str) -> tuple[bool, int, int, int, bool, int, str, str]:
+        return (
+            len(name.split()) < 2,
+            -per_spelling[name],
+            -titled[name],
+            -support.get(name, 0),
+            " ".join(unidecode(name).lower().split()) not in _KNOWN,
+            -trust[name],
+            first_article[name],
+            name,
+        )
+
+    canonical = min(per_spelling, key=rank)
+    others = sorted(set(per_spelling) - {canonical}, key=lambda n: (-per_spelling[n], -len(n.split()), n))
+    variants = [canonical, *others]
+    digest = hashlib.sha256(normalize_name(canonical).encode()).hexdigest()[:8]
+    return entity.model_copy(update={"id": f"e-{digest}", "name": canonical, "variants": variants})
+
+
 def role_discrepancies(entities: list[MergedEntity]) -> list[Discrepancy]:
-    """One discrepancy per entity whose sources give it conflicting roles, most-cited role first."""
+    """One discrepancy per entity whose sources give it contradictory roles, the most-cited role first.
+
+    Only roles that contradict each other are shown: the same office with a different
+    status ('former President' against 'President', 'Vice President' against
+    'President'). Ways of writing one role ('President', 'US President') are one value,
+    worded as most of its sources word it; a role that contradicts none is left out.
+    """
     out: list[Discrepancy] = []
     for entity in entities:
-        if len(entity.roles) < 2 or not role_conflicts(entity.roles):
-            continue
-        by_role: dict[str, set[str]] = defaultdict(set)
-        for mention in entity.mentions:
-            if mention.role:
-                by_role[mention.role.strip()].add(mention.article_id)
-        values = [
-            DiscrepancyValue(value=role, article_ids=sorted(ids), evidence=[])
-            for role, ids in sorted(by_role.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-        ]
-        out.append(Discrepancy(id=f"d-{entity.id[2:]}", kind="role", subject=entity.name, values=values))
+        values = _contradictory_roles(entity)
+        if values:
+            out.append(Discrepancy(id=f"d-{entity.id[2:]}", kind="role", subject=entity.name, values=values))
     return out
+
+
+def _contradictory_roles(entity: MergedEntity) -> list[DiscrepancyValue]:
+    """The entity's roles grouped into one value per status of each office that has more than one."""
+    by_role: dict[tuple[frozenset[str], str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for mention in entity.mentions:
+        if mention.role and mention.role.strip() and _role_parts(mention.role)[1]:
+            by_role[_role_parts(mention.role)][mention.role.strip()].add(mention.article_id)
+    keys = sorted(by_role, key=lambda k: (k[1], sorted(k[0])))
+    shown: set[tuple[frozenset[str], str]] = set()
+    for i, (mods_a, base_a) in enumerate(keys):
+        for mods_b, base_b in keys[i + 1 :]:
+            if mods_a != mods_b and fuzz.token_set_ratio(base_a, base_b) >= 85:
+                shown |= {(mods_a, base_a), (mods_b, base_b)}
+    values = []
+    for key in shown:
+        written = by_role[key]
+        ids = sorted({a for article_ids in written.values() for a in article_ids})
+        wording = min(written, key=lambda r: (-len(written[r]), len(r.split()), r.casefold(), r))
+        if wording.split()[0].casefold() in STATUS_MODIFIERS:
+            wording = wording[:1].lower() + wording[1:]  # "Former President" opened a sentence
+        values.append(DiscrepancyValue(value=wording, article_ids=ids, evidence=[]))
+    return sorted(values, key=lambda v: (-len(v.article_ids), v.value.casefold(), v.value))

@@ -8,10 +8,12 @@ that silently counts an unknown model as free would understate the bill.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import PurePath
 from typing import Any
 
 from briefing.contracts import ArticleReport, ExtractedArticle, InputProblem, RunReport, Usage
 from briefing.extract.model.pricing import PRICES_AS_OF, estimate_cost
+from briefing.ingest.article import UNKNOWN_OUTLET
 
 __all__ = ["run_report"]
 
@@ -21,7 +23,7 @@ def run_report(articles: Sequence[ExtractedArticle], problems: Sequence[InputPro
     reports = [
         ArticleReport(
             article_id=e.article.id,
-            source=e.article.source,
+            source=_label(e),
             backend=e.meta.backend,
             attempts=e.meta.attempts,
             usage=e.meta.usage,
@@ -62,3 +64,11 @@ def _cost(articles: Sequence[ExtractedArticle]) -> dict[str, Any]:
     if any(c is None for c in costs):
         return {}
     return {"estimated_cost_usd": sum(c or 0.0 for c in costs), "prices_as_of": PRICES_AS_OF}
+
+
+def _label(extracted: ExtractedArticle) -> str:
+    """Which article a report line is about: its outlet, or the file it was read from when none is known."""
+    article = extracted.article
+    if article.source != UNKNOWN_OUTLET or not article.path:
+        return article.source
+    return PurePath(article.path).name

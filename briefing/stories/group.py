@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from briefing.contracts import Article, Story, StoryCopy, StoryMember
+from briefing.ingest.article import UNKNOWN_OUTLET
 from briefing.stories.embeddings import Embedder, EmbeddingsUnavailable, default_embedder
 from briefing.stories.signals import Signals, signals_of
 
@@ -379,8 +380,10 @@ def _story(
                 shared=_distinct([written[k] for k in keys])[:MAX_SHARED_SHOWN],
             )
         )
-    independent = {nodes[i].article.source.casefold() for i in members}
-    outlets = independent | {c.source.casefold() for i in members for c in nodes[i].article.copies}
+    independent = {_outlet_key(nodes[i].article.source, nodes[i].article.id) for i in members}
+    outlets = independent | {
+        _outlet_key(c.source, c.url or c.path or "") for i in members for c in nodes[i].article.copies
+    }
     return Story(
         id=story_id(nodes[ordered[0]].article.id),
         headline=nodes[central].article.title,
@@ -404,3 +407,8 @@ def _distinct(spellings: list[str]) -> list[str]:
             continue
         seen.append(spelling)
     return [s for s in seen if not any(s != o and f" {s.casefold()} " in f" {o.casefold()} " for o in seen)]
+
+
+def _outlet_key(source: str, where: str) -> str:
+    """What tells outlets apart: their name, or where the report was read when no name is known."""
+    return f"{UNKNOWN_OUTLET}:{where}" if source == UNKNOWN_OUTLET else source.casefold()

@@ -146,15 +146,16 @@ _NATIONALITY = re.compile(r"[A-Z][a-z]+(?:ican|ian|ese|ish)")
 def headline(title: str, top: str) -> str:
     """The article's title when it reads as a headline, else the lead sentence as a headline.
 
-    A title that is a file name ('001_e6034575'), a single word or a full sentence is
-    not a headline; a long one is cut like a sentence. From the lead sentence, an opening
-    phrase ('In one of the worst floods in decades, ...') is left out and the rest is cut
-    at a clause break only when what is kept is still a clause with its verb; otherwise
-    the sentence is given whole. A headline is never a torn-off phrase.
+    A title that is a file name ('001_e6034575'), a single word, a full sentence or a
+    sentence cut short ('...extend trade truce as export…', what ingest gives an article
+    without a title line) is not a headline; a long one is cut like a sentence. From the
+    lead sentence, an opening phrase ('In one of the worst floods in decades, ...') is left
+    out and the rest is cut at a clause break only when what is kept is still a clause with
+    its verb; otherwise the sentence is given whole. A headline is never a torn-off phrase.
     """
     words = title.split()
     looks_like_file = "_" in title or re.fullmatch(r"[\w.-]*\d[\w.-]*", title) is not None
-    if 3 <= len(words) <= 25 and not title.rstrip().endswith(".") and not looks_like_file:
+    if 3 <= len(words) <= 25 and not title.rstrip().endswith((".", "…")) and not looks_like_file:
         return shorten(title)
     if not top:
         return title.strip()
