@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import typer
 from damage import unwritable
-from servers import SilentServer, serve
+from servers import SilentServer, free_port, serve
 from test_daily import DAY, EXAMPLE, Desk, desk, header, lines  # noqa: F401
 
 from briefing.app.cli import app
@@ -345,3 +345,12 @@ def test_daily_declares_builds_options_as_build_does() -> None:
         built, daily = build_params[name], daily_params[name]
         assert (built.opts, built.help, built.default) == (daily.opts, daily.help, daily.default), name
     assert daily_params["to"].help == {p.name: p for p in commands["send"].params}["to"].help
+
+
+def test_a_quiet_daily_still_says_its_embeddings_endpoint_is_dead(desk: Desk) -> None:
+    port = free_port()
+    dead = f"http://127.0.0.1:{port}/v1"
+    result = desk.daily("-q", "--base-url", dead, "--embeddings-model", "e")
+    said = [line for line in result.stderr.splitlines() if "embeddings" in line]
+    assert len(said) == 1 and f"127.0.0.1:{port} could not be reached" in said[0], result.stderr
+    assert len(desk.received("ana@example.org")) == 1  # grouped with the bundled model, and sent

@@ -362,9 +362,10 @@ def daily_command(
 
     def report(brief: Edition) -> None:
         lines = report_lines(brief.report)
-        if quiet:  # a dead endpoint is never silent
+        if quiet:  # a dead endpoint (model or embeddings) and a damaged cache are never silent
             down = brief.report.endpoint_down
-            lines = [line for line in lines if down and line.startswith(down)]
+            notes = set(brief.report.cache_notes)
+            lines = [line for line in lines if (down and line.startswith(down)) or line in notes]
         for problem in brief.report.inputs_skipped:
             say(problem.line())
         for line in lines:
