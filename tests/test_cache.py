@@ -230,7 +230,7 @@ def test_cache_clear_and_stats_survive_a_damaged_file(server: FaultServer, build
     stats = runner.invoke(app, ["cache", "stats"])
 
     assert cleared.exit_code == 0 and "Traceback" not in cleared.output
-    assert cleared.stdout == f"removed 0 extraction(s) and 0 web page(s) from {path}\n"
+    assert cleared.stdout == f"removed 0 extraction(s), 0 web page(s) and 0 embedding(s) from {path}\n"
     (line,) = _cache_lines(cleared.stderr)
     assert "is damaged (" in line and ".corrupt-" in line and "started afresh" in line
     assert stats.exit_code == 0 and "0 extraction(s)" in stats.stdout and stats.stderr == ""

@@ -71,6 +71,15 @@ def test_leads_are_embedded_by_the_endpoint_once_then_read_from_the_cache(
         assert KEY.encode() not in path.read_bytes(), f"the key is in {path.name}"
     assert KEY not in first
 
+    stats = runner.invoke(app, ["cache", "stats"], env=env)
+    assert f"{len(asked)} embedding(s)" in stats.stdout
+    cleared = runner.invoke(app, ["cache", "clear"], env=env)
+    assert cleared.exit_code == 0 and f"and {len(asked)} embedding(s)" in cleared.stdout
+    with sqlite3.connect(cache) as db:
+        assert db.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0] == 0
+    stories(*flags, env=env)
+    assert embedding_calls(keyed_server) == 2 * calls, "after clearing, the leads are asked for again"
+
 
 def test_with_no_embeddings_model_the_endpoint_is_not_asked(fault_server: FaultServer) -> None:
     code, _out, _lines = stories("--base-url", fault_server.base_url)

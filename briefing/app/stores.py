@@ -15,6 +15,7 @@ from briefing.app.options import DbOption
 
 if TYPE_CHECKING:
     from briefing.store.cache import ExtractionCache, PageCache
+    from briefing.store.embeddings import EmbeddingCache
     from briefing.store.subscribers import SubscriberStore
 
 __all__ = ["cache_app", "subscribers_app"]
@@ -26,11 +27,12 @@ cache_app = typer.Typer(
 
 @cache_app.command(name="stats")
 def cache_stats_command() -> None:
-    """Where the cache is, how many extractions it holds (per model) and its size."""
-    with _cache_file() as (pages, cache):
-        stats, count = cache.stats(), pages.count()
+    """Where the cache is, how many extractions (per model), pages and vectors it holds, and its size."""
+    with _cache_file() as (pages, cache, vectors):
+        stats, count, embedded = cache.stats(), pages.count(), vectors.count()
     sys.stdout.write(
-        f"{stats.path}\n{stats.entries} extraction(s), {count} web page(s), {stats.bytes:,} bytes\n"
+        f"{stats.path}\n{stats.entries} extraction(s), {count} web page(s), {embedded} embedding(s), "
+        f"{stats.bytes:,} bytes\n"
     )
     for model, entries in stats.by_model.items():
         sys.stdout.write(f"  {model}: {entries}\n")
@@ -38,33 +40,38 @@ def cache_stats_command() -> None:
 
 @cache_app.command(name="clear")
 def cache_clear_command() -> None:
-    """Remove every cached extraction and web page (the next run asks the model and the sites again)."""
-    with _cache_file() as (pages, cache):
-        removed_pages, removed = pages.clear(), cache.clear()
-    sys.stdout.write(f"removed {removed} extraction(s) and {removed_pages} web page(s) from {cache.path}\n")
+    """Remove every cached extraction, web page and embedding (the next run asks again)."""
+    with _cache_file() as (pages, cache, vectors):
+        removed_pages, removed, removed_vectors = pages.clear(), cache.clear(), vectors.clear()
+    sys.stdout.write(
+        f"removed {removed} extraction(s), {removed_pages} web page(s) and {removed_vectors} embedding(s) "
+        f"from {cache.path}\n"
+    )
 
 
 @contextmanager
-def _cache_file() -> Iterator[tuple[PageCache, ExtractionCache]]:
-    """Both tables of the cache file, closed afterwards; then what went wrong with the file, once a line.
+def _cache_file() -> Iterator[tuple[PageCache, ExtractionCache, EmbeddingCache]]:
+    """The tables of the cache file, closed afterwards; then what went wrong with the file, once a line.
 
     A damaged file has been moved aside and started afresh by then, so the command goes on;
     it exits 1 only when the file could not be used at all.
     """
     from briefing.store.cache import ExtractionCache, PageCache
     from briefing.store.database import CacheDatabase
+    from briefing.store.embeddings import EmbeddingCache
 
-    file = CacheDatabase(settings(stderr()).cache_path())  # one connection for both tables
-    pages, cache = PageCache(file), ExtractionCache(file)
+    file = CacheDatabase(settings(stderr()).cache_path())  # one connection for every table
+    pages, cache, vectors = PageCache(file), ExtractionCache(file), EmbeddingCache(file)
     try:
-        yield pages, cache
+        yield pages, cache, vectors
     finally:
         pages.close()
         cache.close()
+        vectors.close()
     console = stderr()
-    for note in dict.fromkeys([*pages.notes, *cache.notes]):
+    for note in dict.fromkeys([*pages.notes, *cache.notes, *vectors.notes]):
         err(console, note)
-    if not (pages.usable and cache.usable):
+    if not (pages.usable and cache.usable and vectors.usable):
         raise typer.Exit(EXIT_NO_BRIEF)
 
 
