@@ -392,3 +392,36 @@ def test_daily_takes_max_stories_as_build_does(desk: Desk, edition: Edition) -> 
     assert f"*{DAY} · 2 stories, {rest} more in brief" in part(mail, "plain")
     kept = Edition.model_validate_json((desk.editions / DAY / "stories.json").read_text(encoding="utf-8"))
     assert [s.id for s in kept.stories] == [s.id for s in edition.stories[:2]]
+
+
+def test_the_next_days_email_follows_the_continuing_story_and_repeats_nothing_unchanged(desk: Desk) -> None:
+    """Day 1 is sent and kept; day 2 follows its crash story; day 3 with no news says so in one line."""
+    assert desk.daily().exit_code == 0
+    first = part(desk.received("ana@example.org")[0], "plain")
+    shutil.rmtree(desk.articles)
+    shutil.copytree(ARTICLES.parent.parent / "2025-06-13" / "articles", desk.articles)
+
+    second = desk.run("daily", "--date", "2025-06-13", "--backend", "extractive")
+
+    assert second.exit_code == 0, second.output
+    text = part(desk.received("ana@example.org")[1], "plain")
+    kept = Edition.model_validate_json((desk.editions / "2025-06-13" / "stories.json").read_text("utf-8"))
+    (crash,) = [s for s in kept.stories if s.status == "developing"]
+    assert crash.previous_date == DAY and crash.new_claim_ids
+    day_one = Edition.model_validate_json((desk.editions / DAY / "stories.json").read_text("utf-8"))
+    assert crash.id in {s.id for s in day_one.stories}, "the story keeps the id it had on day 1"
+    assert f"developing since {DAY}" in text and f"**New since {DAY}:**" in text
+    shown = {c.id: c.statement for c in crash.brief.claims}
+    listed = text.split(f"**New since {DAY}:**", 1)[1].split("\n\n", 2)[1]
+    new = [shown[i] for i in crash.new_claim_ids if shown[i][:40] in listed]
+    assert new, "the new items are listed"
+    for statement in new:
+        assert statement[:40] not in first, f"listed as new but sent on day 1: {statement}"
+
+    (desk.articles / "gazzetta-del-lago-etna.txt").unlink()  # one article fewer: a different edition
+    third = desk.run("daily", "--date", "2025-06-14", "--backend", "extractive")
+
+    assert third.exit_code == 0, third.output
+    text = part(desk.received("ana@example.org")[2], "plain")
+    assert "No new developments:" in text
+    assert "New since" not in text, "a story with nothing new is not repeated"
