@@ -36,6 +36,8 @@ class Desk:
     smtp: SmtpServer
     root: Path
     env: dict[str, str]
+    day: str = DAY
+    """The date `daily` is run for."""
 
     @property
     def editions(self) -> Path:
@@ -56,7 +58,7 @@ class Desk:
         return CliRunner().invoke(app, list(args), env={**self.env, **env})
 
     def daily(self, *args: str, **env: str) -> Result:
-        return self.run("daily", "--date", DAY, "--backend", "extractive", *args, **env)
+        return self.run("daily", "--date", self.day, "--backend", "extractive", *args, **env)
 
     def received(self, address: str) -> list[Received]:
         return [m for m in self.smtp.inbox.messages if address in m.recipients]

@@ -9,17 +9,14 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import Result
 from servers import free_port
 from smtp_server import Received, SmtpServer
+from test_daily import Desk
 from test_email_render import chromium
-from typer.testing import CliRunner
 
-from briefing.app.cli import app
 from briefing.contracts import Edition
 from briefing.deliver.daily import DailyRefused, check_edition
 from briefing.deliver.editions import content_id, mark_correction
@@ -53,30 +50,6 @@ def edition() -> Edition:
     return build_edition([str(ARTICLES)], EXTRACTIVE)
 
 
-@dataclass
-class Desk:
-    smtp: SmtpServer
-    root: Path
-    env: dict[str, str]
-
-    @property
-    def editions(self) -> Path:
-        return self.root / "editions"
-
-    @property
-    def articles(self) -> Path:
-        return self.root / "today"
-
-    def run(self, *args: str, **env: str) -> Result:
-        return CliRunner().invoke(app, list(args), env={**self.env, **env})
-
-    def daily(self, *args: str, **env: str) -> Result:
-        return self.run("daily", "--date", DAY, "--backend", "extractive", *args, **env)
-
-    def received(self, address: str) -> list[Received]:
-        return [m for m in self.smtp.inbox.messages if address in m.recipients]
-
-
 @pytest.fixture
 def desk(smtp: SmtpServer, tmp_path: Path) -> Iterator[Desk]:
     env = {
@@ -87,7 +60,7 @@ def desk(smtp: SmtpServer, tmp_path: Path) -> Iterator[Desk]:
         "BRIEFING_ALERT_TO": "",
         "BRIEFING_CACHE_DIR": str(tmp_path / "cache"),
     }
-    desk = Desk(smtp=smtp, root=tmp_path, env=env)
+    desk = Desk(smtp=smtp, root=tmp_path, env=env, day=DAY)
     for address in ("ana@example.org", "bo@example.org"):
         assert desk.run("subscribers", "add", address).exit_code == 0
     shutil.copytree(ARTICLES, desk.articles)
