@@ -63,8 +63,6 @@ __all__ = [
 ]
 
 DEFAULT_MODEL = "gpt-4o-mini"
-EMBEDDINGS_TIMEOUT_S = 20.0
-"""The longest wait for one embeddings request: grouping waits for it before any extraction."""
 
 
 @dataclass(frozen=True)
@@ -288,8 +286,8 @@ def _story_embedder(
     from briefing.stories.embeddings import EndpointEmbedder
 
     client = make_client(
-        base_url=options.base_url, api_key=None, timeout=min(options.timeout, EMBEDDINGS_TIMEOUT_S)
-    )
+        base_url=options.base_url, api_key=None, timeout=options.timeout
+    )  # a local server on a CPU can take tens of seconds for one batch: the run's --timeout decides
     cache = None
     if options.use_cache:
         from briefing.store.cache import default_cache_path

@@ -17,7 +17,10 @@
 #
 # BRIEFING_TEST_MODE=json|md_json|json_schema|tools forces an instructor mode. The endpoint,
 # model and mode used are written to cassettes/recording.json (never the key); replays read
-# them from there, because requests are matched on host, port and body.
+# them from there, because requests are matched on host, port and body. The default also starts a
+# second server in embedding mode and records the story stage's /v1/embeddings exchange
+# (cassettes/recording-embeddings.json); against another endpoint, set
+# BRIEFING_TEST_EMBEDDINGS_BASE_URL (and BRIEFING_TEST_EMBEDDINGS_MODEL) to record it too.
 #
 # Environment:
 #   PYTEST        pytest to run (default: pytest on PATH; e.g. .venv/bin/pytest)
@@ -35,12 +38,15 @@ LLAMA_VENV="${LLAMA_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/briefing/llama-venv}"
 LLAMA_PORT="${LLAMA_PORT:-8765}"
 MODEL_ALIAS="smollm2-135m"
 server_pid=""
+embed_pid=""
 
 stop_server() {
-    if [[ -n "$server_pid" ]]; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
+    for pid in "$server_pid" "$embed_pid"; do
+        if [[ -n "$pid" ]]; then
+            kill "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+        fi
+    done
 }
 trap stop_server EXIT
 
@@ -81,9 +87,23 @@ PY
     done
     export BRIEFING_TEST_BASE_URL="http://127.0.0.1:$LLAMA_PORT/v1"
     export BRIEFING_TEST_MODEL="$MODEL_ALIAS"
+    # The same model serves /v1/embeddings from a second server (embedding mode answers no chat).
+    embed_port=$((LLAMA_PORT + 1))
+    "$LLAMA_VENV/bin/python" -m llama_cpp.server --model "$gguf" --model_alias smollm2-embed \
+        --host 127.0.0.1 --port "$embed_port" --n_ctx 2048 --embedding True --verbose False \
+        >"${TMPDIR:-/tmp}/briefing-llama-embed.log" 2>&1 &
+    embed_pid=$!
+    for _ in $(seq 1 120); do
+        curl -fsS "http://127.0.0.1:$embed_port/v1/models" >/dev/null 2>&1 && break
+        sleep 1
+    done
+    export BRIEFING_TEST_EMBEDDINGS_BASE_URL="http://127.0.0.1:$embed_port/v1"
 fi
 
 "$PYTEST" tests/test_cassettes.py tests/test_model_eval.py --record-mode=rewrite -q -p no:cacheprovider
+if [[ -n "${BRIEFING_TEST_EMBEDDINGS_BASE_URL:-}" ]]; then  # an endpoint's /v1/embeddings, when one is given
+    "$PYTEST" tests/test_story_embeddings.py -m vcr --record-mode=rewrite -q -p no:cacheprovider
+fi
 
 if grep -rInE -i -e 'Bearer' -e '\bsk-[A-Za-z0-9]' -e 'api-key' -e 'set-cookie' cassettes/; then
     echo "cassettes/ contains text that looks like a credential; not keeping it" >&2

@@ -6,6 +6,8 @@ Every test talks over real HTTP to the fault-injecting server on 127.0.0.1, whos
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +18,7 @@ from servers import free_port
 from typer.testing import CliRunner
 
 from briefing.app.cli import app
-from briefing.extract.model.providers import make_client
+from briefing.extract.model.providers import display_host, make_client
 from briefing.pipeline import gather
 from briefing.settings import load_settings
 from briefing.store.embeddings import EmbeddingCache
@@ -201,3 +203,41 @@ def test_the_option_comes_from_the_flag_then_the_environment_then_the_file(tmp_p
     assert load_settings(None, {}, {}).build_options().embeddings_model is None
     for command in ("build", "stories", "daily"):
         assert "--embeddings-model" in runner.invoke(app, [command, "--help"]).stdout
+
+
+# ---------------------------------------------------------------------------
+# a real server's answer, recorded (scripts/record_cassettes.sh)
+# ---------------------------------------------------------------------------
+
+EMBEDDINGS_RECORDING = Path(__file__).resolve().parent.parent / "cassettes" / "recording-embeddings.json"
+
+
+@pytest.fixture
+def embeddings_target(record_mode: str) -> tuple[str, str]:
+    """(base URL, model) the embeddings cassette was recorded against, or is being recorded against."""
+    if record_mode == "none":
+        stored = json.loads(EMBEDDINGS_RECORDING.read_text(encoding="utf-8"))
+        return stored["base_url"], stored["model"]
+    base_url = os.environ["BRIEFING_TEST_EMBEDDINGS_BASE_URL"]
+    model = os.environ.get("BRIEFING_TEST_EMBEDDINGS_MODEL", "smollm2-embed")
+    EMBEDDINGS_RECORDING.write_text(json.dumps({"base_url": base_url, "model": model}, indent=2) + "\n")
+    return base_url, model
+
+
+@pytest.mark.vcr
+def test_a_real_llama_servers_per_token_vectors_become_one_vector_per_lead(
+    embeddings_target: tuple[str, str],
+) -> None:
+    """llama.cpp's server answers a vector per token for a chat model; each lead still gets one."""
+    base_url, model = embeddings_target
+    client = make_client(base_url=base_url, api_key="placeholder-key", timeout=600.0)
+    embedder = EndpointEmbedder(client, model, host=display_host(client.base_url))
+    leads = ["Black box found in Ahmedabad", "Ferry returns to service"]
+
+    vectors = embedder.embed(leads)
+
+    assert embedder.calls == 1 and embedder.failure is None
+    assert vectors.shape[0] == 2 and vectors.shape[1] > 1
+    assert [round(float((v * v).sum()), 4) for v in vectors] == [1.0, 1.0]
+    assert not (vectors[0] == vectors[1]).all()
+

@@ -39,8 +39,8 @@ __all__ = [
 
 ENDPOINT_ATTEMPTS = 2
 """Tries of one request to the embeddings endpoint (a retry for a 429, a 5xx or no answer)."""
-BATCH_SIZE = 64
-"""Texts per request: few requests, none too large for a small local server."""
+BATCH_SIZE = 16
+"""Texts per request: few requests, each one a small local server on a CPU answers within a timeout."""
 _RETRY_WAIT_S = 0.5
 _RETRY_AFTER_CAP_S = 5.0
 
@@ -164,7 +164,6 @@ class EndpointEmbedder:
 
     def _request(self, texts: list[str]) -> list[np.ndarray]:
         """The vectors of `texts`, in order, from one request tried up to `ENDPOINT_ATTEMPTS` times."""
-        import numpy as np
         import openai
 
         problem = "gave no answer"
@@ -194,17 +193,40 @@ class EndpointEmbedder:
                 problem = "answered something that is not an embeddings response"
                 continue
             data = sorted(answer.data or [], key=lambda item: item.index)
-            if len(data) != len(texts) or not all(
-                isinstance(item.embedding, list) and item.embedding for item in data
-            ):
-                problem = "answered a different number of vectors than texts"
+            vectors = [_pooled(item.embedding) for item in data]
+            if len(data) != len(texts) or any(v is None for v in vectors):
+                problem = "answered something other than one vector per text"
                 continue
-            return [np.asarray(item.embedding, dtype=np.float32) for item in data]
+            if len({v.shape for v in vectors if v is not None}) > 1:
+                problem = "answered vectors of different lengths"
+                continue
+            return [v for v in vectors if v is not None]
         raise self._fail(problem)
 
     def _fail(self, problem: str) -> EmbeddingsUnavailable:
         self.failure = f"embeddings: {self._host} {problem} (model {self._model!r})"
         return EmbeddingsUnavailable(self.failure)
+
+
+def _pooled(embedding: object) -> np.ndarray | None:
+    """One vector per text: a list of floats as it is, a list of per-token vectors averaged.
+
+    llama.cpp's servers answer one vector per token for a model without a pooling layer
+    (a chat model such as SmolLM2); their mean stands for the text. None: not a vector.
+    """
+    import numpy as np
+
+    if not isinstance(embedding, list) or not embedding:
+        return None
+    try:
+        matrix = np.asarray(embedding, dtype=np.float32)
+    except (TypeError, ValueError):
+        return None
+    if matrix.ndim == 2 and matrix.shape[1]:
+        matrix = matrix.mean(axis=0)
+    if matrix.ndim != 1 or not np.all(np.isfinite(matrix)):
+        return None
+    return matrix
 
 
 def _retry_after(exc: BaseException) -> float:
