@@ -38,6 +38,7 @@ from briefing.app.options import (
     BaseUrlOption,
     BatchOption,
     BriefFile,
+    BuildOnlyOption,
     ConcurrencyOption,
     ConfigOption,
     CorrectionOption,
@@ -57,7 +58,9 @@ from briefing.app.options import (
     NoCacheOption,
     PrivateNetworkOption,
     QuietOption,
+    RequireApprovalOption,
     RpmOption,
+    SendApprovedOption,
     SinceOption,
     TimeoutOption,
     ToOption,
@@ -71,6 +74,11 @@ if TYPE_CHECKING:
 
     from briefing.contracts import Brief, Edition
     from briefing.deliver.send import SendReport, SmtpSettings
+    from briefing.ingest.feeds import FeedQuery
+    from briefing.pipeline import BuildOptions
+    from briefing.review.edits import Override
+    from briefing.review.session import Verdict
+    from briefing.settings import Settings
     from briefing.store.subscribers import SubscriberStore
 
 __all__ = ["DAILY_EPILOG", "SEND_EPILOG", "daily_command", "send_command"]
@@ -112,6 +120,7 @@ def send_command(
         bool,
         typer.Option("--retry-failed", help="Send again to those whose delivery was refused (5xx) earlier."),
     ] = False,
+    require_approval: RequireApprovalOption = False,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -130,11 +139,21 @@ def send_command(
     from briefing.deliver.send import send_edition
     from briefing.errors import UserError
     from briefing.pipeline import gather
+    from briefing.review.check import unaccepted
     from briefing.store.addresses import normalise_address
 
     console = stderr()
-    chosen = settings(console, config, db=db)
+    chosen = settings(console, config, db=db, require_approval=True if require_approval else None)
     brief = load_brief_or_edition(brief_file, console)
+    edited = _edited(brief_file, console)
+    overrides = edited.overrides if edited is not None else []
+    if edited is not None:
+        brief = edited.edition
+    if chosen.require_approval and to is None:
+        reason = edited.verdict.reason if edited is not None else "it has no edits log, so no approval"
+        if edited is None or not edited.verdict.approved:
+            err(console, f"not sent: {brief_file} is not approved: {reason} (`briefing approve`)")
+            raise typer.Exit(EXIT_NO_BRIEF)
     what = "edition" if isinstance(brief, Edition) else "brief"
     if brief.date is not None and not is_date(brief.date):
         err(
@@ -155,10 +174,11 @@ def send_command(
             report = verify_edition(brief, ingested.articles)
         else:
             report = verify(brief, ingested.articles)
-        if not report.ok:
-            for finding in report.unsupported:
+        unsupported = unaccepted(report.unsupported, overrides)
+        if unsupported:
+            for finding in unsupported:
                 err(console, f"UNSUPPORTED {finding.line()}")
-            err(console, f"error: not sent: {len(report.unsupported)} statement(s) fail verification")
+            err(console, f"error: not sent: {len(unsupported)} statement(s) fail verification")
             raise typer.Exit(EXIT_NO_BRIEF)
     stop = Stop()
     try:
@@ -204,6 +224,37 @@ def send_command(
         raise typer.Exit(EXIT_NO_BRIEF) from None
     done = _print_send_report(console, result, stopped_by=stop.name, test_copy=recipient)
     raise typer.Exit(EXIT_OK if done else EXIT_NO_BRIEF)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Edited:
+    edition: Edition
+    overrides: list[Override]
+    verdict: Verdict
+
+
+def _edited(path: Path, console: Console) -> _Edited | None:
+    """The edition at `path` with the edits of its log applied (None: it has no log).
+
+    What the log left out and every edit whose target is gone is printed, one line each.
+    """
+    from briefing.errors import UserError
+    from briefing.review.edits import apply_edits
+    from briefing.review.log import EditsLog, log_path
+    from briefing.review.session import load_edition, verdict
+
+    log = EditsLog(log_path(path))
+    if not log.path.exists():
+        return None
+    try:
+        edits, notes = log.read()
+        edition, applied = apply_edits(load_edition(path), edits)
+    except UserError as exc:
+        err(console, f"error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    for line in [*notes, *applied.gone]:
+        err(console, line)
+    return _Edited(edition, applied.overrides, verdict(edition, applied))
 
 
 def _statements(item: Brief | Edition) -> int:
@@ -308,12 +359,16 @@ def daily_command(
     to: ToOption = None,
     correction: CorrectionOption = False,
     allow_empty: AllowEmptyOption = False,
+    require_approval: RequireApprovalOption = False,
+    build_only: BuildOnlyOption = False,
+    send_approved: SendApprovedOption = False,
     db: DbOption = None,
 ) -> None:
     """The scheduled run: build today's edition, keep it under EDITIONS/DATE/, and email it."""
     from datetime import UTC, datetime
 
     from briefing.deliver.daily import DailyRefused, DailyResult, run_daily
+    from briefing.deliver.daily import send_approved as send_kept
     from briefing.errors import BriefingError, UserError
     from briefing.pipeline import exit_status
     from briefing.render.brief import report_lines
@@ -330,6 +385,7 @@ def daily_command(
         editions=editions,
         min_sources=min_sources,
         db=db,
+        require_approval=True if require_approval else None,
         embeddings_model=embeddings_model,
         **model_flags(
             backend,
@@ -354,6 +410,11 @@ def daily_command(
     check_base_url(console, chosen)
     extra = {"max_stories": max_stories} if max_stories else {}
     options = chosen.build_options(language=given.language, **extra)
+    if build_only and send_approved:
+        err(console, "error: --build-only and --send-approved are two runs: give one")
+        raise typer.Exit(EXIT_USAGE)
+    if build_only:
+        _build_for_review(console, chosen, given.feeds, edition, options, quiet)
     said: list[str] = []  # everything printed, for the alert
 
     def say(line: str) -> None:
@@ -396,7 +457,13 @@ def daily_command(
     with stop.catching():
         try:
             smtp = None if dry_run is not None else chosen.smtp()
-            result = run_daily(
+            if chosen.require_approval and recipient is None and not send_approved:
+                raise DailyRefused(
+                    f"{chosen.origin('require_approval')} asks for an approved edition: build it with "
+                    "--build-only, approve it with `briefing approve`, then send it with --send-approved"
+                )
+            run = send_kept if send_approved else run_daily
+            result = run(
                 [str(chosen.articles)] if chosen.articles is not None else [],
                 chosen.editions,
                 feeds=given.feeds,
@@ -406,13 +473,13 @@ def daily_command(
                 smtp=smtp,
                 now=datetime.now(UTC),
                 options=options,
-                min_sources=chosen.min_sources,
                 dry_run=dry_run,
                 correction=correction,
                 allow_empty=allow_empty,
                 test_copy=recipient,
                 stop=stop.event,
                 on_sending=sending,
+                **({} if send_approved else {"min_sources": chosen.min_sources}),
             )
         except Interrupted:
             say(f"stopped by {stop.name} before sending: nothing sent")
@@ -470,3 +537,36 @@ def daily_command(
             if unsent is not None:
                 err(console, unsent)
     raise typer.Exit(code)
+
+
+def _build_for_review(
+    console: Console, chosen: Settings, feeds: list[FeedQuery], date: str, options: BuildOptions, quiet: bool
+) -> None:
+    """`daily --build-only`: build, check and keep the edition for review, print where; exit."""
+    from briefing.deliver.daily import DailyRefused, build_for_review
+    from briefing.errors import BriefingError
+    from briefing.pipeline import exit_status
+    from briefing.render.brief import report_lines
+
+    articles = [str(chosen.articles)] if chosen.articles is not None else []
+    try:
+        path, checked = build_for_review(
+            articles, chosen.editions, feeds=feeds, date=date, options=options, min_sources=chosen.min_sources
+        )
+    except DailyRefused as exc:
+        for line in report_lines(exc.report) if exc.report is not None else []:
+            err(console, line)
+        err(console, f"not kept: {exc}")
+        raise typer.Exit(EXIT_NO_BRIEF) from None
+    except BriefingError as exc:
+        err(console, f"error: {exc}")
+        raise typer.Exit(EXIT_NO_BRIEF) from None
+    report = checked.edition.report
+    for line in [p.line() for p in report.inputs_skipped] + ([] if quiet else report_lines(report)):
+        err(console, line)
+    for line in checked.dropped:
+        err(console, line)
+    sources = " ".join([*articles, *(f.url for f in feeds)])
+    err(console, f"kept for review: {path}; approve it with `briefing approve {path} --sources {sources}`")
+    degraded = exit_status(checked.edition) == EXIT_PARTIAL or bool(checked.dropped)
+    raise typer.Exit(EXIT_PARTIAL if degraded else EXIT_OK)
