@@ -297,3 +297,30 @@ def test_daily_builds_early_for_review_and_sends_the_approved_edition_later(desk
     assert archived.stories[0].id == pinned, "what went out is the build output plus the edits"
     (mail,) = desk.received("bo@example.org")
     assert header(mail.raw, b"Subject").startswith(edition.stories[-1].headline + " + ")
+
+
+def test_building_again_with_a_late_article_re_applies_the_edits_and_withdraws_the_approval(
+    desk: Desk,
+) -> None:
+    assert desk.daily("--build-only").exit_code == 0
+    kept = desk.editions / DAY / "review" / "stories.json"
+    first = Edition.model_validate_json(kept.read_text(encoding="utf-8"))
+    pinned = first.stories[-1].id
+    sources = ("--sources", str(desk.articles))
+    assert desk.run("edit", str(kept), "pin_story", *sources, "--story", pinned).exit_code == 0
+    assert desk.run("approve", str(kept), *sources).exit_code == 0
+    shutil.copy(ARTICLES / LATE, desk.articles)
+
+    again = desk.daily("--build-only")
+    refused = desk.daily("--send-approved")
+
+    assert again.exit_code == 0, again.output
+    assert (
+        "its edits re-applied by story and claim ids; not approved: the approved edition was " in again.stderr
+    )
+    rebuilt = Edition.model_validate_json(kept.read_text(encoding="utf-8"))
+    assert LATE.split("-")[0] in {s.source.lower().split()[0] for s in story(rebuilt, pinned).sources}
+    edits, _ = EditsLog(log_path(kept)).read()
+    assert rebuilt.stories[0].id != pinned and apply_edits(rebuilt, edits)[0].stories[0].id == pinned
+    assert refused.exit_code == 1 and "is not approved: the approved edition was" in refused.stderr
+    assert desk.smtp.inbox.per_recipient() == {}

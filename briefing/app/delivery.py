@@ -85,7 +85,8 @@ __all__ = ["DAILY_EPILOG", "SEND_EPILOG", "daily_command", "send_command"]
 
 SEND_EPILOG = (
     "Exit codes: 0 every subscriber has the edition; 1 not sent (a statement of any story "
-    "unverified, settings, lock) or some deliveries failed or are uncertain; 2 usage error."
+    "unverified, not approved where approval is required, settings, lock) or some deliveries failed "
+    "or are uncertain; 2 usage error."
 )
 DAILY_EPILOG = (
     "Exit codes: 0 built, kept and sent to every subscriber, or already sent (nothing to do); "
@@ -93,7 +94,8 @@ DAILY_EPILOG = (
     "story other than the top one failed verification and was dropped, or a delivery failed; the "
     "run report is printed); 1 nothing sent (refused or failed, e.g. the top story fails "
     "verification; the reason is printed, or every delivery failed), or stopped by SIGTERM or "
-    "SIGINT (the next run sends the rest); 2 usage error. Any run that is not clean mails "
+    "SIGINT (the next run sends the rest), or not approved where approval is required; with --build-only: "
+    "0 kept for review, 3 kept but degraded, 1 not kept; 2 usage error. Any run that is not clean mails "
     "$BRIEFING_ALERT_TO, if set."
 )
 
@@ -566,6 +568,10 @@ def _build_for_review(
         err(console, line)
     for line in checked.dropped:
         err(console, line)
+    edited = _edited(path, console)  # a log kept from an earlier build re-applies to this one
+    if edited is not None:
+        state = "still approved" if edited.verdict.approved else f"not approved: {edited.verdict.reason}"
+        err(console, f"its edits re-applied by story and claim ids; {state}")
     sources = " ".join([*articles, *(f.url for f in feeds)])
     err(console, f"kept for review: {path}; approve it with `briefing approve {path} --sources {sources}`")
     degraded = exit_status(checked.edition) == EXIT_PARTIAL or bool(checked.dropped)
