@@ -67,6 +67,7 @@ from briefing.app.options import (
     TopicOption,
     TpmOption,
 )
+from briefing.app.review import build_for_review_command, edited_edition
 from briefing.app.signals import Interrupted, Stop
 
 if TYPE_CHECKING:
@@ -74,11 +75,6 @@ if TYPE_CHECKING:
 
     from briefing.contracts import Brief, Edition
     from briefing.deliver.send import SendReport, SmtpSettings
-    from briefing.ingest.feeds import FeedQuery
-    from briefing.pipeline import BuildOptions
-    from briefing.review.edits import Override
-    from briefing.review.session import Verdict
-    from briefing.settings import Settings
     from briefing.store.subscribers import SubscriberStore
 
 __all__ = ["DAILY_EPILOG", "SEND_EPILOG", "daily_command", "send_command"]
@@ -147,7 +143,7 @@ def send_command(
     console = stderr()
     chosen = settings(console, config, db=db, require_approval=True if require_approval else None)
     brief = load_brief_or_edition(brief_file, console)
-    edited = _edited(brief_file, console)
+    edited = edited_edition(brief_file, console)
     overrides = edited.overrides if edited is not None else []
     if edited is not None:
         brief = edited.edition
@@ -226,37 +222,6 @@ def send_command(
         raise typer.Exit(EXIT_NO_BRIEF) from None
     done = _print_send_report(console, result, stopped_by=stop.name, test_copy=recipient)
     raise typer.Exit(EXIT_OK if done else EXIT_NO_BRIEF)
-
-
-@dataclasses.dataclass(frozen=True)
-class _Edited:
-    edition: Edition
-    overrides: list[Override]
-    verdict: Verdict
-
-
-def _edited(path: Path, console: Console) -> _Edited | None:
-    """The edition at `path` with the edits of its log applied (None: it has no log).
-
-    What the log left out and every edit whose target is gone is printed, one line each.
-    """
-    from briefing.errors import UserError
-    from briefing.review.edits import apply_edits
-    from briefing.review.log import EditsLog, log_path
-    from briefing.review.session import load_edition, verdict
-
-    log = EditsLog(log_path(path))
-    if not log.path.exists():
-        return None
-    try:
-        edits, notes = log.read()
-        edition, applied = apply_edits(load_edition(path), edits)
-    except UserError as exc:
-        err(console, f"error: {exc}")
-        raise typer.Exit(EXIT_USAGE) from None
-    for line in [*notes, *applied.gone]:
-        err(console, line)
-    return _Edited(edition, applied.overrides, verdict(edition, applied))
 
 
 def _statements(item: Brief | Edition) -> int:
@@ -416,7 +381,7 @@ def daily_command(
         err(console, "error: --build-only and --send-approved are two runs: give one")
         raise typer.Exit(EXIT_USAGE)
     if build_only:
-        _build_for_review(console, chosen, given.feeds, edition, options, quiet)
+        build_for_review_command(console, chosen, given.feeds, edition, options, quiet)
     said: list[str] = []  # everything printed, for the alert
 
     def say(line: str) -> None:
@@ -539,40 +504,3 @@ def daily_command(
             if unsent is not None:
                 err(console, unsent)
     raise typer.Exit(code)
-
-
-def _build_for_review(
-    console: Console, chosen: Settings, feeds: list[FeedQuery], date: str, options: BuildOptions, quiet: bool
-) -> None:
-    """`daily --build-only`: build, check and keep the edition for review, print where; exit."""
-    from briefing.deliver.daily import DailyRefused, build_for_review
-    from briefing.errors import BriefingError
-    from briefing.pipeline import exit_status
-    from briefing.render.brief import report_lines
-
-    articles = [str(chosen.articles)] if chosen.articles is not None else []
-    try:
-        path, checked = build_for_review(
-            articles, chosen.editions, feeds=feeds, date=date, options=options, min_sources=chosen.min_sources
-        )
-    except DailyRefused as exc:
-        for line in report_lines(exc.report) if exc.report is not None else []:
-            err(console, line)
-        err(console, f"not kept: {exc}")
-        raise typer.Exit(EXIT_NO_BRIEF) from None
-    except BriefingError as exc:
-        err(console, f"error: {exc}")
-        raise typer.Exit(EXIT_NO_BRIEF) from None
-    report = checked.edition.report
-    for line in [p.line() for p in report.inputs_skipped] + ([] if quiet else report_lines(report)):
-        err(console, line)
-    for line in checked.dropped:
-        err(console, line)
-    edited = _edited(path, console)  # a log kept from an earlier build re-applies to this one
-    if edited is not None:
-        state = "still approved" if edited.verdict.approved else f"not approved: {edited.verdict.reason}"
-        err(console, f"its edits re-applied by story and claim ids; {state}")
-    sources = " ".join([*articles, *(f.url for f in feeds)])
-    err(console, f"kept for review: {path}; approve it with `briefing approve {path} --sources {sources}`")
-    degraded = exit_status(checked.edition) == EXIT_PARTIAL or bool(checked.dropped)
-    raise typer.Exit(EXIT_PARTIAL if degraded else EXIT_OK)

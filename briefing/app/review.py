@@ -1,4 +1,4 @@
-"""The review commands: `briefing edit` (one act on an edition) and `briefing approve`.
+"""The review commands, `briefing edit` and `briefing approve`, and the review steps of send and daily.
 
 Both read the edition file and its edits log beside it (`NAME.edits.jsonl`), check what is
 done against the sources by `verify`'s rules, and append to the log; the edition file
@@ -7,21 +7,35 @@ itself is never rewritten. `send` and `daily` apply the log before sending.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from briefing.app.common import EXIT_NO_BRIEF, EXIT_OK, EXIT_USAGE, err, stderr
+from briefing.app.common import EXIT_NO_BRIEF, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, err, stderr
 from briefing.app.options import BriefFile, EditorOption, SourcesOption
-from briefing.review.edits import EditAction
+from briefing.review.actions import EditAction
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from briefing.review.session import Review
+    from briefing.contracts import Edition
+    from briefing.ingest.feeds import FeedQuery
+    from briefing.pipeline import BuildOptions
+    from briefing.review.edits import Override
+    from briefing.review.session import Review, Verdict
+    from briefing.settings import Settings
 
-__all__ = ["APPROVE_EPILOG", "EDIT_EPILOG", "approve_command", "edit_command"]
+__all__ = [
+    "APPROVE_EPILOG",
+    "EDIT_EPILOG",
+    "Edited",
+    "approve_command",
+    "build_for_review_command",
+    "edit_command",
+    "edited_edition",
+]
 
 APPROVE_EPILOG = (
     "Exit codes: 0 approved and recorded; 1 not approved (a statement fails verification; each is "
@@ -120,7 +134,8 @@ def edit_command(
     from pydantic import ValidationError
 
     from briefing.errors import UserError
-    from briefing.review.edits import TEXT_ACTIONS, Edit
+    from briefing.review.actions import TEXT_ACTIONS
+    from briefing.review.edits import Edit
     from briefing.review.session import EditRefused
 
     console = stderr()
@@ -158,3 +173,73 @@ def edit_command(
     kept = f" (override: {'; '.join(recorded.overridden)})" if recorded.overridden else ""
     err(console, f"recorded: {recorded.line()}{kept}; in {review.log.path}")
     raise typer.Exit(EXIT_OK)
+
+
+@dataclasses.dataclass(frozen=True)
+class Edited:
+    """An edition file with its edits log applied, and what `send` needs of it."""
+
+    edition: Edition
+    overrides: list[Override]
+    verdict: Verdict
+
+
+def edited_edition(path: Path, console: Console) -> Edited | None:
+    """The edition at `path` with the edits of its log applied (None: it has no log).
+
+    What the log left out and every edit whose target is gone is printed, one line each.
+    """
+    from briefing.errors import UserError
+    from briefing.review.edits import apply_edits
+    from briefing.review.log import EditsLog, log_path
+    from briefing.review.session import load_edition, verdict
+
+    log = EditsLog(log_path(path))
+    if not log.path.exists():
+        return None
+    try:
+        edits, notes = log.read()
+        edition, applied = apply_edits(load_edition(path), edits)
+    except UserError as exc:
+        err(console, f"error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    for line in [*notes, *applied.gone]:
+        err(console, line)
+    return Edited(edition, applied.overrides, verdict(edition, applied))
+
+
+def build_for_review_command(
+    console: Console, chosen: Settings, feeds: list[FeedQuery], date: str, options: BuildOptions, quiet: bool
+) -> None:
+    """`daily --build-only`: build, check and keep the edition for review, print where; exit."""
+    from briefing.deliver.daily import DailyRefused, build_for_review
+    from briefing.errors import BriefingError
+    from briefing.pipeline import exit_status
+    from briefing.render.brief import report_lines
+
+    articles = [str(chosen.articles)] if chosen.articles is not None else []
+    try:
+        path, checked = build_for_review(
+            articles, chosen.editions, feeds=feeds, date=date, options=options, min_sources=chosen.min_sources
+        )
+    except DailyRefused as exc:
+        for line in report_lines(exc.report) if exc.report is not None else []:
+            err(console, line)
+        err(console, f"not kept: {exc}")
+        raise typer.Exit(EXIT_NO_BRIEF) from None
+    except BriefingError as exc:
+        err(console, f"error: {exc}")
+        raise typer.Exit(EXIT_NO_BRIEF) from None
+    report = checked.edition.report
+    for line in [p.line() for p in report.inputs_skipped] + ([] if quiet else report_lines(report)):
+        err(console, line)
+    for line in checked.dropped:
+        err(console, line)
+    edited = edited_edition(path, console)  # a log kept from an earlier build re-applies to this one
+    if edited is not None:
+        state = "still approved" if edited.verdict.approved else f"not approved: {edited.verdict.reason}"
+        err(console, f"its edits re-applied by story and claim ids; {state}")
+    sources = " ".join([*articles, *(f.url for f in feeds)])
+    err(console, f"kept for review: {path}; approve it with `briefing approve {path} --sources {sources}`")
+    degraded = exit_status(checked.edition) == EXIT_PARTIAL or bool(checked.dropped)
+    raise typer.Exit(EXIT_PARTIAL if degraded else EXIT_OK)

@@ -19,11 +19,11 @@ change the edition's content, so it never moves its content id.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from briefing.contracts import AlsoReported, Brief, Edition, EditionStory
+from briefing.review.actions import TEXT_ACTIONS, EditAction
 
 __all__ = [
     "TEXT_ACTIONS",
@@ -39,22 +39,6 @@ __all__ = [
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class EditAction(StrEnum):
-    drop_story = "drop_story"
-    drop_item = "drop_item"
-    pin_story = "pin_story"
-    move_story = "move_story"
-    edit_headline = "edit_headline"
-    edit_lede = "edit_lede"
-    edit_statement = "edit_statement"
-    note = "note"
-    approve = "approve"
-
-
-TEXT_ACTIONS = frozenset({EditAction.edit_headline, EditAction.edit_lede, EditAction.edit_statement})
-"""The edits that put new words before readers: each is checked as `verify` checks a statement."""
 
 
 class Edit(_Model):
