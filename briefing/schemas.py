@@ -14,12 +14,14 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from briefing.contracts import ArticleExtraction, Brief, Edition, Story
+from briefing.review.edits import Edit
 
 __all__ = ["SCHEMAS", "schema_texts", "write_schemas"]
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     "article_extraction.schema.json": ArticleExtraction,
     "brief.schema.json": Brief,
+    "edit.schema.json": Edit,
     "edition.schema.json": Edition,
     "story.schema.json": Story,
 }

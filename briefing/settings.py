@@ -19,6 +19,7 @@ A scheduled run keeps what does not change from day to day in the file:
     smtp_host = "smtp.example.com"
     smtp_user = "brief"
     smtp_password_file = "/etc/briefing/smtp-password"
+    require_approval = true       # send only an edition an editor approved
 
 Feeds given as flags add to the file's. An unknown key is an error, not ignored, so a
 misspelt `feed =` cannot silently leave the brief without its feeds. Secrets (the API
@@ -86,6 +87,7 @@ ENVIRONMENT: dict[str, str] = {
     "articles": "BRIEFING_ARTICLES",
     "editions": "BRIEFING_EDITIONS",
     "min_sources": "BRIEFING_MIN_SOURCES",
+    "require_approval": "BRIEFING_REQUIRE_APPROVAL",
 }
 """Each setting's environment variable; the rest (the feed queries) come from flags or the file."""
 
@@ -152,6 +154,8 @@ class Settings(BaseSettings):
     unsubscribe_url: str = ""
     list_name: str = "briefing"
     alert_to: str | None = None
+    require_approval: bool = False
+    """`send` and `daily` send only an edition an editor approved (test copies with --to still go)."""
 
     # Paths.
     cache_dir: Path | None = None
@@ -362,7 +366,7 @@ def _environment_layer(environ: Mapping[str, str]) -> dict[str, Any]:
         if raw is None or not raw.strip():
             continue
         value: Any = raw if key in _KEEP_SPACES else raw.strip()
-        if key == "smtp_allow_plain_auth":
+        if key in ("smtp_allow_plain_auth", "require_approval"):
             value = value.lower() in _TRUE
         values[key] = value
     return values

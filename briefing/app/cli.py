@@ -65,6 +65,7 @@ from briefing.app.options import (
     TopicOption,
     TpmOption,
 )
+from briefing.app.review import APPROVE_EPILOG, EDIT_EPILOG, approve_command, edit_command
 from briefing.app.stores import cache_app, subscribers_app
 from briefing.app.stories import STORIES_EPILOG, stories_command
 from briefing.extract.choice import BackendChoice
@@ -272,6 +273,8 @@ def verify_command(
 app.command(name="send", epilog=SEND_EPILOG)(send_command)
 app.command(name="daily", epilog=DAILY_EPILOG)(daily_command)
 app.command(name="stories", epilog=STORIES_EPILOG)(stories_command)
+app.command(name="edit", epilog=EDIT_EPILOG)(edit_command)
+app.command(name="approve", epilog=APPROVE_EPILOG)(approve_command)
 
 
 @app.command(

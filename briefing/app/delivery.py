@@ -38,6 +38,7 @@ from briefing.app.options import (
     BaseUrlOption,
     BatchOption,
     BriefFile,
+    BuildOnlyOption,
     ConcurrencyOption,
     ConfigOption,
     CorrectionOption,
@@ -57,13 +58,16 @@ from briefing.app.options import (
     NoCacheOption,
     PrivateNetworkOption,
     QuietOption,
+    RequireApprovalOption,
     RpmOption,
+    SendApprovedOption,
     SinceOption,
     TimeoutOption,
     ToOption,
     TopicOption,
     TpmOption,
 )
+from briefing.app.review import build_for_review_command, edited_edition
 from briefing.app.signals import Interrupted, Stop
 
 if TYPE_CHECKING:
@@ -77,7 +81,8 @@ __all__ = ["DAILY_EPILOG", "SEND_EPILOG", "daily_command", "send_command"]
 
 SEND_EPILOG = (
     "Exit codes: 0 every subscriber has the edition; 1 not sent (a statement of any story "
-    "unverified, settings, lock) or some deliveries failed or are uncertain; 2 usage error."
+    "unverified, not approved where approval is required, settings, lock) or some deliveries failed "
+    "or are uncertain; 2 usage error."
 )
 DAILY_EPILOG = (
     "Exit codes: 0 built, kept and sent to every subscriber, or already sent (nothing to do); "
@@ -85,7 +90,8 @@ DAILY_EPILOG = (
     "story other than the top one failed verification and was dropped, or a delivery failed; the "
     "run report is printed); 1 nothing sent (refused or failed, e.g. the top story fails "
     "verification; the reason is printed, or every delivery failed), or stopped by SIGTERM or "
-    "SIGINT (the next run sends the rest); 2 usage error. Any run that is not clean mails "
+    "SIGINT (the next run sends the rest), or not approved where approval is required; with --build-only: "
+    "0 kept for review, 3 kept but degraded, 1 not kept; 2 usage error. Any run that is not clean mails "
     "$BRIEFING_ALERT_TO, if set."
 )
 
@@ -112,6 +118,7 @@ def send_command(
         bool,
         typer.Option("--retry-failed", help="Send again to those whose delivery was refused (5xx) earlier."),
     ] = False,
+    require_approval: RequireApprovalOption = False,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -130,11 +137,21 @@ def send_command(
     from briefing.deliver.send import send_edition
     from briefing.errors import UserError
     from briefing.pipeline import gather
+    from briefing.review.check import unaccepted
     from briefing.store.addresses import normalise_address
 
     console = stderr()
-    chosen = settings(console, config, db=db)
+    chosen = settings(console, config, db=db, require_approval=True if require_approval else None)
     brief = load_brief_or_edition(brief_file, console)
+    edited = edited_edition(brief_file, console)
+    overrides = edited.overrides if edited is not None else []
+    if edited is not None:
+        brief = edited.edition
+    if chosen.require_approval and to is None:
+        reason = edited.verdict.reason if edited is not None else "it has no edits log, so no approval"
+        if edited is None or not edited.verdict.approved:
+            err(console, f"not sent: {brief_file} is not approved: {reason} (`briefing approve`)")
+            raise typer.Exit(EXIT_NO_BRIEF)
     what = "edition" if isinstance(brief, Edition) else "brief"
     if brief.date is not None and not is_date(brief.date):
         err(
@@ -155,10 +172,11 @@ def send_command(
             report = verify_edition(brief, ingested.articles)
         else:
             report = verify(brief, ingested.articles)
-        if not report.ok:
-            for finding in report.unsupported:
+        unsupported = unaccepted(report.unsupported, overrides)
+        if unsupported:
+            for finding in unsupported:
                 err(console, f"UNSUPPORTED {finding.line()}")
-            err(console, f"error: not sent: {len(report.unsupported)} statement(s) fail verification")
+            err(console, f"error: not sent: {len(unsupported)} statement(s) fail verification")
             raise typer.Exit(EXIT_NO_BRIEF)
     stop = Stop()
     try:
@@ -308,12 +326,16 @@ def daily_command(
     to: ToOption = None,
     correction: CorrectionOption = False,
     allow_empty: AllowEmptyOption = False,
+    require_approval: RequireApprovalOption = False,
+    build_only: BuildOnlyOption = False,
+    send_approved: SendApprovedOption = False,
     db: DbOption = None,
 ) -> None:
     """The scheduled run: build today's edition, keep it under EDITIONS/DATE/, and email it."""
     from datetime import UTC, datetime
 
     from briefing.deliver.daily import DailyRefused, DailyResult, run_daily
+    from briefing.deliver.daily import send_approved as send_kept
     from briefing.errors import BriefingError, UserError
     from briefing.pipeline import exit_status
     from briefing.render.brief import report_lines
@@ -330,6 +352,7 @@ def daily_command(
         editions=editions,
         min_sources=min_sources,
         db=db,
+        require_approval=True if require_approval else None,
         embeddings_model=embeddings_model,
         **model_flags(
             backend,
@@ -354,6 +377,11 @@ def daily_command(
     check_base_url(console, chosen)
     extra = {"max_stories": max_stories} if max_stories else {}
     options = chosen.build_options(language=given.language, **extra)
+    if build_only and send_approved:
+        err(console, "error: --build-only and --send-approved are two runs: give one")
+        raise typer.Exit(EXIT_USAGE)
+    if build_only:
+        build_for_review_command(console, chosen, given.feeds, edition, options, quiet)
     said: list[str] = []  # everything printed, for the alert
 
     def say(line: str) -> None:
@@ -396,7 +424,13 @@ def daily_command(
     with stop.catching():
         try:
             smtp = None if dry_run is not None else chosen.smtp()
-            result = run_daily(
+            if chosen.require_approval and recipient is None and not send_approved:
+                raise DailyRefused(
+                    f"{chosen.origin('require_approval')} asks for an approved edition: build it with "
+                    "--build-only, approve it with `briefing approve`, then send it with --send-approved"
+                )
+            run = send_kept if send_approved else run_daily
+            result = run(
                 [str(chosen.articles)] if chosen.articles is not None else [],
                 chosen.editions,
                 feeds=given.feeds,
@@ -406,13 +440,13 @@ def daily_command(
                 smtp=smtp,
                 now=datetime.now(UTC),
                 options=options,
-                min_sources=chosen.min_sources,
                 dry_run=dry_run,
                 correction=correction,
                 allow_empty=allow_empty,
                 test_copy=recipient,
                 stop=stop.event,
                 on_sending=sending,
+                **({} if send_approved else {"min_sources": chosen.min_sources}),
             )
         except Interrupted:
             say(f"stopped by {stop.name} before sending: nothing sent")

@@ -23,12 +23,14 @@ __all__ = [
     "BaseUrlOption",
     "BatchOption",
     "BriefFile",
+    "BuildOnlyOption",
     "ConcurrencyOption",
     "ConfigOption",
     "CorrectionOption",
     "DbOption",
     "DryRunOption",
     "EditionsOption",
+    "EditorOption",
     "EmbeddingsModelOption",
     "FeedOption",
     "LanguageOption",
@@ -42,8 +44,11 @@ __all__ = [
     "NoCacheOption",
     "PrivateNetworkOption",
     "QuietOption",
+    "RequireApprovalOption",
     "RpmOption",
+    "SendApprovedOption",
     "SinceOption",
+    "SourcesOption",
     "TimeoutOption",
     "ToOption",
     "TopicOption",
@@ -255,6 +260,15 @@ CorrectionOption = Annotated[
         "(subject 'Correction: ...', a line at the top); without it such a brief is refused.",
     ),
 ]
+RequireApprovalOption = Annotated[
+    bool,
+    typer.Option(
+        "--require-approval",
+        help="Send only an edition an editor approved (`briefing approve`); a test copy (--to) still goes "
+        "(default: $BRIEFING_REQUIRE_APPROVAL or require_approval in the config, else off).",
+        show_default=False,
+    ),
+]
 AllowEmptyOption = Annotated[
     bool,
     typer.Option("--allow-empty", help="Go on with no active subscriber instead of refusing."),
@@ -281,6 +295,38 @@ MinSourcesOption = Annotated[
     typer.Option(
         help="Fewest usable articles worth a brief (default: $BRIEFING_MIN_SOURCES, else 2).",
         min=1,
+        show_default=False,
+    ),
+]
+BuildOnlyOption = Annotated[
+    bool,
+    typer.Option(
+        "--build-only",
+        help="Build and check the edition and keep it for review in EDITIONS/DATE/review/ "
+        "(approve it with `briefing approve`); send nothing.",
+    ),
+]
+SendApprovedOption = Annotated[
+    bool,
+    typer.Option(
+        "--send-approved",
+        help="Send the edition kept by --build-only, with its edits, once an editor approved it "
+        "(nothing is rebuilt).",
+    ),
+]
+
+# Review.
+EditorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--editor", help="Who is editing, for the edits log (default: the OS user).", show_default=False
+    ),
+]
+SourcesOption = Annotated[
+    list[str],
+    typer.Option(
+        "--sources",
+        help="The edition's articles (files, folders, URLs; repeatable): every edit is checked against them.",
         show_default=False,
     ),
 ]

@@ -28,7 +28,7 @@ from briefing.contracts import Article, Brief, Edition, Evidence
 from briefing.ingest.language import DEFAULT_LANGUAGE, is_foreign
 from briefing.merge.numbers import find_figures, numbers_in, unstated_numbers
 
-__all__ = ["Finding", "Shown", "VerifyReport", "shown_statements", "verify"]
+__all__ = ["Finding", "Shown", "VerifyReport", "check_shown", "shown_statements", "verify", "verify_edition"]
 
 
 class Finding(BaseModel):
@@ -114,6 +114,16 @@ def verify(brief: Brief, articles: Iterable[Article]) -> VerifyReport:
         findings += [Finding(where=item.where, statement=item.text, reason=r) for r in reasons]
     missing = sum(1 for _, i in placed if i not in known)
     return VerifyReport(checked=len(shown) + missing, unsupported=findings)
+
+
+def check_shown(item: Shown, brief: Brief, articles: Iterable[Article]) -> list[str]:
+    """Why one statement (an edited text, say) is not supported, by the rules of `verify`; [] when it is.
+
+    `item` need not be in the brief: the brief gives the citation numbers, the names'
+    spellings and the language the statement is read with.
+    """
+    numbers = {s.article_id: s.number for s in brief.sources}
+    return _check(item, {a.id: a for a in articles}, numbers, _variants(brief), brief.language)
 
 
 def _variants(brief: Brief) -> dict[str, set[str]]:

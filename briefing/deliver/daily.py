@@ -21,6 +21,11 @@ version is kept under `editions/DATE/` (a correction under `editions/DATE/correc
 before sending; sending itself is `briefing.deliver.send`, so a re-run of an unchanged
 edition sends only to those still pending.
 
+**Review before sending.** Where an editor approves each edition, `build_for_review` builds
+and checks it early and keeps it under `editions/DATE/review/` (nothing sent, nothing
+recorded); the editor edits and approves it there (`briefing.review`); `send_approved`
+later sends exactly that edition plus its edits, once its approval matches it.
+
 A dry run or a test copy changes nothing an edition is known by: the editions table is
 not written, a dry run keeps its version under `DRY_RUN/editions/` instead of the archive,
 and a test copy is not kept at all.
@@ -36,8 +41,16 @@ from datetime import datetime
 from pathlib import Path
 
 from briefing.check.verify import Finding, verify, verify_edition
-from briefing.contracts import Article, Edition, RunReport
-from briefing.deliver.editions import Archive, EditionRefused, Plan, as_sent, claim_version, source_ids
+from briefing.contracts import Article, Edition, IngestResult, RunReport
+from briefing.deliver.editions import (
+    Archive,
+    EditionRefused,
+    Plan,
+    as_sent,
+    claim_version,
+    keep_for_review,
+    source_ids,
+)
 from briefing.deliver.message import MailSettings
 from briefing.deliver.send import SendReport, SmtpSettings, send_edition
 from briefing.errors import BriefingError
@@ -46,7 +59,20 @@ from briefing.pipeline import BuildOptions, build_edition_from, gather
 from briefing.render.edition import single_brief
 from briefing.store.subscribers import SubscriberStore
 
-__all__ = ["Checked", "DailyRefused", "DailyResult", "check_edition", "run_daily"]
+__all__ = [
+    "REVIEW",
+    "Checked",
+    "DailyRefused",
+    "DailyResult",
+    "build_for_review",
+    "check_edition",
+    "review_file",
+    "run_daily",
+    "send_approved",
+]
+
+REVIEW = "review"
+"""The folder under `EDITIONS/DATE/` where an edition built early waits for its editor."""
 
 
 class DailyRefused(BriefingError):
@@ -177,16 +203,60 @@ def run_daily(
             f"no active subscribers in {store.path}; nothing built or sent "
             "(--allow-empty to build and keep the edition anyway)"
         )
+    ingested, built = _build(articles, editions, feeds=feeds, date=date, options=options)
+    where = ", ".join([*articles, *(f.url for f in feeds)])
+    checked = check_edition(built, ingested.articles, min_sources=min_sources, where=where)
+    return _keep_and_send(
+        checked,
+        built.report,
+        Archive(editions),
+        date=date,
+        store=store,
+        mail=mail,
+        smtp=smtp,
+        now=now,
+        dry_run=dry_run,
+        correction=correction,
+        test_copy=test_copy,
+        stop=stop,
+        on_sending=on_sending,
+    )
+
+
+def _build(
+    articles: Sequence[str],
+    editions: Path,
+    *,
+    feeds: Sequence[FeedQuery],
+    date: str,
+    options: BuildOptions | None,
+) -> tuple[IngestResult, Edition]:
     build_options = dataclasses.replace(options or BuildOptions(), date=date, editions=editions)
     try:
         ingested = gather(articles, build_options, feeds=feeds)
-        built = build_edition_from(ingested, build_options)
+        return ingested, build_edition_from(ingested, build_options)
     except BriefingError as exc:
         raise DailyRefused(f"today's brief could not be built: {exc}") from None
-    where = ", ".join([*articles, *(f.url for f in feeds)])
-    checked = check_edition(built, ingested.articles, min_sources=min_sources, where=where)
-    edition, report = checked.edition, built.report
-    archive = Archive(editions)
+
+
+def _keep_and_send(
+    checked: Checked,
+    report: RunReport,
+    archive: Archive,
+    *,
+    date: str,
+    store: SubscriberStore,
+    mail: MailSettings,
+    smtp: SmtpSettings | None,
+    now: datetime,
+    dry_run: Path | None,
+    correction: bool,
+    test_copy: str | None,
+    stop: threading.Event | None,
+    on_sending: Callable[[DailyResult], None] | None,
+) -> DailyResult:
+    """Decide the version of the day, keep it in the archive and send it (see `run_daily`)."""
+    edition = checked.edition
     previous = archive.previous_sources(date)
     current = source_ids(edition.model_dump(mode="json"))
     if previous is not None and previous[1] == current:
@@ -221,3 +291,106 @@ def run_daily(
         stop=stop,
     )
     return DailyResult(brief=marked, plan=plan, folder=folder, report=sent, dropped=dropped)
+
+
+def review_file(editions: Path, date: str) -> Path:
+    """The edition of `date` kept for review by `build_for_review`: its edits log goes beside it."""
+    return editions / date / REVIEW / "stories.json"
+
+
+def build_for_review(
+    articles: Sequence[str],
+    editions: Path,
+    *,
+    feeds: Sequence[FeedQuery] = (),
+    date: str,
+    options: BuildOptions | None = None,
+    min_sources: int = 2,
+) -> tuple[Path, Checked]:
+    """Build and check the edition of `date` as `run_daily` does, and keep it for review; send nothing.
+
+    It is kept as `EDITIONS/DATE/review/stories.json` (with `brief.md` and `brief.html` to
+    read), apart from the versions sent, so the archive still holds only what went out.
+    An edits log already beside it stays: its edits re-apply to the new build by stable
+    ids, and its approval holds only if the edited edition is the same as approved.
+
+    Raises:
+        DailyRefused: The edition could not be built or failed a check.
+        UserError: The folder cannot be written.
+    """
+    ingested, built = _build(articles, editions, feeds=feeds, date=date, options=options)
+    where = ", ".join([*articles, *(f.url for f in feeds)])
+    checked = check_edition(built, ingested.articles, min_sources=min_sources, where=where)
+    path = review_file(editions, date)
+    keep_for_review(checked.edition, path.parent)
+    return path, checked
+
+
+def send_approved(
+    articles: Sequence[str],
+    editions: Path,
+    *,
+    feeds: Sequence[FeedQuery] = (),
+    date: str,
+    store: SubscriberStore,
+    mail: MailSettings,
+    smtp: SmtpSettings | None,
+    now: datetime,
+    options: BuildOptions | None = None,
+    dry_run: Path | None = None,
+    correction: bool = False,
+    allow_empty: bool = False,
+    test_copy: str | None = None,
+    stop: threading.Event | None = None,
+    on_sending: Callable[[DailyResult], None] | None = None,
+) -> DailyResult:
+    """Send the edition kept for review by `build_for_review`, with its edits, once it is approved.
+
+    Nothing is rebuilt: what goes out is the kept build output plus its edits log, exactly
+    what the editor approved (its content id must be the approved one). Its statements are
+    verified again against `articles` and `feeds`, failures accepted by a recorded override
+    aside; then it is kept and sent as `run_daily` keeps and sends.
+
+    Raises:
+        DailyRefused: Nothing kept for review, not approved, or it fails a check; nothing sent.
+        UserError: Bad settings, or the kept edition or its log cannot be read.
+    """
+    from briefing.review.session import Review
+
+    mail.envelope_sender()
+    if test_copy is None and not allow_empty and not store.list(active_only=True):
+        raise DailyRefused(f"no active subscribers in {store.path}; nothing sent")
+    path = review_file(editions, date)
+    if not path.exists():
+        raise DailyRefused(f"no edition of {date} kept for review ({path}): run daily --build-only first")
+    try:
+        ingested = gather(articles, dataclasses.replace(options or BuildOptions(), date=date), feeds=feeds)
+    except BriefingError as exc:
+        raise DailyRefused(f"the sources could not be read: {exc}") from None
+    review = Review.open(path, ingested.articles)
+    edited, _ = review.current()
+    verdict = review.verdict()
+    if not verdict.approved and test_copy is None:
+        raise DailyRefused(f"the edition of {date} kept in {path.parent} is not approved: {verdict.reason}")
+    findings = review.unsupported()
+    if findings:
+        raise DailyRefused(
+            f"{len(findings)} statement(s) of the approved edition fail verification; "
+            f"first: {findings[0].line()}",
+            edited.report,
+        )
+    return _keep_and_send(
+        Checked(edited, []),
+        edited.report,
+        Archive(editions),
+        date=date,
+        store=store,
+        mail=mail,
+        smtp=smtp,
+        now=now,
+        dry_run=dry_run,
+        correction=correction,
+        test_copy=test_copy,
+        stop=stop,
+        on_sending=on_sending,
+    )

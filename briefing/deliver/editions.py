@@ -67,6 +67,7 @@ __all__ = [
     "as_sent",
     "claim_version",
     "content_id",
+    "keep_for_review",
     "mark_correction",
     "plan_edition",
     "source_ids",
@@ -337,6 +338,30 @@ class Archive:
         if not isinstance(data, dict):
             return None
         return found[0], source_ids(data)
+
+
+def keep_for_review(edition: Edition, folder: Path) -> Path:
+    """Write a built edition to `folder` for an editor: `stories.json` (the build output), `brief.*`.
+
+    Not a version of the day: nothing here was sent, and `Archive` reads none of it.
+
+    Raises:
+        UserError: The folder or one of its files cannot be written.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(
+            f"{exc.filename or folder}: cannot be written ({exc.strerror}); nothing sent"
+        ) from None
+    files = {
+        "stories.json": edition.model_dump_json(indent=2),
+        "brief.md": render_edition_markdown(edition),
+        "brief.html": render_edition_email_html(edition),
+    }
+    for name, text in files.items():
+        _write_atomically(folder / name, text)
+    return folder / "stories.json"
 
 
 def _is_date(name: str) -> bool:
