@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 from smtp_server import SmtpServer
-from test_edition_delivery import Desk, header, part
+from test_daily import Desk
+from test_edition_delivery import header, part
 
 from briefing.contracts import Edition, EditionStory
 from briefing.deliver.editions import content_id
@@ -193,7 +194,7 @@ def desk(smtp: SmtpServer, tmp_path: Path, early_articles: Path) -> Iterator[Des
         "BRIEFING_ALERT_TO": "",
         "BRIEFING_CACHE_DIR": str(tmp_path / "cache"),
     }
-    desk = Desk(smtp=smtp, root=tmp_path, env=env)
+    desk = Desk(smtp=smtp, root=tmp_path, env=env, day=DAY)
     for address in ("ana@example.org", "bo@example.org"):
         assert desk.run("subscribers", "add", address).exit_code == 0
     shutil.copytree(early_articles, desk.articles)

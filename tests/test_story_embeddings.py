@@ -240,4 +240,3 @@ def test_a_real_llama_servers_per_token_vectors_become_one_vector_per_lead(
     assert vectors.shape[0] == 2 and vectors.shape[1] > 1
     assert [round(float((v * v).sum()), 4) for v in vectors] == [1.0, 1.0]
     assert not (vectors[0] == vectors[1]).all()
-
