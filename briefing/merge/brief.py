@@ -197,8 +197,8 @@ def _highlights(
     compared word for word with the rest, only by its numbers: it counts as barely new
     (`min_novelty`), so it is shown when it ranks well, not because its words differ, and
     not at all when every number it gives is already shown. So does a claim that leans on
-    a sentence the brief does not show ("getting them back", "those minerals"). `pool`
-    is in rank order, which breaks every tie.
+    a sentence the brief does not show ("getting them back", "those minerals"). Rank
+    order, then the statement's text, breaks every tie.
     """
     words = {c.id: _claim_words(c.statement) for c in ranked}
     weight = _rarity(words.values())
@@ -212,7 +212,9 @@ def _highlights(
         new = math.fsum(weight[w] for w in words[c.id] - said) / total if total else 0.0
         return min(new, options.min_novelty) if _LEANS_BACK.search(c.statement) else new
 
-    position = {c.id: i for i, c in enumerate(pool)}
+    # Equal scores are ordered by what the claims say: claim ids hash the articles' whole text.
+    order = sorted(pool, key=lambda c: (-c.score, comparable(c.statement), c.id))
+    position = {c.id: i for i, c in enumerate(order)}
     per_section: dict[str, int] = {}
     left = list(pool)
     chosen: list[MergedClaim] = []
