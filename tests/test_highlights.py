@@ -112,3 +112,21 @@ def test_a_claim_that_leans_on_a_sentence_not_shown_gives_way_to_one_that_stands
     ranked = [c.statement for c in brief.claims]
     assert ranked.index(leaning) < ranked.index(alone)
     assert shown(brief) == [opening, alone]
+
+
+def test_an_untranslated_claim_naming_only_people_already_shown_is_left_out() -> None:
+    english = "Goalkeeper Diogo Costa saved from Alvaro Morata before Ruben Neves scored the winner."
+    again = "Nos penáltis, Diogo Costa defendeu o remate de Álvaro Morata e Rúben Neves marcou."
+    new = "A equipa de Roberto Martínez recebe a taça das mãos de Aleksander Ceferin."
+    brief = merge(
+        [
+            extracted("aaaaaaaaaaaa", "Portugal win the final on penalties", [claim(english)]),
+            extracted("bbbbbbbbbbbb", "Penalties decide the final for Portugal", [claim(english)]),
+            extracted("cccccccccccc", "Portugal campeão nos penáltis", [claim(again), claim(new)], "pt"),
+        ],
+        language="en",
+    )
+    statements = shown(brief)
+    assert english in statements
+    assert again not in statements
+    assert new in statements

@@ -55,6 +55,7 @@ FIGURE_WEIGHT = 3.0
 """How many words a number counts for when judging what a claim adds: a new count is news."""
 _LEANS_BACK = re.compile(r"\b(?:them|those|these)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 # Analysis is the sources' reading of events: it goes to Interpretation, never to Highlights.
 INTERPRETATION_CATEGORIES = (ClaimCategory.analysis,)
 
@@ -194,9 +195,9 @@ def _highlights(
     whole brief keeps `max_highlights`; one section may fill up to `max_per_section` of
     them, so a story that is mostly events shows its events, not padding from thinner
     sections. A claim only untranslated sources in another language give cannot be
-    compared word for word with the rest, only by its numbers: it counts as barely new
-    (`min_novelty`), so it is shown when it ranks well, not because its words differ, and
-    not at all when every number it gives is already shown. So does a claim that leans on
+    compared word for word with the rest, only by its names and numbers: it counts as
+    barely new (`min_novelty`), so it is shown when it ranks well, not because its words
+    differ, and not at all when every name and number it gives is already shown. So does a claim that leans on
     a sentence the brief does not show ("getting them back", "those minerals"). Rank
     order, then the statement's text, breaks every tie.
     """
@@ -206,8 +207,8 @@ def _highlights(
 
     def novelty(c: MergedClaim) -> float:
         if foreign and set(c.article_ids) <= foreign:
-            numbers = {w for w in words[c.id] if w.startswith("#")}
-            return 0.0 if numbers and numbers <= said else options.min_novelty
+            names = _names_and_numbers(c.statement)
+            return 0.0 if names and names <= said else options.min_novelty
         total = math.fsum(weight[w] for w in words[c.id])
         new = math.fsum(weight[w] for w in words[c.id] - said) / total if total else 0.0
         return min(new, options.min_novelty) if _LEANS_BACK.search(c.statement) else new
@@ -239,6 +240,13 @@ def _claim_words(statement: str) -> frozenset[str]:
     """What a statement says, for novelty: its content words and its numbers as written."""
     numbers = {"#" + n.replace(",", "") for n in _NUMBER.findall(statement)}
     return content_tokens(statement) | numbers
+
+
+def _names_and_numbers(statement: str) -> frozenset[str]:
+    """What reads the same in any language: the numbers, and the capitalised words after the first."""
+    rest = statement.split(maxsplit=1)[1] if " " in statement.strip() else ""
+    names = content_tokens(" ".join(w for w in _WORD.findall(rest) if w[:1].isupper()))
+    return names | {w for w in _claim_words(statement) if w.startswith("#")}
 
 
 def _rarity(claims: Iterable[frozenset[str]]) -> dict[str, float]:
