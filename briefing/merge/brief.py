@@ -13,8 +13,9 @@ Merging claims is `claims.py`'s; the run report and its cost are `report.py`'s.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from briefing.contracts import (
@@ -50,6 +51,11 @@ SECTION_TITLES: tuple[tuple[str, tuple[ClaimCategory, ...]], ...] = (
 )
 LEDE_ISSUE_WORDS = 2
 """Issue words a claim must name to enter the lede for them; one shared word is chance."""
+FIGURE_WEIGHT = 3.0
+"""How many words a number counts for when judging what a claim adds: a new count is news."""
+_LEANS_BACK = re.compile(r"\b(?:them|those|these)\b", re.IGNORECASE)
+_NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 # Analysis is the sources' reading of events: it goes to Interpretation, never to Highlights.
 INTERPRETATION_CATEGORIES = (ClaimCategory.analysis,)
 
@@ -62,7 +68,8 @@ class MergeOptions:
     same_quantity: float = 0.22
     same_figures: float = 0.1
     max_highlights: int = 12
-    max_per_section: int = 4
+    max_per_section: int = 7
+    min_novelty: float = 0.5
     max_interpretation: int = 4
     lede_claims: int = 2
 
@@ -160,14 +167,103 @@ def _sections(
     ]
     readable = [c for c in highlights if not set(c.article_ids) <= foreign] or highlights
     lede_pool = [c for c in readable if c.category in (ClaimCategory.event, ClaimCategory.background)]
-    lede = [c.id for c in _lede(lede_pool or readable, story, options.lede_claims)]
-    remaining = [c for c in highlights if c.id not in lede][: options.max_highlights]
+    lede = _lede(lede_pool or readable, story, options.lede_claims)
+    chosen = _highlights([c for c in highlights if c not in lede], lede, ranked, options, foreign)
     sections: list[Section] = []
     for title, categories in SECTION_TITLES:
-        ids = [c.id for c in remaining if c.category in categories][: options.max_per_section]
+        ids = [c.id for c in chosen if c.category in categories]
         if ids:
             sections.append(Section(title=title, claim_ids=ids))
-    return lede, sections
+    return [c.id for c in lede], sections
+
+
+def _highlights(
+    pool: list[MergedClaim],
+    lede: list[MergedClaim],
+    ranked: list[MergedClaim],
+    options: MergeOptions,
+    foreign: frozenset[str] = frozenset(),
+) -> list[MergedClaim]:
+    """The claims shown under the lede, in rank order: the best-ranked that add something new.
+
+    One at a time, the claim with the highest score times the square of its novelty is
+    taken: novelty is the share of its words (weighted by how rare they are among the
+    brief's claims, numbers weighing `FIGURE_WEIGHT` words) that neither the lede nor a
+    claim already taken says. A claim adding less than `min_novelty` is a restatement in
+    other words and is left out, however well ranked: a fact told by four outlets in four
+    wordings is shown once, and the room goes to the facts only one outlet reports. The
+    whole brief keeps `max_highlights`; one section may fill up to `max_per_section` of
+    them, so a story that is mostly events shows its events, not padding from thinner
+    sections. A claim only untranslated sources in another language give cannot be
+    compared word for word with the rest, only by its names and numbers: it counts as
+    barely new (`min_novelty`), so it is shown when it ranks well, not because its words
+    differ, and not at all when every name and number it gives is already shown. So does a claim that leans on
+    a sentence the brief does not show ("getting them back", "those minerals"). Rank
+    order, then the statement's text, breaks every tie.
+    """
+    words = {c.id: _claim_words(c.statement) for c in ranked}
+    weight = _rarity(words.values())
+    said: set[str] = set().union(*(words[c.id] for c in lede))
+
+    def novelty(c: MergedClaim) -> float:
+        if foreign and set(c.article_ids) <= foreign:
+            names = _names_and_numbers(c.statement)
+            return 0.0 if names and names <= said else options.min_novelty
+        total = math.fsum(weight[w] for w in words[c.id])
+        new = math.fsum(weight[w] for w in words[c.id] - said) / total if total else 0.0
+        return min(new, options.min_novelty) if _LEANS_BACK.search(c.statement) else new
+
+    # Equal scores are ordered by what the claims say: claim ids hash the articles' whole text.
+    order = sorted(pool, key=lambda c: (-c.score, comparable(c.statement), c.id))
+    position = {c.id: i for i, c in enumerate(order)}
+    per_section: dict[str, int] = {}
+    left = list(pool)
+    chosen: list[MergedClaim] = []
+    while left and len(chosen) < options.max_highlights:
+        scored = [
+            (round(c.score * new**2, 9), c)
+            for c in left
+            if (new := novelty(c)) >= options.min_novelty
+            and per_section.get(_section_of(c), 0) < options.max_per_section
+        ]
+        if not scored:
+            break
+        best = min(scored, key=lambda pair: (-pair[0], position[pair[1].id]))[1]
+        left.remove(best)
+        chosen.append(best)
+        said |= words[best.id]
+        per_section[_section_of(best)] = per_section.get(_section_of(best), 0) + 1
+    return sorted(chosen, key=lambda c: position[c.id])
+
+
+def _claim_words(statement: str) -> frozenset[str]:
+    """What a statement says, for novelty: its content words and its numbers as written."""
+    numbers = {"#" + n.replace(",", "") for n in _NUMBER.findall(statement)}
+    return content_tokens(statement) | numbers
+
+
+def _names_and_numbers(statement: str) -> frozenset[str]:
+    """What reads the same in any language: the numbers, and the capitalised words after the first."""
+    rest = statement.split(maxsplit=1)[1] if " " in statement.strip() else ""
+    names = content_tokens(" ".join(w for w in _WORD.findall(rest) if w[:1].isupper()))
+    return names | {w for w in _claim_words(statement) if w.startswith("#")}
+
+
+def _rarity(claims: Iterable[frozenset[str]]) -> dict[str, float]:
+    """Each word's weight: rare among the claims weighs more; a number weighs `FIGURE_WEIGHT` words."""
+    sets = list(claims)
+    counts: dict[str, int] = {}
+    for ws in sets:
+        for w in ws:
+            counts[w] = counts.get(w, 0) + 1
+    return {
+        w: math.log(1 + len(sets) / n) * (FIGURE_WEIGHT if w.startswith("#") else 1.0)
+        for w, n in counts.items()
+    }
+
+
+def _section_of(claim: MergedClaim) -> str:
+    return next((title for title, categories in SECTION_TITLES if claim.category in categories), "")
 
 
 @dataclass(frozen=True)
