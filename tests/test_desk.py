@@ -24,7 +24,9 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
+from typer.testing import CliRunner
 
+from briefing.app.cli import app
 from briefing.app.desk.web import Desk, listen, serve
 from briefing.contracts import Article, Edition
 from briefing.pipeline import BuildOptions, build, build_edition, gather
@@ -341,3 +343,21 @@ def test_the_command_prints_the_url_with_its_token_first_and_serves_on_127_0_0_1
     assert url.startswith("http://127.0.0.1:") and "/?token=" in url
     assert page.status_code == 200 and "Editor's desk" in page.text
     assert bare.status_code == 403
+
+
+def test_a_port_in_use_or_a_missing_edition_is_one_line_and_exit_2(edition_file: Path) -> None:
+    taken = listen(0)
+    port = str(taken.getsockname()[1])
+    try:
+        busy = CliRunner().invoke(
+            app, ["review", str(edition_file), "--sources", str(ARTICLES), "--port", port, "--no-open"]
+        )
+    finally:
+        taken.close()
+    missing = CliRunner().invoke(
+        app, ["review", str(edition_file.with_name("nope.json")), "--sources", str(ARTICLES), "--no-open"]
+    )
+
+    assert busy.exit_code == 2 and f"error: cannot listen on 127.0.0.1:{port} (" in busy.output
+    assert "Traceback" not in busy.output and busy.stdout == ""
+    assert missing.exit_code == 2 and "nope.json" in missing.output and "Traceback" not in missing.output
