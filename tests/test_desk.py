@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.wait import WebDriverWait
 from typer.testing import CliRunner
 
 from briefing.app.cli import app
@@ -131,10 +133,17 @@ def story_block(driver: webdriver.Chrome, story_id: str) -> WebElement:
     return driver.find_element(By.ID, f"story-{story_id}")
 
 
-def submit(block: WebElement, button_class: str) -> None:
+def loaded(browser: webdriver.Chrome, act: Callable[[], object]) -> None:
+    """Do what submits a form, and wait until the answer has replaced the page."""
+    page = browser.find_element(By.TAG_NAME, "html")
+    act()
+    WebDriverWait(browser, 60).until(staleness_of(page))
+
+
+def submit(browser: webdriver.Chrome, block: WebElement, button_class: str) -> None:
     """Open the block's edit panel and press one of its buttons."""
     block.find_element(By.CSS_SELECTOR, ":scope > details > summary").click()
-    block.find_element(By.CSS_SELECTOR, f"button.{button_class}").click()
+    loaded(browser, block.find_element(By.CSS_SELECTOR, f"button.{button_class}").click)
 
 
 def test_hover_and_focus_show_the_evidence_and_a_click_opens_the_source_with_it_highlighted(
@@ -159,10 +168,41 @@ def test_hover_and_focus_show_the_evidence_and_a_click_opens_the_source_with_it_
     browser.execute_script("arguments[0].focus()", first)
     assert tip.is_displayed(), "a keyboard user reaches the passage too"
 
-    first.click()
+    loaded(browser, first.click)
     mark = browser.find_element(By.CSS_SELECTOR, "mark#passage")
     assert "/source/" + claim.evidence[0].article_id in browser.current_url
     assert " ".join(mark.text.split()) == " ".join(passage.split())
+
+
+def test_the_emails_own_citations_show_their_evidence_and_open_the_highlighted_source(
+    running: Running, browser: webdriver.Chrome, edition: Edition
+) -> None:
+    story = edition.stories[1]
+    claim = next(c for c in story.brief.claims if c.id == story.brief.lede_claim_ids[0])
+    browser.get(running.url)
+    email = browser.find_element(By.ID, "email")
+    cites = email.find_elements(By.CSS_SELECTOR, f".cite a[href*='claim={claim.id}']")
+    link = cites[0]
+    article_id = (link.get_attribute("href") or "").split("/source/")[1].split("?")[0]
+    passage = next(e.text for e in claim.evidence if e.article_id == article_id)
+    tip = email.find_element(By.ID, link.get_attribute("aria-describedby") or "")
+    subscribers_text = email.text
+
+    assert not tip.is_displayed()
+    ActionChains(browser).move_to_element(link).perform()
+    assert tip.is_displayed() and " ".join(passage.split()) in tip.text
+    ActionChains(browser).move_to_element(browser.find_element(By.TAG_NAME, "h1")).perform()
+    browser.execute_script("arguments[0].focus()", link)
+    assert tip.is_displayed()
+    loaded(browser, link.click)
+    mark = browser.find_element(By.CSS_SELECTOR, "mark#passage").text
+
+    assert " ".join(mark.split()) == " ".join(passage.split())
+    assert (
+        story.headline in subscribers_text
+        and "You receive this brief because you subscribed" in subscribers_text
+    )
+    assert " ".join(claim.statement.split()) in " ".join(subscribers_text.split())
 
 
 def test_single_source_items_and_disagreements_are_marked(tmp_path: Path, browser: webdriver.Chrome) -> None:
@@ -183,7 +223,7 @@ def test_single_source_items_and_disagreements_are_marked(tmp_path: Path, browse
         ActionChains(browser).move_to_element(cite).perform()
         tip = browser.find_element(By.ID, cite.get_attribute("aria-describedby") or "").text
         article_id = (cite.get_attribute("href") or "").split("/source/")[1].split("?")[0]
-        cite.click()
+        loaded(browser, cite.click)
         mark = browser.find_element(By.CSS_SELECTOR, "mark#passage").text
     finally:
         desk.stop()
@@ -203,24 +243,24 @@ def test_drop_pin_edit_note_and_approve_through_the_page_survive_a_restart(
     desk = start(edition_file, articles)
     try:
         browser.get(desk.url)
-        submit(story_block(browser, last.id), "pin")
+        submit(browser, story_block(browser, last.id), "pin")
         assert "recorded: pin_story" in browser.find_element(By.ID, "message").text
         item = browser.find_element(By.ID, f"item-{dropped}")
         item.find_element(By.TAG_NAME, "summary").click()
-        item.find_element(By.CSS_SELECTOR, "button.drop-item").click()
+        loaded(browser, item.find_element(By.CSS_SELECTOR, "button.drop-item").click)
         block = story_block(browser, second.id)
         block.find_element(By.CSS_SELECTOR, ":scope > details > summary").click()
         headline = block.find_element(By.CSS_SELECTOR, "input[name=text]")
         headline.clear()
         headline.send_keys(second.headline.split(" after ")[0].split(",")[0] + " <i>now</i>")
-        headline.submit()
+        loaded(browser, headline.submit)
         if browser.find_elements(By.ID, "refused"):
             browser.find_element(By.CSS_SELECTOR, "input[name=override]").send_keys("house style")
-            browser.find_element(By.ID, "override").click()
+            loaded(browser, browser.find_element(By.ID, "override").click)
         notes = browser.find_element(By.ID, "edition-notes")
         notes.find_element(By.CSS_SELECTOR, "input[name=text]").send_keys("Check the toll at 05:00")
-        notes.find_element(By.TAG_NAME, "button").click()
-        browser.find_element(By.ID, "approve").click()
+        loaded(browser, notes.find_element(By.TAG_NAME, "button").click)
+        loaded(browser, browser.find_element(By.ID, "approve").click)
         assert browser.find_element(By.ID, "verdict").text.startswith("Approved: ")
     finally:
         desk.stop()
@@ -262,13 +302,13 @@ def test_a_made_up_figure_typed_into_an_edit_is_flagged_and_kept_only_with_a_rea
     box = item.find_element(By.CSS_SELECTOR, "textarea[name=text]")
     box.clear()
     box.send_keys(statement.rstrip(".") + MADE_UP)
-    box.find_element(By.XPATH, "./ancestor::form").submit()
+    loaded(browser, box.find_element(By.XPATH, "./ancestor::form").submit)
 
     refused = browser.find_element(By.ID, "refused").text
     reasons = browser.find_element(By.ID, "reasons").text
     assert not log_path(edition_file).exists(), "a refused edit is not recorded"
     browser.find_element(By.CSS_SELECTOR, "input[name=override]").send_keys("confirmed by phone")
-    browser.find_element(By.ID, "override").click()
+    loaded(browser, browser.find_element(By.ID, "override").click)
 
     assert "not recorded (give an override to keep it)" in refused
     assert reasons == "figure 4,321 officials is in no cited source's evidence"

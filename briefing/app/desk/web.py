@@ -5,7 +5,7 @@ Safe by default, since the page can change what subscribers receive:
   same-site, HTTP-only cookie); without it the answer is 403;
 - every POST also carries the page's CSRF token in a hidden field, checked before anything;
 - the pages run no script (the Content-Security-Policy forbids it), all text is escaped by
-  the templates, and the email preview is the email's own sanitised HTML;
+  the templates, and the email shown is the email's own sanitised HTML (`desk.email`);
 - the source view looks an article up by its id among the edition's sources only: no
   path from the request is ever opened.
 
@@ -43,8 +43,8 @@ __all__ = ["Desk", "desk_app", "listen", "serve"]
 
 COOKIE = "briefing_desk"
 _POLICY = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; "
-    "form-action 'self'; frame-ancestors 'self'; base-uri 'none'"
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 _ACTIONS = {a.value: a for a in EditAction if a != EditAction.approve}
 
@@ -109,12 +109,19 @@ def desk_app(desk: Desk) -> Starlette:
             verdict = desk.review.verdict()
             unsupported = desk.review.unsupported()
             message, desk.message = desk.message, ""
+        from markupsafe import Markup
+
+        from briefing.app.desk.email import annotated_email
+        from briefing.render.edition import render_edition_email_html
+
+        email = Markup(annotated_email(edition, render_edition_email_html(edition)))
         notes: dict[str | None, list[str]] = {}
         for note in applied.notes:
             notes.setdefault(note.story_id, []).append(f"{note.text} ({note.editor})")
         return _page(
             "desk.html.j2",
             edition=edition,
+            email=email,
             stories=[story_view(s, n, notes.get(s.id, [])) for n, s in enumerate(edition.stories, start=1)],
             lines=[line_view(a, notes.get(a.id, [])) for a in edition.also_reported],
             edition_notes=notes.get(None, []),
