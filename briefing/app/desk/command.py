@@ -1,0 +1,52 @@
+"""`briefing review`: open the editor's desk on an edition, in the browser, until stopped."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from briefing.app.common import EXIT_USAGE, err, stderr
+from briefing.app.options import BriefFile, EditorOption, SourcesOption
+
+__all__ = ["REVIEW_EPILOG", "review_command"]
+
+REVIEW_EPILOG = (
+    "The first line printed is the desk's URL with its access token; the desk listens on 127.0.0.1 "
+    "only. Stop it with Ctrl-C: every act is already in the edits log. Exit codes: 0 stopped; "
+    "2 usage error, unreadable edition or port not available."
+)
+
+
+def review_command(
+    brief_file: BriefFile,
+    sources: SourcesOption,
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="The port on 127.0.0.1 (0: a free one).")
+    ] = 0,
+    no_open: Annotated[
+        bool, typer.Option("--no-open", help="Do not open a browser; only print the URL.")
+    ] = False,
+    editor: EditorOption = None,
+) -> None:
+    """Open the editor's desk: see the edition as subscribers will, with the evidence; edit and approve it."""
+    from briefing.app.desk.web import Desk, listen, serve
+    from briefing.app.review import _open, editor_name
+    from briefing.errors import UserError
+
+    console = stderr()
+    review = _open(console, brief_file, sources)
+    try:
+        sock = listen(port)
+    except UserError as exc:
+        err(console, f"error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    desk = Desk(review, editor_name(editor))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}/?token={desk.token}"
+    typer.echo(url)
+    err(console, f"the desk for {brief_file}: edits go to {review.log.path}; Ctrl-C stops it")
+    if not no_open:
+        import webbrowser
+
+        webbrowser.open(url)
+    serve(desk).run(sockets=[sock])
