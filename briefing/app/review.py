@@ -35,6 +35,8 @@ __all__ = [
     "build_for_review_command",
     "edit_command",
     "edited_edition",
+    "editor_name",
+    "open_review",
 ]
 
 APPROVE_EPILOG = (
@@ -60,7 +62,7 @@ def editor_name(given: str | None) -> str:
         return f"uid {os.getuid()}"
 
 
-def _open(console: Console, edition: Path, sources: list[str]) -> Review:
+def open_review(console: Console, edition: Path, sources: list[str]) -> Review:
     from briefing.errors import UserError
     from briefing.pipeline import gather
     from briefing.review.session import Review
@@ -86,7 +88,7 @@ def approve_command(brief_file: BriefFile, sources: SourcesOption, editor: Edito
     from briefing.review.session import EditRefused
 
     console = stderr()
-    review = _open(console, brief_file, sources)
+    review = open_review(console, brief_file, sources)
     try:
         edit = review.approve(editor_name(editor), datetime.now(UTC))
     except EditRefused as exc:
@@ -148,7 +150,7 @@ def edit_command(
     if action == EditAction.move_story and position is None:
         err(console, "error: move_story needs --position")
         raise typer.Exit(EXIT_USAGE)
-    review = _open(console, brief_file, sources)
+    review = open_review(console, brief_file, sources)
     try:
         edit = Edit(
             editor=editor_name(editor),

@@ -31,11 +31,11 @@ def review_command(
 ) -> None:
     """Open the editor's desk: see the edition as subscribers will, with the evidence; edit and approve it."""
     from briefing.app.desk.web import Desk, listen, serve
-    from briefing.app.review import _open, editor_name
+    from briefing.app.review import editor_name, open_review
     from briefing.errors import UserError
 
     console = stderr()
-    review = _open(console, brief_file, sources)
+    review = open_review(console, brief_file, sources)
     try:
         sock = listen(port)
     except UserError as exc:
