@@ -21,11 +21,12 @@ from briefing.contracts import (
     DiscrepancyValue,
     Evidence,
     ExtractedArticle,
-    Figure,
     MergedClaim,
     MergedEntity,
 )
-from briefing.merge.numbers import conflicting, same_value
+from briefing.merge.disagreements import Disagreement, Located, find_disagreements
+from briefing.merge.numbers import same_value
+from briefing.merge.quantities import Reading, day_of_report, readings
 from briefing.merge.similarity import TokenIndex, content_tokens
 from briefing.text import comparable
 
@@ -69,6 +70,8 @@ class ClaimItem:
     claim: Claim
     tokens: frozenset[str]
     basis: str | None
+    readings: list[Reading] = field(default_factory=list)
+    english: bool = True
     sort_key: tuple[str, str, int] = field(init=False)
     units: frozenset[str] = field(init=False)
 
@@ -87,6 +90,8 @@ def _basis(text: str) -> str | None:
 def claim_items(articles: Sequence[ExtractedArticle]) -> list[ClaimItem]:
     items: list[ClaimItem] = []
     for e in articles:
+        day = day_of_report(e.article.text, e.article.published)
+        english = (e.meta.translated_to or e.article.language or "en").split("-")[0] == "en"
         claims = list(e.extraction.claims)
         known = {comparable(c.evidence) for c in claims}
         # Interpretation points rest on evidence too; one not already a claim becomes an analysis claim.
@@ -105,6 +110,8 @@ def claim_items(articles: Sequence[ExtractedArticle]) -> list[ClaimItem]:
                     claim=claim,
                     tokens=content_tokens(claim.statement),
                     basis=_basis(f"{periods} {claim.statement} {claim.evidence}"),
+                    readings=readings(claim.statement, day),
+                    english=english,
                 )
             )
     return sorted(items, key=lambda i: i.sort_key)
@@ -168,13 +175,24 @@ def merge_claims(
     n_articles = len({i.article_id for i in items}) or 1
     centrality = _centrality(neighbours, index, cluster_of, len(clusters))
     variants = _variant_map(entities)
-    merged = [
-        _merged_claim(members, items, centrality[c], n_articles, index, variants)
+    located = [
+        Located(item=n, article_id=item.article_id, cluster=cluster_of[n], reading=r)
+        for n, item in enumerate(items)
+        for r in item.readings
+    ]
+    disagreements = find_disagreements(located)
+    # In each item, sources giving a minority value are kept out of its citations.
+    disputing: dict[int, set[str]] = {}
+    for d in disagreements:
+        for group in d.values[1:]:
+            for loc in group:
+                disputing.setdefault(loc.cluster, set()).add(loc.article_id)
+    claims = [
+        _merged_claim(members, items, centrality[c], n_articles, index, variants, disputing.get(c, set()))
         for c, members in enumerate(clusters)
     ]
-    claims = [c for c, _ in merged]
-    discrepancies = sorted((d for _, d in merged if d is not None), key=lambda d: d.id)
-    return claims, discrepancies
+    discrepancies = [_discrepancy(d, items, claims, cluster_of) for d in disagreements]
+    return claims, sorted(discrepancies, key=lambda d: d.id)
 
 
 def _centrality(neighbours: list[list[int]], index: TokenIndex, cluster_of: list[int], n: int) -> list[float]:
@@ -223,13 +241,12 @@ def _merged_claim(
     n_articles: int,
     index: TokenIndex,
     variants: list[tuple[re.Pattern[str], str]],
-) -> tuple[MergedClaim, Discrepancy | None]:
+    disputing: set[str],
+) -> MergedClaim:
     members = [items[p] for p in positions]
-    # The best-supported set of figures wins the statement; articles that give other values
-    # for the same quantity are kept as a discrepancy instead of being cited for it.
-    groups = _value_groups(members)
-    disputing = {a for _, ids in groups[1:] for a in ids} - (set(groups[0][1]) if groups else set())
-    candidates = [p for p in positions if items[p].article_id not in disputing]
+    # The best-supported value wins the statement; articles that give another value for one
+    # of its quantities are kept as a discrepancy instead of being cited for it.
+    candidates = [p for p in positions if items[p].article_id not in disputing] or positions
 
     def rank(p: int) -> tuple[float, int, tuple[str, str, int]]:
         m = items[p]
@@ -260,94 +277,32 @@ def _merged_claim(
         single_source=len(supporting) == 1,
         score=round(score, 6),
     )
-    discrepancy = _figure_discrepancy(claim, groups) if disputed else None
-    if discrepancy is not None:
-        claim.discrepancy_ids = [discrepancy.id]
-    return claim, discrepancy
+    return claim
 
 
-def _conflicting_units(a: list[Figure], b: list[Figure]) -> list[str]:
-    """Units both lists give a figure in, where no value of one matches a value of the other."""
-    units = sorted({f.unit.casefold() for f in a} & {g.unit.casefold() for g in b})
-    return [
-        u
-        for u in units
-        if not any(
-            same_value(f, g) or not conflicting(f, g)
-            for f in a
-            if f.unit.casefold() == u
-            for g in b
-            if g.unit.casefold() == u
-        )
-    ]
-
-
-def _value_groups(members: list[ClaimItem]) -> list[tuple[list[Figure], list[str]]]:
-    """Group members whose figures agree; the group most articles support comes first."""
-    groups: list[tuple[list[Figure], list[str]]] = []
-    # Members stating the very same figures join the same group: look it up, do not search.
-    group_of: dict[tuple[tuple[str, str], ...], int] = {}
-    for m in members:
-        if not m.claim.figures:
-            continue
-        signature = tuple(
-            sorted((f.unit.casefold(), " ".join(f.value.casefold().split())) for f in m.claim.figures)
-        )
-        index = group_of.get(signature)
-        if index is None:
-            index = next(
-                (
-                    i
-                    for i, (figures, _) in enumerate(groups)
-                    if not _conflicting_units(figures, m.claim.figures)
-                ),
-                len(groups),
-            )
-            if index == len(groups):
-                groups.append((list(m.claim.figures), []))
-            group_of[signature] = index
-        ids = groups[index][1]
-        if m.article_id not in ids:
-            ids.append(m.article_id)
-    return sorted(groups, key=lambda g: (-len(g[1]), [f.value for f in g[0]]))
-
-
-def _figure_discrepancy(
-    claim: MergedClaim, groups: list[tuple[list[Figure], list[str]]]
-) -> Discrepancy | None:
-    main_figures, main_ids = groups[0]
-    evidence = {e.article_id: e for e in claim.evidence}
+def _discrepancy(
+    d: Disagreement, items: list[ClaimItem], claims: list[MergedClaim], cluster_of: list[int]
+) -> Discrepancy:
+    """The disagreement as the brief shows it, linked both ways with the items that carry it."""
     values: list[DiscrepancyValue] = []
-    shown_main: list[Figure] = []
-    for figures, ids in groups[1:]:
-        units = _conflicting_units(main_figures, figures)
-        theirs = [f for f in figures if f.unit.casefold() in units]
-        shown_main += [f for f in main_figures if f.unit.casefold() in units and f not in shown_main]
-        values.append(_value(theirs, ids, evidence))
-    if not values:
-        return None
-    values.insert(0, _value(shown_main, main_ids, evidence))
-    return Discrepancy(
-        id=f"d-{claim.id[2:]}",
-        kind="figure",
-        subject=_subject(claim.statement, shown_main),
-        values=values,
-        claim_ids=[claim.id],
+    for group in d.values:
+        evidence: dict[str, Evidence] = {}
+        for loc in sorted(group, key=lambda x: (x.article_id, items[x.item].sort_key)):
+            evidence.setdefault(
+                loc.article_id, Evidence(article_id=loc.article_id, text=items[loc.item].claim.evidence)
+            )
+        shown = min(group, key=lambda x: (len(x.reading.value), x.reading.value)).reading.value
+        values.append(
+            DiscrepancyValue(value=shown, article_ids=sorted(evidence), evidence=list(evidence.values()))
+        )
+    claim_ids = sorted({claims[cluster_of[n]].id for n in d.items})
+    digest = hashlib.sha256(
+        "\n".join(f"{v.value}:{','.join(v.article_ids)}" for v in values).encode("utf-8")
+    ).hexdigest()[:10]
+    discrepancy = Discrepancy(
+        id=f"d-{digest}", kind="figure", subject=d.subject, values=values, claim_ids=claim_ids
     )
-
-
-def _value(figures: list[Figure], ids: list[str], evidence: dict[str, Evidence]) -> DiscrepancyValue:
-    return DiscrepancyValue(
-        value=", ".join(f.value for f in figures),
-        article_ids=sorted(ids),
-        evidence=[evidence[a] for a in sorted(ids) if a in evidence],
-    )
-
-
-def _subject(statement: str, figures: list[Figure]) -> str:
-    """A short subject for a discrepancy line: the statement up to its first figure, plus the period."""
-    text = re.split(r"\s(?:by|to|of|from|at)\s[\d$€£]|\s[\d$€£]", statement, maxsplit=1)[0]
-    words = text.split()
-    subject = " ".join(words[:12]).rstrip(",;:") + ("…" if len(words) > 12 else "")
-    period = next((f.period for f in figures if f.period), None)
-    return f"{subject} ({period})" if period else subject
+    for claim in claims:
+        if claim.id in claim_ids and discrepancy.id not in claim.discrepancy_ids:
+            claim.discrepancy_ids = sorted([*claim.discrepancy_ids, discrepancy.id])
+    return discrepancy

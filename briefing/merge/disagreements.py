@@ -1,0 +1,195 @@
+"""Disagreements: sources giving different values for one quantity, named in words.
+
+Every figure of every claim is read as a quantity (`briefing.merge.quantities`); two
+readings from different sources conflict when they are one quantity, their values differ,
+and neither source also states the other's value. Conflicts are joined into one
+disagreement per quantity, and every source agreeing with one of its values is cited for
+that value. A growing count given for different days is a timeline, never a conflict.
+
+The label names the quantity, not the sentence: the measure with its places and day
+("deaths in Myanmar, Monday"), or the words the sources share before the figure
+("tariff on Chinese goods").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from briefing.merge.quantities import Reading, common_phrase, same_amount, same_quantity, timeline_pair
+from briefing.merge.units import terms
+
+__all__ = ["Disagreement", "Located", "find_disagreements"]
+
+_MEASURE_WORDS = {
+    "deaths": "deaths",
+    "injured": "injured",
+    "missing": "missing",
+    "magnitude": "magnitude",
+    "attendance": "attendance",
+}
+_QUALIFIER_WORDS = {
+    "second": "of the second shock",
+    "aftershock": "of the aftershock",
+    "third": "of the third",
+}
+
+
+@dataclass(frozen=True)
+class Located:
+    """A reading with where it stands: the claim item, its article and its merged cluster."""
+
+    item: int
+    article_id: str
+    cluster: int
+    reading: Reading
+
+
+@dataclass
+class Disagreement:
+    """One quantity, its values (most-supported first), each with the readings that give it."""
+
+    subject: str
+    values: list[list[Located]]
+
+    @property
+    def items(self) -> set[int]:
+        return {loc.item for group in self.values for loc in group}
+
+
+def _conflict(a: Located, b: Located, stated: dict[tuple[int, str], list[Reading]]) -> bool:
+    if a.article_id == b.article_id or same_amount(a.reading, b.reading):
+        return False
+    if not same_quantity(a.reading, b.reading, same_item=a.cluster == b.cluster):
+        return False
+    if timeline_pair(a.reading, b.reading):
+        return False
+    # A source that states both values is speaking of two things, not disagreeing.
+    mine = stated[(a.item, a.reading.unit)]
+    theirs = stated[(b.item, b.reading.unit)]
+    return not any(same_amount(r, b.reading) for r in mine) and not any(
+        same_amount(r, a.reading) for r in theirs
+    )
+
+
+def _agrees(a: Located, b: Located) -> bool:
+    return (
+        same_amount(a.reading, b.reading)
+        and same_quantity(a.reading, b.reading, same_item=a.cluster == b.cluster)
+        and not (a.reading.growing and a.reading.when != b.reading.when)
+    )
+
+
+def find_disagreements(located: Sequence[Located]) -> list[Disagreement]:
+    """Every quantity the sources give different values for, in a deterministic order."""
+    stated: dict[tuple[int, str], list[Reading]] = {}
+    for loc in located:
+        stated.setdefault((loc.item, loc.reading.unit), []).append(loc.reading)
+    buckets: dict[tuple[str, str, str, str], list[int]] = {}
+    for n, loc in enumerate(located):
+        r = loc.reading
+        if r.role != "from":
+            buckets.setdefault((r.unit, r.role, r.period, r.qualifier), []).append(n)
+    parent = list(range(len(located)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    in_conflict: set[int] = set()
+    for members in buckets.values():
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                if _conflict(located[a], located[b], stated):
+                    parent[find(a)] = find(b)
+                    in_conflict.update((a, b))
+    components: dict[int, list[int]] = {}
+    for n in sorted(in_conflict):
+        components.setdefault(find(n), []).append(n)
+    out: list[Disagreement] = []
+    for members in components.values():
+        values: list[list[Located]] = []
+        for n in members:
+            loc = located[n]
+            group = next((g for g in values if same_amount(g[0].reading, loc.reading)), None)
+            if group is None:
+                values.append([loc])
+            else:
+                group.append(loc)
+        key = (located[members[0]].reading.unit, located[members[0]].reading.role)
+        for loc in located:
+            if (loc.reading.unit, loc.reading.role) != key or any(loc in g for g in values):
+                continue
+            for group in values:
+                if any(_agrees(loc, other) for other in group):
+                    group.append(loc)
+                    break
+        claimed: dict[str, int] = {}
+        for g in sorted(values, key=lambda g: -len({x.article_id for x in g})):
+            for loc in g:
+                claimed.setdefault(loc.article_id, id(g))
+        values = [[loc for loc in g if claimed[loc.article_id] == id(g)] for g in values]
+        values = [g for g in values if g]
+        if len(values) < 2:
+            continue
+        values.sort(
+            key=lambda g: (-len({x.article_id for x in g}), g[0].reading.amount.low, g[0].reading.value)
+        )
+        out.append(Disagreement(subject=_subject(values), values=values))
+    return sorted(out, key=lambda d: (min(d.items), d.subject))
+
+
+def _subject(values: list[list[Located]]) -> str:
+    """The quantity in words: the measure, places and day, or the words its sources share."""
+    top = values[0][0].reading
+    period = top.period_label
+    if top.unit in _MEASURE_WORDS:
+        words = _MEASURE_WORDS[top.unit]
+        if top.qualifier:
+            words += " " + _QUALIFIER_WORDS.get(top.qualifier, "")
+        named: dict[str, set[str]] = {}
+        for loc in (loc for g in values for loc in g):
+            for place in loc.reading.places:
+                named.setdefault(place, set()).add(loc.article_id)
+        places = sorted(p for p, ids in named.items() if len(ids) >= 2)
+        if places:
+            words += " in " + " and ".join(places)
+        when = top.when if top.growing else None
+        return f"{words}, {when}" if when else words
+    if top.unit.startswith("ordinal: "):
+        return f"which {top.unit.removeprefix('ordinal: ')}"
+    befores = [loc.reading.before for g in values for loc in g]
+    clauses = [_local(b) for b in befores]
+    phrase = common_phrase(clauses) or common_phrase(befores) or _tail(clauses[0]) or f"figure in {top.unit}"
+    return f"{phrase} ({period})" if period else phrase
+
+
+def _local(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The words of a clause after its last comma or colon: where the figure's noun phrase is."""
+    for i in range(len(words) - 1, -1, -1):
+        if words[i].endswith((",", ":")):
+            return words[i + 1 :]
+    return words
+
+
+_VERBS = frozenset(
+    terms(
+        "is, was, were, are, be, been, will, would, has, have, had, fell, rose, fall, rise, dropped, "
+        "drop, cut, put, said, says, showed, reached, stood, climbed, passed, came, come, lower, "
+        "lowered, reduce, reduced"
+    )
+)
+
+
+def _tail(words: tuple[str, ...]) -> str | None:
+    """The noun phrase before the first verb of a clause ("US duties on imports from China")."""
+    out: list[str] = []
+    for word in words:
+        if word.casefold() in _VERBS:
+            break
+        out.append(word)
+    while out and out[0].casefold() in {"the", "a", "an"}:
+        out = out[1:]
+    return " ".join(out) if 1 <= len(out) <= 8 else None
