@@ -9,7 +9,9 @@ Deterministic: the same extractions in any order give the same claims.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,8 +27,10 @@ from briefing.contracts import (
     MergedEntity,
 )
 from briefing.merge.disagreements import Disagreement, Located, find_disagreements
+from briefing.merge.meaning import Meaning
 from briefing.merge.numbers import same_value
-from briefing.merge.quantities import Reading, day_of_report, readings
+from briefing.merge.periods import MONTH
+from briefing.merge.quantities import Reading, day_of_report, readings, same_quantity, timeline_pair
 from briefing.merge.similarity import TokenIndex, content_tokens
 from briefing.text import comparable
 
@@ -59,6 +63,12 @@ class Thresholds:
     same_claim: float
     same_quantity: float
     same_figures: float
+    same_meaning: float = 0.68
+    """Cosine similarity of two English statements' embeddings from which they may be one claim..."""
+    same_meaning_words: float = 0.3
+    """... when they also share this much of their words (IDF-weighted Jaccard)."""
+    same_meaning_alone: float = 0.75
+    """Cosine similarity from which two English statements may be one claim on meaning alone."""
 
 
 @dataclass
@@ -72,6 +82,8 @@ class ClaimItem:
     basis: str | None
     readings: list[Reading] = field(default_factory=list)
     english: bool = True
+    days: frozenset[str] = frozenset()
+    """The weekdays the statement names, dates included when the year is known ("June 9" -> Monday)."""
     sort_key: tuple[str, str, int] = field(init=False)
     units: frozenset[str] = field(init=False)
 
@@ -87,7 +99,8 @@ def _basis(text: str) -> str | None:
     return None
 
 
-def claim_items(articles: Sequence[ExtractedArticle]) -> list[ClaimItem]:
+def claim_items(articles: Sequence[ExtractedArticle], date: str | None = None) -> list[ClaimItem]:
+    """Every claim of every article, with what the merge compares; `date` (the brief's) dates "June 9"."""
     items: list[ClaimItem] = []
     for e in articles:
         day = day_of_report(e.article.text, e.article.published)
@@ -112,6 +125,7 @@ def claim_items(articles: Sequence[ExtractedArticle]) -> list[ClaimItem]:
                     basis=_basis(f"{periods} {claim.statement} {claim.evidence}"),
                     readings=readings(claim.statement, day),
                     english=english,
+                    days=_weekdays(claim.statement, e.article.published or date),
                 )
             )
     return sorted(items, key=lambda i: i.sort_key)
@@ -136,18 +150,30 @@ def _three_same_figures(a: ClaimItem, b: ClaimItem) -> bool:
 
 
 def merge_claims(
-    items: list[ClaimItem], entities: list[MergedEntity], thresholds: Thresholds
+    items: list[ClaimItem],
+    entities: list[MergedEntity],
+    thresholds: Thresholds,
+    meaning: Meaning | None = None,
 ) -> tuple[list[MergedClaim], list[Discrepancy]]:
-    """Greedy clustering in content order: each claim joins the most similar earlier cluster."""
+    """Greedy clustering in content order: each claim joins the most similar earlier cluster.
+
+    Two claims are alike when they share enough words (less when they share figures), or,
+    both in English, when `meaning` says they mean alike and nothing they name contradicts
+    it: the people they name, the days they give. A different value for one quantity is no
+    reason to keep claims apart: it becomes a disagreement inside the item.
+    """
     index = TokenIndex([i.tokens for i in items])
     # Each claim's candidate list serves both the clustering and the centrality below.
     neighbours = [index.candidates(i, min_shared=1) for i in range(len(items))]
+    people = _people(items, entities)
+    close = meaning.neighbours(thresholds.same_meaning) if meaning is not None else [[] for _ in items]
     cluster_of: list[int] = [-1] * len(items)
     clusters: list[list[int]] = []
     cluster_articles: list[set[str]] = []
     for i, item in enumerate(items):
         best, best_sim = -1, 0.0
-        for j in neighbours[i]:
+        alike = dict(close[i])
+        for j in sorted(set(neighbours[i]) | set(alike)):
             if j >= i or cluster_of[j] < 0:
                 continue
             other = items[j]
@@ -156,6 +182,18 @@ def merge_claims(
             if item.article_id in cluster_articles[cluster_of[j]]:
                 continue
             sim = index.similarity(i, j)
+            if not all(_same_time(item, items[k]) for k in clusters[cluster_of[j]]):
+                continue
+            same_people = bool(people[i]) and people[i] == people[j]
+            if (
+                j in alike
+                and _alike(alike[j], sim, same_people, thresholds)
+                and _compatible(item, other, people[i], people[j])
+            ):
+                sim = max(sim, alike[j])
+                if sim > best_sim:
+                    best, best_sim = cluster_of[j], sim
+                continue
             if _three_same_figures(item, other):
                 threshold = thresholds.same_figures
             elif _share_figure(item, other):
@@ -172,15 +210,12 @@ def merge_claims(
             cluster_of[i] = best
             clusters[best].append(i)
             cluster_articles[best].add(item.article_id)
+    clusters, cluster_of = _fold_disagreements(items, clusters, cluster_of)
     n_articles = len({i.article_id for i in items}) or 1
     centrality = _centrality(neighbours, index, cluster_of, len(clusters))
     variants = _variant_map(entities)
-    located = [
-        Located(item=n, article_id=item.article_id, cluster=cluster_of[n], reading=r)
-        for n, item in enumerate(items)
-        for r in item.readings
-    ]
-    disagreements = find_disagreements(located)
+    disagreements = find_disagreements(_located(items, cluster_of))
+    spelling = _spelling_support(items)
     # In each item, sources giving a minority value are kept out of its citations.
     disputing: dict[int, set[str]] = {}
     for d in disagreements:
@@ -188,11 +223,169 @@ def merge_claims(
             for loc in group:
                 disputing.setdefault(loc.cluster, set()).add(loc.article_id)
     claims = [
-        _merged_claim(members, items, centrality[c], n_articles, index, variants, disputing.get(c, set()))
+        _merged_claim(
+            members,
+            items,
+            centrality[c],
+            n_articles,
+            index,
+            variants,
+            disputing.get(c, set()),
+            meaning,
+            spelling,
+        )
         for c, members in enumerate(clusters)
     ]
     discrepancies = [_discrepancy(d, items, claims, cluster_of) for d in disagreements]
     return claims, sorted(discrepancies, key=lambda d: d.id)
+
+
+_NAME_WORD = re.compile(r"\b[A-ZÀ-Þ][\w'’-]+")
+
+
+def _spelling_support(items: list[ClaimItem]) -> dict[int, float]:
+    """How many sources write each statement's capitalised words as it does, on average.
+
+    Between statements equally like the rest, the one spelled as most sources spell names
+    is shown ("Martínez" over one outlet's "Martines").
+    """
+    writers: dict[str, set[str]] = {}
+    words = [set(_NAME_WORD.findall(item.claim.statement)) for item in items]
+    for item, found in zip(items, words, strict=True):
+        for word in found:
+            writers.setdefault(word, set()).add(item.article_id)
+    return {
+        n: round(sum(len(writers[w]) for w in found) / len(found), 6) if found else 0.0
+        for n, found in enumerate(words)
+    }
+
+
+def _located(items: list[ClaimItem], cluster_of: list[int]) -> list[Located]:
+    return [
+        Located(item=n, article_id=item.article_id, cluster=cluster_of[n], reading=r)
+        for n, item in enumerate(items)
+        for r in item.readings
+    ]
+
+
+def _fold_disagreements(
+    items: list[ClaimItem], clusters: list[list[int]], cluster_of: list[int]
+) -> tuple[list[list[int]], list[int]]:
+    """Join the items that give different values for one quantity: one fact, disputed, not two facts.
+
+    An item is joined only when no source of it is already in the other: one source does
+    not corroborate, or contradict, itself.
+    """
+    joined = [list(c) for c in clusters]
+    owner = list(range(len(clusters)))
+
+    def root(c: int) -> int:
+        while owner[c] != c:
+            c = owner[c]
+        return c
+
+    for d in find_disagreements(_located(items, cluster_of)):
+        targets = sorted({cluster_of[loc.item] for group in d.values for loc in group})
+        base = root(cluster_of[d.values[0][0].item])
+        for c in targets:
+            c = root(c)
+            if c == base:
+                continue
+            if {items[n].article_id for n in joined[base]} & {items[n].article_id for n in joined[c]}:
+                continue
+            joined[base] = sorted(joined[base] + joined[c])
+            joined[c] = []
+            owner[c] = base
+    kept = [c for c in joined if c]
+    new_of = list(cluster_of)
+    for number, members in enumerate(kept):
+        for n in members:
+            new_of[n] = number
+    return kept, new_of
+
+
+# Weekdays and dates are compared each with their own kind: "Monday" may well be "June 9".
+_DAY_WORD = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b(?!['’]s)")
+_DATE = re.compile(rf"\b({MONTH} [0-9]{{1,2}})\b")
+_ORDINAL_WORD = re.compile(r"\b(first|second|third|fourth|fifth)\b", re.IGNORECASE)
+
+
+def _weekdays(text: str, published: str | None) -> frozenset[str]:
+    days = {d.casefold() for d in _DAY_WORD.findall(text)}
+    year = published[:4] if published and published[:4].isdigit() else None
+    for date in _DATE.findall(text) if year else ():
+        try:
+            when = datetime.datetime.strptime(f"{date.replace('.', '')} {year}", "%B %d %Y")
+        except ValueError:
+            continue
+        days.add(when.strftime("%A").casefold())
+    return frozenset(days)
+
+
+def _disjoint(pattern: re.Pattern[str], a: str, b: str) -> bool:
+    found_a = {m.casefold() for m in pattern.findall(a)}
+    found_b = {m.casefold() for m in pattern.findall(b)}
+    return bool(found_a and found_b and found_a.isdisjoint(found_b))
+
+
+def _same_time(a: ClaimItem, b: ClaimItem) -> bool:
+    """False when the statements are about different times: another day, another round, a count that grew.
+
+    "Talks began on Monday" and "talks resumed on Tuesday", "the first day" and "the second
+    day", 144 dead on Friday and 2,056 on Monday: alike in words, different facts.
+    """
+    if a.days and b.days and a.days.isdisjoint(b.days):
+        return False
+    if _disjoint(_DATE, a.claim.statement, b.claim.statement):
+        return False
+    if _disjoint(_ORDINAL_WORD, a.claim.statement, b.claim.statement):
+        return False
+    return not any(
+        timeline_pair(r, q) for r in a.readings for q in b.readings if same_quantity(r, q, same_item=True)
+    )
+
+
+def _people(items: list[ClaimItem], entities: list[MergedEntity]) -> list[frozenset[str]]:
+    """The people each statement names (by merged entity), any spelling or the surname alone."""
+    patterns = [
+        (
+            e.id,
+            re.compile(
+                r"\b(?:"
+                + "|".join(re.escape(v) for v in {*e.variants, *(v.split()[-1] for v in e.variants)})
+                + r")\b"
+            ),
+        )
+        for e in entities
+        if e.kind.value == "person" and e.variants
+    ]
+    return [frozenset(eid for eid, p in patterns if p.search(item.claim.statement)) for item in items]
+
+
+def _alike(meaning: float, words: float, same_people: bool, thresholds: Thresholds) -> bool:
+    """Alike in meaning: very close, or close and sharing a fair part of their words or the same people.
+
+    Sentence embeddings rate two reports of one event high even when they state
+    different facts of it ("an inquiry was opened", "one man survived"); words keep those
+    apart, and so do the people named ("Trump said" against "Trump and Xi must approve").
+    """
+    return meaning >= thresholds.same_meaning_alone or (
+        meaning >= thresholds.same_meaning and (words >= thresholds.same_meaning_words or same_people)
+    )
+
+
+def _compatible(a: ClaimItem, b: ClaimItem, people_a: frozenset[str], people_b: frozenset[str]) -> bool:
+    """Nothing in two statements says they are different facts: other people, other quantities.
+
+    Statements about different people are different facts however alike they read; so are
+    statements whose figures are all of different quantities (China's tariff cut against the
+    US one). One quantity with two values is one fact, disputed.
+    """
+    if people_a and people_b and people_a.isdisjoint(people_b):
+        return False
+    if not a.readings or not b.readings:
+        return True
+    return any(same_quantity(r, q, same_item=True) for r in a.readings for q in b.readings)
 
 
 def _centrality(neighbours: list[list[int]], index: TokenIndex, cluster_of: list[int], n: int) -> list[float]:
@@ -242,15 +435,24 @@ def _merged_claim(
     index: TokenIndex,
     variants: list[tuple[re.Pattern[str], str]],
     disputing: set[str],
+    meaning: Meaning | None,
+    spelling: dict[int, float],
 ) -> MergedClaim:
     members = [items[p] for p in positions]
     # The best-supported value wins the statement; articles that give another value for one
     # of its quantities are kept as a discrepancy instead of being cited for it.
     candidates = [p for p in positions if items[p].article_id not in disputing] or positions
 
-    def rank(p: int) -> tuple[float, int, tuple[str, str, int]]:
+    def rank(p: int) -> tuple[float, float, int, tuple[str, str, int]]:
+        # The statement most like the others in meaning when every member has an embedding,
+        # else in words: the fact all of them tell, not one outlet's extra detail.
         m = items[p]
-        return (-round(index.support(p, positions), 9), len(m.claim.statement), m.sort_key)
+        alike = [meaning.similarity(p, q) for q in positions[:33] if q != p] if meaning else [None]
+        if alike and None not in alike:
+            support = math.fsum(x for x in alike if x is not None)
+        else:
+            support = index.support(p, positions)
+        return (-round(support, 4), -spelling[p], len(m.claim.statement), m.sort_key)
 
     rep = items[min(candidates, key=rank)]
     supporting = sorted({items[p].article_id for p in candidates})

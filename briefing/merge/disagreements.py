@@ -153,7 +153,8 @@ def _subject(values: list[list[Located]]) -> str:
         for loc in (loc for g in values for loc in g):
             for place in loc.reading.places:
                 named.setdefault(place, set()).add(loc.article_id)
-        places = sorted(p for p, ids in named.items() if len(ids) >= 2)
+        sources = {loc.article_id for g in values for loc in g}
+        places = sorted(p for p, ids in named.items() if 2 * len(ids) >= len(sources))
         if places:
             words += " in " + " and ".join(places)
         when = top.when if top.growing else None

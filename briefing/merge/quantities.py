@@ -22,7 +22,7 @@ from briefing.merge.numbers import FigureValue, canonical_unit, find_figures, pa
 from briefing.merge.numerals import FIGURE_NUMBER
 from briefing.merge.periods import MONTH
 from briefing.merge.similarity import content_tokens
-from briefing.merge.units import terms
+from briefing.merge.units import TIME_UNITS, terms
 from briefing.text import comparable
 
 __all__ = ["Reading", "day_of_report", "readings", "same_quantity", "timeline_pair"]
@@ -90,6 +90,8 @@ class Reading:
     period_label: str | None
     qualifier: str
     places: frozenset[str]
+    head: str | None
+    """What a duration is of: "pause" in "a 90-day pause", "talks" in "two days of talks"."""
     when: str | None
     """The day a growing count is given for (the sentence's day, else the report's)."""
     before: tuple[str, ...]
@@ -163,6 +165,17 @@ def _qualifier(sentence: str, lo: int, start: int) -> str:
     return ""
 
 
+_DURATIONS = frozenset(TIME_UNITS.values())
+_HEAD = re.compile(r"(?: of (?:the |their |its )?| )([a-z][a-z-]+)")
+
+
+def _head(sentence: str, end: int) -> str | None:
+    m = _HEAD.match(sentence, end)
+    if not m or m.group(1) in {"and", "or", "to", "from", "in", "on", "at", "after", "before", "for", "of"}:
+        return None
+    return m.group(1)
+
+
 def _places(text: str) -> frozenset[str]:
     out: set[str] = set()
     for m in _PLACE.finditer(text):
@@ -231,7 +244,7 @@ def readings(sentence: str, report_day: str | None) -> list[Reading]:
         found.append((m.start(), m.end(), value, amount, "ordinal: " + m.group("what"), "to", (lo, hi)))
     found.sort(key=lambda f: f[0])
     out: list[Reading] = []
-    for start, _end, value, amount, kind, role, (lo, hi) in found:
+    for start, end, value, amount, kind, role, (lo, hi) in found:
         partner = None
         if role == "to":
             partner = next(
@@ -256,6 +269,7 @@ def readings(sentence: str, report_day: str | None) -> list[Reading]:
                 period_label=figure_period or _period(sentence, value),
                 qualifier=_qualifier(sentence, lo, start),
                 places=_places(clause_text),
+                head=_head(sentence, end) if kind in _DURATIONS else None,
                 when=(day.group("d") if day else report_day) if kind in GROWING else None,
                 before=tuple(sentence[lo:start].split()),
                 tokens=content_tokens(clause_text),
@@ -287,7 +301,7 @@ def _compatible(a: Reading, b: Reading) -> bool:
     """Same measure, role, period and places: nothing says they are different quantities."""
     if a.unit != b.unit or not a.unit or a.role != b.role or a.role == "from":
         return False
-    if a.period != b.period or a.qualifier != b.qualifier:
+    if a.period != b.period or a.qualifier != b.qualifier or a.head != b.head:
         return False
     return not (a.places and b.places and a.places != b.places)
 
