@@ -151,9 +151,9 @@ def test_different_facts_of_one_event_stay_apart() -> None:
             extracted(
                 "aaaaaaaaaaaa",
                 [
-                    "India's Aircraft Accident Investigation Bureau has begun an inquiry into the loss of Air "
-                    "India flight AI171, which went down in Ahmedabad on Thursday shortly after taking off "
-                    "for London with 242 people aboard."
+                    "India's Aircraft Accident Investigation Bureau has begun an inquiry into the loss of "
+                    "Air India flight AI171, which went down in Ahmedabad on Thursday shortly after taking "
+                    "off for London with 242 people aboard."
                 ],
             ),
             extracted(
