@@ -204,6 +204,22 @@ def test_a_toll_over_days_is_no_disagreement_but_two_tolls_for_one_day_are() -> 
     assert figure_discrepancies(brief) == [("deaths in Myanmar, Monday", ["2,056 people", "2,065"])]
 
 
+def test_a_toll_over_days_is_shown_as_a_timeline_in_the_order_it_rose() -> None:
+    brief = merge(QUAKE)
+    timelines = [d for d in brief.discrepancies if d.kind == "timeline"]
+    assert [(d.subject, [(v.value, v.when) for v in d.values]) for d in timelines] == [
+        ("deaths in Myanmar", [("144 people", "Friday"), ("1,644", "Saturday"), ("2,056 people", "Monday")]),
+        ("injured in Myanmar", [("732", "Friday"), ("3,408", "Saturday"), ("3,900", "Monday")]),
+    ]
+    text = render_markdown(brief)
+    assert (
+        "- **deaths in Myanmar**: 144 people (Friday) [1] → 1,644 (Saturday) [2] → 2,056 people (Monday) [3]"
+        in text
+    )
+    disagreements = text.split("Where sources disagree")[1]
+    assert "144" not in disagreements and "1,644" not in disagreements
+
+
 def test_a_count_for_one_day_and_a_count_for_another_are_not_one_item() -> None:
     brief = merge(QUAKE)
     assert not any("144" in c.statement and len(c.article_ids) > 1 for c in brief.claims)

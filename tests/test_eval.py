@@ -416,6 +416,21 @@ def test_discrepancy_precision_counts_shown_disagreements_of_one_labelled_quanti
     assert score(_brief(discrepancies=[]), cluster, ARTICLES).discrepancy_precision.value == 1.0
 
 
+def test_a_timeline_shown_as_a_timeline_is_found_and_no_false_disagreement() -> None:
+    cluster = _cluster(
+        discrepancies=[
+            {"kind": "figure", "subject": "toll", "values": ["1,600", "2,500"], "time_dependent": True},
+        ],
+    )
+    result = score(
+        _brief(discrepancies=[_discrepancy("t1", "timeline", "1,600 deaths", "2,500 deaths")]),
+        cluster,
+        ARTICLES,
+    )
+    assert (result.discrepancy_precision.hits, result.discrepancy_precision.total) == (0, 0)
+    assert (result.time_dependent_found.hits, result.time_dependent_found.total) == (1, 1)
+
+
 def test_canonical_names_are_checked_in_entities_and_statements() -> None:
     cluster = _cluster(
         canonical_names=[

@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from briefing.contracts import (
     Claim,
@@ -26,11 +27,18 @@ from briefing.contracts import (
     MergedClaim,
     MergedEntity,
 )
-from briefing.merge.disagreements import Disagreement, Located, find_disagreements
+from briefing.merge.disagreements import Disagreement, Located, find_disagreements, find_timelines
 from briefing.merge.meaning import Meaning
 from briefing.merge.numbers import same_value
 from briefing.merge.periods import MONTH
-from briefing.merge.quantities import Reading, day_of_report, readings, same_quantity, timeline_pair
+from briefing.merge.quantities import (
+    Reading,
+    day_of_report,
+    places_of_report,
+    readings,
+    same_quantity,
+    timeline_pair,
+)
 from briefing.merge.similarity import TokenIndex, content_tokens
 from briefing.text import comparable
 
@@ -104,6 +112,7 @@ def claim_items(articles: Sequence[ExtractedArticle], date: str | None = None) -
     items: list[ClaimItem] = []
     for e in articles:
         day = day_of_report(e.article.text, e.article.published)
+        places = places_of_report(e.article.text)
         english = (e.meta.translated_to or e.article.language or "en").split("-")[0] == "en"
         claims = list(e.extraction.claims)
         known = {comparable(c.evidence) for c in claims}
@@ -123,7 +132,7 @@ def claim_items(articles: Sequence[ExtractedArticle], date: str | None = None) -
                     claim=claim,
                     tokens=content_tokens(claim.statement),
                     basis=_basis(f"{periods} {claim.statement} {claim.evidence}"),
-                    readings=readings(claim.statement, day),
+                    readings=readings(claim.statement, day, places),
                     english=english,
                     days=_weekdays(claim.statement, e.article.published or date),
                 )
@@ -237,7 +246,11 @@ def merge_claims(
         for c, members in enumerate(clusters)
     ]
     discrepancies = [_discrepancy(d, items, claims, cluster_of) for d in disagreements]
-    return claims, sorted(discrepancies, key=lambda d: d.id)
+    timelines = [
+        _discrepancy(t, items, claims, cluster_of, kind="timeline")
+        for t in find_timelines(_located(items, cluster_of))
+    ]
+    return claims, sorted(discrepancies, key=lambda d: d.id) + sorted(timelines, key=lambda d: d.id)
 
 
 _NAME_WORD = re.compile(r"\b[A-ZÀ-Þ][\w'’-]+")
@@ -483,7 +496,11 @@ def _merged_claim(
 
 
 def _discrepancy(
-    d: Disagreement, items: list[ClaimItem], claims: list[MergedClaim], cluster_of: list[int]
+    d: Disagreement,
+    items: list[ClaimItem],
+    claims: list[MergedClaim],
+    cluster_of: list[int],
+    kind: Literal["figure", "timeline"] = "figure",
 ) -> Discrepancy:
     """The disagreement as the brief shows it, linked both ways with the items that carry it."""
     values: list[DiscrepancyValue] = []
@@ -495,14 +512,19 @@ def _discrepancy(
             )
         shown = min(group, key=lambda x: (len(x.reading.value), x.reading.value)).reading.value
         values.append(
-            DiscrepancyValue(value=shown, article_ids=sorted(evidence), evidence=list(evidence.values()))
+            DiscrepancyValue(
+                value=shown,
+                article_ids=sorted(evidence),
+                evidence=list(evidence.values()),
+                when=group[0].reading.when if kind == "timeline" else None,
+            )
         )
     claim_ids = sorted({claims[cluster_of[n]].id for n in d.items})
     digest = hashlib.sha256(
-        "\n".join(f"{v.value}:{','.join(v.article_ids)}" for v in values).encode("utf-8")
+        "\n".join([kind, *(f"{v.value}:{','.join(v.article_ids)}" for v in values)]).encode("utf-8")
     ).hexdigest()[:10]
     discrepancy = Discrepancy(
-        id=f"d-{digest}", kind="figure", subject=d.subject, values=values, claim_ids=claim_ids
+        id=f"d-{digest}", kind=kind, subject=d.subject, values=values, claim_ids=claim_ids
     )
     for claim in claims:
         if claim.id in claim_ids and discrepancy.id not in claim.discrepancy_ids:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from briefing.merge.quantities import Reading, common_phrase, same_amount, same_quantity, timeline_pair
 from briefing.merge.units import terms
 
-__all__ = ["Disagreement", "Located", "find_disagreements"]
+__all__ = ["Disagreement", "Located", "find_disagreements", "find_timelines"]
 
 _MEASURE_WORDS = {
     "deaths": "deaths",
@@ -194,3 +194,48 @@ def _tail(words: tuple[str, ...]) -> str | None:
     while out and out[0].casefold() in {"the", "a", "an"}:
         out = out[1:]
     return " ".join(out) if 1 <= len(out) <= 8 else None
+
+
+def find_timelines(located: Sequence[Located]) -> list[Disagreement]:
+    """Growing counts given for two or more days: one value a day, in the order they rose.
+
+    Readings are one count when their measure, qualifier and places agree; a reading that
+    names no place belongs to the count of its measure when there is only one. A day's
+    value is the one most of its sources give (a disagreement on that day is shown apart).
+    """
+    growing = [
+        loc for loc in located if loc.reading.growing and loc.reading.when and loc.reading.role != "from"
+    ]
+    keyed: dict[tuple[str, str, frozenset[str]], list[Located]] = {}
+    for loc in growing:
+        r = loc.reading
+        keyed.setdefault((r.unit, r.qualifier, r.places), []).append(loc)
+    for key in [k for k in keyed if not k[2]]:
+        named = [k for k in keyed if k[:2] == key[:2] and k[2]]
+        if len(named) == 1:
+            keyed[named[0]] += keyed.pop(key)
+    out: list[Disagreement] = []
+    for (unit, qualifier, places), members in keyed.items():
+        days: dict[str, list[list[Located]]] = {}
+        for loc in members:
+            when = loc.reading.when or ""
+            groups = days.setdefault(when, [])
+            group = next((g for g in groups if same_amount(g[0].reading, loc.reading)), None)
+            if group is None:
+                groups.append([loc])
+            elif loc.article_id not in {x.article_id for x in group}:
+                group.append(loc)
+        if len(days) < 2:
+            continue
+        chosen = [
+            min(groups, key=lambda g: (-len(g), g[0].reading.amount.low, g[0].reading.value))
+            for groups in days.values()
+        ]
+        chosen.sort(key=lambda g: (g[0].reading.amount.low, g[0].reading.when or ""))
+        words = _MEASURE_WORDS.get(unit, unit)
+        if qualifier:
+            words += " " + _QUALIFIER_WORDS.get(qualifier, "")
+        if places:
+            words += " in " + " and ".join(sorted(places))
+        out.append(Disagreement(subject=words, values=chosen))
+    return sorted(out, key=lambda d: (min(d.items), d.subject))

@@ -25,7 +25,7 @@ from briefing.merge.similarity import content_tokens
 from briefing.merge.units import TIME_UNITS, terms
 from briefing.text import comparable
 
-__all__ = ["Reading", "day_of_report", "readings", "same_quantity", "timeline_pair"]
+__all__ = ["Reading", "day_of_report", "places_of_report", "readings", "same_quantity", "timeline_pair"]
 
 # Measures a count is read for without a counted noun, each by the words that name it.
 MEASURES: dict[str, str] = {
@@ -165,6 +165,7 @@ def _qualifier(sentence: str, lo: int, start: int) -> str:
     return ""
 
 
+_FORECAST = re.compile(r"\b(?:could|may|might|would|expected|estimated?|forecasts?|projected|up to)\b", re.I)
 _DURATIONS = frozenset(TIME_UNITS.values())
 _HEAD = re.compile(r"(?: of (?:the |their |its )?| )([a-z][a-z-]+)")
 
@@ -207,11 +208,20 @@ def _spans(sentence: str) -> list[tuple[int, int, str, str | None]]:
     return sorted(out)
 
 
-def readings(sentence: str, report_day: str | None) -> list[Reading]:
+def places_of_report(text: str) -> frozenset[str]:
+    """The places an article's first sentence names: where its counts are, when a sentence does not say."""
+    return _places(text.split(". ")[0][:300])
+
+
+def readings(
+    sentence: str, report_day: str | None, report_places: frozenset[str] = frozenset()
+) -> list[Reading]:
     """The quantities a sentence states, each figure once, in reading order.
 
     A bare number counts only when a measure word stands near it in its clause ("the
-    number of dead at 2,065"); a figure with a unit always counts.
+    number of dead at 2,065"); a figure with a unit always counts. A forecast of a count
+    ("the toll could exceed 10,000") is not a count and is left out. A count that names no
+    place is taken for the report's (`report_places`).
     """
     spans = _spans(sentence)
     found: list[tuple[int, int, str, FigureValue, str, str, tuple[int, int]]] = []
@@ -233,6 +243,8 @@ def readings(sentence: str, report_day: str | None) -> list[Reading]:
             measure = None
         if canonical_unit(unit) in {"spectators", "fans"}:
             measure = "attendance"
+        if measure in GROWING and _FORECAST.search(" ".join(_WORD.findall(sentence[lo:start])[-4:])):
+            continue
         kind = measure or canonical_unit(unit) or amount.unit
         found.append((start, end, value, amount, kind, _role(sentence, start, kind), (lo, hi)))
     for m in _ORDINAL.finditer(sentence):
@@ -268,7 +280,7 @@ def readings(sentence: str, report_day: str | None) -> list[Reading]:
                 period=(figure_period or _period(sentence, value) or "").casefold(),
                 period_label=figure_period or _period(sentence, value),
                 qualifier=_qualifier(sentence, lo, start),
-                places=_places(clause_text),
+                places=_places(clause_text) or (report_places if kind in GROWING else frozenset()),
                 head=_head(sentence, end) if kind in _DURATIONS else None,
                 when=(day.group("d") if day else report_day) if kind in GROWING else None,
                 before=tuple(sentence[lo:start].split()),
