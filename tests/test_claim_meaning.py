@@ -8,6 +8,7 @@ sentence embeddings are the bundled offline model's, as in a real build.
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 from factories import article
@@ -26,6 +27,7 @@ from briefing.contracts import (
 from briefing.merge.brief import merge
 from briefing.merge.numbers import find_figures
 from briefing.merge.quantities import readings
+from briefing.pipeline import BackendChoice, BuildOptions, build
 from briefing.render.brief import render_json, render_markdown
 
 
@@ -228,29 +230,60 @@ def test_a_count_for_one_day_and_a_count_for_another_are_not_one_item() -> None:
     assert item.article_ids == ["cccccccccccc"] and item.disputed_by == ["dddddddddddd"]
 
 
-def test_a_main_shock_and_a_second_shock_are_different_quantities() -> None:
-    brief = merge(
+SHOCKS = [
+    extracted(
+        "aaaaaaaaaaaa",
         [
-            extracted(
-                "aaaaaaaaaaaa",
-                [
-                    "A magnitude 7.8 earthquake struck southern Turkey before dawn on Monday.",
-                    "Hours later a second powerful quake, measured at magnitude 7.5, hit the same region.",
-                ],
-            ),
-            extracted(
-                "bbbbbbbbbbbb",
-                ["The magnitude 7.8 quake was followed by a second shock of magnitude 7.6 in the same area."],
-            ),
-            extracted(
-                "cccccccccccc", ["Turkey's disaster agency AFAD measured the main shock at magnitude 7.7."]
-            ),
-        ]
-    )
+            "A magnitude 7.8 earthquake struck southern Turkey and northwest Syria before dawn on Monday, "
+            "bringing down apartment blocks while families slept.",
+            "Hours later a second powerful quake, measured at magnitude 7.5, hit the same region.",
+        ],
+    ),
+    extracted(
+        "bbbbbbbbbbbb",
+        [
+            "The magnitude 7.8 quake, the strongest to hit Turkey in decades, was followed by a second shock "
+            "of magnitude 7.6 in the same area."
+        ],
+    ),
+    extracted("cccccccccccc", ["Turkey's disaster agency AFAD measured the main shock at magnitude 7.7."]),
+]
+
+
+def test_a_main_shock_and_a_second_shock_are_different_quantities() -> None:
+    brief = merge(SHOCKS)
     assert sorted(figure_discrepancies(brief)) == [
         ("magnitude", ["7.8", "7.7"]),
         ("magnitude of the second shock", ["7.5", "7.6"]),
     ]
+
+
+EVAL = Path(__file__).parent / "eval"
+
+
+def _labelled(cluster: str) -> Brief:
+    """A labelled cluster built as `briefing build --backend extractive` builds it."""
+    folder = EVAL / cluster / "articles"
+    return build([str(folder)], BuildOptions(backend=BackendChoice.extractive))
+
+
+@pytest.mark.parametrize("cluster", ["turkey-syria-quake", "geneva-tariff-truce", "myanmar-quake-2025"])
+def test_an_item_cites_the_sources_of_its_values_and_none_that_contradict_them(cluster: str) -> None:
+    brief = _labelled(cluster)
+    for claim in brief.claims:
+        for d in brief.discrepancies:
+            if d.kind != "figure":
+                continue
+            for value in d.values:
+                if value.value in claim.statement:
+                    others = {a for v in d.values if v is not value for a in v.article_ids}
+                    assert not others & set(claim.article_ids), (claim.statement, d.subject)
+                    # ... and every source of the item that gives the value it states is cited.
+                    members = {e.article_id for e in claim.evidence}
+                    assert members & set(value.article_ids) <= set(claim.article_ids), (
+                        claim.statement,
+                        d.subject,
+                    )
 
 
 def test_bare_counts_are_read_only_with_a_measure_and_never_from_times_or_scores() -> None:

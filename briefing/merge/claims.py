@@ -226,11 +226,7 @@ def merge_claims(
     disagreements = find_disagreements(_located(items, cluster_of))
     spelling = _spelling_support(items)
     # In each item, sources giving a minority value are kept out of its citations.
-    disputing: dict[int, set[str]] = {}
-    for d in disagreements:
-        for group in d.values[1:]:
-            for loc in group:
-                disputing.setdefault(loc.cluster, set()).add(loc.article_id)
+    values = _Values(disagreements)
     claims = [
         _merged_claim(
             members,
@@ -239,7 +235,7 @@ def merge_claims(
             n_articles,
             index,
             variants,
-            disputing.get(c, set()),
+            values,
             meaning,
             spelling,
         )
@@ -271,6 +267,28 @@ def _spelling_support(items: list[ClaimItem]) -> dict[int, float]:
         n: round(sum(len(writers[w]) for w in found) / len(found), 6) if found else 0.0
         for n, found in enumerate(words)
     }
+
+
+class _Values:
+    """Which value of each disagreement every item and every source gives."""
+
+    def __init__(self, disagreements: list[Disagreement]) -> None:
+        self._item: dict[int, dict[int, int]] = {}
+        self._source: dict[str, dict[int, set[int]]] = {}
+        for d, disagreement in enumerate(disagreements):
+            for g, group in enumerate(disagreement.values):
+                for loc in group:
+                    self._item.setdefault(loc.item, {})[d] = g
+                    self._source.setdefault(loc.article_id, {}).setdefault(d, set()).add(g)
+
+    def minority(self, item: int) -> int:
+        """How many of its values are not the best-supported value of their quantity."""
+        return sum(1 for g in self._item.get(item, {}).values() if g != 0)
+
+    def contradicts(self, source: str, item: int) -> bool:
+        """Whether a source gives, anywhere, another value for a quantity the item states."""
+        given = self._source.get(source, {})
+        return any(given.get(d, {g}) - {g} for d, g in self._item.get(item, {}).items())
 
 
 def _located(items: list[ClaimItem], cluster_of: list[int]) -> list[Located]:
@@ -447,16 +465,13 @@ def _merged_claim(
     n_articles: int,
     index: TokenIndex,
     variants: list[tuple[re.Pattern[str], str]],
-    disputing: set[str],
+    values: _Values,
     meaning: Meaning | None,
     spelling: dict[int, float],
 ) -> MergedClaim:
     members = [items[p] for p in positions]
-    # The best-supported value wins the statement; articles that give another value for one
-    # of its quantities are kept as a discrepancy instead of being cited for it.
-    candidates = [p for p in positions if items[p].article_id not in disputing] or positions
 
-    def rank(p: int) -> tuple[float, float, int, tuple[str, str, int]]:
+    def rank(p: int) -> tuple[int, float, float, int, tuple[str, str, int]]:
         # The statement most like the others in meaning when every member has an embedding,
         # else in words: the fact all of them tell, not one outlet's extra detail.
         m = items[p]
@@ -465,10 +480,14 @@ def _merged_claim(
             support = math.fsum(x for x in alike if x is not None)
         else:
             support = index.support(p, positions)
-        return (-round(support, 4), -spelling[p], len(m.claim.statement), m.sort_key)
+        return (values.minority(p), -round(support, 4), -spelling[p], len(m.claim.statement), m.sort_key)
 
-    rep = items[min(candidates, key=rank)]
-    supporting = sorted({items[p].article_id for p in candidates})
+    # The statement giving the best-supported values wins; sources that give another value
+    # for one of its quantities are kept as a discrepancy instead of being cited for it.
+    chosen = min(positions, key=rank)
+    rep = items[chosen]
+    disputing = {m.article_id for m in members if values.contradicts(m.article_id, chosen)} - {rep.article_id}
+    supporting = sorted({m.article_id for m in members} - disputing)
     disputed = sorted({m.article_id for m in members} - set(supporting))
     categories = sorted({m.claim.category for m in members}, key=lambda c: (c != rep.claim.category, c.value))
     evidence = sorted(
