@@ -39,7 +39,7 @@ from briefing.merge.quantities import (
     same_quantity,
     timeline_pair,
 )
-from briefing.merge.similarity import TokenIndex, content_tokens
+from briefing.merge.similarity import SAMPLE_SIZE, TokenIndex, content_tokens
 from briefing.text import comparable
 
 __all__ = ["ClaimItem", "Thresholds", "claim_items", "merge_claims"]
@@ -62,6 +62,10 @@ _BASIS_PATTERNS = (
         ),
     ),
 )
+
+
+SUBJECT_WORDS = 6
+"""A person named within a statement's first words is taken for whom it is about."""
 
 
 @dataclass(frozen=True)
@@ -175,6 +179,7 @@ def merge_claims(
     # Each claim's candidate list serves both the clustering and the centrality below.
     neighbours = [index.candidates(i, min_shared=1) for i in range(len(items))]
     people = _people(items, entities)
+    subjects = _people(items, entities, SUBJECT_WORDS)
     close = meaning.neighbours(thresholds.same_meaning) if meaning is not None else [[] for _ in items]
     cluster_of: list[int] = [-1] * len(items)
     clusters: list[list[int]] = []
@@ -191,25 +196,23 @@ def merge_claims(
             if item.article_id in cluster_articles[cluster_of[j]]:
                 continue
             sim = index.similarity(i, j)
-            if not all(_same_time(item, items[k]) for k in clusters[cluster_of[j]]):
-                continue
-            same_people = bool(people[i]) and people[i] == people[j]
+            same_people = bool(subjects[i]) and subjects[i] == subjects[j]
             if (
                 j in alike
                 and _alike(alike[j], sim, same_people, thresholds)
                 and _compatible(item, other, people[i], people[j])
             ):
                 sim = max(sim, alike[j])
-                if sim > best_sim:
-                    best, best_sim = cluster_of[j], sim
-                continue
-            if _three_same_figures(item, other):
-                threshold = thresholds.same_figures
+            elif _three_same_figures(item, other):
+                sim = sim if sim >= thresholds.same_figures else 0.0
             elif _share_figure(item, other):
-                threshold = thresholds.same_quantity
+                sim = sim if sim >= thresholds.same_quantity else 0.0
             else:
-                threshold = thresholds.same_claim
-            if sim >= threshold and sim > best_sim:
+                sim = sim if sim >= thresholds.same_claim else 0.0
+            if sim <= best_sim or sim == 0.0:
+                continue
+            # Against the first members only, so a fact thousands of sources report costs linear time.
+            if all(_same_time(item, items[k]) for k in [j, *clusters[cluster_of[j]][:SAMPLE_SIZE]]):
                 best, best_sim = cluster_of[j], sim
         if best < 0:
             cluster_of[i] = len(clusters)
@@ -376,8 +379,13 @@ def _same_time(a: ClaimItem, b: ClaimItem) -> bool:
     )
 
 
-def _people(items: list[ClaimItem], entities: list[MergedEntity]) -> list[frozenset[str]]:
-    """The people each statement names (by merged entity), any spelling or the surname alone."""
+def _people(
+    items: list[ClaimItem], entities: list[MergedEntity], words: int | None = None
+) -> list[frozenset[str]]:
+    """The people each statement names (by merged entity), any spelling or the surname alone.
+
+    With `words`, only those named in its first words: whom the statement is about.
+    """
     patterns = [
         (
             e.id,
@@ -390,7 +398,10 @@ def _people(items: list[ClaimItem], entities: list[MergedEntity]) -> list[frozen
         for e in entities
         if e.kind.value == "person" and e.variants
     ]
-    return [frozenset(eid for eid, p in patterns if p.search(item.claim.statement)) for item in items]
+    texts = [
+        " ".join(item.claim.statement.split()[:words]) if words else item.claim.statement for item in items
+    ]
+    return [frozenset(eid for eid, p in patterns if p.search(text)) for text in texts]
 
 
 def _alike(meaning: float, words: float, same_people: bool, thresholds: Thresholds) -> bool:

@@ -16,10 +16,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from briefing.merge.quantities import Reading, common_phrase, same_amount, same_quantity, timeline_pair
+from briefing.merge.quantities import (
+    MEASURES,
+    Reading,
+    common_phrase,
+    same_amount,
+    same_quantity,
+    timeline_pair,
+)
 from briefing.merge.units import terms
 
 __all__ = ["Disagreement", "Located", "find_disagreements", "find_timelines"]
+
+MEASURE_NAMES = frozenset(MEASURES.values())
 
 _MEASURE_WORDS = {
     "deaths": "deaths",
@@ -80,16 +89,37 @@ def _agrees(a: Located, b: Located) -> bool:
     )
 
 
+def _buckets(located: Sequence[Located]) -> list[list[int]]:
+    """Readings that may be one quantity, so that only those are compared (not every pair).
+
+    Figures of one merged item with the same unit, role, period and qualifier; across
+    items, changes from the same starting level ("from 145%"), and named measures
+    (deaths, magnitude); the only pairs `same_quantity` can accept.
+    """
+    buckets: dict[tuple[object, ...], list[int]] = {}
+    for n, loc in enumerate(located):
+        r = loc.reading
+        if r.role == "from":
+            continue
+        base = (r.unit, r.role, r.period, r.qualifier, r.head)
+        buckets.setdefault(("item", loc.cluster, *base), []).append(n)
+        if r.partner is not None:
+            buckets.setdefault(("change", round(r.partner, 9), *base), []).append(n)
+        if r.unit in MEASURE_NAMES or r.unit.startswith("ordinal: "):
+            buckets.setdefault(("measure", *base), []).append(n)
+    return [members for _, members in sorted(buckets.items(), key=lambda kv: repr(kv[0]))]
+
+
 def find_disagreements(located: Sequence[Located]) -> list[Disagreement]:
     """Every quantity the sources give different values for, in a deterministic order."""
     stated: dict[tuple[int, str], list[Reading]] = {}
     for loc in located:
         stated.setdefault((loc.item, loc.reading.unit), []).append(loc.reading)
-    buckets: dict[tuple[str, str, str, str], list[int]] = {}
-    for n, loc in enumerate(located):
-        r = loc.reading
-        if r.role != "from":
-            buckets.setdefault((r.unit, r.role, r.period, r.qualifier), []).append(n)
+    buckets = _buckets(located)
+    mates: dict[int, set[int]] = {}
+    for members in buckets:
+        for n in members:
+            mates.setdefault(n, set()).update(members)
     parent = list(range(len(located)))
 
     def find(x: int) -> int:
@@ -99,10 +129,11 @@ def find_disagreements(located: Sequence[Located]) -> list[Disagreement]:
         return x
 
     in_conflict: set[int] = set()
-    for members in buckets.values():
+    for members in buckets:
         for i, a in enumerate(members):
             for b in members[i + 1 :]:
-                if _conflict(located[a], located[b], stated):
+                known = find(a) == find(b) and a in in_conflict and b in in_conflict
+                if not known and _conflict(located[a], located[b], stated):
                     parent[find(a)] = find(b)
                     in_conflict.update((a, b))
     components: dict[int, list[int]] = {}
@@ -110,27 +141,29 @@ def find_disagreements(located: Sequence[Located]) -> list[Disagreement]:
         components.setdefault(find(n), []).append(n)
     out: list[Disagreement] = []
     for members in components.values():
-        values: list[list[Located]] = []
+        groups: list[list[int]] = []
         for n in members:
-            loc = located[n]
-            group = next((g for g in values if same_amount(g[0].reading, loc.reading)), None)
+            group = next((g for g in groups if same_amount(located[g[0]].reading, located[n].reading)), None)
             if group is None:
-                values.append([loc])
+                groups.append([n])
             else:
-                group.append(loc)
-        key = (located[members[0]].reading.unit, located[members[0]].reading.role)
-        for loc in located:
-            if (loc.reading.unit, loc.reading.role) != key or any(loc in g for g in values):
-                continue
-            for group in values:
-                if any(_agrees(loc, other) for other in group):
-                    group.append(loc)
+                group.append(n)
+        taken = set(members)
+        for n in sorted(set().union(*(mates[m] for m in members)) - taken):
+            for group in groups:
+                if any(_agrees(located[n], located[other]) for other in group):
+                    group.append(n)
                     break
         claimed: dict[str, int] = {}
-        for g in sorted(values, key=lambda g: -len({x.article_id for x in g})):
-            for loc in g:
-                claimed.setdefault(loc.article_id, id(g))
-        values = [[loc for loc in g if claimed[loc.article_id] == id(g)] for g in values]
+        for number, g in sorted(
+            enumerate(groups), key=lambda ng: -len({located[x].article_id for x in ng[1]})
+        ):
+            for n in g:
+                claimed.setdefault(located[n].article_id, number)
+        values = [
+            [located[n] for n in g if claimed[located[n].article_id] == number]
+            for number, g in enumerate(groups)
+        ]
         values = [g for g in values if g]
         if len(values) < 2:
             continue
