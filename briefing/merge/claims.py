@@ -27,7 +27,13 @@ from briefing.contracts import (
     MergedClaim,
     MergedEntity,
 )
-from briefing.merge.disagreements import Disagreement, Located, find_disagreements, find_timelines
+from briefing.merge.disagreements import (
+    MEASURE_NAMES,
+    Disagreement,
+    Located,
+    find_disagreements,
+    find_timelines,
+)
 from briefing.merge.meaning import Meaning
 from briefing.merge.numbers import same_value
 from briefing.merge.periods import MONTH
@@ -179,6 +185,7 @@ def merge_claims(
     # Each claim's candidate list serves both the clustering and the centrality below.
     neighbours = [index.candidates(i, min_shared=1) for i in range(len(items))]
     people = _people(items, entities)
+    names = _people(items, entities, kinds=None)
     subjects = _people(items, entities, SUBJECT_WORDS)
     close = meaning.neighbours(thresholds.same_meaning) if meaning is not None else [[] for _ in items]
     cluster_of: list[int] = [-1] * len(items)
@@ -201,6 +208,8 @@ def merge_claims(
                 j in alike
                 and _alike(alike[j], sim, same_people, thresholds)
                 and _compatible(item, other, people[i], people[j])
+                and not (names[i] and names[j] and names[i].isdisjoint(names[j]))
+                and not _disjoint_names(item.claim.statement, other.claim.statement)
             ):
                 sim = max(sim, alike[j])
             elif _three_same_figures(item, other):
@@ -319,6 +328,9 @@ def _fold_disagreements(
         return c
 
     for d in find_disagreements(_located(items, cluster_of)):
+        top = d.values[0][0].reading
+        if top.partner is None and top.unit not in MEASURE_NAMES and not top.unit.startswith("ordinal: "):
+            continue  # only a quantity named beyond doubt (a measure, a change's start) joins items
         targets = sorted({cluster_of[loc.item] for group in d.values for loc in group})
         base = root(cluster_of[d.values[0][0].item])
         for c in targets:
@@ -380,11 +392,16 @@ def _same_time(a: ClaimItem, b: ClaimItem) -> bool:
 
 
 def _people(
-    items: list[ClaimItem], entities: list[MergedEntity], words: int | None = None
+    items: list[ClaimItem],
+    entities: list[MergedEntity],
+    words: int | None = None,
+    kinds: frozenset[str] | None = frozenset({"person"}),
 ) -> list[frozenset[str]]:
     """The people each statement names (by merged entity), any spelling or the surname alone.
 
-    With `words`, only those named in its first words: whom the statement is about.
+    With `words`, only those named in its first words: whom the statement is about. With
+    `kinds` None, every named entity (places and organisations too): statements alike in
+    meaning that name different ones ("the Oslo council", "the Lyon council") are two facts.
     """
     patterns = [
         (
@@ -396,12 +413,47 @@ def _people(
             ),
         )
         for e in entities
-        if e.kind.value == "person" and e.variants
+        if (kinds is None or e.kind.value in kinds) and e.variants
     ]
     texts = [
         " ".join(item.claim.statement.split()[:words]) if words else item.claim.statement for item in items
     ]
     return [frozenset(eid for eid, p in patterns if p.search(text)) for text in texts]
+
+
+_PROPER = re.compile(r"(?<=\s)[A-ZÀ-Þ][\w'’.-]*")
+
+
+_CALENDAR = frozenset(
+    [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ]
+)
+
+
+def _disjoint_names(a: str, b: str) -> bool:
+    """Whether both statements capitalise names (past their first word) and share none of them."""
+    names_a = {w.rstrip(".'’s") for w in _PROPER.findall(a)} - _CALENDAR
+    names_b = {w.rstrip(".'’s") for w in _PROPER.findall(b)} - _CALENDAR
+    return bool(names_a and names_b and names_a.isdisjoint(names_b))
 
 
 def _alike(meaning: float, words: float, same_people: bool, thresholds: Thresholds) -> bool:
