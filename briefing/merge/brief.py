@@ -33,9 +33,11 @@ from briefing.extract.extractive.leads import lead, reads_as_english
 from briefing.ingest.language import DEFAULT_LANGUAGE, is_foreign
 from briefing.merge.claims import Thresholds, claim_items, merge_claims
 from briefing.merge.entities import EntityInput, merge_entities, role_discrepancies, with_support
+from briefing.merge.meaning import Meaning
 from briefing.merge.names import apply_names, spelling_support
 from briefing.merge.report import run_report
 from briefing.merge.similarity import TokenIndex, content_tokens
+from briefing.stories.embeddings import Embedder
 from briefing.text import comparable
 
 __all__ = ["MergeOptions", "merge"]
@@ -67,6 +69,9 @@ class MergeOptions:
     same_claim: float = 0.42
     same_quantity: float = 0.22
     same_figures: float = 0.1
+    same_meaning: float = 0.68
+    same_meaning_words: float = 0.3
+    same_meaning_alone: float = 0.75
     max_highlights: int = 12
     max_per_section: int = 7
     min_novelty: float = 0.5
@@ -81,8 +86,12 @@ def merge(
     problems: Sequence[InputProblem] = (),
     options: MergeOptions | None = None,
     language: str = DEFAULT_LANGUAGE,
+    embedder: Embedder | None = None,
 ) -> Brief:
-    """Build the brief from every article's extraction; order of `extracted` does not matter."""
+    """Build the brief from every article's extraction; order of `extracted` does not matter.
+
+    `embedder` reads how alike English statements mean (default: the bundled offline model).
+    """
     options = options or MergeOptions()
     articles = sorted(extracted, key=lambda e: (e.article.source.casefold(), e.article.title, e.article.id))
     sources = [
@@ -110,8 +119,22 @@ def merge(
             if ent.name.strip()
         ]
     )
-    thresholds = Thresholds(options.same_claim, options.same_quantity, options.same_figures)
-    claims, figure_discrepancies = merge_claims(claim_items(articles), entities, thresholds)
+    thresholds = Thresholds(
+        options.same_claim,
+        options.same_quantity,
+        options.same_figures,
+        options.same_meaning,
+        options.same_meaning_words,
+        options.same_meaning_alone,
+    )
+    items = claim_items(articles, date)
+    meaning = Meaning(
+        [i.claim.statement for i in items],
+        [i.article_id for i in items],
+        [i.english for i in items],
+        embedder,
+    )
+    claims, figure_discrepancies = merge_claims(items, entities, thresholds, meaning)
     entities = with_support(entities, spelling_support(claims, entities))
     claims, figure_discrepancies, roles = apply_names(
         claims, entities, figure_discrepancies, role_discrepancies(entities)
