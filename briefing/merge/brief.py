@@ -53,6 +53,8 @@ SECTION_TITLES: tuple[tuple[str, tuple[ClaimCategory, ...]], ...] = (
 )
 LEDE_ISSUE_WORDS = 2
 """Issue words a claim must name to enter the lede for them; one shared word is chance."""
+LEDE_TITLE_BAND = 0.8
+"""How near the likest claim to the titles another must come to be preferred for more sources."""
 FIGURE_WEIGHT = 3.0
 """How many words a number counts for when judging what a claim adds: a new count is news."""
 _LEANS_BACK = re.compile(r"\b(?:them|those|these)\b", re.IGNORECASE)
@@ -329,8 +331,8 @@ def _words(text: str) -> frozenset[str]:
 def _lede(pool: list[MergedClaim], story: _StoryTerms | None, size: int) -> list[MergedClaim]:
     """What happened: the event the sources' titles tell, then the issue every source names.
 
-    The first claim is the event claim most like the sources' titles, then the most
-    corroborated; the
+    The first claim is the most corroborated of the event claims nearly as like the
+    sources' titles as the likest (within `LEDE_TITLE_BAND`); the
     next covers most of the story's issues that the first leaves out (at least
     `LEDE_ISSUE_WORDS` of them), else it is the best-ranked claim left. A story of one
     article keeps its own ranking. `pool` is in rank order, which breaks every tie.
@@ -347,7 +349,14 @@ def _lede(pool: list[MergedClaim], story: _StoryTerms | None, size: int) -> list
         return round(sum(best) / len(best), 9)
 
     events = [c for c in pool if c.category == ClaimCategory.event] or pool
-    first = min(events, key=lambda c: (-title_support(c), -len(c.article_ids), position[c.id]))
+    support = {c.id: title_support(c) for c in events}
+    # Claims telling the titles' event about as well as the best one are alike here: of
+    # those, the one most sources report comes first.
+    near = LEDE_TITLE_BAND * max(support.values())
+    first = min(
+        events,
+        key=lambda c: (support[c.id] < near, -len(c.article_ids), -support[c.id], position[c.id]),
+    )
     chosen = [first]
     left = set(story.issues) - _words(first.statement)
     while len(chosen) < size and len(chosen) < len(pool):
