@@ -381,13 +381,18 @@ class DiscrepancyValue(_Model):
     value: str
     article_ids: list[str]
     evidence: list[Evidence]
+    when: str | None = Field(default=None, description="The day a timeline's value was given for.")
 
 
 class Discrepancy(_Model):
-    """The same quantity or role reported differently by different sources."""
+    """The same quantity or role reported differently by different sources.
+
+    A `timeline` is not a disagreement: one count (a death toll) given for different days,
+    its values in the order they rose, each with the day it was given for.
+    """
 
     id: str
-    kind: Literal["figure", "role"]
+    kind: Literal["figure", "role", "timeline"]
     subject: str = Field(
         description='What the sources disagree about, e.g. "China\'s exports to the US, May".'
     )

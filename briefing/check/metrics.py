@@ -18,7 +18,9 @@ respells a name scores lower, and `missed` says which item did it.
 - **discrepancy precision**: share of the disagreements the brief shows whose values all
   belong to one labelled, not time-dependent disagreement of the same kind: one quantity. A
   shown disagreement that mixes two quantities, pairs two wordings of one role, or sets
-  counts of different days against each other (a timeline) is a false one.
+  counts of different days against each other (a timeline) is a false one. A timeline the
+  brief shows as one (kind `timeline`) is not a disagreement: it counts towards
+  `time_dependent_found` (the time-dependent labels found) instead.
 - **canonical-name accuracy**: share of the labelled `canonical_names` the brief shows
   (as an entity or in a statement) that it spells right everywhere: the merged entity is
   named with the gold spelling, and each shown statement uses it, except that a statement
@@ -165,19 +167,26 @@ def _shown(d: Discrepancy) -> str:
 
 
 def discrepancy_scores(brief: Brief, labels: Labels) -> DiscrepancyScores:
-    found = [(d.kind, [v.value for v in d.values]) for d in brief.discrepancies]
+    # A timeline the brief shows as such (kind "timeline") is no disagreement: it is scored
+    # against the time-dependent labels only.
+    shown_disagreements = [d for d in brief.discrepancies if d.kind != "timeline"]
+    found = [(d.kind, [v.value for v in d.values]) for d in shown_disagreements]
+    shown_timelines = [
+        ("figure", [v.value for v in d.values]) for d in brief.discrepancies if d.kind == "timeline"
+    ]
     disagreements = [d for d in labels.discrepancies if not d.time_dependent]
     timelines = [d for d in labels.discrepancies if d.time_dependent]
 
     def present(d: LabelledDiscrepancy) -> bool:
-        return any(kind == d.kind and _values_match(d.values, values) for kind, values in found)
+        pool = shown_timelines if d.time_dependent else found
+        return any(kind == d.kind and _values_match(d.values, values) for kind, values in pool)
 
     def ratio(items: list[LabelledDiscrepancy]) -> Ratio:
         missed = [f"{d.kind}: {d.subject} {d.values}" for d in items if not present(d)]
         return Ratio.of(len(items) - len(missed), len(items), missed)
 
     false: list[str] = []
-    for shown in brief.discrepancies:
+    for shown in shown_disagreements:
         values = [v.value for v in shown.values]
         if any(d.kind == shown.kind and _within(values, d.values) for d in disagreements):
             continue
@@ -193,7 +202,7 @@ def discrepancy_scores(brief: Brief, labels: Labels) -> DiscrepancyScores:
     paired = [
         f"{a} / {b}: {_shown(shown)}"
         for a, b in labels.not_discrepancy_pairs
-        for shown in brief.discrepancies
+        for shown in shown_disagreements
         if all(any(same_label_value(x, v.value) for v in shown.values) for x in (a, b))
     ]
     return DiscrepancyScores(

@@ -33,9 +33,11 @@ from briefing.extract.extractive.leads import lead, reads_as_english
 from briefing.ingest.language import DEFAULT_LANGUAGE, is_foreign
 from briefing.merge.claims import Thresholds, claim_items, merge_claims
 from briefing.merge.entities import EntityInput, merge_entities, role_discrepancies, with_support
+from briefing.merge.meaning import Meaning
 from briefing.merge.names import apply_names, spelling_support
 from briefing.merge.report import run_report
 from briefing.merge.similarity import TokenIndex, content_tokens
+from briefing.stories.embeddings import Embedder
 from briefing.text import comparable
 
 __all__ = ["MergeOptions", "merge"]
@@ -51,6 +53,8 @@ SECTION_TITLES: tuple[tuple[str, tuple[ClaimCategory, ...]], ...] = (
 )
 LEDE_ISSUE_WORDS = 2
 """Issue words a claim must name to enter the lede for them; one shared word is chance."""
+LEDE_TITLE_BAND = 0.8
+"""How near the likest claim to the titles another must come to be preferred for more sources."""
 FIGURE_WEIGHT = 3.0
 """How many words a number counts for when judging what a claim adds: a new count is news."""
 _LEANS_BACK = re.compile(r"\b(?:them|those|these)\b", re.IGNORECASE)
@@ -67,6 +71,9 @@ class MergeOptions:
     same_claim: float = 0.42
     same_quantity: float = 0.22
     same_figures: float = 0.1
+    same_meaning: float = 0.68
+    same_meaning_words: float = 0.3
+    same_meaning_alone: float = 0.75
     max_highlights: int = 12
     max_per_section: int = 7
     min_novelty: float = 0.5
@@ -81,8 +88,12 @@ def merge(
     problems: Sequence[InputProblem] = (),
     options: MergeOptions | None = None,
     language: str = DEFAULT_LANGUAGE,
+    embedder: Embedder | None = None,
 ) -> Brief:
-    """Build the brief from every article's extraction; order of `extracted` does not matter."""
+    """Build the brief from every article's extraction; order of `extracted` does not matter.
+
+    `embedder` reads how alike English statements mean (default: the bundled offline model).
+    """
     options = options or MergeOptions()
     articles = sorted(extracted, key=lambda e: (e.article.source.casefold(), e.article.title, e.article.id))
     sources = [
@@ -110,8 +121,22 @@ def merge(
             if ent.name.strip()
         ]
     )
-    thresholds = Thresholds(options.same_claim, options.same_quantity, options.same_figures)
-    claims, figure_discrepancies = merge_claims(claim_items(articles), entities, thresholds)
+    thresholds = Thresholds(
+        options.same_claim,
+        options.same_quantity,
+        options.same_figures,
+        options.same_meaning,
+        options.same_meaning_words,
+        options.same_meaning_alone,
+    )
+    items = claim_items(articles, date)
+    meaning = Meaning(
+        [i.claim.statement for i in items],
+        [i.article_id for i in items],
+        [i.english for i in items],
+        embedder,
+    )
+    claims, figure_discrepancies = merge_claims(items, entities, thresholds, meaning)
     entities = with_support(entities, spelling_support(claims, entities))
     claims, figure_discrepancies, roles = apply_names(
         claims, entities, figure_discrepancies, role_discrepancies(entities)
@@ -306,8 +331,8 @@ def _words(text: str) -> frozenset[str]:
 def _lede(pool: list[MergedClaim], story: _StoryTerms | None, size: int) -> list[MergedClaim]:
     """What happened: the event the sources' titles tell, then the issue every source names.
 
-    The first claim is the event claim most like the sources' titles, then the most
-    corroborated; the
+    The first claim is the most corroborated of the event claims nearly as like the
+    sources' titles as the likest (within `LEDE_TITLE_BAND`); the
     next covers most of the story's issues that the first leaves out (at least
     `LEDE_ISSUE_WORDS` of them), else it is the best-ranked claim left. A story of one
     article keeps its own ranking. `pool` is in rank order, which breaks every tie.
@@ -324,7 +349,14 @@ def _lede(pool: list[MergedClaim], story: _StoryTerms | None, size: int) -> list
         return round(sum(best) / len(best), 9)
 
     events = [c for c in pool if c.category == ClaimCategory.event] or pool
-    first = min(events, key=lambda c: (-title_support(c), -len(c.article_ids), position[c.id]))
+    support = {c.id: title_support(c) for c in events}
+    # Claims telling the titles' event about as well as the best one are alike here: of
+    # those, the one most sources report comes first.
+    near = LEDE_TITLE_BAND * max(support.values())
+    first = min(
+        events,
+        key=lambda c: (support[c.id] < near, -len(c.article_ids), -support[c.id], position[c.id]),
+    )
     chosen = [first]
     left = set(story.issues) - _words(first.statement)
     while len(chosen) < size and len(chosen) < len(pool):

@@ -10,10 +10,13 @@ Deterministic: the same extractions in any order give the same claims.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from briefing.contracts import (
     Claim,
@@ -22,12 +25,28 @@ from briefing.contracts import (
     DiscrepancyValue,
     Evidence,
     ExtractedArticle,
-    Figure,
     MergedClaim,
     MergedEntity,
 )
-from briefing.merge.numbers import conflicting, same_value
-from briefing.merge.similarity import TokenIndex, content_tokens
+from briefing.merge.disagreements import (
+    MEASURE_NAMES,
+    Disagreement,
+    Located,
+    find_disagreements,
+    find_timelines,
+)
+from briefing.merge.meaning import Meaning
+from briefing.merge.numbers import same_value
+from briefing.merge.periods import MONTH
+from briefing.merge.quantities import (
+    Reading,
+    day_of_report,
+    places_of_report,
+    readings,
+    same_quantity,
+    timeline_pair,
+)
+from briefing.merge.similarity import SAMPLE_SIZE, TokenIndex, content_tokens
 from briefing.text import comparable
 
 __all__ = ["ClaimItem", "Thresholds", "claim_items", "merge_claims"]
@@ -52,6 +71,10 @@ _BASIS_PATTERNS = (
 )
 
 
+SUBJECT_WORDS = 6
+"""A person named within a statement's first words is taken for whom it is about."""
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """How similar two claims must be to be one: less when they share figures (see `MergeOptions`)."""
@@ -59,6 +82,12 @@ class Thresholds:
     same_claim: float
     same_quantity: float
     same_figures: float
+    same_meaning: float = 0.68
+    """Cosine similarity of two English statements' embeddings from which they may be one claim..."""
+    same_meaning_words: float = 0.3
+    """... when they also share this much of their words (IDF-weighted Jaccard)."""
+    same_meaning_alone: float = 0.75
+    """Cosine similarity from which two English statements may be one claim on meaning alone."""
 
 
 @dataclass
@@ -70,6 +99,10 @@ class ClaimItem:
     claim: Claim
     tokens: frozenset[str]
     basis: str | None
+    readings: list[Reading] = field(default_factory=list)
+    english: bool = True
+    days: frozenset[str] = frozenset()
+    """The weekdays the statement names, dates included when the year is known ("June 9" -> Monday)."""
     sort_key: tuple[str, str, int] = field(init=False)
     units: frozenset[str] = field(init=False)
 
@@ -85,9 +118,13 @@ def _basis(text: str) -> str | None:
     return None
 
 
-def claim_items(articles: Sequence[ExtractedArticle]) -> list[ClaimItem]:
+def claim_items(articles: Sequence[ExtractedArticle], date: str | None = None) -> list[ClaimItem]:
+    """Every claim of every article, with what the merge compares; `date` (the brief's) dates "June 9"."""
     items: list[ClaimItem] = []
     for e in articles:
+        day = day_of_report(e.article.text, e.article.published)
+        places = places_of_report(e.article.text)
+        english = (e.meta.translated_to or e.article.language or "en").split("-")[0] == "en"
         claims = list(e.extraction.claims)
         known = {comparable(c.evidence) for c in claims}
         # Interpretation points rest on evidence too; one not already a claim becomes an analysis claim.
@@ -106,6 +143,9 @@ def claim_items(articles: Sequence[ExtractedArticle]) -> list[ClaimItem]:
                     claim=claim,
                     tokens=content_tokens(claim.statement),
                     basis=_basis(f"{periods} {claim.statement} {claim.evidence}"),
+                    readings=readings(claim.statement, day, places),
+                    english=english,
+                    days=_weekdays(claim.statement, e.article.published or date),
                 )
             )
     return sorted(items, key=lambda i: i.sort_key)
@@ -130,18 +170,32 @@ def _three_same_figures(a: ClaimItem, b: ClaimItem) -> bool:
 
 
 def merge_claims(
-    items: list[ClaimItem], entities: list[MergedEntity], thresholds: Thresholds
+    items: list[ClaimItem],
+    entities: list[MergedEntity],
+    thresholds: Thresholds,
+    meaning: Meaning | None = None,
 ) -> tuple[list[MergedClaim], list[Discrepancy]]:
-    """Greedy clustering in content order: each claim joins the most similar earlier cluster."""
+    """Greedy clustering in content order: each claim joins the most similar earlier cluster.
+
+    Two claims are alike when they share enough words (less when they share figures), or,
+    both in English, when `meaning` says they mean alike and nothing they name contradicts
+    it: the people they name, the days they give. A different value for one quantity is no
+    reason to keep claims apart: it becomes a disagreement inside the item.
+    """
     index = TokenIndex([i.tokens for i in items])
     # Each claim's candidate list serves both the clustering and the centrality below.
     neighbours = [index.candidates(i, min_shared=1) for i in range(len(items))]
+    people = _people(items, entities)
+    names = _people(items, entities, kinds=None)
+    subjects = _people(items, entities, SUBJECT_WORDS)
+    close = meaning.neighbours(thresholds.same_meaning) if meaning is not None else [[] for _ in items]
     cluster_of: list[int] = [-1] * len(items)
     clusters: list[list[int]] = []
     cluster_articles: list[set[str]] = []
     for i, item in enumerate(items):
         best, best_sim = -1, 0.0
-        for j in neighbours[i]:
+        alike = dict(close[i])
+        for j in sorted(set(neighbours[i]) | set(alike)):
             if j >= i or cluster_of[j] < 0:
                 continue
             other = items[j]
@@ -150,13 +204,25 @@ def merge_claims(
             if item.article_id in cluster_articles[cluster_of[j]]:
                 continue
             sim = index.similarity(i, j)
-            if _three_same_figures(item, other):
-                threshold = thresholds.same_figures
+            same_people = bool(subjects[i]) and subjects[i] == subjects[j]
+            if (
+                j in alike
+                and _alike(alike[j], sim, same_people, thresholds)
+                and _compatible(item, other, people[i], people[j])
+                and not (names[i] and names[j] and names[i].isdisjoint(names[j]))
+                and not _disjoint_names(item.claim.statement, other.claim.statement)
+            ):
+                sim = max(sim, alike[j])
+            elif _three_same_figures(item, other):
+                sim = sim if sim >= thresholds.same_figures else 0.0
             elif _share_figure(item, other):
-                threshold = thresholds.same_quantity
+                sim = sim if sim >= thresholds.same_quantity else 0.0
             else:
-                threshold = thresholds.same_claim
-            if sim >= threshold and sim > best_sim:
+                sim = sim if sim >= thresholds.same_claim else 0.0
+            if sim <= best_sim or sim == 0.0:
+                continue
+            # Against the first members only, so a fact thousands of sources report costs linear time.
+            if all(_same_time(item, items[k]) for k in [j, *clusters[cluster_of[j]][:SAMPLE_SIZE]]):
                 best, best_sim = cluster_of[j], sim
         if best < 0:
             cluster_of[i] = len(clusters)
@@ -166,14 +232,253 @@ def merge_claims(
             cluster_of[i] = best
             clusters[best].append(i)
             cluster_articles[best].add(item.article_id)
+    clusters, cluster_of = _fold_disagreements(items, clusters, cluster_of)
     n_articles = len({i.article_id for i in items}) or 1
     centrality = _centrality(neighbours, index, cluster_of, len(clusters))
-    merged = [
-        _merged_claim(members, items, centrality[c], n_articles, index) for c, members in enumerate(clusters)
+    disagreements = find_disagreements(_located(items, cluster_of))
+    spelling = _spelling_support(items)
+    # In each item, sources giving a minority value are kept out of its citations.
+    values = _Values(disagreements)
+    claims = [
+        _merged_claim(
+            members,
+            items,
+            centrality[c],
+            n_articles,
+            index,
+            values,
+            meaning,
+            spelling,
+        )
+        for c, members in enumerate(clusters)
     ]
-    claims = [c for c, _ in merged]
-    discrepancies = sorted((d for _, d in merged if d is not None), key=lambda d: d.id)
-    return claims, discrepancies
+    discrepancies = [_discrepancy(d, items, claims, cluster_of) for d in disagreements]
+    timelines = [
+        _discrepancy(t, items, claims, cluster_of, kind="timeline")
+        for t in find_timelines(_located(items, cluster_of))
+    ]
+    return claims, sorted(discrepancies, key=lambda d: d.id) + sorted(timelines, key=lambda d: d.id)
+
+
+_NAME_WORD = re.compile(r"\b[A-ZÀ-Þ][\w'’-]+")
+
+
+def _spelling_support(items: list[ClaimItem]) -> dict[int, float]:
+    """How many sources write each statement's capitalised words as it does, on average.
+
+    Between statements equally like the rest, the one spelled as most sources spell names
+    is shown ("Martínez" over one outlet's "Martines").
+    """
+    writers: dict[str, set[str]] = {}
+    words = [set(_NAME_WORD.findall(item.claim.statement)) for item in items]
+    for item, found in zip(items, words, strict=True):
+        for word in found:
+            writers.setdefault(word, set()).add(item.article_id)
+    return {
+        n: round(sum(len(writers[w]) for w in found) / len(found), 6) if found else 0.0
+        for n, found in enumerate(words)
+    }
+
+
+class _Values:
+    """Which value of each disagreement every item and every source gives."""
+
+    def __init__(self, disagreements: list[Disagreement]) -> None:
+        self._item: dict[int, dict[int, int]] = {}
+        self._source: dict[str, dict[int, set[int]]] = {}
+        for d, disagreement in enumerate(disagreements):
+            for g, group in enumerate(disagreement.values):
+                for loc in group:
+                    self._item.setdefault(loc.item, {})[d] = g
+                    self._source.setdefault(loc.article_id, {}).setdefault(d, set()).add(g)
+
+    def minority(self, item: int) -> int:
+        """How many of its values are not the best-supported value of their quantity."""
+        return sum(1 for g in self._item.get(item, {}).values() if g != 0)
+
+    def contradicts(self, source: str, item: int) -> bool:
+        """Whether a source gives, anywhere, another value for a quantity the item states."""
+        given = self._source.get(source, {})
+        return any(given.get(d, {g}) - {g} for d, g in self._item.get(item, {}).items())
+
+
+def _located(items: list[ClaimItem], cluster_of: list[int]) -> list[Located]:
+    return [
+        Located(item=n, article_id=item.article_id, cluster=cluster_of[n], reading=r)
+        for n, item in enumerate(items)
+        for r in item.readings
+    ]
+
+
+def _fold_disagreements(
+    items: list[ClaimItem], clusters: list[list[int]], cluster_of: list[int]
+) -> tuple[list[list[int]], list[int]]:
+    """Join the items that give different values for one quantity: one fact, disputed, not two facts.
+
+    An item is joined only when no source of it is already in the other: one source does
+    not corroborate, or contradict, itself.
+    """
+    joined = [list(c) for c in clusters]
+    owner = list(range(len(clusters)))
+
+    def root(c: int) -> int:
+        while owner[c] != c:
+            c = owner[c]
+        return c
+
+    for d in find_disagreements(_located(items, cluster_of)):
+        top = d.values[0][0].reading
+        if top.partner is None and top.unit not in MEASURE_NAMES and not top.unit.startswith("ordinal: "):
+            continue  # only a quantity named beyond doubt (a measure, a change's start) joins items
+        targets = sorted({cluster_of[loc.item] for group in d.values for loc in group})
+        base = root(cluster_of[d.values[0][0].item])
+        for c in targets:
+            c = root(c)
+            if c == base:
+                continue
+            if {items[n].article_id for n in joined[base]} & {items[n].article_id for n in joined[c]}:
+                continue
+            joined[base] = sorted(joined[base] + joined[c])
+            joined[c] = []
+            owner[c] = base
+    kept = [c for c in joined if c]
+    new_of = list(cluster_of)
+    for number, members in enumerate(kept):
+        for n in members:
+            new_of[n] = number
+    return kept, new_of
+
+
+# Weekdays and dates are compared each with their own kind: "Monday" may well be "June 9".
+_DAY_WORD = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b(?!['’]s)")
+_DATE = re.compile(rf"\b({MONTH} [0-9]{{1,2}})\b")
+_ORDINAL_WORD = re.compile(r"\b(first|second|third|fourth|fifth)\b", re.IGNORECASE)
+
+
+def _weekdays(text: str, published: str | None) -> frozenset[str]:
+    days = {d.casefold() for d in _DAY_WORD.findall(text)}
+    year = published[:4] if published and published[:4].isdigit() else None
+    for date in _DATE.findall(text) if year else ():
+        try:
+            when = datetime.datetime.strptime(f"{date.replace('.', '')} {year}", "%B %d %Y")
+        except ValueError:
+            continue
+        days.add(when.strftime("%A").casefold())
+    return frozenset(days)
+
+
+def _disjoint(pattern: re.Pattern[str], a: str, b: str) -> bool:
+    found_a = {m.casefold() for m in pattern.findall(a)}
+    found_b = {m.casefold() for m in pattern.findall(b)}
+    return bool(found_a and found_b and found_a.isdisjoint(found_b))
+
+
+def _same_time(a: ClaimItem, b: ClaimItem) -> bool:
+    """False when the statements are about different times: another day, another round, a count that grew.
+
+    "Talks began on Monday" and "talks resumed on Tuesday", "the first day" and "the second
+    day", 144 dead on Friday and 2,056 on Monday: alike in words, different facts.
+    """
+    if a.days and b.days and a.days.isdisjoint(b.days):
+        return False
+    if _disjoint(_DATE, a.claim.statement, b.claim.statement):
+        return False
+    if _disjoint(_ORDINAL_WORD, a.claim.statement, b.claim.statement):
+        return False
+    return not any(
+        timeline_pair(r, q) for r in a.readings for q in b.readings if same_quantity(r, q, same_item=True)
+    )
+
+
+def _people(
+    items: list[ClaimItem],
+    entities: list[MergedEntity],
+    words: int | None = None,
+    kinds: frozenset[str] | None = frozenset({"person"}),
+) -> list[frozenset[str]]:
+    """The people each statement names (by merged entity), any spelling or the surname alone.
+
+    With `words`, only those named in its first words: whom the statement is about. With
+    `kinds` None, every named entity (places and organisations too): statements alike in
+    meaning that name different ones ("the Oslo council", "the Lyon council") are two facts.
+    """
+    patterns = [
+        (
+            e.id,
+            re.compile(
+                r"\b(?:"
+                + "|".join(re.escape(v) for v in {*e.variants, *(v.split()[-1] for v in e.variants)})
+                + r")\b"
+            ),
+        )
+        for e in entities
+        if (kinds is None or e.kind.value in kinds) and e.variants
+    ]
+    texts = [
+        " ".join(item.claim.statement.split()[:words]) if words else item.claim.statement for item in items
+    ]
+    return [frozenset(eid for eid, p in patterns if p.search(text)) for text in texts]
+
+
+_PROPER = re.compile(r"(?<=\s)[A-ZÀ-Þ][\w'’.-]*")
+
+
+_CALENDAR = frozenset(
+    [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ]
+)
+
+
+def _disjoint_names(a: str, b: str) -> bool:
+    """Whether both statements capitalise names (past their first word) and share none of them."""
+    names_a = {w.rstrip(".'’s") for w in _PROPER.findall(a)} - _CALENDAR
+    names_b = {w.rstrip(".'’s") for w in _PROPER.findall(b)} - _CALENDAR
+    return bool(names_a and names_b and names_a.isdisjoint(names_b))
+
+
+def _alike(meaning: float, words: float, same_people: bool, thresholds: Thresholds) -> bool:
+    """Alike in meaning: very close, or close and sharing a fair part of their words or the same people.
+
+    Sentence embeddings rate two reports of one event high even when they state
+    different facts of it ("an inquiry was opened", "one man survived"); words keep those
+    apart, and so do the people named ("Trump said" against "Trump and Xi must approve").
+    """
+    return meaning >= thresholds.same_meaning_alone or (
+        meaning >= thresholds.same_meaning and (words >= thresholds.same_meaning_words or same_people)
+    )
+
+
+def _compatible(a: ClaimItem, b: ClaimItem, people_a: frozenset[str], people_b: frozenset[str]) -> bool:
+    """Nothing in two statements says they are different facts: other people, other quantities.
+
+    Statements about different people are different facts however alike they read; so are
+    statements whose figures are all of different quantities (China's tariff cut against the
+    US one). One quantity with two values is one fact, disputed.
+    """
+    if people_a and people_b and people_a.isdisjoint(people_b):
+        return False
+    if not a.readings or not b.readings:
+        return True
+    return any(same_quantity(r, q, same_item=True) for r in a.readings for q in b.readings)
 
 
 def _centrality(neighbours: list[list[int]], index: TokenIndex, cluster_of: list[int], n: int) -> list[float]:
@@ -193,20 +498,29 @@ def _merged_claim(
     centrality: float,
     n_articles: int,
     index: TokenIndex,
-) -> tuple[MergedClaim, Discrepancy | None]:
+    values: _Values,
+    meaning: Meaning | None,
+    spelling: dict[int, float],
+) -> MergedClaim:
     members = [items[p] for p in positions]
-    # The best-supported set of figures wins the statement; articles that give other values
-    # for the same quantity are kept as a discrepancy instead of being cited for it.
-    groups = _value_groups(members)
-    disputing = {a for _, ids in groups[1:] for a in ids} - (set(groups[0][1]) if groups else set())
-    candidates = [p for p in positions if items[p].article_id not in disputing]
 
-    def rank(p: int) -> tuple[float, int, tuple[str, str, int]]:
+    def rank(p: int) -> tuple[int, float, float, int, tuple[str, str, int]]:
+        # The statement most like the others in meaning when every member has an embedding,
+        # else in words: the fact all of them tell, not one outlet's extra detail.
         m = items[p]
-        return (-round(index.support(p, positions), 9), len(m.claim.statement), m.sort_key)
+        alike = [meaning.similarity(p, q) for q in positions[:33] if q != p] if meaning else [None]
+        if alike and None not in alike:
+            support = math.fsum(x for x in alike if x is not None)
+        else:
+            support = index.support(p, positions)
+        return (values.minority(p), -round(support, 4), -spelling[p], len(m.claim.statement), m.sort_key)
 
-    rep = items[min(candidates, key=rank)]
-    supporting = sorted({items[p].article_id for p in candidates})
+    # The statement giving the best-supported values wins; sources that give another value
+    # for one of its quantities are kept as a discrepancy instead of being cited for it.
+    chosen = min(positions, key=rank)
+    rep = items[chosen]
+    disputing = {m.article_id for m in members if values.contradicts(m.article_id, chosen)} - {rep.article_id}
+    supporting = sorted({m.article_id for m in members} - disputing)
     disputed = sorted({m.article_id for m in members} - set(supporting))
     categories = sorted({m.claim.category for m in members}, key=lambda c: (c != rep.claim.category, c.value))
     evidence = sorted(
@@ -230,94 +544,41 @@ def _merged_claim(
         single_source=len(supporting) == 1,
         score=round(score, 6),
     )
-    discrepancy = _figure_discrepancy(claim, groups) if disputed else None
-    if discrepancy is not None:
-        claim.discrepancy_ids = [discrepancy.id]
-    return claim, discrepancy
+    return claim
 
 
-def _conflicting_units(a: list[Figure], b: list[Figure]) -> list[str]:
-    """Units both lists give a figure in, where no value of one matches a value of the other."""
-    units = sorted({f.unit.casefold() for f in a} & {g.unit.casefold() for g in b})
-    return [
-        u
-        for u in units
-        if not any(
-            same_value(f, g) or not conflicting(f, g)
-            for f in a
-            if f.unit.casefold() == u
-            for g in b
-            if g.unit.casefold() == u
-        )
-    ]
-
-
-def _value_groups(members: list[ClaimItem]) -> list[tuple[list[Figure], list[str]]]:
-    """Group members whose figures agree; the group most articles support comes first."""
-    groups: list[tuple[list[Figure], list[str]]] = []
-    # Members stating the very same figures join the same group: look it up, do not search.
-    group_of: dict[tuple[tuple[str, str], ...], int] = {}
-    for m in members:
-        if not m.claim.figures:
-            continue
-        signature = tuple(
-            sorted((f.unit.casefold(), " ".join(f.value.casefold().split())) for f in m.claim.figures)
-        )
-        index = group_of.get(signature)
-        if index is None:
-            index = next(
-                (
-                    i
-                    for i, (figures, _) in enumerate(groups)
-                    if not _conflicting_units(figures, m.claim.figures)
-                ),
-                len(groups),
-            )
-            if index == len(groups):
-                groups.append((list(m.claim.figures), []))
-            group_of[signature] = index
-        ids = groups[index][1]
-        if m.article_id not in ids:
-            ids.append(m.article_id)
-    return sorted(groups, key=lambda g: (-len(g[1]), [f.value for f in g[0]]))
-
-
-def _figure_discrepancy(
-    claim: MergedClaim, groups: list[tuple[list[Figure], list[str]]]
-) -> Discrepancy | None:
-    main_figures, main_ids = groups[0]
-    evidence = {e.article_id: e for e in claim.evidence}
+def _discrepancy(
+    d: Disagreement,
+    items: list[ClaimItem],
+    claims: list[MergedClaim],
+    cluster_of: list[int],
+    kind: Literal["figure", "timeline"] = "figure",
+) -> Discrepancy:
+    """The disagreement as the brief shows it, linked both ways with the items that carry it."""
     values: list[DiscrepancyValue] = []
-    shown_main: list[Figure] = []
-    for figures, ids in groups[1:]:
-        units = _conflicting_units(main_figures, figures)
-        theirs = [f for f in figures if f.unit.casefold() in units]
-        shown_main += [f for f in main_figures if f.unit.casefold() in units and f not in shown_main]
-        values.append(_value(theirs, ids, evidence))
-    if not values:
-        return None
-    values.insert(0, _value(shown_main, main_ids, evidence))
-    return Discrepancy(
-        id=f"d-{claim.id[2:]}",
-        kind="figure",
-        subject=_subject(claim.statement, shown_main),
-        values=values,
-        claim_ids=[claim.id],
+    for group in d.values:
+        evidence: dict[str, Evidence] = {}
+        for loc in sorted(group, key=lambda x: (x.article_id, items[x.item].sort_key)):
+            evidence.setdefault(
+                loc.article_id, Evidence(article_id=loc.article_id, text=items[loc.item].claim.evidence)
+            )
+        shown = min(group, key=lambda x: (len(x.reading.value), x.reading.value)).reading.value
+        values.append(
+            DiscrepancyValue(
+                value=shown,
+                article_ids=sorted(evidence),
+                evidence=list(evidence.values()),
+                when=group[0].reading.when if kind == "timeline" else None,
+            )
+        )
+    claim_ids = sorted({claims[cluster_of[n]].id for n in d.items})
+    digest = hashlib.sha256(
+        "\n".join([kind, *(f"{v.value}:{','.join(v.article_ids)}" for v in values)]).encode("utf-8")
+    ).hexdigest()[:10]
+    discrepancy = Discrepancy(
+        id=f"d-{digest}", kind=kind, subject=d.subject, values=values, claim_ids=claim_ids
     )
-
-
-def _value(figures: list[Figure], ids: list[str], evidence: dict[str, Evidence]) -> DiscrepancyValue:
-    return DiscrepancyValue(
-        value=", ".join(f.value for f in figures),
-        article_ids=sorted(ids),
-        evidence=[evidence[a] for a in sorted(ids) if a in evidence],
-    )
-
-
-def _subject(statement: str, figures: list[Figure]) -> str:
-    """A short subject for a discrepancy line: the statement up to its first figure, plus the period."""
-    text = re.split(r"\s(?:by|to|of|from|at)\s[\d$€£]|\s[\d$€£]", statement, maxsplit=1)[0]
-    words = text.split()
-    subject = " ".join(words[:12]).rstrip(",;:") + ("…" if len(words) > 12 else "")
-    period = next((f.period for f in figures if f.period), None)
-    return f"{subject} ({period})" if period else subject
+    for claim in claims:
+        if claim.id in claim_ids and discrepancy.id not in claim.discrepancy_ids:
+            claim.discrepancy_ids = sorted([*claim.discrepancy_ids, discrepancy.id])
+    return discrepancy

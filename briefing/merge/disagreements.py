@@ -1,0 +1,274 @@
+"""Disagreements: sources giving different values for one quantity, named in words.
+
+Every figure of every claim is read as a quantity (`briefing.merge.quantities`); two
+readings from different sources conflict when they are one quantity, their values differ,
+and neither source also states the other's value. Conflicts are joined into one
+disagreement per quantity, and every source agreeing with one of its values is cited for
+that value. A growing count given for different days is a timeline, never a conflict.
+
+The label names the quantity, not the sentence: the measure with its places and day
+("deaths in Myanmar, Monday"), or the words the sources share before the figure
+("tariff on Chinese goods").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from briefing.merge.quantities import (
+    MEASURES,
+    Reading,
+    common_phrase,
+    same_amount,
+    same_quantity,
+    timeline_pair,
+)
+from briefing.merge.units import terms
+
+__all__ = ["Disagreement", "Located", "find_disagreements", "find_timelines"]
+
+MEASURE_NAMES = frozenset(MEASURES.values())
+
+_MEASURE_WORDS = {
+    "deaths": "deaths",
+    "injured": "injured",
+    "missing": "missing",
+    "magnitude": "magnitude",
+    "attendance": "attendance",
+}
+_QUALIFIER_WORDS = {
+    "second": "of the second shock",
+    "aftershock": "of the aftershock",
+    "third": "of the third",
+}
+
+
+@dataclass(frozen=True)
+class Located:
+    """A reading with where it stands: the claim item, its article and its merged cluster."""
+
+    item: int
+    article_id: str
+    cluster: int
+    reading: Reading
+
+
+@dataclass
+class Disagreement:
+    """One quantity, its values (most-supported first), each with the readings that give it."""
+
+    subject: str
+    values: list[list[Located]]
+
+    @property
+    def items(self) -> set[int]:
+        return {loc.item for group in self.values for loc in group}
+
+
+def _conflict(a: Located, b: Located, stated: dict[tuple[int, str], list[Reading]]) -> bool:
+    if a.article_id == b.article_id or same_amount(a.reading, b.reading):
+        return False
+    if not same_quantity(a.reading, b.reading, same_item=a.cluster == b.cluster):
+        return False
+    if timeline_pair(a.reading, b.reading):
+        return False
+    # A source that states both values is speaking of two things, not disagreeing.
+    mine = stated[(a.item, a.reading.unit)]
+    theirs = stated[(b.item, b.reading.unit)]
+    return not any(same_amount(r, b.reading) for r in mine) and not any(
+        same_amount(r, a.reading) for r in theirs
+    )
+
+
+def _agrees(a: Located, b: Located) -> bool:
+    return (
+        same_amount(a.reading, b.reading)
+        and same_quantity(a.reading, b.reading, same_item=a.cluster == b.cluster)
+        and not (a.reading.growing and a.reading.when != b.reading.when)
+    )
+
+
+def _buckets(located: Sequence[Located]) -> list[list[int]]:
+    """Readings that may be one quantity, so that only those are compared (not every pair).
+
+    Figures of one merged item with the same unit, role, period and qualifier; across
+    items, changes from the same starting level ("from 145%"), and named measures
+    (deaths, magnitude); the only pairs `same_quantity` can accept.
+    """
+    buckets: dict[tuple[object, ...], list[int]] = {}
+    for n, loc in enumerate(located):
+        r = loc.reading
+        if r.role == "from":
+            continue
+        base = (r.unit, r.role, r.period, r.qualifier, r.head)
+        buckets.setdefault(("item", loc.cluster, *base), []).append(n)
+        if r.partner is not None:
+            buckets.setdefault(("change", round(r.partner, 9), *base), []).append(n)
+        if r.unit in MEASURE_NAMES or r.unit.startswith("ordinal: "):
+            buckets.setdefault(("measure", *base), []).append(n)
+    return [members for _, members in sorted(buckets.items(), key=lambda kv: repr(kv[0]))]
+
+
+def find_disagreements(located: Sequence[Located]) -> list[Disagreement]:
+    """Every quantity the sources give different values for, in a deterministic order."""
+    stated: dict[tuple[int, str], list[Reading]] = {}
+    for loc in located:
+        stated.setdefault((loc.item, loc.reading.unit), []).append(loc.reading)
+    buckets = _buckets(located)
+    mates: dict[int, set[int]] = {}
+    for members in buckets:
+        for n in members:
+            mates.setdefault(n, set()).update(members)
+    parent = list(range(len(located)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    in_conflict: set[int] = set()
+    for members in buckets:
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                known = find(a) == find(b) and a in in_conflict and b in in_conflict
+                if not known and _conflict(located[a], located[b], stated):
+                    parent[find(a)] = find(b)
+                    in_conflict.update((a, b))
+    components: dict[int, list[int]] = {}
+    for n in sorted(in_conflict):
+        components.setdefault(find(n), []).append(n)
+    out: list[Disagreement] = []
+    for members in components.values():
+        groups: list[list[int]] = []
+        for n in members:
+            group = next((g for g in groups if same_amount(located[g[0]].reading, located[n].reading)), None)
+            if group is None:
+                groups.append([n])
+            else:
+                group.append(n)
+        taken = set(members)
+        for n in sorted(set().union(*(mates[m] for m in members)) - taken):
+            for group in groups:
+                if any(_agrees(located[n], located[other]) for other in group):
+                    group.append(n)
+                    break
+        claimed: dict[str, int] = {}
+        for number, g in sorted(
+            enumerate(groups), key=lambda ng: -len({located[x].article_id for x in ng[1]})
+        ):
+            for n in g:
+                claimed.setdefault(located[n].article_id, number)
+        values = [
+            [located[n] for n in g if claimed[located[n].article_id] == number]
+            for number, g in enumerate(groups)
+        ]
+        values = [g for g in values if g]
+        if len(values) < 2:
+            continue
+        values.sort(
+            key=lambda g: (-len({x.article_id for x in g}), g[0].reading.amount.low, g[0].reading.value)
+        )
+        out.append(Disagreement(subject=_subject(values), values=values))
+    return sorted(out, key=lambda d: (min(d.items), d.subject))
+
+
+def _subject(values: list[list[Located]]) -> str:
+    """The quantity in words: the measure, places and day, or the words its sources share."""
+    top = values[0][0].reading
+    period = top.period_label
+    if top.unit in _MEASURE_WORDS:
+        words = _MEASURE_WORDS[top.unit]
+        if top.qualifier:
+            words += " " + _QUALIFIER_WORDS.get(top.qualifier, "")
+        named: dict[str, set[str]] = {}
+        for loc in (loc for g in values for loc in g):
+            for place in loc.reading.places:
+                named.setdefault(place, set()).add(loc.article_id)
+        sources = {loc.article_id for g in values for loc in g}
+        places = sorted(p for p, ids in named.items() if 2 * len(ids) >= len(sources))
+        if places:
+            words += " in " + " and ".join(places)
+        when = top.when if top.growing else None
+        return f"{words}, {when}" if when else words
+    if top.unit.startswith("ordinal: "):
+        return f"which {top.unit.removeprefix('ordinal: ')}"
+    befores = [loc.reading.before for g in values for loc in g]
+    clauses = [_local(b) for b in befores]
+    phrase = common_phrase(clauses) or common_phrase(befores) or _tail(clauses[0]) or f"figure in {top.unit}"
+    return f"{phrase} ({period})" if period else phrase
+
+
+def _local(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The words of a clause after its last comma or colon: where the figure's noun phrase is."""
+    for i in range(len(words) - 1, -1, -1):
+        if words[i].endswith((",", ":")):
+            return words[i + 1 :]
+    return words
+
+
+_VERBS = frozenset(
+    terms(
+        "is, was, were, are, be, been, will, would, has, have, had, fell, rose, fall, rise, dropped, "
+        "drop, cut, put, said, says, showed, reached, stood, climbed, passed, came, come, lower, "
+        "lowered, reduce, reduced"
+    )
+)
+
+
+def _tail(words: tuple[str, ...]) -> str | None:
+    """The noun phrase before the first verb of a clause ("US duties on imports from China")."""
+    out: list[str] = []
+    for word in words:
+        if word.casefold() in _VERBS:
+            break
+        out.append(word)
+    while out and out[0].casefold() in {"the", "a", "an"}:
+        out = out[1:]
+    return " ".join(out) if 1 <= len(out) <= 8 else None
+
+
+def find_timelines(located: Sequence[Located]) -> list[Disagreement]:
+    """Growing counts given for two or more days: one value a day, in the order they rose.
+
+    Readings are one count when their measure, qualifier and places agree; a reading that
+    names no place belongs to the count of its measure when there is only one. A day's
+    value is the one most of its sources give (a disagreement on that day is shown apart).
+    """
+    growing = [
+        loc for loc in located if loc.reading.growing and loc.reading.when and loc.reading.role != "from"
+    ]
+    keyed: dict[tuple[str, str, frozenset[str]], list[Located]] = {}
+    for loc in growing:
+        r = loc.reading
+        keyed.setdefault((r.unit, r.qualifier, r.places), []).append(loc)
+    for key in [k for k in keyed if not k[2]]:
+        named = [k for k in keyed if k[:2] == key[:2] and k[2]]
+        if len(named) == 1:
+            keyed[named[0]] += keyed.pop(key)
+    out: list[Disagreement] = []
+    for (unit, qualifier, places), members in keyed.items():
+        days: dict[str, list[list[Located]]] = {}
+        for loc in members:
+            when = loc.reading.when or ""
+            groups = days.setdefault(when, [])
+            group = next((g for g in groups if same_amount(g[0].reading, loc.reading)), None)
+            if group is None:
+                groups.append([loc])
+            elif loc.article_id not in {x.article_id for x in group}:
+                group.append(loc)
+        if len(days) < 2:
+            continue
+        chosen = [
+            min(groups, key=lambda g: (-len(g), g[0].reading.amount.low, g[0].reading.value))
+            for groups in days.values()
+        ]
+        chosen.sort(key=lambda g: (g[0].reading.amount.low, g[0].reading.when or ""))
+        words = _MEASURE_WORDS.get(unit, unit)
+        if qualifier:
+            words += " " + _QUALIFIER_WORDS.get(qualifier, "")
+        if places:
+            words += " in " + " and ".join(sorted(places))
+        out.append(Disagreement(subject=words, values=chosen))
+    return sorted(out, key=lambda d: (min(d.items), d.subject))

@@ -1,0 +1,362 @@
+"""Quantities: what each figure of a claim measures, so that only like is compared with like.
+
+Two values disagree only when they are values of one quantity: the same subject, measure
+and period. "To 80 percent from 145 percent" and "from 145% to 30%" are one tariff
+after a cut (the same starting level, another end); "a 90-day pause" and "two days of
+talks" are different quantities that merely share a unit; a death toll of 144 on Friday
+and 2,056 on Monday is a count that grew (a timeline), while 2,056 and 2,065 on the same
+Monday are a disagreement. A `Reading` holds what a sentence says about one of its
+figures; `disagreements` pairs readings of different sources.
+
+Counts of casualties and magnitudes are read even without a counted noun ("the number of
+dead at 2,065", "magnitude 7.7"), because news writes them that way. Pure functions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from briefing.merge.numbers import FigureValue, canonical_unit, find_figures, parse_value
+from briefing.merge.numerals import FIGURE_NUMBER
+from briefing.merge.periods import MONTH
+from briefing.merge.similarity import content_tokens
+from briefing.merge.units import TIME_UNITS, terms
+from briefing.text import comparable
+
+__all__ = ["Reading", "day_of_report", "places_of_report", "readings", "same_quantity", "timeline_pair"]
+
+# Measures a count is read for without a counted noun, each by the words that name it.
+MEASURES: dict[str, str] = {
+    **dict.fromkeys(("killed", "dead", "deaths", "died", "death", "toll", "lives", "fatalities"), "deaths"),
+    **dict.fromkeys(("injured", "wounded", "hurt", "injuries"), "injured"),
+    **dict.fromkeys(("missing",), "missing"),
+    **dict.fromkeys(("magnitude",), "magnitude"),
+    **dict.fromkeys(("spectators", "attendance", "crowd"), "attendance"),
+}
+# Counts that grow while a story unfolds: values on different days are a timeline.
+GROWING = frozenset({"deaths", "injured", "missing"})
+MEASURE_WINDOW = 10
+"""How far (in words) a measure word may stand from its figure: "known to have died ... rose to 1,644"."""
+
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+# The day a count is given for: "on Monday", "Friday evening", "by Monday"; not "Friday's quake".
+_DAY = re.compile(rf"\b(?P<d>{_WEEKDAY}|{MONTH} [0-9]{{1,2}}|[0-9]{{1,2}} {MONTH})\b(?!['’]s)")
+_CLAUSE_BREAK = re.compile(
+    r",? and (?=[A-Za-z' ]{0,40}\b(?:will|would|has|have|had|said)\b)|;|\bwhile\b|\bwhereas\b|, but\b"
+)
+_WORD = re.compile(r"[\w'’%.,$-]+")
+_PLACE = re.compile(r"\b(?:in|In) (?P<a>[A-Z][\w-]+)(?: and (?P<b>[A-Z][\w-]+))?|\b(?P<c>[A-Z][\w-]+)['’]s\b")
+_NOT_PLACES = frozenset(
+    terms(
+        "Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday, January, February, March, "
+        "April, May, June, July, August, September, October, November, December, The, A, An, It, Its"
+    )
+)
+# "his 26th World Cup match": an ordinal and what it counts (up to three words, names kept).
+_ORDINAL = re.compile(r"\b(?P<n>[0-9]{1,3})(?:st|nd|rd|th) (?P<what>(?:[A-Z][\w-]* ){0,2}[a-z][\w-]*)")
+_TIME_NOUNS = frozenset(
+    terms("second, minute, hour, day, week, month, year, time, birthday, anniversary, century, minutes")
+)
+_NOT_BARE = re.compile(r"^(?::[0-9]|[ ]?(?:a\.m\.|p\.m\.|am\b|pm\b)|[0-9]|-[0-9])")
+# What a number's neighbours say about it: a later event ("a second shock of magnitude 7.6").
+QUALIFIERS = {"second": "second", "aftershock": "aftershock", "aftershocks": "aftershock", "third": "third"}
+# Words before "by" that make the figure after it the size of a change ("cut by 115 points").
+_CHANGE_WORDS = frozenset(
+    terms(
+        "rose, fell, grew, increased, decreased, cut, lowered, lower, raised, raise, dropped, "
+        "climbed, jumped, slipped, declined, down, up, reduced, reduce, gained, lost, shrank, "
+        "expanded, goods, tariffs, prices"
+    )
+)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One figure of one sentence, read as a quantity: what it measures, when, and its role in a change."""
+
+    value: str
+    """The figure as written."""
+    amount: FigureValue
+    unit: str
+    """The measure ("deaths", "magnitude") when the sentence names one, else the canonical unit."""
+    role: str
+    """"from" (the level before a change), "to" (a level), or "by" (the size of a change)."""
+    partner: float | None
+    """The level a "to" value changed from, when the clause gives it: the quantity's fingerprint."""
+    period: str
+    """The period and comparison basis, case-folded ("" when none)."""
+    period_label: str | None
+    qualifier: str
+    places: frozenset[str]
+    head: str | None
+    """What a duration is of: "pause" in "a 90-day pause", "talks" in "two days of talks"."""
+    when: str | None
+    """The day a growing count is given for (the sentence's day, else the report's)."""
+    before: tuple[str, ...]
+    """The words of the clause before the figure, for naming the quantity."""
+    tokens: frozenset[str]
+
+    @property
+    def growing(self) -> bool:
+        return self.unit in GROWING
+
+
+def day_of_report(text: str, published: str | None) -> str | None:
+    """The day an article reports on: the first day its text names outside a possessive, else its date."""
+    lead = text[:600]
+    hit = _DAY.search(lead)
+    return hit.group("d") if hit else published
+
+
+def _clause(sentence: str, start: int, end: int) -> tuple[int, int]:
+    left, right = 0, len(sentence)
+    for m in _CLAUSE_BREAK.finditer(sentence):
+        if m.end() <= start:
+            left = m.end()
+        elif m.start() >= end and right == len(sentence):
+            right = m.start()
+    return left, right
+
+
+def _measure(sentence: str, start: int, end: int, lo: int, hi: int) -> str | None:
+    """The measure word nearest the figure within its clause, if any."""
+    before = _WORD.findall(sentence[lo:start])[-MEASURE_WINDOW:]
+    after = _WORD.findall(sentence[end:hi])[:MEASURE_WINDOW]
+    best: tuple[int, str] | None = None
+    for distance, word in enumerate(reversed(before)):
+        if any(c.isdigit() for c in word):
+            break  # a measure word past another number is that number's
+        name = MEASURES.get(word.casefold().strip(".,"))
+        if name and (best is None or distance < best[0]):
+            best = (distance, name)
+            break
+    for distance, word in enumerate(after):
+        if any(c.isdigit() for c in word):
+            break
+        name = MEASURES.get(word.casefold().strip(".,"))
+        if name and (best is None or distance <= best[0]):
+            best = (distance, name)
+            break
+    return best[1] if best else None
+
+
+def _role(sentence: str, start: int, unit: str) -> str:
+    head = sentence[max(0, start - 40) : start].casefold().split()
+    last = head[-1] if head else ""
+    if last == "from":
+        return "from"
+    if last == "by" and (
+        unit in {"percent", "percentage points", "basis points"}
+        or (head[-2:-1] and head[-2] in _CHANGE_WORDS)
+    ):
+        return "by"
+    return "to"
+
+
+def _qualifier(sentence: str, lo: int, start: int) -> str:
+    """An ordinal before the figure that makes it another event's: "a second shock of magnitude 7.6"."""
+    for word in reversed(_WORD.findall(sentence[lo:start])[-6:]):
+        if any(c.isdigit() for c in word):
+            break
+        if word.casefold() in QUALIFIERS:
+            return QUALIFIERS[word.casefold()]
+    return ""
+
+
+_FORECAST = re.compile(r"\b(?:could|may|might|would|expected|estimated?|forecasts?|projected|up to)\b", re.I)
+_DURATIONS = frozenset(TIME_UNITS.values())
+_HEAD = re.compile(r"(?: of (?:the |their |its )?| )([a-z][a-z-]+)")
+
+
+def _head(sentence: str, end: int) -> str | None:
+    m = _HEAD.match(sentence, end)
+    if not m or m.group(1) in {"and", "or", "to", "from", "in", "on", "at", "after", "before", "for", "of"}:
+        return None
+    return m.group(1)
+
+
+def _places(text: str) -> frozenset[str]:
+    out: set[str] = set()
+    for m in _PLACE.finditer(text):
+        for name in (m.group("a"), m.group("b"), m.group("c")):
+            if name and name not in _NOT_PLACES:
+                out.add(name)
+    return frozenset(out)
+
+
+def _spans(sentence: str) -> list[tuple[int, int, str, str | None]]:
+    """(start, end, value, unit) of each figure: those the number reader finds, then bare counts."""
+    out: list[tuple[int, int, str, str | None]] = []
+    cursor = 0
+    for figure in find_figures(sentence):
+        at = sentence.find(figure.value, cursor)
+        if at < 0:
+            continue
+        out.append((at, at + len(figure.value), figure.value, figure.unit))
+        cursor = at + len(figure.value)
+    for m in FIGURE_NUMBER.finditer(sentence):
+        if any(s <= m.start() < e for s, e, _, _ in out) or _NOT_BARE.match(sentence[m.end() :]):
+            continue
+        if re.search(rf"{MONTH} ?$", sentence[max(0, m.start() - 12) : m.start()]):
+            continue
+        digits = m.group()
+        if digits.isdigit() and 1000 <= int(digits) <= 2199:
+            continue
+        out.append((m.start(), m.end(), digits, None))
+    return sorted(out)
+
+
+def places_of_report(text: str) -> frozenset[str]:
+    """The places an article's first sentence names: where its counts are, when a sentence does not say."""
+    return _places(text.split(". ")[0][:300])
+
+
+def readings(
+    sentence: str, report_day: str | None, report_places: frozenset[str] = frozenset()
+) -> list[Reading]:
+    """The quantities a sentence states, each figure once, in reading order.
+
+    A bare number counts only when a measure word stands near it in its clause ("the
+    number of dead at 2,065"); a figure with a unit always counts. A forecast of a count
+    ("the toll could exceed 10,000") is not a count and is left out. A count that names no
+    place is taken for the report's (`report_places`).
+    """
+    spans = _spans(sentence)
+    found: list[tuple[int, int, str, FigureValue, str, str, tuple[int, int]]] = []
+    for start, end, value, unit in spans:
+        lo, hi = _clause(sentence, start, end)
+        measure = _measure(sentence, start, end, lo, hi)
+        amount = parse_value(value, unit)
+        if amount is None or (unit is None and measure is None):
+            continue
+        if measure in {"deaths", "injured", "missing", "attendance"} and canonical_unit(unit) not in {
+            "",
+            "people",
+            "deaths",
+            "count",
+            measure,
+        }:
+            measure = None
+        if measure == "magnitude" and unit is not None:
+            measure = None
+        if canonical_unit(unit) in {"spectators", "fans"}:
+            measure = "attendance"
+        if measure in GROWING and _FORECAST.search(" ".join(_WORD.findall(sentence[lo:start])[-4:])):
+            continue
+        kind = measure or canonical_unit(unit) or amount.unit
+        found.append((start, end, value, amount, kind, _role(sentence, start, kind), (lo, hi)))
+    for m in _ORDINAL.finditer(sentence):
+        if m.group("what").casefold() in _TIME_NOUNS:
+            continue  # "the 80th minute" is when something happened, not a count
+        lo, hi = _clause(sentence, m.start(), m.end())
+        amount = FigureValue(low=float(m.group("n")), high=float(m.group("n")), unit="")
+        value = sentence[m.start() : m.start("what") - 1]
+        found.append((m.start(), m.end(), value, amount, "ordinal: " + m.group("what"), "to", (lo, hi)))
+    found.sort(key=lambda f: f[0])
+    out: list[Reading] = []
+    for start, end, value, amount, kind, role, (lo, hi) in found:
+        partner = None
+        if role == "to":
+            partner = next(
+                (
+                    a.low
+                    for s, _, _, a, k, r, clause in found
+                    if r == "from" and k == kind and clause == (lo, hi) and abs(s - start) < 40
+                ),
+                None,
+            )
+        clause_text = sentence[lo:hi]
+        day = _DAY.search(clause_text)
+        figure_period = next((f.period for f in find_figures(value) if f.period), None)
+        out.append(
+            Reading(
+                value=value,
+                amount=amount,
+                unit=kind,
+                role=role,
+                partner=partner,
+                period=(figure_period or _period(sentence, value) or "").casefold(),
+                period_label=figure_period or _period(sentence, value),
+                qualifier=_qualifier(sentence, lo, start),
+                places=_places(clause_text) or (report_places if kind in GROWING else frozenset()),
+                head=_head(sentence, end) if kind in _DURATIONS else None,
+                when=(day.group("d") if day else report_day) if kind in GROWING else None,
+                before=tuple(sentence[lo:start].split()),
+                tokens=content_tokens(clause_text),
+            )
+        )
+    return out
+
+
+def _period(sentence: str, value: str) -> str | None:
+    for figure in find_figures(sentence):
+        if figure.value == value:
+            return figure.period
+    return None
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+def same_amount(a: Reading, b: Reading) -> bool:
+    return _close(a.amount.low, b.amount.low) and _close(a.amount.high, b.amount.high)
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def _compatible(a: Reading, b: Reading) -> bool:
+    """Same measure, role, period and places: nothing says they are different quantities."""
+    if a.unit != b.unit or not a.unit or a.role != b.role or a.role == "from":
+        return False
+    if a.period != b.period or a.qualifier != b.qualifier or a.head != b.head:
+        return False
+    return not (a.places and b.places and a.places != b.places)
+
+
+def same_quantity(a: Reading, b: Reading, *, same_item: bool) -> bool:
+    """Whether two readings (of different sources) are values of one quantity.
+
+    A change's starting level identifies it ("to 30% from 145%" and "to 80 percent from 145
+    percent"); a named measure (deaths, magnitude) with the same places does too; other
+    figures only inside one merged item, and only when their clauses speak alike.
+    """
+    if not _compatible(a, b):
+        return False
+    if a.partner is not None and b.partner is not None:
+        return _close(a.partner, b.partner)
+    if a.unit in MEASURES.values() or a.unit.startswith("ordinal: "):
+        return True
+    return same_item and _jaccard(a.tokens, b.tokens) >= 0.25
+
+
+def timeline_pair(a: Reading, b: Reading) -> bool:
+    """Whether two values of one growing count were given for different days, or a day is unknown."""
+    return a.growing and (a.when is None or b.when is None or a.when != b.when)
+
+
+def common_phrase(phrases: Sequence[tuple[str, ...]]) -> str | None:
+    """The longest run of two or more words, not starting or ending on a small word, most phrases share."""
+    small = {"the", "a", "an", "of", "on", "in", "to", "its", "their", "and", "for", "from", "will", "down"}
+    counts: dict[tuple[str, ...], int] = {}
+    spelled: dict[tuple[str, ...], str] = {}
+    for words in phrases:
+        clean = [w.strip(",;:()") for w in words]
+        keys = [comparable(w) for w in clean]
+        seen: set[tuple[str, ...]] = set()
+        for i in range(len(keys)):
+            for j in range(i + 2, min(len(keys), i + 8) + 1):
+                key = tuple(keys[i:j])
+                if key[0] in small or key[-1] in small or key in seen:
+                    continue
+                seen.add(key)
+                counts[key] = counts.get(key, 0) + 1
+                spelled.setdefault(key, " ".join(clean[i:j]))
+    shared = [(n, len(k), spelled[k]) for k, n in counts.items() if n >= 2]
+    if not shared:
+        return None
+    return max(shared, key=lambda t: (t[0], t[1], [-ord(c) for c in t[2]]))[2]

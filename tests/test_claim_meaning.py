@@ -1,0 +1,301 @@
+"""Claims merge by meaning, and a disagreement compares one quantity.
+
+Unit tests of the merge on small hand-written extractions, each sentence a claim with the
+figures the number reader finds in it (as the extractive backend gives them). The
+sentence embeddings are the bundled offline model's, as in a real build.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+from factories import article
+
+from briefing.contracts import (
+    ArticleExtraction,
+    Backend,
+    Brief,
+    Claim,
+    ClaimCategory,
+    Entity,
+    EntityKind,
+    ExtractedArticle,
+    ExtractionMeta,
+)
+from briefing.merge.brief import merge
+from briefing.merge.numbers import find_figures
+from briefing.merge.quantities import readings
+from briefing.pipeline import BackendChoice, BuildOptions, build
+from briefing.render.brief import render_json, render_markdown
+
+
+def extracted(
+    aid: str, sentences: list[str], people: list[str] = (), published: str | None = None
+) -> ExtractedArticle:
+    """One article whose every sentence is a claim, with the figures and people it names."""
+    text = " ".join(sentences)
+    claims = [
+        Claim(
+            statement=s,
+            category=ClaimCategory.figure if find_figures(s) else ClaimCategory.event,
+            figures=find_figures(s),
+            evidence=s,
+        )
+        for s in sentences
+    ]
+    return ExtractedArticle(
+        article=article(text, id=aid, source=f"Outlet {aid}", title=f"Title {aid}", published=published),
+        extraction=ArticleExtraction(
+            headline=f"Headline {aid}",
+            summary=sentences[0],
+            entities=[Entity(name=p, kind=EntityKind.person) for p in people],
+            claims=claims,
+        ),
+        meta=ExtractionMeta(backend=Backend.extractive),
+    )
+
+
+def figure_discrepancies(brief: Brief) -> list[tuple[str, list[str]]]:
+    return [(d.subject, [v.value for v in d.values]) for d in brief.discrepancies if d.kind == "figure"]
+
+
+def items_with(brief: Brief, word: str) -> list[list[str]]:
+    """The sources of each item whose statement has `word`."""
+    return [c.article_ids for c in brief.claims if word in c.statement]
+
+
+TRUCE = [
+    extracted(
+        "aaaaaaaaaaaa",
+        [
+            "For 90 days, the US tariff on Chinese goods will fall from 145% to 30%, and China's tariff "
+            "on American goods will drop from 125% to 10%.",
+            "The Chinese team was led by Vice Premier He Lifeng.",
+        ],
+        ["He Lifeng"],
+    ),
+    extracted(
+        "bbbbbbbbbbbb",
+        [
+            "Following two days of talks in Geneva, Washington will bring its levy on Chinese imports down "
+            "to 80 percent from 145 percent, while Beijing will reduce its duties on American goods to 10 "
+            "percent from 125 percent for 90 days.",
+            "President Donald Trump said the talks had gone very well.",
+        ],
+        ["Donald Trump"],
+    ),
+    extracted(
+        "cccccccccccc",
+        [
+            "After weekend talks in Geneva, the U.S. will lower its tariff on Chinese goods to 30% from 145% "
+            "for 90 days, and China will reduce its tariff on American products to 10% from 125%.",
+            "The Chinese delegation was headed by Vice Premier He Lifeng.",
+        ],
+        ["He Lifeng"],
+    ),
+    extracted(
+        "dddddddddddd",
+        [
+            "Under the deal announced on Monday, US duties on imports from China come down to 30% from "
+            "145%, while Chinese duties on US imports fall to 10% from 125%.",
+            "US President Donald Trump later described it as a total reset of relations with China.",
+        ],
+        ["Donald Trump"],
+    ),
+]
+
+
+def test_one_outlets_other_value_worded_differently_is_a_disagreement_named_by_its_quantity() -> None:
+    brief = merge(TRUCE)
+    found = figure_discrepancies(brief)
+    assert len(found) == 1, found
+    subject, values = found[0]
+    assert values == ["30%", "80 percent"]
+    assert "tariff on Chinese goods" in subject and "…" not in subject
+    by_value = {v.value: v.article_ids for v in brief.discrepancies[0].values}
+    assert by_value == {
+        "30%": ["aaaaaaaaaaaa", "cccccccccccc", "dddddddddddd"],
+        "80 percent": ["bbbbbbbbbbbb"],
+    }
+    # The disagreement sits inside the one item about the cut, which the minority is not cited for.
+    item = next(c for c in brief.claims if brief.discrepancies[0].id in c.discrepancy_ids)
+    assert "30%" in item.statement and "80 percent" not in item.statement
+    assert item.disputed_by == ["bbbbbbbbbbbb"]
+    assert "**tariff on Chinese goods**: 30% [1][3][4] · 80 percent [2]" in render_markdown(brief)
+
+
+def test_a_pause_and_the_length_of_talks_are_never_paired() -> None:
+    brief = merge(
+        [
+            extracted("aaaaaaaaaaaa", ["The two sides agreed a 90-day pause after talks in Geneva."]),
+            extracted("bbbbbbbbbbbb", ["The pause was agreed after two days of talks in Geneva."]),
+        ]
+    )
+    assert figure_discrepancies(brief) == []
+
+
+def test_the_same_fact_in_other_words_is_one_item_citing_every_source() -> None:
+    brief = merge(TRUCE)
+    assert items_with(brief, "He Lifeng") == [["aaaaaaaaaaaa", "cccccccccccc"]]
+
+
+def test_different_facts_about_the_same_person_stay_apart() -> None:
+    brief = merge(TRUCE)
+    trump = items_with(brief, "Trump")
+    assert sorted(trump) == [["bbbbbbbbbbbb"], ["dddddddddddd"]]
+
+
+def test_different_facts_of_one_event_stay_apart() -> None:
+    brief = merge(
+        [
+            extracted(
+                "aaaaaaaaaaaa",
+                [
+                    "India's Aircraft Accident Investigation Bureau has begun an inquiry into the loss of "
+                    "Air India flight AI171, which went down in Ahmedabad on Thursday shortly after taking "
+                    "off for London with 242 people aboard."
+                ],
+            ),
+            extracted(
+                "bbbbbbbbbbbb",
+                ["One man survived the crash of Air India flight AI171 in Ahmedabad on Thursday."],
+            ),
+        ]
+    )
+    assert len(brief.claims) == 2
+
+
+QUAKE = [
+    extracted(
+        "aaaaaaaaaaaa",
+        [
+            "A magnitude 7.7 earthquake struck central Myanmar on Friday.",
+            "Myanmar's military government said on Friday evening that at least 144 people had been killed "
+            "and 732 injured.",
+            "A strong aftershock of magnitude 6.4 followed about twelve minutes later.",
+        ],
+    ),
+    extracted(
+        "bbbbbbbbbbbb",
+        [
+            "The number of people known to have died in Friday's earthquake in Myanmar rose to 1,644 on "
+            "Saturday, the military government said, with 3,408 injured."
+        ],
+    ),
+    extracted(
+        "cccccccccccc",
+        [
+            "Three days after the earthquake, Myanmar's military government said on Monday that 2,056 people "
+            "had been killed, about 3,900 injured and some 270 were still missing."
+        ],
+    ),
+    extracted(
+        "dddddddddddd",
+        [
+            "Relief efforts in Myanmar were hampered on Monday by damaged roads.",
+            "The junta put the number of dead at 2,065 and said about 3,900 people had been injured.",
+        ],
+    ),
+]
+
+
+def test_a_toll_over_days_is_no_disagreement_but_two_tolls_for_one_day_are() -> None:
+    brief = merge(QUAKE)
+    assert figure_discrepancies(brief) == [("deaths in Myanmar, Monday", ["2,056 people", "2,065"])]
+
+
+def test_a_toll_over_days_is_shown_as_a_timeline_in_the_order_it_rose() -> None:
+    brief = merge(QUAKE)
+    timelines = [d for d in brief.discrepancies if d.kind == "timeline"]
+    assert [(d.subject, [(v.value, v.when) for v in d.values]) for d in timelines] == [
+        ("deaths in Myanmar", [("144 people", "Friday"), ("1,644", "Saturday"), ("2,056 people", "Monday")]),
+        ("injured in Myanmar", [("732", "Friday"), ("3,408", "Saturday"), ("3,900", "Monday")]),
+    ]
+    text = render_markdown(brief)
+    assert (
+        "- **deaths in Myanmar**: 144 people (Friday) [1] → 1,644 (Saturday) [2] → 2,056 people (Monday) [3]"
+        in text
+    )
+    disagreements = text.split("Where sources disagree")[1]
+    assert "144" not in disagreements and "1,644" not in disagreements
+
+
+def test_a_count_for_one_day_and_a_count_for_another_are_not_one_item() -> None:
+    brief = merge(QUAKE)
+    assert not any("144" in c.statement and len(c.article_ids) > 1 for c in brief.claims)
+    # The two Monday counts are one fact, disputed: one item, the minority not cited for it.
+    item = next(c for c in brief.claims if "2,056" in c.statement)
+    assert item.article_ids == ["cccccccccccc"] and item.disputed_by == ["dddddddddddd"]
+
+
+SHOCKS = [
+    extracted(
+        "aaaaaaaaaaaa",
+        [
+            "A magnitude 7.8 earthquake struck southern Turkey and northwest Syria before dawn on Monday, "
+            "bringing down apartment blocks while families slept.",
+            "Hours later a second powerful quake, measured at magnitude 7.5, hit the same region.",
+        ],
+    ),
+    extracted(
+        "bbbbbbbbbbbb",
+        [
+            "The magnitude 7.8 quake, the strongest to hit Turkey in decades, was followed by a second shock "
+            "of magnitude 7.6 in the same area."
+        ],
+    ),
+    extracted("cccccccccccc", ["Turkey's disaster agency AFAD measured the main shock at magnitude 7.7."]),
+]
+
+
+def test_a_main_shock_and_a_second_shock_are_different_quantities() -> None:
+    brief = merge(SHOCKS)
+    assert sorted(figure_discrepancies(brief)) == [
+        ("magnitude", ["7.8", "7.7"]),
+        ("magnitude of the second shock", ["7.5", "7.6"]),
+    ]
+
+
+EVAL = Path(__file__).parent / "eval"
+
+
+def _labelled(cluster: str) -> Brief:
+    """A labelled cluster built as `briefing build --backend extractive` builds it."""
+    folder = EVAL / cluster / "articles"
+    return build([str(folder)], BuildOptions(backend=BackendChoice.extractive))
+
+
+@pytest.mark.parametrize("cluster", ["turkey-syria-quake", "geneva-tariff-truce", "myanmar-quake-2025"])
+def test_an_item_cites_the_sources_of_its_values_and_none_that_contradict_them(cluster: str) -> None:
+    brief = _labelled(cluster)
+    for claim in brief.claims:
+        for d in brief.discrepancies:
+            if d.kind != "figure":
+                continue
+            for value in d.values:
+                if value.value in claim.statement:
+                    others = {a for v in d.values if v is not value for a in v.article_ids}
+                    assert not others & set(claim.article_ids), (claim.statement, d.subject)
+                    # ... and every source of the item that gives the value it states is cited.
+                    members = {e.article_id for e in claim.evidence}
+                    assert members & set(value.article_ids) <= set(claim.article_ids), (
+                        claim.statement,
+                        d.subject,
+                    )
+
+
+def test_bare_counts_are_read_only_with_a_measure_and_never_from_times_or_scores() -> None:
+    assert [(r.value, r.unit) for r in readings("The junta put the number of dead at 2,065.", None)] == [
+        ("2,065", "deaths")
+    ]
+    assert readings("It struck shortly before 1 p.m. and Argentina won 4-2 on penalties.", None) == []
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(4)))[::5])
+def test_any_input_order_gives_identical_bytes(order: tuple[int, ...]) -> None:
+    reference = merge(TRUCE + QUAKE)
+    shuffled = merge([(TRUCE + QUAKE)[i] for i in order] + [(TRUCE + QUAKE)[i] for i in range(4, 8)][::-1])
+    assert render_json(shuffled) == render_json(reference)
+    assert render_markdown(shuffled) == render_markdown(reference)
