@@ -291,6 +291,16 @@ class Archive:
         newest = max(corrections, key=lambda p: int(p.parent.name[11:]), default=day / "brief.json")
         return days[-1], newest
 
+    def last_sent(self, date: str) -> PastEdition | InputProblem | None:
+        """The newest version of the latest day before `date`, as kept (None: the archive holds none).
+
+        An unreadable version is returned as the `InputProblem` that says why.
+        """
+        found = self.latest_before(date)
+        if found is None:
+            return None
+        return _read_kept(found[1].parent, found[0])
+
     def recent(self, date: str, days: int = RECENT_DAYS) -> Recent:
         """The kept editions of the `days` days before `date`, newest first: each day's newest version.
 
