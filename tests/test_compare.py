@@ -13,11 +13,14 @@ import re
 from pathlib import Path
 
 import pytest
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from test_desk import browser, start, story_block, submit
 from typer.testing import CliRunner
 
 from briefing.app.cli import app
 from briefing.contracts import Edition, EditionStory
-from briefing.pipeline import BuildOptions, build_edition
+from briefing.pipeline import BuildOptions, build_edition, gather
 from briefing.render.edition import render_edition_json
 from briefing.review.compare import compare
 from briefing.stories.continuity import PastEdition, follow
@@ -25,6 +28,7 @@ from briefing.stories.continuity import PastEdition, follow
 ROOT = Path(__file__).resolve().parent.parent
 DAYS = ROOT / "tests" / "eval" / "days"
 DAY1, DAY2 = "2025-06-12", "2025-06-13"
+__all__ = ["browser"]  # the headless chromium of the desk's tests, as a fixture here too
 OFFLINE = {
     "OPENAI_API_KEY": None,
     "OPENAI_BASE_URL": None,
@@ -150,3 +154,37 @@ def test_diff_says_in_one_line_what_it_cannot_compare(tmp_path: Path, day1: Edit
     undated.write_text(render_edition_json(day2.model_copy(update={"date": None})), encoding="utf-8")
     result = CliRunner().invoke(app, ["diff", str(undated), "--editions", str(root)], env=OFFLINE)
     assert result.exit_code == 2 and "has no date" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_the_desk_shows_since_the_last_edition_with_the_new_items_marked(
+    tmp_path: Path, day1: Edition, day2: Edition, browser: webdriver.Chrome
+) -> None:
+    path = tmp_path / "edition.json"
+    path.write_text(render_edition_json(day2), encoding="utf-8")
+    running = start(path, gather([str(DAYS / DAY2 / "articles")]).articles)
+    running.desk.since = PastEdition(DAY1, day1)
+    expected = compare(day2, PastEdition(DAY1, day1))
+    try:
+        browser.get(running.url)
+        panel = browser.find_element(By.ID, "since")
+        assert panel.find_element(By.TAG_NAME, "h2").text == f"Since {DAY1}"
+        assert len(panel.find_elements(By.CSS_SELECTOR, ".since-new > li")) == len(expected.new) == 8
+        assert len(panel.find_elements(By.CSS_SELECTOR, ".since-dropped > li")) == len(expected.dropped) == 9
+        updated = expected.updated[0]
+        marked = panel.find_elements(By.CSS_SELECTOR, ".since-updated mark.new-item")
+        assert [m.text for m in marked] == updated.new_statements
+        block = story_block(browser, updated.id)
+        items = block.find_elements(By.CSS_SELECTOR, ".item.new-since")
+        assert [i.get_attribute("data-claim") for i in items] == updated.new_claim_ids
+        assert all(f"new since {DAY1}" in i.text for i in items)
+        assert not browser.find_elements(By.CSS_SELECTOR, f"#story-{day2.stories[1].id} .item.new-since")
+        submit(browser, block, "drop-story")
+        panel = browser.find_element(By.ID, "since")
+        assert not panel.find_elements(By.CSS_SELECTOR, ".since-updated")
+        dropped = [
+            li.get_attribute("data-story")
+            for li in panel.find_elements(By.CSS_SELECTOR, ".since-dropped > li")
+        ]
+        assert len(dropped) == 10
+    finally:
+        running.stop()

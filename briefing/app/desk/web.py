@@ -38,6 +38,7 @@ from briefing.contracts import EditionStory
 from briefing.errors import UserError
 from briefing.review.edits import Edit, EditAction
 from briefing.review.session import EditRefused, Review
+from briefing.stories.continuity import PastEdition
 
 __all__ = ["Desk", "desk_app", "listen", "serve"]
 
@@ -67,6 +68,8 @@ class Desk:
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     message: str = ""
+    since: PastEdition | None = None
+    """The last edition sent before this one, to compare with (None: nothing was sent before)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -113,6 +116,10 @@ def desk_app(desk: Desk) -> Starlette:
 
         from briefing.app.desk.email import annotated_email
         from briefing.render.edition import render_edition_email_html
+        from briefing.review.compare import compare
+
+        comparison = compare(edition, desk.since) if desk.since is not None else None
+        fresh = {i for u in comparison.updated for i in u.new_claim_ids} if comparison else set()
 
         email = Markup(annotated_email(edition, render_edition_email_html(edition)))
         notes: dict[str | None, list[str]] = {}
@@ -125,6 +132,8 @@ def desk_app(desk: Desk) -> Starlette:
             stories=[story_view(s, n, notes.get(s.id, [])) for n, s in enumerate(edition.stories, start=1)],
             lines=[line_view(a, notes.get(a.id, [])) for a in edition.also_reported],
             edition_notes=notes.get(None, []),
+            comparison=comparison,
+            fresh=fresh,
             gone=applied.gone + desk.review.notes,
             verdict=verdict,
             unsupported=[f.line() for f in unsupported],
