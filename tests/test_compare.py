@@ -12,14 +12,20 @@ import json
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
-from test_desk import browser, start, story_block, submit
+from selenium.webdriver.support.select import Select
+from test_desk import browser, loaded, start, story_block, submit
 from typer.testing import CliRunner
 
 from briefing.app.cli import app
+from briefing.app.common import stderr
+from briefing.app.desk.command import last_sent
+from briefing.app.desk.web import COOKIE
 from briefing.contracts import Edition, EditionStory
+from briefing.deliver.editions import Archive
 from briefing.pipeline import BuildOptions, build_edition, gather
 from briefing.render.edition import render_edition_json
 from briefing.review.compare import compare
@@ -156,13 +162,17 @@ def test_diff_says_in_one_line_what_it_cannot_compare(tmp_path: Path, day1: Edit
     assert result.exit_code == 2 and "has no date" in result.stderr and result.stderr.count("\n") == 1
 
 
-def test_the_desk_shows_since_the_last_edition_with_the_new_items_marked(
+def test_the_desk_shows_since_the_last_edition_with_the_new_items_marked_and_records_a_correction(
     tmp_path: Path, day1: Edition, day2: Edition, browser: webdriver.Chrome
 ) -> None:
     path = tmp_path / "edition.json"
     path.write_text(render_edition_json(day2), encoding="utf-8")
+    root = tmp_path / "editions"
+    _archive(root, day1)
     running = start(path, gather([str(DAYS / DAY2 / "articles")]).articles)
-    running.desk.since = PastEdition(DAY1, day1)
+    last = Archive(root).last_sent(DAY2)
+    assert isinstance(last, PastEdition) and last.where.endswith("correction-1/stories.json")
+    running.desk.since, running.desk.archive = last, root
     expected = compare(day2, PastEdition(DAY1, day1))
     try:
         browser.get(running.url)
@@ -181,10 +191,36 @@ def test_the_desk_shows_since_the_last_edition_with_the_new_items_marked(
         submit(browser, block, "drop-story")
         panel = browser.find_element(By.ID, "since")
         assert not panel.find_elements(By.CSS_SELECTOR, ".since-updated")
-        dropped = [
-            li.get_attribute("data-story")
-            for li in panel.find_elements(By.CSS_SELECTOR, ".since-dropped > li")
-        ]
-        assert len(dropped) == 10
+        rows = panel.find_elements(By.CSS_SELECTOR, ".since-dropped > li")
+        assert len(rows) == 10, "the story dropped here is no longer updated: nothing continues it"
+        forged = httpx.post(
+            running.base("/correct"), data={"text": "x"}, cookies={COOKIE: running.desk.token}
+        )
+        assert forged.status_code == 403
+        panel.find_element(By.CSS_SELECTOR, "#correct > summary").click()
+        Select(panel.find_element(By.NAME, "story_id")).select_by_visible_text("A corrected headline")
+        panel.find_element(By.CSS_SELECTOR, "#correct input[name=text]").send_keys("The toll was <241>.")
+        loaded(browser, panel.find_element(By.CSS_SELECTOR, "button.record-correction").click)
+        assert (
+            "recorded a correction of the 2025-06-12 edition" in browser.find_element(By.ID, "message").text
+        )
     finally:
         running.stop()
+    (kept,) = json.loads((root / DAY1 / "corrections.json").read_text(encoding="utf-8"))
+    assert (kept["story_id"], kept["headline"]) == (day1.stories[1].id, "A corrected headline")
+    assert (kept["text"], kept["editor"], kept["published_in"]) == ("The toll was <241>.", "ed", None)
+
+
+def test_the_desk_command_finds_the_last_sent_edition_or_says_why_not(
+    tmp_path: Path, day1: Edition, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "editions"
+    assert last_sent(stderr(), DAY2, root) == (root, None)
+    assert (
+        capsys.readouterr().err
+        == f"briefing: nothing sent before {DAY2} in {root}: nothing to compare with\n"
+    )
+    _archive(root, day1)
+    found, last = last_sent(stderr(), DAY2, root)
+    assert found == root and last is not None and last.edition.stories[1].headline == "A corrected headline"
+    assert last_sent(stderr(), None, root) == (None, None), "an undated edition is compared with nothing"

@@ -48,7 +48,8 @@ def review_command(
     except UserError as exc:
         err(console, f"error: {exc}")
         raise typer.Exit(EXIT_USAGE) from None
-    desk = Desk(review, editor_name(editor), since=last_sent(console, review.built.date, editions))
+    archive, since = last_sent(console, review.built.date, editions)
+    desk = Desk(review, editor_name(editor), since=since, archive=archive)
     url = f"http://127.0.0.1:{sock.getsockname()[1]}/?token={desk.token}"
     typer.echo(url)
     err(console, f"the desk for {brief_file}: edits go to {review.log.path}; Ctrl-C stops it")
@@ -59,8 +60,10 @@ def review_command(
     serve(desk).run(sockets=[sock])
 
 
-def last_sent(console: Console, date: str | None, editions: Path | None) -> PastEdition | None:
-    """The last edition the archive holds before `date`, for the desk's "Since" panel.
+def last_sent(
+    console: Console, date: str | None, editions: Path | None
+) -> tuple[Path | None, PastEdition | None]:
+    """The editions folder and the last edition it holds before `date`, for the desk's "Since" panel.
 
     None, with one line why, when there is none or it cannot be read: the desk opens all the same.
     """
@@ -70,16 +73,16 @@ def last_sent(console: Console, date: str | None, editions: Path | None) -> Past
     from briefing.settings import load_settings
 
     if not date:
-        return None
+        return None, None
     try:
         root = load_settings(flags={"editions": editions}).editions
     except UserError as exc:
         err(console, f"error: {exc}; nothing to compare with")
-        return None
+        return None, None
     found = Archive(root).last_sent(date)
     if found is None:
         err(console, f"nothing sent before {date} in {root}: nothing to compare with")
     elif isinstance(found, InputProblem):
         err(console, f"{found.path}: {found.reason}; nothing to compare with")
-        return None
-    return found
+        return root, None
+    return root, found

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -70,6 +71,8 @@ class Desk:
     message: str = ""
     since: PastEdition | None = None
     """The last edition sent before this one, to compare with (None: nothing was sent before)."""
+    archive: Path | None = None
+    """The editions folder `since` was read from, where a correction of it is recorded."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -104,7 +107,7 @@ class _Gate(BaseHTTPMiddleware):
 
 
 def desk_app(desk: Desk) -> Starlette:
-    """The desk's routes: the page, the email preview, a source, an act, the approval."""
+    """The desk's routes: the page, the email preview, a source, an act, the approval, a correction."""
 
     def home(request: Request) -> Response:
         with desk.lock:
@@ -119,6 +122,7 @@ def desk_app(desk: Desk) -> Starlette:
         from briefing.review.compare import compare
 
         comparison = compare(edition, desk.since) if desk.since is not None else None
+        since = desk.since.edition if desk.since is not None else None
         fresh = {i for u in comparison.updated for i in u.new_claim_ids} if comparison else set()
 
         email = Markup(annotated_email(edition, render_edition_email_html(edition)))
@@ -134,6 +138,7 @@ def desk_app(desk: Desk) -> Starlette:
             edition_notes=notes.get(None, []),
             comparison=comparison,
             fresh=fresh,
+            sent_stories=[*since.stories, *since.also_reported] if since else [],
             gone=applied.gone + desk.review.notes,
             verdict=verdict,
             unsupported=[f.line() for f in unsupported],
@@ -209,12 +214,38 @@ def desk_app(desk: Desk) -> Starlette:
         desk.message = f"approved {edit.content_id} by {edit.editor}"
         return RedirectResponse("/", status_code=303)
 
+    async def correct(request: Request) -> Response:
+        form = await request.form()
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        if not secrets.compare_digest(fields.get("csrf", "").encode(), desk.csrf.encode()):
+            return PlainTextResponse("403: the form's CSRF token is missing or wrong; reload the desk", 403)
+        if desk.since is None or desk.archive is None:
+            return PlainTextResponse("409: no edition was sent before this one: nothing to correct", 409)
+        from briefing.deliver.corrections import record_correction
+
+        date = desk.since.date
+        try:
+            with desk.lock:
+                record_correction(
+                    desk.archive,
+                    date,
+                    fields.get("text", ""),
+                    story_id=fields.get("story_id") or None,
+                    editor=desk.editor,
+                    at=datetime.now(UTC),
+                )
+        except UserError as exc:
+            return _page("refused.html.j2", 409, message=str(exc), reasons=[], fields={}, csrf=desk.csrf)
+        desk.message = f"recorded a correction of the {date} edition: the next edition opens with it"
+        return RedirectResponse("/", status_code=303)
+
     routes = [
         Route("/", home),
         Route("/email", email),
         Route("/source/{article_id}", source),
         Route("/act", act, methods=["POST"]),
         Route("/approve", approve, methods=["POST"]),
+        Route("/correct", correct, methods=["POST"]),
     ]
     return Starlette(routes=routes, middleware=[Middleware(_Gate, desk=desk)])
 
