@@ -15,7 +15,7 @@ is part of the extraction cache key.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -546,6 +546,26 @@ class AlsoReported(_Model):
     sources: list[EditionSource] = Field(description="The story's reports, cited on its line.")
 
 
+def _empty(value: list[Any]) -> bool:
+    return not value
+
+
+class EditorNote(_Model):
+    """An editor's note shown with the edition: under its story, or at the top (`story_id` None)."""
+
+    story_id: str | None = Field(default=None, description="The story it is about; None: the edition.")
+    text: str = Field(description="The note as the editor wrote it (escaped when rendered).")
+
+
+class Correction(_Model):
+    """A correction of an edition already sent, which the next edition opens with."""
+
+    date: str = Field(description="The date (YYYY-MM-DD) of the edition corrected.")
+    story_id: str | None = Field(default=None, description="The story corrected; None: the edition.")
+    headline: str | None = Field(default=None, description="That story's headline as it was sent.")
+    text: str = Field(description="The correction as the editor wrote it (escaped when rendered).")
+
+
 class Edition(_Model):
     """A day's articles as ranked stories: the input of the edition's renderers."""
 
@@ -564,5 +584,15 @@ class Edition(_Model):
         default_factory=list,
         description="Stories with one independent source, then those past the cap on full stories, "
         "ranked the same way, one cited line each.",
+    )
+    corrections: list[Correction] = Field(
+        default_factory=list,
+        exclude_if=_empty,
+        description="Corrections of earlier editions, shown first (left out of the JSON when none).",
+    )
+    notes: list[EditorNote] = Field(
+        default_factory=list,
+        exclude_if=_empty,
+        description="The editor's notes, under their story or at the top (left out of the JSON when none).",
     )
     report: RunReport = Field(default_factory=RunReport, description="What happened during the whole run.")

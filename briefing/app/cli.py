@@ -39,6 +39,8 @@ from briefing.app.common import (
     stderr,
     write_atomically,
 )
+from briefing.app.compare import DIFF_EPILOG, diff_command
+from briefing.app.correct import CORRECT_EPILOG, correct_command
 from briefing.app.delivery import DAILY_EPILOG, SEND_EPILOG, daily_command, send_command
 from briefing.app.desk.command import REVIEW_EPILOG, review_command
 from briefing.app.options import (
@@ -277,6 +279,8 @@ app.command(name="stories", epilog=STORIES_EPILOG)(stories_command)
 app.command(name="edit", epilog=EDIT_EPILOG)(edit_command)
 app.command(name="approve", epilog=APPROVE_EPILOG)(approve_command)
 app.command(name="review", epilog=REVIEW_EPILOG)(review_command)
+app.command(name="diff", epilog=DIFF_EPILOG)(diff_command)
+app.command(name="correct", epilog=CORRECT_EPILOG)(correct_command)
 
 
 @app.command(

@@ -42,6 +42,7 @@ from pathlib import Path
 
 from briefing.check.verify import Finding, verify, verify_edition
 from briefing.contracts import Article, Edition, IngestResult, RunReport
+from briefing.deliver.corrections import mark_published, pending
 from briefing.deliver.editions import (
     Archive,
     EditionRefused,
@@ -255,8 +256,21 @@ def _keep_and_send(
     stop: threading.Event | None,
     on_sending: Callable[[DailyResult], None] | None,
 ) -> DailyResult:
-    """Decide the version of the day, keep it in the archive and send it (see `run_daily`)."""
+    """Decide the version of the day, keep it in the archive and send it (see `run_daily`).
+
+    The edition opens with the corrections of earlier editions not yet published
+    (`briefing.deliver.corrections`), which are marked published once it is kept.
+    """
+    sent_today = (archive.root / date / "brief.json").exists()
+    corrections, notes = pending(archive.root, date, sent_today=sent_today)
     edition = checked.edition
+    if corrections:
+        edition = edition.model_copy(update={"corrections": corrections})
+    if notes:
+        skipped = [*edition.report.inputs_skipped, *notes]
+        edition = edition.model_copy(
+            update={"report": edition.report.model_copy(update={"inputs_skipped": skipped})}
+        )
     previous = archive.previous_sources(date)
     current = source_ids(edition.model_dump(mode="json"))
     if previous is not None and previous[1] == current:
@@ -277,6 +291,8 @@ def _keep_and_send(
     if test_copy is None:
         keeper = archive if dry_run is None else Archive(dry_run / "editions")
         folder = keeper.keep(marked, plan.version)
+        if dry_run is None:
+            mark_published(archive.root, marked)
     if on_sending is not None:
         on_sending(DailyResult(brief=marked, plan=plan, folder=folder, report=None, dropped=dropped))
     sent = send_edition(

@@ -71,6 +71,7 @@ __all__ = [
     "mark_correction",
     "plan_edition",
     "source_ids",
+    "write_atomically",
 ]
 
 _RECEIVED = ("sent", "sending")
@@ -278,7 +279,7 @@ class Archive:
             where = exc.filename or folder
             raise UserError(f"{where}: cannot be written ({exc.strerror}); nothing sent") from None
         for name, text in files.items():
-            _write_atomically(folder / name, text)
+            write_atomically(folder / name, text)
         return folder
 
     def latest_before(self, date: str) -> tuple[str, Path] | None:
@@ -290,6 +291,25 @@ class Archive:
         corrections = [p for p in day.glob("correction-*/brief.json") if p.parent.name[11:].isdigit()]
         newest = max(corrections, key=lambda p: int(p.parent.name[11:]), default=day / "brief.json")
         return days[-1], newest
+
+    def last_sent(self, date: str) -> PastEdition | InputProblem | None:
+        """The newest version of the latest day before `date`, as kept (None: the archive holds none).
+
+        An unreadable version is returned as the `InputProblem` that says why.
+        """
+        found = self.latest_before(date)
+        if found is None:
+            return None
+        return _read_kept(found[1].parent, found[0])
+
+    def sent_on(self, date: str) -> PastEdition | InputProblem | None:
+        """The newest version of the edition of `date` itself, as kept (None: none was kept)."""
+        day = self.root / date
+        if not _is_date(date) or not (day / "brief.json").exists():
+            return None
+        corrections = [p for p in day.glob("correction-*/brief.json") if p.parent.name[11:].isdigit()]
+        newest = max(corrections, key=lambda p: int(p.parent.name[11:]), default=day / "brief.json")
+        return _read_kept(newest.parent, date)
 
     def recent(self, date: str, days: int = RECENT_DAYS) -> Recent:
         """The kept editions of the `days` days before `date`, newest first: each day's newest version.
@@ -360,7 +380,7 @@ def keep_for_review(edition: Edition, folder: Path) -> Path:
         "brief.html": render_edition_email_html(edition),
     }
     for name, text in files.items():
-        _write_atomically(folder / name, text)
+        write_atomically(folder / name, text)
     return folder / "stories.json"
 
 
@@ -412,7 +432,7 @@ def _kept_id(folder: Path) -> str | None:
         return None
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str) -> None:
     """Replace `path` whole; on failure, one line naming it, and no temporary file left behind."""
     tmp_name = ""
     try:

@@ -64,6 +64,7 @@ class _Also:
     headline: str
     statement: str | None
     cited: str
+    note: str = ""
 
 
 def single_brief(edition: Edition) -> Brief | None:
@@ -71,7 +72,11 @@ def single_brief(edition: Edition) -> Brief | None:
 
     A developing story is never rendered as a bare brief: a brief has no place for what is
     new since the last edition, so a lone developing story is rendered as an edition.
+    An edition that carries a correction or an editor's note is never one either: a brief has
+    no place for them.
     """
+    if edition.corrections or edition.notes:
+        return None
     if len(edition.stories) == 1 and not edition.also_reported and edition.stories[0].status == "new":
         return edition.stories[0].brief
     return None
@@ -177,6 +182,7 @@ def _markdown(edition: Edition, *, anchors: bool) -> str:
                 show_made_by=shared is None,
                 new_items=listed,
                 previous_date=story.previous_date,
+                notes=[n.text for n in edition.notes if n.story_id == story.id],
             )
         )
         stories.append(tidy(text).rstrip("\n"))
@@ -187,12 +193,18 @@ def _markdown(edition: Edition, *, anchors: bool) -> str:
         .render(
             edition=edition,
             counts=counts,
+            edition_notes=[n.text for n in edition.notes if n.story_id is None],
             made_by=shared,
             contents=[_Line(s.headline, _outlets(s), _status(s)) for s in edition.stories],
             stories=stories,
             anchors=anchors,
             also=[
-                _Also(a.headline, a.statement, "; ".join(_cited(s) for s in a.sources))
+                _Also(
+                    a.headline,
+                    a.statement,
+                    "; ".join(_cited(s) for s in a.sources),
+                    " ".join(n.text for n in edition.notes if n.story_id == a.id),
+                )
                 for a in edition.also_reported
             ],
             e=md_escape,

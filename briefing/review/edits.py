@@ -12,8 +12,10 @@ output and the edits log are all that is kept, and the approval records the cont
 (`briefing.deliver.editions.content_id`) of the edition after the edits, so a rebuild
 that changes anything is no longer approved. Any edit after an approval withdraws it.
 
-An editor's note is kept in the log and returned in `ApplyReport.notes`; it does not
-change the edition's content, so it never moves its content id.
+An editor's note is kept in the log, returned in `ApplyReport.notes`, and put in the
+edition (`Edition.notes`), which shows it under its story or at the top: subscribers read
+it, so it is part of the content id like any edit. A note on a story dropped later goes
+with the story.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from collections.abc import Sequence
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from briefing.contracts import AlsoReported, Brief, Edition, EditionStory
+from briefing.contracts import AlsoReported, Brief, Edition, EditionStory, EditorNote
 from briefing.review.actions import TEXT_ACTIONS, EditAction
 
 __all__ = [
@@ -144,7 +146,13 @@ def apply_edits(edition: Edition, edits: Sequence[Edit]) -> tuple[Edition, Apply
             report.applied += 1
         else:
             report.gone.append(f"{edit.line()}: {reason}; not applied")
-    result = edition.model_copy(update={"stories": stories, "also_reported": also})
+    kept = {s.id for s in stories} | {a.id for a in also}
+    shown = [
+        EditorNote(story_id=n.story_id, text=n.text) for n in report.notes if n.story_id in kept | {None}
+    ]
+    result = edition.model_copy(
+        update={"stories": stories, "also_reported": also, "notes": [*edition.notes, *shown]}
+    )
     return result, report
 
 

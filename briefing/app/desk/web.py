@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -38,6 +39,7 @@ from briefing.contracts import EditionStory
 from briefing.errors import UserError
 from briefing.review.edits import Edit, EditAction
 from briefing.review.session import EditRefused, Review
+from briefing.stories.continuity import PastEdition
 
 __all__ = ["Desk", "desk_app", "listen", "serve"]
 
@@ -67,6 +69,10 @@ class Desk:
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     message: str = ""
+    since: PastEdition | None = None
+    """The last edition sent before this one, to compare with (None: nothing was sent before)."""
+    archive: Path | None = None
+    """The editions folder `since` was read from, where a correction of it is recorded."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -101,7 +107,7 @@ class _Gate(BaseHTTPMiddleware):
 
 
 def desk_app(desk: Desk) -> Starlette:
-    """The desk's routes: the page, the email preview, a source, an act, the approval."""
+    """The desk's routes: the page, the email preview, a source, an act, the approval, a correction."""
 
     def home(request: Request) -> Response:
         with desk.lock:
@@ -113,6 +119,11 @@ def desk_app(desk: Desk) -> Starlette:
 
         from briefing.app.desk.email import annotated_email
         from briefing.render.edition import render_edition_email_html
+        from briefing.review.compare import compare
+
+        comparison = compare(edition, desk.since) if desk.since is not None else None
+        since = desk.since.edition if desk.since is not None else None
+        fresh = {i for u in comparison.updated for i in u.new_claim_ids} if comparison else set()
 
         email = Markup(annotated_email(edition, render_edition_email_html(edition)))
         notes: dict[str | None, list[str]] = {}
@@ -125,6 +136,9 @@ def desk_app(desk: Desk) -> Starlette:
             stories=[story_view(s, n, notes.get(s.id, [])) for n, s in enumerate(edition.stories, start=1)],
             lines=[line_view(a, notes.get(a.id, [])) for a in edition.also_reported],
             edition_notes=notes.get(None, []),
+            comparison=comparison,
+            fresh=fresh,
+            sent_stories=[*since.stories, *since.also_reported] if since else [],
             gone=applied.gone + desk.review.notes,
             verdict=verdict,
             unsupported=[f.line() for f in unsupported],
@@ -200,12 +214,38 @@ def desk_app(desk: Desk) -> Starlette:
         desk.message = f"approved {edit.content_id} by {edit.editor}"
         return RedirectResponse("/", status_code=303)
 
+    async def correct(request: Request) -> Response:
+        form = await request.form()
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        if not secrets.compare_digest(fields.get("csrf", "").encode(), desk.csrf.encode()):
+            return PlainTextResponse("403: the form's CSRF token is missing or wrong; reload the desk", 403)
+        if desk.since is None or desk.archive is None:
+            return PlainTextResponse("409: no edition was sent before this one: nothing to correct", 409)
+        from briefing.deliver.corrections import record_correction
+
+        date = desk.since.date
+        try:
+            with desk.lock:
+                record_correction(
+                    desk.archive,
+                    date,
+                    fields.get("text", ""),
+                    story_id=fields.get("story_id") or None,
+                    editor=desk.editor,
+                    at=datetime.now(UTC),
+                )
+        except UserError as exc:
+            return _page("refused.html.j2", 409, message=str(exc), reasons=[], fields={}, csrf=desk.csrf)
+        desk.message = f"recorded a correction of the {date} edition: the next edition opens with it"
+        return RedirectResponse("/", status_code=303)
+
     routes = [
         Route("/", home),
         Route("/email", email),
         Route("/source/{article_id}", source),
         Route("/act", act, methods=["POST"]),
         Route("/approve", approve, methods=["POST"]),
+        Route("/correct", correct, methods=["POST"]),
     ]
     return Starlette(routes=routes, middleware=[Middleware(_Gate, desk=desk)])
 
