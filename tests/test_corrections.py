@@ -24,17 +24,7 @@ HOSTILE = '<img src=x onerror="alert(1)"> **241**, not [242](http://evil.example
 
 @pytest.fixture
 def desk(smtp: SmtpServer, tmp_path: Path) -> Desk:
-    env = {
-        **smtp.env(),
-        "BRIEFING_DB": str(tmp_path / "db.sqlite3"),
-        "BRIEFING_ARTICLES": str(tmp_path / "today"),
-        "BRIEFING_EDITIONS": str(tmp_path / "editions"),
-        "BRIEFING_ALERT_TO": "",
-        "BRIEFING_CACHE_DIR": str(tmp_path / "cache"),
-    }
-    desk = Desk(smtp=smtp, root=tmp_path, env=env, day="2025-06-12")
-    assert desk.run("subscribers", "add", "ana@example.org").exit_code == 0
-    return desk
+    return Desk.set_up(smtp, tmp_path, day="2025-06-12", subscribers=("ana@example.org",), cache=True)
 
 
 def _day(desk: Desk, day: str) -> None:

@@ -63,19 +63,35 @@ class Desk:
     def received(self, address: str) -> list[Received]:
         return [m for m in self.smtp.inbox.messages if address in m.recipients]
 
+    @classmethod
+    def set_up(
+        cls,
+        smtp: SmtpServer,
+        root: Path,
+        *,
+        day: str = DAY,
+        subscribers: tuple[str, ...] = ("ana@example.org", "bo@example.org"),
+        cache: bool = False,
+    ) -> Desk:
+        """A desk of its own under `root` (database, articles, archive; a cache file with `cache`)."""
+        env = {
+            **smtp.env(),
+            "BRIEFING_DB": str(root / "db.sqlite3"),
+            "BRIEFING_ARTICLES": str(root / "today"),
+            "BRIEFING_EDITIONS": str(root / "editions"),
+            "BRIEFING_ALERT_TO": "",
+        }
+        if cache:
+            env["BRIEFING_CACHE_DIR"] = str(root / "cache")
+        desk = cls(smtp=smtp, root=root, env=env, day=day)
+        for address in subscribers:
+            assert desk.run("subscribers", "add", address).exit_code == 0
+        return desk
+
 
 @pytest.fixture
 def desk(smtp: SmtpServer, tmp_path: Path) -> Desk:
-    env = {
-        **smtp.env(),
-        "BRIEFING_DB": str(tmp_path / "db.sqlite3"),
-        "BRIEFING_ARTICLES": str(tmp_path / "today"),
-        "BRIEFING_EDITIONS": str(tmp_path / "editions"),
-        "BRIEFING_ALERT_TO": "",
-    }
-    desk = Desk(smtp=smtp, root=tmp_path, env=env)
-    for address in ("ana@example.org", "bo@example.org"):
-        assert desk.run("subscribers", "add", address).exit_code == 0
+    desk = Desk.set_up(smtp, tmp_path)
     desk.use("crescent-times.txt", "harbour-ledger.txt", "mekong-daily.txt")
     return desk
 

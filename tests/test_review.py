@@ -186,17 +186,7 @@ def test_require_approval_is_read_from_the_config_and_the_environment(tmp_path: 
 
 @pytest.fixture
 def desk(smtp: SmtpServer, tmp_path: Path, early_articles: Path) -> Iterator[Desk]:
-    env = {
-        **smtp.env(),
-        "BRIEFING_DB": str(tmp_path / "db.sqlite3"),
-        "BRIEFING_ARTICLES": str(tmp_path / "today"),
-        "BRIEFING_EDITIONS": str(tmp_path / "editions"),
-        "BRIEFING_ALERT_TO": "",
-        "BRIEFING_CACHE_DIR": str(tmp_path / "cache"),
-    }
-    desk = Desk(smtp=smtp, root=tmp_path, env=env, day=DAY)
-    for address in ("ana@example.org", "bo@example.org"):
-        assert desk.run("subscribers", "add", address).exit_code == 0
+    desk = Desk.set_up(smtp, tmp_path, day=DAY, cache=True)
     shutil.copytree(early_articles, desk.articles)
     yield desk
 
