@@ -41,7 +41,7 @@ from datetime import datetime
 from pathlib import Path
 
 from briefing.check.verify import Finding, verify, verify_edition
-from briefing.contracts import Article, Edition, IngestResult, RunReport
+from briefing.contracts import Article, Edition, RunReport
 from briefing.deliver.corrections import mark_published, pending
 from briefing.deliver.editions import (
     Archive,
@@ -204,9 +204,9 @@ def run_daily(
             f"no active subscribers in {store.path}; nothing built or sent "
             "(--allow-empty to build and keep the edition anyway)"
         )
-    ingested, built = _build(articles, editions, feeds=feeds, date=date, options=options)
-    where = ", ".join([*articles, *(f.url for f in feeds)])
-    checked = check_edition(built, ingested.articles, min_sources=min_sources, where=where)
+    built, checked = _build_and_check(
+        articles, editions, feeds=feeds, date=date, options=options, min_sources=min_sources
+    )
     return _keep_and_send(
         checked,
         built.report,
@@ -224,20 +224,24 @@ def run_daily(
     )
 
 
-def _build(
+def _build_and_check(
     articles: Sequence[str],
     editions: Path,
     *,
     feeds: Sequence[FeedQuery],
     date: str,
     options: BuildOptions | None,
-) -> tuple[IngestResult, Edition]:
+    min_sources: int,
+) -> tuple[Edition, Checked]:
+    """The edition of `date` as built (following `editions`), and as `check_edition` lets it go out."""
     build_options = dataclasses.replace(options or BuildOptions(), date=date, editions=editions)
     try:
         ingested = gather(articles, build_options, feeds=feeds)
-        return ingested, build_edition_from(ingested, build_options)
+        built = build_edition_from(ingested, build_options)
     except BriefingError as exc:
         raise DailyRefused(f"today's brief could not be built: {exc}") from None
+    where = ", ".join([*articles, *(f.url for f in feeds)])
+    return built, check_edition(built, ingested.articles, min_sources=min_sources, where=where)
 
 
 def _keep_and_send(
@@ -334,9 +338,9 @@ def build_for_review(
         DailyRefused: The edition could not be built or failed a check.
         UserError: The folder cannot be written.
     """
-    ingested, built = _build(articles, editions, feeds=feeds, date=date, options=options)
-    where = ", ".join([*articles, *(f.url for f in feeds)])
-    checked = check_edition(built, ingested.articles, min_sources=min_sources, where=where)
+    _, checked = _build_and_check(
+        articles, editions, feeds=feeds, date=date, options=options, min_sources=min_sources
+    )
     path = review_file(editions, date)
     keep_for_review(checked.edition, path.parent)
     return path, checked
