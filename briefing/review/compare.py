@@ -16,8 +16,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from briefing.contracts import AlsoReported, ClaimCategory, Edition, EditionStory, MergedClaim
-from briefing.stories.continuity import PastEdition, match_stories, repeated
+from briefing.contracts import AlsoReported, Edition, EditionStory, MergedClaim
+from briefing.stories.continuity import PastEdition, line_claims, match_stories, repeated
 
 __all__ = ["Comparison", "Seen", "Updated", "compare"]
 
@@ -121,16 +121,5 @@ def _past_claims(edition: Edition, story_id: str) -> list[MergedClaim]:
             return list(story.brief.claims)
     for line in edition.also_reported:
         if line.id == story_id and line.statement:
-            return [
-                MergedClaim(
-                    id="",
-                    statement=line.statement,
-                    category=ClaimCategory.event,
-                    evidence=[],
-                    article_ids=[],
-                    source_count=1,
-                    single_source=True,
-                    score=0.0,
-                )
-            ]
+            return line_claims(line)
     return []

@@ -52,6 +52,7 @@ __all__ = [
     "Recent",
     "edition_of_brief",
     "follow",
+    "line_claims",
     "match_stories",
     "repeated",
 ]
@@ -169,21 +170,25 @@ def _recent(date: str, past: Sequence[PastEdition], days: int) -> list[_Past]:
 
 def _also(date: str, line: AlsoReported) -> _Past:
     """A one-line story: its lead statement is all the edition kept of it."""
-    claims = []
-    if line.statement:
-        claims.append(
-            MergedClaim(
-                id="",
-                statement=line.statement,
-                category=ClaimCategory.event,
-                evidence=[],
-                article_ids=[],
-                source_count=1,
-                single_source=True,
-                score=0.0,
-            )
+    return _Past(date, line.id, line.headline, line_claims(line))
+
+
+def line_claims(line: AlsoReported) -> list[MergedClaim]:
+    """What an edition kept of a one-line story, as claims to compare with: its lead statement, if any."""
+    if not line.statement:
+        return []
+    return [
+        MergedClaim(
+            id="",
+            statement=line.statement,
+            category=ClaimCategory.event,
+            evidence=[],
+            article_ids=[],
+            source_count=1,
+            single_source=True,
+            score=0.0,
         )
-    return _Past(date, line.id, line.headline, claims)
+    ]
 
 
 def _as_article(key: str, headline: str, claims: Sequence[MergedClaim], names: Sequence[str]) -> Article:
