@@ -287,10 +287,7 @@ class Archive:
         days = sorted(p.parent.name for p in self.root.glob("*/brief.json") if p.parent.name < date)
         if not days:
             return None
-        day = self.root / days[-1]
-        corrections = [p for p in day.glob("correction-*/brief.json") if p.parent.name[11:].isdigit()]
-        newest = max(corrections, key=lambda p: int(p.parent.name[11:]), default=day / "brief.json")
-        return days[-1], newest
+        return days[-1], _newest_version(self.root / days[-1]) / "brief.json"
 
     def last_sent(self, date: str) -> PastEdition | InputProblem | None:
         """The newest version of the latest day before `date`, as kept (None: the archive holds none).
@@ -307,9 +304,7 @@ class Archive:
         day = self.root / date
         if not _is_date(date) or not (day / "brief.json").exists():
             return None
-        corrections = [p for p in day.glob("correction-*/brief.json") if p.parent.name[11:].isdigit()]
-        newest = max(corrections, key=lambda p: int(p.parent.name[11:]), default=day / "brief.json")
-        return _read_kept(newest.parent, date)
+        return _read_kept(_newest_version(day), date)
 
     def recent(self, date: str, days: int = RECENT_DAYS) -> Recent:
         """The kept editions of the `days` days before `date`, newest first: each day's newest version.
@@ -331,8 +326,9 @@ class Archive:
         for day in folders:
             if not (first <= day.name < date) or not _is_date(day.name):
                 continue
-            corrections = [p for p in day.glob("correction-*") if p.is_dir() and p.name[11:].isdigit()]
-            folder = max(corrections, key=lambda p: int(p.name[11:]), default=day)
+            # Any version folder counts here, one holding only `stories.json` too.
+            versions = [p for p in day.glob("correction-*") if p.is_dir() and p.name[11:].isdigit()]
+            folder = max(versions, key=lambda p: int(p.name[11:]), default=day)
             found = _read_kept(folder, day.name)
             if isinstance(found, InputProblem):
                 recent.notes.append(found)
@@ -389,6 +385,12 @@ def _is_date(name: str) -> bool:
         return dt.date.fromisoformat(name).isoformat() == name
     except ValueError:
         return False
+
+
+def _newest_version(day: Path) -> Path:
+    """The folder of a day's newest kept version: its highest `correction-N` holding a brief, else the day."""
+    kept = [p.parent for p in day.glob("correction-*/brief.json") if p.parent.name[11:].isdigit()]
+    return max(kept, key=lambda p: int(p.name[11:]), default=day)
 
 
 def _read_kept(folder: Path, date: str) -> PastEdition | InputProblem | None:
