@@ -122,12 +122,20 @@ def _same_person(a: str, b: str) -> bool:
 
 
 def _one_thing(sentence: str) -> str | None:
-    """The one organisation or place the sentence names, when it names no person either."""
+    """The one organisation or place the sentence names, when it names no person and no unknown word.
+
+    "The White Helmets ... said streets had collapsed in Jindires and across Idlib
+    province" names one place, but "Its head" is the group's, which the sentence does not
+    mark as an organisation: a lone capitalised word that is no known name ("Jindires")
+    makes the sentence ambiguous, as it does for a person.
+    """
     mentions = mentions_in(sentence)
     if any(m.kind == EntityKind.person for m in mentions):
         return None
     names = {m.name for m in mentions}
-    return next(iter(names)) if len(names) == 1 else None
+    if len(names) != 1 or _unknown_names(sentence, list(names)):
+        return None
+    return next(iter(names))
 
 
 def _plural_subject(sentence: str) -> str | None:
