@@ -1,8 +1,9 @@
-"""The extractive backend's people and roles, read as a reader of sports and general news would.
+"""The extractive backend's people, roles and speakers, read as a reader of sports and general news would.
 
-A role written in lower case before a name ("coach Lionel Scaloni") and a person named
-only as the subject of what they did ("Kylian Mbappé struck twice"): each is tested on
-the extraction of one article, and where it matters on the merge of several.
+A role written in lower case before a name ("coach Lionel Scaloni"), a person named only
+as the subject of what they did ("Kylian Mbappé struck twice"), and a quotation whose
+speaker is "he" after it: each is tested on the extraction of one article, and where it
+matters on the merge of several.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import pytest
 from factories import article
 
+from briefing.check.grounding import check_extraction
 from briefing.contracts import (
     ArticleExtraction,
     Backend,
@@ -192,3 +194,62 @@ def test_one_player_spelled_two_ways_is_one_person_named_as_most_sources_write_h
     assert [(e.name, sorted(e.variants)) for e in players] == [
         ("Kylian Mbappé", ["Killian Mbappe", "Kylian Mbappé"])
     ]
+
+
+# --- a quotation given to "he" ---------------------------------------------------------------
+
+ERDOGAN = (
+    "President Recep Tayyip Erdoğan said Turkey had not faced a disaster of this scale since 1939. "
+    "According to Erdoğan, 45 countries had already offered to help. “We hope that we will get out "
+    "of this disaster together as soon as possible,” he wrote on Twitter."
+)
+SHORTCOMINGS = (
+    "Recep Tayyib Erdogan visited Kahramanmaras and Hatay provinces on Wednesday. He admitted there "
+    'had been problems with the response. "Of course there are shortcomings," he said, adding that no '
+    "country could be fully ready."
+)
+
+
+def test_a_quotation_given_to_he_names_the_person_of_the_sentence_before() -> None:
+    extraction = extract(ERDOGAN)
+    claim = next(c for c in extraction.claims if "We hope" in c.statement)
+    # "Erdoğan" alone is the article's one person of that surname, named as the sentence writes it.
+    assert claim.statement.endswith("as soon as possible,” [Erdoğan] wrote on Twitter.")
+    assert claim.evidence.startswith("According to Erdoğan, 45 countries") and claim.evidence in ERDOGAN
+    assert check_extraction(extraction, ERDOGAN)[1] == []
+
+
+def test_a_quotation_after_a_resolved_pronoun_cites_the_passage_that_names_the_speaker() -> None:
+    extraction = extract(SHORTCOMINGS)
+    statements = {c.statement: c.evidence for c in extraction.claims}
+    quote = (
+        '"Of course there are shortcomings," [Recep Tayyib Erdogan] said, adding that no country could be '
+        "fully ready."
+    )
+    assert statements[quote] == SHORTCOMINGS
+    assert "[Recep Tayyib Erdogan] admitted there had been problems with the response." in statements
+    assert check_extraction(extraction, SHORTCOMINGS)[1] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Two people before it: "he" is either.
+        "Vice President Fuat Oktay met President Recep Tayyip Erdoğan in Ankara on Monday. “We will "
+        "rebuild every home in the region,” he said on Tuesday.",
+        # A paragraph of its own.
+        "President Recep Tayyip Erdoğan visited Hatay province on Wednesday.\n\n“We will rebuild "
+        "every home in the region,” he said on Tuesday.",
+    ],
+)
+def test_a_quotation_given_to_an_unresolved_he_is_no_statement(text: str) -> None:
+    assert not [c for c in extract(text).claims if "rebuild every home" in c.statement]
+
+
+def test_an_opening_pronoun_after_a_surname_alone_names_that_person() -> None:
+    text = (
+        "Lionel Messi opened the scoring in the 23rd minute. The final was Messi's 26th World Cup "
+        "match, a record. He finished with seven goals and was named player of the tournament."
+    )
+    claim = next(c for c in extract(text).claims if "seven goals" in c.statement)
+    assert claim.statement.startswith("[Messi] finished with seven goals")
