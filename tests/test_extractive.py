@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 import time
@@ -128,8 +129,10 @@ def test_every_claim_is_verbatim_and_passes_the_evidence_check(text: str) -> Non
     assert extraction.claims
     for claim in extraction.claims:
         assert claim.evidence in a.text
-        # The statement is the evidence, less a connective such as "However," at most.
-        assert claim.evidence.endswith(claim.statement[1:])
+        # The statement is the evidence, less a connective such as "However," at most, with a
+        # pronoun replaced by its name in brackets.
+        outside = re.split(r"\[[^\]]+\]", claim.statement)
+        assert claim.evidence.endswith(outside[-1][1:]) and all(p[1:] in claim.evidence for p in outside)
         for figure in claim.figures:
             assert figure.value in claim.evidence
             assert figure_in_text(figure.value, claim.evidence)

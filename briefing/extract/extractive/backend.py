@@ -26,6 +26,7 @@ from briefing.contracts import (
     ArticleExtraction,
     Claim,
     ClaimCategory,
+    EntityKind,
     Figure,
     InterpretationPoint,
 )
@@ -187,16 +188,17 @@ class ExtractiveBackend:
         sentences = _sentences(text, language)
         spans = quotation_spans(text)
         opens = [q.open for q in spans]
-        claims = _standalone(_claims(sentences, article.title), sentences, text)
+        offsets = [(s.start, s.end) for s in sentences]
+        quotes = find_quotes(text, offsets, spans)
+        entities = find_entities(text, offsets, (q.speaker for q in quotes))
+        people = [e.name for e in entities if e.kind == EntityKind.person]
+        claims = _standalone(_claims(sentences, article.title), sentences, text, people)
         for s in claims:
             s.figures = _main_first(find_figures(s.text))
             s.category = _category(
                 s, spans[bisect.bisect_left(opens, s.start) : bisect.bisect_left(opens, s.end)]
             )
         ranked = _rank(claims)
-        offsets = [(s.start, s.end) for s in sentences]
-        quotes = find_quotes(text, offsets, spans)
-        entities = find_entities(text, offsets, (q.speaker for q in quotes))
         top = ranked[0].text if ranked else ""
         return ArticleExtraction(
             headline=headline(article.title, top),
@@ -303,22 +305,31 @@ def _claims(sentences: list[_Sentence], title: str) -> list[_Sentence]:
     return kept
 
 
-def _standalone(claims: list[_Sentence], sentences: list[_Sentence], text: str) -> list[_Sentence]:
+def _standalone(
+    claims: list[_Sentence], sentences: list[_Sentence], text: str, people: list[str]
+) -> list[_Sentence]:
     """Each claim with a statement that reads alone (see `pronouns.py`); those that cannot are dropped.
 
     The evidence is the sentence, or the sentence with the one before it when the
-    statement names, in brackets, whom an opening pronoun stands for.
+    statement names, in brackets, whom a pronoun stands for; `people` are the persons
+    the article names, so that a surname alone in the sentence before is one of them.
+    When the sentence before was itself resolved ("He admitted ..." after "Recep Tayyib
+    Erdogan visited ..."), the passage it needed is the one looked in, and cited.
     """
     kept: list[_Sentence] = []
+    passage_start: dict[int, int] = {}
     for s in claims:
         before = sentences[s.index - 1] if s.index > 0 else None
-        resolved = standalone(
-            _statement(s.text), s.start, (before.start, before.text) if before else None, text
-        )
+        previous = None
+        if before is not None:
+            start = passage_start.get(before.index, before.start)
+            previous = (start, text[start : before.end])
+        resolved = standalone(_statement(s.text), s.start, previous, text, people)
         if resolved is None:
             continue
         s.statement = resolved.statement
         s.evidence = text[resolved.evidence_start : s.end]
+        passage_start[s.index] = resolved.evidence_start
         kept.append(s)
     return kept
 

@@ -1,9 +1,12 @@
 """Who is who: people with their roles, organisations and places named in an article.
 
 News gives titles in a handful of fixed patterns ('Treasury Secretary X', 'Mr. X',
-'X, a research director,', 'the Eurasia Group's president, X,'). A capitalised phrase
-becomes an entity only when a title, a courtesy title, a speech verb or a cue word says
-what it is. Names and roles are returned as written in the article.
+'coach X', 'X, a research director,', 'the Eurasia Group's president, X,'). A capitalised
+phrase becomes an entity only when a title, a courtesy title, a speech verb or a cue word
+says what it is, or when it is shaped like a person's name (two to four capitalised words,
+none a place, an organisation's word or a title) and is the subject of a verb in the past
+tense: 'Kylian Mbappé struck twice', 'Raed Al Saleh, who leads the group,'. Names and roles
+are returned as written in the article.
 """
 
 from __future__ import annotations
@@ -13,7 +16,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from briefing.contracts import Entity, EntityKind
-from briefing.extract.extractive.lexicon import NOT_NAMES, ORG_HEADS, PLACES, SPEECH_VERBS, TIME_WORDS
+from briefing.extract.extractive.lexicon import (
+    ACTION_VERBS,
+    NOT_NAMES,
+    ORG_HEADS,
+    PLACE_NOUNS,
+    PLACES,
+    SPEECH_VERBS,
+    TIME_WORDS,
+)
 from briefing.extract.extractive.names import (
     CONNECTORS,
     HONORIFIC_WORDS,
@@ -25,6 +36,7 @@ from briefing.extract.extractive.names import (
     TOKEN,
     UPPER,
     is_cap,
+    is_name_word,
     is_role_word,
     strip_possessive,
 )
@@ -33,6 +45,10 @@ __all__ = ["Mention", "find_entities", "mentions_in"]
 
 _ORG_HEADS = frozenset(ORG_HEADS)
 _PLACES = {p.casefold(): p for p in PLACES}
+_PLACE_WORDS = frozenset(w.casefold() for p in PLACES for w in p.split())
+_ORG_WORDS = frozenset(w for o in KNOWN_ORG_NAMES for w in o.split())
+_TIME_WORDS = frozenset(w.casefold() for w in TIME_WORDS)
+_PLACE_NOUNS = frozenset(PLACE_NOUNS)
 _ROLE_PREFIX_WORDS = 2
 """Capitalised words taken into a role before its title: "Labour Minister", "Port Authority chief"."""
 
@@ -45,6 +61,23 @@ _SPEAKS_AFTER = re.compile(
 _ROLE_AHEAD = re.compile(
     rf"(?:^|\s)(?:(?:[Tt]he|[Aa]n?)\s+)?(?P<role>(?:[{UPPER}][\w&.-]*\s+){{0,4}}?[\w&.-]+(?:’s|'s)\s+"
     r"[a-z][\w -]{2,30}),\s*$"
+)
+# "The White Helmets ... Its head, Raed al-Saleh," -> "head".
+_OWN_ROLE_AHEAD = re.compile(r"(?:^|\s)(?:[Ii]ts|[Tt]heir|[Hh]is|[Hh]er)\s+(?P<role>[a-z][\w -]{2,30}),\s*$")
+# "Kylian Mbappé struck twice", "Raed Al Saleh, who leads the group": a person acting.
+# "-eed" is left out of "-ed": "need", "speed" are not past tenses ("agreed" is listed).
+_ACTS_AFTER = re.compile(
+    rf"^(?:,\s+who\s+[a-z]|\s+(?:(?:then|later|also|finally|first)\s+)?"
+    rf"(?:[a-z]{{2,}}(?<!e)ed|{'|'.join(ACTION_VERBS)})\b)"
+)
+# Words before a capitalised run that make it a thing, not a person: "the Golden Boot went".
+_DETERMINERS = frozenset({"the", "a", "an", "this", "that", "its", "their", "his", "her", "our"})
+# The last item of a list is seldom a person acting: "Everyday People, Dance to the Music and Family
+# Affair made the group famous", "Russia, China and Burkina Faso voted no".
+_LIST_BEFORE = re.compile(rf",\s+[{UPPER}][^,]{{0,40}}\s+(?:and|or)\s+$")
+# "Kahramanmaraş province", "Kahramanmaras and Hatay provinces": a place by its cue word.
+_PLACE_AFTER = re.compile(
+    rf"^(?:\s+and\s+[{UPPER}][\w’'-]*)?\s+(?:province|provinces|region|district|county|prefecture)\b"
 )
 # "Kathleen Brooks, a research director, said" -> "research director".
 _APPOSITIVE_ROLE = re.compile(
@@ -101,7 +134,7 @@ def mentions_in(sentence: str) -> list[Mention]:
             ):
                 nxt += 1
             if (
-                not is_cap(words[nxt])
+                not is_name_word(words[nxt])
                 or is_role_word(words[nxt])
                 or (nxt > j + 1 and words[nxt - 1] not in PARTICLES)
             ):
@@ -134,10 +167,46 @@ def _mentions_for_run(
     if role is None and not honorific and len(run) >= 2:
         role = _appositive_role(rest) or _role_ahead(sentence[max(0, tokens[i][0] - 80) : tokens[i][0]])
     speaks = len(run) >= 2 and _SPEAKS_AFTER.match(rest) is not None
+    acts = (
+        _ACTS_AFTER.match(rest) is not None
+        and _person_shaped(run)
+        and not _after_determiner(words, i)
+        and _LIST_BEFORE.search(sentence[: tokens[i][0]]) is None
+    )
     first_ok = run[0].casefold() not in NOT_NAMES or (bool(role or honorific) and len(run) >= 2)
-    if (role or honorific or speaks) and first_ok and len(run) <= 4:
+    if (role or honorific or speaks or acts) and first_ok and len(run) <= 4:
         return [Mention(name, EntityKind.person, role)]
+    if _PLACE_AFTER.match(rest) and len(run) <= 3 and run[0].casefold() not in NOT_NAMES:
+        return [Mention(name, EntityKind.place, None)]
     return _org_or_place(tokens, words, i, j)
+
+
+def _person_shaped(run: list[str]) -> bool:
+    """Two to four name words, none of them a title, a place's, an organisation's or a common opener."""
+    if not 2 <= len(run) <= 4:
+        return False
+    for word in run:
+        folded = word.casefold()
+        if word in PARTICLES or folded.startswith(("al-", "el-")):
+            continue
+        if (
+            not is_cap(word)
+            or word.isupper()
+            or is_role_word(word)
+            or folded in NOT_NAMES
+            or folded in _PLACE_WORDS
+            or folded in ORG_SUFFIX_WORDS
+            or folded in _ORG_HEADS
+            or folded in _ORG_WORDS
+            or folded in _TIME_WORDS
+            or folded in _PLACE_NOUNS
+        ):
+            return False
+    return True
+
+
+def _after_determiner(words: list[str], i: int) -> bool:
+    return i > 0 and words[i - 1].casefold() in _DETERMINERS
 
 
 def _clean_token(token: str) -> str:
@@ -185,10 +254,13 @@ def _has_title(words: list[str]) -> bool:
 
 
 def _role_ahead(head: str) -> str | None:
-    m = _ROLE_AHEAD.search(head)
+    """The role in "the Eurasia Group's president, X,"; "the team's interim coach" is "interim coach"."""
+    m = _ROLE_AHEAD.search(head) or _OWN_ROLE_AHEAD.search(head)
     if not m or not _has_title(m.group("role").split()[-1:]):
         return None
-    return m.group("role")
+    role = m.group("role")
+    owner, _, office = role.partition(" ")
+    return office if owner.endswith(("’s", "'s")) and not is_cap(owner) else role
 
 
 def _appositive_role(rest: str) -> str | None:

@@ -8,6 +8,7 @@ written as comma-separated text; matching is case-insensitive unless noted.
 from __future__ import annotations
 
 __all__ = [
+    "ACTION_VERBS",
     "EVENT_VERBS",
     "HONORIFICS",
     "KNOWN_ORGS",
@@ -15,6 +16,7 @@ __all__ = [
     "ORG_HEADS",
     "ORG_SUFFIXES",
     "PLACES",
+    "PLACE_NOUNS",
     "ROLE_QUALIFIERS",
     "SPEECH_VERBS",
     "TIME_WORDS",
@@ -33,7 +35,8 @@ TITLES = _terms(
     "chairwoman, chair, ceo, chief, head, governor, senator, sen., rep., ambassador, envoy, "
     "negotiator, leader, mayor, king, queen, prince, princess, pope, general, gen., judge, justice, "
     "commissioner, speaker, analyst, economist, strategist, professor, prof., founder, official, "
-    "diplomat, lawmaker, chief executive, editor, correspondent"
+    "diplomat, lawmaker, chief executive, editor, correspondent, coach, manager, captain, goalkeeper, "
+    "striker, midfielder, defender, winger, referee"
 )
 # Words that qualify a title without being one: status, department, country, institution.
 ROLE_QUALIFIERS = _terms(
@@ -51,7 +54,7 @@ ORG_SUFFIXES = _terms(
     "agency, group, ministry, court, union, council, commission, committee, bank, fund, organization, "
     "organisation, association, institute, university, party, administration, department, office, "
     "corp, corp., inc, inc., ltd, company, parliament, congress, senate, assembly, reserve, exchange, "
-    "forum, news, times, post, journal, press"
+    "forum, news, times, post, journal, press, survey"
 )
 # First words of organisation names written "X of Y": "Ministry of Commerce", "Bank of England".
 ORG_HEADS = _terms("ministry, bank, university, department, house, office, court, council")
@@ -76,6 +79,11 @@ PLACES = _terms(
     "Jakarta, Manila, Sydney, Canberra, Taipei, Dubai, Doha, Amsterdam, Rotterdam, The Hague, "
     "Frankfurt, Zurich, Lancaster House"
 )
+# Words that make a capitalised name a place or a building, never a person: "Wall Street surged".
+PLACE_NOUNS = _terms(
+    "street, avenue, road, square, stadium, airport, bridge, river, lake, mountain, island, city, "
+    "province, valley, park, port, station, tower, castle, palace"
+)
 # Verbs that attribute words to a speaker (case-sensitive: lower case, as news writes them).
 SPEECH_VERBS = _terms(
     "said, says, say, told, tells, added, adds, wrote, writes, stated, states, noted, notes, urged, "
@@ -87,6 +95,12 @@ SPEECH_VERBS = _terms(
 EVENT_VERBS = _terms(
     "ended, began, begun, started, met, held, opened, agreed, signed, announced, reached, resumed, "
     "reconvened, concluded, arrived, launched, imposed, said, told, confirmed, stated, added, wrote"
+)
+# Past tenses not ending in "-ed" that say what someone did: "Kylian Mbappé struck twice".
+ACTION_VERBS = _terms(
+    "agreed, became, began, beat, broke, came, chose, drew, fell, fought, gave, got, went, hit, held, "
+    "kept, led, left, lost, made, met, ran, sat, saw, shot, spoke, stood, struck, swept, took, "
+    "threw, told, won, wrote"
 )
 # Words that may stand between a speaker's name and the speech verb: "Leavitt said Sunday".
 TIME_WORDS = _terms(

@@ -28,6 +28,7 @@ __all__ = [
     "TOKEN",
     "UPPER",
     "is_cap",
+    "is_name_word",
     "is_role_word",
     "name_from_run",
     "run_at_end",
@@ -49,11 +50,18 @@ PARTICLES = frozenset(
 
 UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ"
 _CAP_WORD = re.compile(rf"[{UPPER}]")
+# The Arabic article written onto a family name: "Bashar al-Assad", "Raed al-Saleh".
+_ARTICLE_NAME = re.compile(rf"(?:al|el)-[{UPPER}]")
 TOKEN = re.compile(r"[^\W_][\w’'.&-]*")
 
 
 def is_cap(word: str) -> bool:
     return bool(_CAP_WORD.match(word))
+
+
+def is_name_word(word: str) -> bool:
+    """A word that may continue a name: capitalised, or a family name with its article ("al-Assad")."""
+    return is_cap(word) or _ARTICLE_NAME.match(word) is not None
 
 
 def run_at_end(fragment: str) -> list[str]:
@@ -64,7 +72,7 @@ def run_at_end(fragment: str) -> list[str]:
         word = tokens[k].group()
         if run and fragment[tokens[k].end() : tokens[k + 1].start()] != " ":
             break
-        if not (is_cap(word) or (run and (word in CONNECTORS or word in PARTICLES))):
+        if not (is_name_word(word) or (run and (word in CONNECTORS or word in PARTICLES))):
             break
         run.insert(0, word)
     while run and not is_cap(run[0]):
@@ -80,7 +88,7 @@ def run_at_start(fragment: str) -> list[str]:
         word = token.group().rstrip(".")
         if k and fragment[tokens[k - 1].end() : token.start()] != " ":
             break
-        if not (is_cap(word) or (run and word in PARTICLES)):
+        if not (is_cap(word) or (run and (word in PARTICLES or is_name_word(word)))):
             break
         run.append(word)
     while run and not is_cap(run[-1]):

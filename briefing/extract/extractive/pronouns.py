@@ -9,17 +9,25 @@ statement adds is in the passage it cites. Otherwise the sentence is no statemen
 
 Only the first word is looked at: a pronoun later in a sentence usually refers to a
 name earlier in the same sentence. "It is", "It was" and "It's" are left alone, being
-mostly the empty subject of "It is unclear whether ...".
+mostly the empty subject of "It is unclear whether ...". One exception: a quotation
+that opens the sentence and is given to "he" or "she" ('"Of course there are
+shortcomings," he said') names its speaker only by that pronoun, so the pronoun is
+resolved the same way ('... ," [Erdoğan] wrote on Twitter').
+
+A surname alone ("According to Erdoğan, ...") is a person when the article names
+exactly one person in full with that surname (`people`); the statement then gives the
+name as the sentence before writes it, so it is in the passage cited.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from briefing.contracts import EntityKind
 from briefing.extract.extractive.entities import mentions_in
-from briefing.extract.extractive.lexicon import NOT_NAMES, PLACES
+from briefing.extract.extractive.lexicon import NOT_NAMES, PLACES, SPEECH_VERBS, TIME_WORDS
 from briefing.extract.extractive.names import HONORIFIC_WORDS, is_role_word
 
 __all__ = ["Standalone", "standalone"]
@@ -43,6 +51,14 @@ _CAPITAL_RUN = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*")
 _PLACE_WORDS = frozenset(w.casefold() for p in PLACES for w in p.split())
 _HEAD_WORDS = 4
 _GROUP_OPENERS = re.compile(r"^(?:both|the two)\b", re.IGNORECASE)
+# '"We hope ...," he wrote on Twitter': a quotation opening the sentence, given to a pronoun.
+_QUOTE_THEN_PRONOUN = re.compile(
+    r"^[“\"«][^“”\"«»]+[”\"»][,.!?]?\s+(?P<word>[Hh]e|[Ss]he)(?=\s+(?:(?:"
+    + "|".join(TIME_WORDS)
+    + r")\s+)?(?:"
+    + "|".join(SPEECH_VERBS)
+    + r")\b)"
+)
 
 
 @dataclass(frozen=True)
@@ -53,12 +69,30 @@ class Standalone:
     evidence_start: int
 
 
-def standalone(statement: str, start: int, previous: tuple[int, str] | None, text: str) -> Standalone | None:
+def standalone(
+    statement: str,
+    start: int,
+    previous: tuple[int, str] | None,
+    text: str,
+    people: Collection[str] = (),
+) -> Standalone | None:
     """`statement` (opening at `start` in `text`) made to stand alone, or None when it cannot.
 
-    `previous` is the start and text of the sentence before, or None when there is none.
-    A statement that does not open with a pronoun is returned as it is.
+    `previous` is the start and text of the sentence before, or None when there is none;
+    `people` are the persons the article names in full. A statement that does not open
+    with a pronoun, or with a quotation its speaker is given to by a pronoun, is
+    returned as it is.
     """
+    quoted = _QUOTE_THEN_PRONOUN.match(statement)
+    if quoted:
+        if previous is None or _PARAGRAPH_BREAK.search(text, previous[0], start):
+            return None
+        speaker = _one_person(previous[1], people)
+        if speaker is None:
+            return None
+        return Standalone(
+            f"{statement[: quoted.start('word')]}[{speaker}]{statement[quoted.end('word') :]}", previous[0]
+        )
     m = _OPENING.match(statement)
     word = m.group("word").casefold() if m else ""
     nxt = (m.group("next") or "").casefold() if m else ""
@@ -70,7 +104,7 @@ def standalone(statement: str, start: int, previous: tuple[int, str] | None, tex
         return None
     before = previous[1]
     if word in _PERSON_PRONOUNS:
-        name = _one_person(before)
+        name = _one_person(before, people)
         suffix = _PERSON_PRONOUNS[word]
     elif word in _GROUP_PRONOUNS:
         name = _plural_subject(before)
@@ -83,19 +117,38 @@ def standalone(statement: str, start: int, previous: tuple[int, str] | None, tex
     return Standalone(f"[{name}{suffix}]{statement[m.end('word') :]}", previous[0])
 
 
-def _one_person(sentence: str) -> str | None:
-    """The one person the sentence names ("Donald Trump" and "Trump" are one), else None."""
+def _one_person(sentence: str, people: Collection[str] = ()) -> str | None:
+    """The one person the sentence names ("Donald Trump" and "Trump" are one), else None.
+
+    A lone surname counts as a person when exactly one of `people` has it.
+    """
+    mentions = mentions_in(sentence)
+    found = [m.name for m in mentions if m.kind == EntityKind.person]
+    found += _known_surnames(sentence, people)
     names: list[str] = []
-    for mention in mentions_in(sentence):
-        if mention.kind != EntityKind.person:
+    for name in found:
+        if any(_same_person(name, n) for n in names):
+            names = [max((n, name), key=len) if _same_person(name, n) else n for n in names]
             continue
-        if any(_same_person(mention.name, n) for n in names):
-            names = [max((n, mention.name), key=len) if _same_person(mention.name, n) else n for n in names]
-            continue
-        names.append(mention.name)
-    if len(names) != 1 or _unknown_names(sentence, names):
+        names.append(name)
+    places = [m.name for m in mentions if m.kind != EntityKind.person]
+    if len(names) != 1 or _unknown_names(sentence, names + places):
         return None
     return names[0]
+
+
+def _known_surnames(sentence: str, people: Collection[str]) -> list[str]:
+    """The lone capitalised words of the sentence that are the surname of exactly one of `people`."""
+    owners: dict[str, set[str]] = {}
+    for person in people:
+        if " " in person:
+            owners.setdefault(person.split()[-1], set()).add(person)
+    out: list[str] = []
+    for m in _CAPITAL_RUN.finditer(sentence):
+        word = m.group()[:-2] if m.group().endswith(("’s", "'s")) else m.group().rstrip(".")
+        if " " not in word and len(owners.get(word, ())) == 1:
+            out.append(word)
+    return out
 
 
 def _unknown_names(sentence: str, known: list[str]) -> bool:
@@ -122,12 +175,20 @@ def _same_person(a: str, b: str) -> bool:
 
 
 def _one_thing(sentence: str) -> str | None:
-    """The one organisation or place the sentence names, when it names no person either."""
+    """The one organisation or place the sentence names, when it names no person and no unknown word.
+
+    "The White Helmets ... said streets had collapsed in Jindires and across Idlib
+    province" names one place, but "Its head" is the group's, which the sentence does not
+    mark as an organisation: a lone capitalised word that is no known name ("Jindires")
+    makes the sentence ambiguous, as it does for a person.
+    """
     mentions = mentions_in(sentence)
     if any(m.kind == EntityKind.person for m in mentions):
         return None
     names = {m.name for m in mentions}
-    return next(iter(names)) if len(names) == 1 else None
+    if len(names) != 1 or _unknown_names(sentence, list(names)):
+        return None
+    return next(iter(names))
 
 
 def _plural_subject(sentence: str) -> str | None:
