@@ -45,7 +45,7 @@ EXTRACTIVE = BuildOptions(backend=BackendChoice.extractive)
 # measure (no labelled names were merged), so it has no floor either.
 FLOORS: dict[str, dict[str, float]] = {
     "geneva-tariff-truce": {
-        "key_fact_coverage": 0.90,
+        "key_fact_coverage": 0.99,
         "discrepancy_precision": 0.99,
         "discrepancy_recall": 0.99,
         "canonical_names": 0.99,
@@ -69,7 +69,7 @@ FLOORS: dict[str, dict[str, float]] = {
         "entity_recall": 0.95,
     },
     "turkey-syria-quake": {
-        "key_fact_coverage": 0.65,
+        "key_fact_coverage": 0.74,
         "discrepancy_precision": 0.99,
         "discrepancy_recall": 0.99,
         "entity_precision": 0.95,
@@ -85,11 +85,11 @@ FLOORS: dict[str, dict[str, float]] = {
 # Ceilings on redundant items (claims restating a labelled fact an earlier one stated), at
 # what the extractive backend measured; lower them when it improves (the target is 0).
 REDUNDANT_AT_MOST: dict[str, int] = {
-    "geneva-tariff-truce": 2,
-    "london-talks": 1,
+    "geneva-tariff-truce": 1,
+    "london-talks": 0,
     "myanmar-quake-2025": 1,
     "turkey-syria-quake": 0,
-    "world-cup-final-2022": 3,
+    "world-cup-final-2022": 0,
 }
 
 
