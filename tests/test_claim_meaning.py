@@ -370,3 +370,57 @@ def test_two_quotations_sharing_a_word_are_two_things_said() -> None:
         ]
     )
     assert len([c for c in shown(brief) if "school" in c.statement]) == 2
+
+
+def test_a_cut_given_as_its_size_adds_nothing_to_the_levels_shown() -> None:
+    brief = merge(
+        [
+            extracted(
+                "aaaaaaaaaaaa",
+                ["For 90 days, the tariff on imported steel will fall from 145% to 30%, officials said."],
+            ),
+            extracted(
+                "bbbbbbbbbbbb",
+                ["The steel tariff drops from 145% to 30% for 90 days under the agreement."],
+            ),
+            extracted(
+                "cccccccccccc",
+                [
+                    "The two countries agreed to lower steel tariffs by 115 percentage points for a 90-day "
+                    "period, easing a long dispute.",
+                    "Dock workers at the main port went back to work on Tuesday.",
+                ],
+            ),
+        ]
+    )
+    told = [c.statement for c in shown(brief)]
+    assert not any("115" in s for s in told), told
+    assert any("Dock workers" in s for s in told)
+
+
+def test_a_retelling_that_gives_the_figures_replaces_the_one_without() -> None:
+    brief = merge(
+        [
+            extracted(
+                "aaaaaaaaaaaa",
+                [
+                    "Flooding closed the coastal motorway for most of Sunday.",
+                    "Every school in the district stayed closed on Monday.",
+                    "In Porto, rescuers searched all night for workers trapped under the fallen crane.",
+                ],
+            ),
+            extracted(
+                "bbbbbbbbbbbb",
+                [
+                    "The coastal motorway was shut by flooding on Sunday.",
+                    "Schools in the district stayed closed on Monday.",
+                    "The storm was felt 300 kilometres away in Porto, where a 40-metre crane collapsed "
+                    "onto a car park.",
+                ],
+            ),
+        ]
+    )
+    told = [c.statement for c in shown(brief)]
+    assert [s for s in told if "crane" in s] == [
+        "The storm was felt 300 kilometres away in Porto, where a 40-metre crane collapsed onto a car park."
+    ], told

@@ -37,6 +37,7 @@ from briefing.merge.claims import Thresholds, claim_items, merge_claims
 from briefing.merge.entities import EntityInput, merge_entities, role_discrepancies, with_support
 from briefing.merge.meaning import Meaning
 from briefing.merge.names import apply_names, spelling_support
+from briefing.merge.quantities import readings
 from briefing.merge.report import run_report
 from briefing.merge.similarity import TokenIndex, content_tokens
 from briefing.merge.units import WORD_NUMBERS
@@ -247,22 +248,28 @@ def _highlights(
     sections. A claim only untranslated sources in another language give cannot be
     compared word for word with the rest, only by its names and numbers: it counts as
     barely new (`min_novelty`), so it is shown when it ranks well, not because its words
-    differ, and not at all when every name and number it gives is already shown. So does a claim that leans on
-    a sentence the brief does not show ("getting them back", "those minerals"). A claim
-    that retells a fact already shown in other words (see `_Retellings`) and gives no
-    number not yet shown adds nothing. A claim whose value for a quantity other outlets give
-    differently ranks as reported by them too (see `_disputed_support`). Rank order, then the
-    statement's text, breaks every tie.
+    differ, and not at all when every name and number it gives is already shown. So does
+    a claim that leans on a sentence the brief does not show ("getting them back", "those
+    minerals").
+
+    A claim that retells a fact already shown in other words (see `_Retellings`) adds
+    nothing unless it gives a number not yet shown (a change shown as two levels counts
+    as shown, see `_changes`); one that gives more numbers than the claim it retells
+    replaces it. A claim whose value for a quantity other outlets give differently ranks
+    as reported by them too (see `_disputed_support`). Rank order, then the statement's
+    text, breaks every tie.
     """
     bonus = disputed or {}
     words = {c.id: _claim_words(c.statement) for c in ranked}
     weight = _rarity(words.values())
-    said: set[str] = set().union(*(words[c.id] for c in lede))
+    said: set[str] = set().union(*(words[c.id] | _changes(c.statement) for c in lede))
     shown: list[MergedClaim] = list(lede)
 
+    def numbers(c: MergedClaim) -> set[str]:
+        return {w for w in words[c.id] if w.startswith("#")}
+
     def novelty(c: MergedClaim) -> float:
-        numbers = {w for w in words[c.id] if w.startswith("#")}
-        if retellings is not None and numbers <= said and retellings.retold(c, shown):
+        if retellings is not None and numbers(c) <= said and retellings.retold(c, shown):
             return 0.0
         if foreign and set(c.article_ids) <= foreign:
             names = _names_and_numbers(c.statement)
@@ -288,11 +295,31 @@ def _highlights(
             break
         best = min(scored, key=lambda pair: (-pair[0], position[pair[1].id]))[1]
         left.remove(best)
+        if retellings is not None:
+            # A retelling that also gives the figures is the better item: it replaces the one it retells.
+            for older in [c for c in chosen if numbers(c) < numbers(best) and retellings.retold(c, [best])]:
+                chosen.remove(older)
+                shown.remove(older)
+                per_section[_section_of(older)] -= 1
         chosen.append(best)
         shown.append(best)
-        said |= words[best.id]
+        said |= words[best.id] | _changes(best.statement)
         per_section[_section_of(best)] = per_section.get(_section_of(best), 0) + 1
     return sorted(chosen, key=lambda c: position[c.id])
+
+
+def _changes(statement: str) -> set[str]:
+    """The size of each change a statement gives as two levels, as a number `_claim_words` would write it.
+
+    "From 145% to 30%" is also a cut of 115 points: a report of the cut "by 115 percentage
+    points" gives no number the first has not.
+    """
+    out: set[str] = set()
+    for r in readings(statement, None):
+        if r.role == "to" and r.partner is not None:
+            size = round(abs(r.partner - r.amount.low), 6)
+            out.add("#" + (str(int(size)) if size == int(size) else str(size)))
+    return out
 
 
 def _disputed_support(
