@@ -253,7 +253,7 @@ def _highlights(
     minerals").
 
     A claim that retells a fact already shown in other words (see `_Retellings`) adds
-    nothing unless it gives a number not yet shown (a change shown as two levels counts
+    nothing unless it gives a number or a length of time not yet shown (a change shown as two levels counts
     as shown, see `_changes`); one that gives more numbers than the claim it retells
     replaces it. A claim whose value for a quantity other outlets give differently ranks
     as reported by them too (see `_disputed_support`). Rank order, then the statement's
@@ -262,11 +262,13 @@ def _highlights(
     bonus = disputed or {}
     words = {c.id: _claim_words(c.statement) for c in ranked}
     weight = _rarity(words.values())
-    said: set[str] = set().union(*(words[c.id] | _changes(c.statement) for c in lede))
+    said: set[str] = set().union(
+        *(words[c.id] | _changes(c.statement) | _durations(c.statement) for c in lede)
+    )
     shown: list[MergedClaim] = list(lede)
 
     def numbers(c: MergedClaim) -> set[str]:
-        return {w for w in words[c.id] if w.startswith("#")}
+        return {w for w in words[c.id] if w.startswith("#")} | _durations(c.statement)
 
     def novelty(c: MergedClaim) -> float:
         if retellings is not None and numbers(c) <= said and retellings.retold(c, shown):
@@ -303,7 +305,7 @@ def _highlights(
                 per_section[_section_of(older)] -= 1
         chosen.append(best)
         shown.append(best)
-        said |= words[best.id] | _changes(best.statement)
+        said |= words[best.id] | _changes(best.statement) | _durations(best.statement)
         per_section[_section_of(best)] = per_section.get(_section_of(best), 0) + 1
     return sorted(chosen, key=lambda c: position[c.id])
 
@@ -426,11 +428,15 @@ def _telling(statement: str) -> frozenset[str]:
     """What may tell one fact in two wordings: lower-case words, numbers, lengths of time in days."""
     words = content_tokens(" ".join(w for w in _WORD.findall(statement) if not w[:1].isupper()))
     numbers = {"#" + n.replace(",", "") for n in _NUMBER.findall(statement)}
-    durations = {
+    return words | numbers | _durations(statement)
+
+
+def _durations(statement: str) -> set[str]:
+    """Each length of time the statement gives, in days however written: "three months" is "~90d"."""
+    return {
         f"~{int(WORD_NUMBERS.get(m['n'].casefold(), 0) or m['n']) * _DAYS_IN[m['unit'].casefold()]}d"
         for m in _DURATION.finditer(statement)
     }
-    return words | numbers | durations
 
 
 def _claim_words(statement: str) -> frozenset[str]:
