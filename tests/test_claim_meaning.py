@@ -23,6 +23,7 @@ from briefing.contracts import (
     EntityKind,
     ExtractedArticle,
     ExtractionMeta,
+    MergedClaim,
 )
 from briefing.merge.brief import merge
 from briefing.merge.numbers import find_figures
@@ -299,3 +300,127 @@ def test_any_input_order_gives_identical_bytes(order: tuple[int, ...]) -> None:
     shuffled = merge([(TRUCE + QUAKE)[i] for i in order] + [(TRUCE + QUAKE)[i] for i in range(4, 8)][::-1])
     assert render_json(shuffled) == render_json(reference)
     assert render_markdown(shuffled) == render_markdown(reference)
+
+
+def shown(brief: Brief) -> list[MergedClaim]:
+    """The claims a reader sees, lede first, in reading order."""
+    claims = {c.id: c for c in brief.claims}
+    return [claims[i] for i in [*brief.lede_claim_ids, *(i for s in brief.sections for i in s.claim_ids)]]
+
+
+def test_a_country_and_its_adjective_do_not_keep_one_fact_apart() -> None:
+    brief = merge(
+        [
+            extracted(
+                "aaaaaaaaaaaa",
+                ['Ruiz, 34, said afterwards that he would keep playing for Chile "as champion".'],
+                people=["Ruiz"],
+            ),
+            extracted(
+                "bbbbbbbbbbbb",
+                [
+                    "Ruiz told Chilean radio he was not retiring from the national team and wanted to "
+                    'play "a few more games as champion".'
+                ],
+                people=["Ruiz"],
+            ),
+        ]
+    )
+    assert [c.article_ids for c in brief.claims] == [["aaaaaaaaaaaa", "bbbbbbbbbbbb"]]
+
+
+MECHANISM = [
+    extracted(
+        "aaaaaaaaaaaa",
+        [
+            "The two governments agreed to cut tariffs on each other's goods.",
+            "Both governments said they would keep negotiating through a new consultation mechanism.",
+            "Officials met for two days in a lakeside hotel.",
+        ],
+    ),
+    extracted(
+        "bbbbbbbbbbbb",
+        [
+            "Ministers from both countries announced a tariff cut on Monday.",
+            "The two sides also agreed to set up a mechanism for further discussions on trade.",
+            "Shares of exporters rose sharply after the news.",
+        ],
+    ),
+    extracted(
+        "cccccccccccc",
+        [
+            "The tariff cut was announced after weekend talks.",
+            "Farmers welcomed the deal, which reopens a large market for soybeans.",
+        ],
+    ),
+]
+
+
+def test_a_fact_retold_in_other_words_around_one_rare_word_is_shown_once() -> None:
+    told = [c.statement for c in shown(merge(MECHANISM))]
+    assert len([s for s in told if "mechanism" in s]) == 1, told
+    assert any("soybeans" in s for s in told)
+
+
+def test_two_quotations_sharing_a_word_are_two_things_said() -> None:
+    brief = merge(
+        [
+            extracted("aaaaaaaaaaaa", ['"We will rebuild every school in the valley," the governor said.']),
+            extracted("bbbbbbbbbbbb", ['"No school will stay closed past spring," the mayor said on radio.']),
+        ]
+    )
+    assert len([c for c in shown(brief) if "school" in c.statement]) == 2
+
+
+def test_a_cut_given_as_its_size_adds_nothing_to_the_levels_shown() -> None:
+    brief = merge(
+        [
+            extracted(
+                "aaaaaaaaaaaa",
+                ["For 90 days, the tariff on imported steel will fall from 145% to 30%, officials said."],
+            ),
+            extracted(
+                "bbbbbbbbbbbb",
+                ["The steel tariff drops from 145% to 30% for 90 days under the agreement."],
+            ),
+            extracted(
+                "cccccccccccc",
+                [
+                    "The two countries agreed to lower steel tariffs by 115 percentage points for a 90-day "
+                    "period, easing a long dispute.",
+                    "Dock workers at the main port went back to work on Tuesday.",
+                ],
+            ),
+        ]
+    )
+    told = [c.statement for c in shown(brief)]
+    assert not any("115" in s for s in told), told
+    assert any("Dock workers" in s for s in told)
+
+
+def test_a_retelling_that_gives_the_figures_replaces_the_one_without() -> None:
+    brief = merge(
+        [
+            extracted(
+                "aaaaaaaaaaaa",
+                [
+                    "Flooding closed the coastal motorway for most of Sunday.",
+                    "Every school in the district stayed closed on Monday.",
+                    "In Porto, rescuers searched all night for workers trapped under the fallen crane.",
+                ],
+            ),
+            extracted(
+                "bbbbbbbbbbbb",
+                [
+                    "The coastal motorway was shut by flooding on Sunday.",
+                    "Schools in the district stayed closed on Monday.",
+                    "The storm was felt 300 kilometres away in Porto, where a 40-metre crane collapsed "
+                    "onto a car park.",
+                ],
+            ),
+        ]
+    )
+    told = [c.statement for c in shown(brief)]
+    assert [s for s in told if "crane" in s] == [
+        "The storm was felt 300 kilometres away in Porto, where a 40-metre crane collapsed onto a car park."
+    ], told

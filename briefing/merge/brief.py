@@ -17,12 +17,14 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from briefing.contracts import (
     SCHEMA_VERSION,
     Brief,
     BriefInterpretation,
     ClaimCategory,
+    Discrepancy,
     ExtractedArticle,
     InputProblem,
     MergedClaim,
@@ -35,9 +37,11 @@ from briefing.merge.claims import Thresholds, claim_items, merge_claims
 from briefing.merge.entities import EntityInput, merge_entities, role_discrepancies, with_support
 from briefing.merge.meaning import Meaning
 from briefing.merge.names import apply_names, spelling_support
+from briefing.merge.quantities import readings
 from briefing.merge.report import run_report
 from briefing.merge.similarity import TokenIndex, content_tokens
-from briefing.stories.embeddings import Embedder
+from briefing.merge.units import WORD_NUMBERS
+from briefing.stories.embeddings import Embedder, default_embedder
 from briefing.text import comparable
 
 __all__ = ["MergeOptions", "merge"]
@@ -57,6 +61,15 @@ LEDE_TITLE_BAND = 0.8
 """How near the likest claim to the titles another must come to be preferred for more sources."""
 FIGURE_WEIGHT = 3.0
 """How many words a number counts for when judging what a claim adds: a new count is news."""
+RETELLING_MEANING = 0.4
+"""How alike in meaning two statements sharing a rare word must be to tell one fact (see `_Retellings`)."""
+RARE_WORD_CLAIMS = 3
+"""A word, number or length of time is rare in a brief when at most this many of its claims use it."""
+_DAYS_IN = {"day": 1, "week": 7, "month": 30, "year": 365}
+_DURATION = re.compile(
+    r"\b(?P<n>\d+|" + "|".join(WORD_NUMBERS) + r")[- ](?P<unit>day|week|month|year)s?\b", re.IGNORECASE
+)
+_QUOTED = re.compile(r"[\"“”]")
 _LEANS_BACK = re.compile(r"\b(?:them|those|these)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
@@ -147,8 +160,15 @@ def merge(
     interpretation = _interpretation(ranked, articles, options)
     headline = _headline(articles, language)
     story = _story_terms([e for e in articles if e.article.id not in foreign] or articles, headline)
+    retellings = _Retellings(ranked, articles, foreign, embedder)
     lede_ids, sections = _sections(
-        ranked, {i for p in interpretation for i in p.claim_ids}, options, foreign, story
+        ranked,
+        {i for p in interpretation for i in p.claim_ids},
+        options,
+        foreign,
+        story,
+        retellings,
+        _disputed_support(figure_discrepancies, ranked, len(articles)),
     )
     backends = sorted({e.meta.backend.value for e in articles})
     # Models tried, including those whose articles fell back: the header must say a model was used.
@@ -179,6 +199,8 @@ def _sections(
     options: MergeOptions,
     foreign: frozenset[str] = frozenset(),
     story: _StoryTerms | None = None,
+    retellings: _Retellings | None = None,
+    disputed: dict[str, float] | None = None,
 ) -> tuple[list[str], list[Section]]:
     """The lede and the sections under it.
 
@@ -193,7 +215,9 @@ def _sections(
     readable = [c for c in highlights if not set(c.article_ids) <= foreign] or highlights
     lede_pool = [c for c in readable if c.category in (ClaimCategory.event, ClaimCategory.background)]
     lede = _lede(lede_pool or readable, story, options.lede_claims)
-    chosen = _highlights([c for c in highlights if c not in lede], lede, ranked, options, foreign)
+    chosen = _highlights(
+        [c for c in highlights if c not in lede], lede, ranked, options, foreign, retellings, disputed or {}
+    )
     sections: list[Section] = []
     for title, categories in SECTION_TITLES:
         ids = [c.id for c in chosen if c.category in categories]
@@ -208,6 +232,8 @@ def _highlights(
     ranked: list[MergedClaim],
     options: MergeOptions,
     foreign: frozenset[str] = frozenset(),
+    retellings: _Retellings | None = None,
+    disputed: dict[str, float] | None = None,
 ) -> list[MergedClaim]:
     """The claims shown under the lede, in rank order: the best-ranked that add something new.
 
@@ -222,15 +248,31 @@ def _highlights(
     sections. A claim only untranslated sources in another language give cannot be
     compared word for word with the rest, only by its names and numbers: it counts as
     barely new (`min_novelty`), so it is shown when it ranks well, not because its words
-    differ, and not at all when every name and number it gives is already shown. So does a claim that leans on
-    a sentence the brief does not show ("getting them back", "those minerals"). Rank
-    order, then the statement's text, breaks every tie.
+    differ, and not at all when every name and number it gives is already shown. So does
+    a claim that leans on a sentence the brief does not show ("getting them back", "those
+    minerals").
+
+    A claim that retells a fact already shown in other words (see `_Retellings`) adds
+    nothing unless it gives a number or a length of time not yet shown (a change shown as two levels counts
+    as shown, see `_changes`); one that gives more numbers than the claim it retells
+    replaces it. A claim whose value for a quantity other outlets give differently ranks
+    as reported by them too (see `_disputed_support`). Rank order, then the statement's
+    text, breaks every tie.
     """
+    bonus = disputed or {}
     words = {c.id: _claim_words(c.statement) for c in ranked}
     weight = _rarity(words.values())
-    said: set[str] = set().union(*(words[c.id] for c in lede))
+    said: set[str] = set().union(
+        *(words[c.id] | _changes(c.statement) | _durations(c.statement) for c in lede)
+    )
+    shown: list[MergedClaim] = list(lede)
+
+    def numbers(c: MergedClaim) -> set[str]:
+        return {w for w in words[c.id] if w.startswith("#")} | _durations(c.statement)
 
     def novelty(c: MergedClaim) -> float:
+        if retellings is not None and numbers(c) <= said and retellings.retold(c, shown):
+            return 0.0
         if foreign and set(c.article_ids) <= foreign:
             names = _names_and_numbers(c.statement)
             return 0.0 if names and names <= said else options.min_novelty
@@ -246,7 +288,7 @@ def _highlights(
     chosen: list[MergedClaim] = []
     while left and len(chosen) < options.max_highlights:
         scored = [
-            (round(c.score * new**2, 9), c)
+            (round((c.score + bonus.get(c.id, 0.0)) * new**2, 9), c)
             for c in left
             if (new := novelty(c)) >= options.min_novelty
             and per_section.get(_section_of(c), 0) < options.max_per_section
@@ -255,10 +297,146 @@ def _highlights(
             break
         best = min(scored, key=lambda pair: (-pair[0], position[pair[1].id]))[1]
         left.remove(best)
+        if retellings is not None:
+            # A retelling that also gives the figures is the better item: it replaces the one it retells.
+            for older in [c for c in chosen if numbers(c) < numbers(best) and retellings.retold(c, [best])]:
+                chosen.remove(older)
+                shown.remove(older)
+                per_section[_section_of(older)] -= 1
         chosen.append(best)
-        said |= words[best.id]
+        shown.append(best)
+        said |= words[best.id] | _changes(best.statement) | _durations(best.statement)
         per_section[_section_of(best)] = per_section.get(_section_of(best), 0) + 1
     return sorted(chosen, key=lambda c: position[c.id])
+
+
+def _changes(statement: str) -> set[str]:
+    """The size of each change a statement gives as two levels, as a number `_claim_words` would write it.
+
+    "From 145% to 30%" is also a cut of 115 points: a report of the cut "by 115 percentage
+    points" gives no number the first has not.
+    """
+    out: set[str] = set()
+    for r in readings(statement, None):
+        if r.role == "to" and r.partner is not None:
+            size = round(abs(r.partner - r.amount.low), 6)
+            out.add("#" + (str(int(size)) if size == int(size) else str(size)))
+    return out
+
+
+def _disputed_support(
+    discrepancies: Sequence[Discrepancy], claims: Sequence[MergedClaim], n_articles: int
+) -> dict[str, float]:
+    """The share of sources a claim gains from outlets reporting its quantity with another value.
+
+    "A second quake of magnitude 7.5" from one outlet and "a second shock of 7.6" from
+    another are two outlets reporting a second quake: the fact is corroborated, its figure
+    disputed (and shown as such). A claim gets the share of the outlets giving the quantity
+    that it does not cite itself, unless its value is the minority's: a value most sources
+    contradict is shown under the disagreement, not pushed into the highlights.
+    """
+    by_id = {c.id: c for c in claims}
+    out: dict[str, float] = {}
+    for d in discrepancies:
+        if d.kind != "figure" or not n_articles:
+            continue
+        reporting = {a for v in d.values for a in v.article_ids}
+        largest = max((len(v.article_ids) for v in d.values), default=0)
+        for claim_id in d.claim_ids:
+            claim = by_id.get(claim_id)
+            if claim is None:
+                continue
+            own = [v for v in d.values if set(v.article_ids) & set(claim.article_ids)]
+            if not own or max(len(v.article_ids) for v in own) < largest:
+                continue
+            gain = len(reporting - set(claim.article_ids)) / n_articles
+            out[claim_id] = max(out.get(claim_id, 0.0), gain)
+    return out
+
+
+class _Retellings:
+    """Which claims tell a fact another claim already tells, in other words and with other details.
+
+    Two outlets' sentences about one fact often share only its one telling word ("a
+    consultation mechanism", "a mechanism for further talks"; "completed his hat-trick",
+    "to score a hat-trick"), too little for the merge to call them one claim. Here two
+    claims retell one fact when they share something rare and their meanings are at least
+    `RETELLING_MEANING` alike. Rare is what at most `RARE_WORD_CLAIMS` of the brief's claims
+    use: a lower-case word (not a name, which many facts share) that no article uses in two
+    of its statements (that is what the article is about, "nuclear" in a report on Iran's
+    programme), a number, or a length of time however it is written ("three months" is
+    "90 days"). Two quotations are two things
+    said, whatever words they share. Only English statements are
+    compared, those the bundled embedder reads; vectors are computed for the claims that
+    share something rare only, and similarities rounded, as in `Meaning`.
+    """
+
+    def __init__(
+        self,
+        ranked: Sequence[MergedClaim],
+        articles: Sequence[ExtractedArticle],
+        foreign: frozenset[str],
+        embedder: Embedder | None,
+    ) -> None:
+        self._embedder = embedder
+        readable = [c for c in ranked if not (foreign and set(c.article_ids) <= foreign)]
+        lower = {c.id: _telling(c.statement) for c in readable}
+        counts: dict[str, int] = {}
+        for ws in lower.values():
+            for w in ws:
+                counts[w] = counts.get(w, 0) + 1
+        # What one article says in several of its statements is its topic, not one fact's word.
+        topics: set[str] = set()
+        for e in articles:
+            seen: set[str] = set()
+            for claim in e.extraction.claims:
+                told = _telling(claim.statement)
+                topics |= seen & told
+                seen |= told
+        self._rare = {
+            cid: frozenset(
+                w for w in ws if counts[w] <= RARE_WORD_CLAIMS and (w not in topics or w[0] in "#~")
+            )
+            for cid, ws in lower.items()
+        }
+        self._statements = {c.id: c.statement for c in readable}
+        self._vectors: dict[str, Any] = {}
+
+    def retold(self, claim: MergedClaim, shown: Sequence[MergedClaim]) -> bool:
+        """Whether one of the `shown` claims already tells the fact `claim` tells."""
+        rare = self._rare.get(claim.id)
+        if not rare:
+            return False
+        quoted = _QUOTED.search(claim.statement) is not None
+        others = [
+            s
+            for s in shown
+            if self._rare.get(s.id, frozenset()) & rare and not (quoted and _QUOTED.search(s.statement))
+        ]
+        return any(self._alike(claim.id, s.id) >= RETELLING_MEANING for s in others)
+
+    def _alike(self, a: str, b: str) -> float:
+        missing = [cid for cid in (a, b) if cid not in self._vectors]
+        if missing:
+            model = self._embedder or default_embedder()
+            for cid, vector in zip(missing, model.embed([self._statements[c] for c in missing]), strict=True):
+                self._vectors[cid] = vector
+        return round(float(self._vectors[a] @ self._vectors[b]), 4)
+
+
+def _telling(statement: str) -> frozenset[str]:
+    """What may tell one fact in two wordings: lower-case words, numbers, lengths of time in days."""
+    words = content_tokens(" ".join(w for w in _WORD.findall(statement) if not w[:1].isupper()))
+    numbers = {"#" + n.replace(",", "") for n in _NUMBER.findall(statement)}
+    return words | numbers | _durations(statement)
+
+
+def _durations(statement: str) -> set[str]:
+    """Each length of time the statement gives, in days however written: "three months" is "~90d"."""
+    return {
+        f"~{int(WORD_NUMBERS.get(m['n'].casefold(), 0) or m['n']) * _DAYS_IN[m['unit'].casefold()]}d"
+        for m in _DURATION.finditer(statement)
+    }
 
 
 def _claim_words(statement: str) -> frozenset[str]:

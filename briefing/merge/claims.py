@@ -449,10 +449,30 @@ _CALENDAR = frozenset(
 
 
 def _disjoint_names(a: str, b: str) -> bool:
-    """Whether both statements capitalise names (past their first word) and share none of them."""
+    """Whether both statements capitalise names (past their first word) and share none of them.
+
+    A country and its people's adjective are one name here: "Argentine television" and
+    "playing for Argentina" speak of one country (see `_same_name`).
+    """
     names_a = {w.rstrip(".'’s") for w in _PROPER.findall(a)} - _CALENDAR
     names_b = {w.rstrip(".'’s") for w in _PROPER.findall(b)} - _CALENDAR
-    return bool(names_a and names_b and names_a.isdisjoint(names_b))
+    return bool(names_a and names_b) and not any(_same_name(x, y) for x in names_a for y in names_b)
+
+
+_NAME_STEM = 4
+"""Shortest common opening for a country and its adjective to count as one name ("Iran", "Iranian")."""
+
+
+def _same_name(a: str, b: str) -> bool:
+    """One name, or a place and its adjective: they differ only after all but the last letter of the shorter.
+
+    "China"/"Chinese", "Argentina"/"Argentine", "Iran"/"Iranian"; "Austria" and
+    "Australia" part at their sixth letter, so stay two names.
+    """
+    if a == b:
+        return True
+    shared = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    return shared >= _NAME_STEM and shared >= min(len(a), len(b)) - 1
 
 
 def _alike(meaning: float, words: float, same_people: bool, thresholds: Thresholds) -> bool:
