@@ -64,6 +64,10 @@ class Article(_Model):
     language: str | None = Field(
         default=None, description="ISO 639-1 code of the language detected in the text (None: unsure)."
     )
+    credit: str | None = Field(
+        default=None,
+        description="The outlet the article says it republishes ('... under an agreement with Nordic Wire').",
+    )
     copies: list[ArticleCopy] = Field(
         default_factory=list,
         description="Near-identical articles from other sites (syndicated copies), folded into this one.",

@@ -221,3 +221,11 @@ def test_verify_checks_every_story_and_each_also_reported_line(tmp_path: Path) -
     assert any("Also reported: " in x and "number 28 is in no cited source" in x for x in unsupported), (
         unsupported
     )
+
+
+def test_a_line_in_another_language_is_marked_as_the_briefs_items_are(markdown: str) -> None:
+    also = markdown.split("\n## Also reported\n\n")[1].splitlines()
+    portuguese = [line for line in also if "Vinícius Júnior" in line]
+    assert len(portuguese) == 1 and portuguese[0].endswith(" *(in Portuguese)*"), portuguese
+    english = [line for line in also if "Karen Bass" in line]
+    assert len(english) == 1 and "*(in " not in english[0], english

@@ -240,3 +240,25 @@ def test_a_feed_served_as_html_or_with_a_wrong_charset_is_still_a_feed() -> None
 )
 def test_only_public_internet_addresses_count_as_public(address: str, public: bool) -> None:
     assert is_public_address(ipaddress.ip_address(address)) is public
+
+
+def test_a_republished_report_cites_the_outlet_its_credit_line_names(tmp_path) -> None:
+    """The credit line is no claim, and the outlet it names is the source, the republisher its copy."""
+    (tmp_path / "a-harbour.txt").write_text(
+        f"Source: Harbour Times\n\nFerry back in service\n\n{WIRE}\n\n"
+        "Harbour Times publishes this report under an agreement with Press Wire.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "b-press.txt").write_text(
+        f"Source: Press Wire\n\nNorthbay ferry returns after repairs\n\n{WIRE}\n", encoding="utf-8"
+    )
+    from briefing.pipeline import gather
+
+    ingested = gather([str(tmp_path)])
+    [kept] = ingested.articles
+    assert kept.source == "Press Wire"
+    assert [c.source for c in kept.copies] == ["Harbour Times"]
+    assert [p.path.rsplit("/", 1)[-1] for p in ingested.problems] == ["a-harbour.txt"]
+    harbour = next(a for a in gather([str(tmp_path / "a-harbour.txt")]).articles)
+    assert harbour.credit == "Press Wire"
+    assert "agreement" not in harbour.text

@@ -100,6 +100,7 @@ def article_from_text(
         author=page.author or cleaned.author,
         published=page.published,
         url=page.url,
+        credit=cleaned.credit,
     )
 
 

@@ -59,6 +59,18 @@ _DEBRIS_PREFIXES = (
     "copyright ©",
     "©",
 )
+# A republishing credit: "Lakeside Herald publishes this report under an agreement with Northgate
+# Wire.", "This article first appeared in Nordic Wire.", "Republished with permission from X.": not
+# news, and it names the outlet the text is from.
+_CREDIT = re.compile(
+    r"^(?:[\w&.'’ -]{2,60}\s+(?:publishes|carries|republishes|runs)\s+this\s+(?:report|article|story)\s+"
+    r"(?:under an? (?:agreement|arrangement|partnership)|in (?:partnership|association))\s+with"
+    r"|this\s+(?:report|article|story)\s+(?:was\s+)?(?:first|originally)\s+(?:appeared|published)\s+(?:in|on|by)"
+    r"|(?:first|originally)\s+published\s+(?:in|on|by)"
+    r"|(?:republished|reprinted|reproduced)\s+with\s+(?:the\s+)?permission\s+(?:of|from))"
+    r"\s+(?:the\s+)?(?P<origin>[A-ZÀ-Þ][\w&.'’ -]{1,50}?)\.?$",
+    re.IGNORECASE,
+)
 _SOURCE_LINE = re.compile(r"^(?:source|sources|via)\s*:\s*(?P<name>.{2,60}?)\.?$", re.IGNORECASE)
 # "By Jane Doe", "By Jane Doe, Nordic Wire", "By Jane Doe | Nordic Wire": a byline, which may name the outlet.
 _BYLINE = re.compile(
@@ -90,6 +102,8 @@ class Cleaned:
     source: str | None = None
     author: str | None = None
     byline_source: str | None = None
+    credit: str | None = None
+    """The outlet a republishing credit names as the text's origin."""
     notes: list[str] = field(default_factory=list)
 
 
@@ -113,10 +127,15 @@ def clean_text(text: str) -> Cleaned:
     byline: tuple[str, str | None] | None = None
     kept: list[str] = []
     debris = 0
+    credit: str | None = None
     for paragraph in paragraphs:
         match = _SOURCE_LINE.match(paragraph)
         if match:
             source = match.group("name").strip()
+            continue
+        if credit is None and (found_credit := _CREDIT.match(paragraph)):
+            credit = found_credit.group("origin").strip()
+            notes.append(f"removed the credit line naming {credit} as the report's origin")
             continue
         if byline is None and (found := _byline(paragraph)):
             byline = found
@@ -134,7 +153,7 @@ def clean_text(text: str) -> Cleaned:
         notes.append(f"dropped {repeats} repeated paragraph(s)")
     author = byline[0] if byline else None
     byline_source = (byline[1] if byline else None) or _dateline_outlet(kept)
-    return Cleaned(kept, source, author, byline_source, notes)
+    return Cleaned(kept, source, author, byline_source, credit, notes)
 
 
 def _byline(paragraph: str) -> tuple[str, str | None] | None:

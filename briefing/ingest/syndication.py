@@ -84,9 +84,10 @@ def _candidate_pairs(sets: Sequence[frozenset[str]]) -> set[tuple[int, int]]:
 def fold_copies(articles: Sequence[Article]) -> tuple[list[Article], list[InputProblem]]:
     """Fold near-identical articles into one each; one line per copy says which and why.
 
-    The article kept is the earliest published of its group (undated ones last), then
-    the one sharing most with the others (the original, not the copy with an editor's
-    line added), then the first given. It keeps its own text and id and lists the
+    The article kept is the original: not one whose credit line names another member's
+    outlet as its origin; then the earliest published of its group (undated ones last),
+    then the one sharing most with the others (not the copy with an editor's line
+    added), then the first given. It keeps its own text and id and lists the
     others in `copies`, by outlet. Articles stay in input order.
     """
     if len(articles) < 2:
@@ -148,7 +149,15 @@ def _rank(
 ) -> tuple:
     published = articles[index].published
     centrality = sum(_compare(sets[index], sets[m]).jaccard for m in members if m != index)
-    return (published is None, published or "", -round(centrality, 6), _name(articles[index]))
+    credit = _outlet(articles[index].credit or "")
+    republished = bool(credit) and any(_outlet(articles[m].source) == credit for m in members if m != index)
+    return (republished, published is None, published or "", -round(centrality, 6), _name(articles[index]))
+
+
+def _outlet(name: str) -> str:
+    """An outlet's name as compared: "The Harbour Ledger" and "Harbour Ledger" are one."""
+    folded = name.strip().casefold()
+    return folded[4:] if folded.startswith("the ") else folded
 
 
 def _name(article: Article) -> tuple[str, str, str]:

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from briefing.contracts import Brief, Edition, EditionSource, EditionStory, MergedClaim
+from briefing.contracts import AlsoReported, Brief, Edition, EditionSource, EditionStory, MergedClaim
+from briefing.ingest.language import is_foreign, language_name
 from briefing.render.brief import (
     Anchor,
     brief_context,
@@ -65,6 +66,15 @@ class _Also:
     statement: str | None
     cited: str
     note: str = ""
+    language: str | None = None
+    """The name of the line's language when all its sources write in another than the edition's."""
+
+
+def _foreign_language(line: AlsoReported, language: str) -> str | None:
+    """The language of an "Also reported" line when it is not the edition's, as a brief's items are marked."""
+    spoken = {s.language for s in line.sources}
+    only = spoken.pop() if len(spoken) == 1 else None
+    return language_name(only) if only is not None and is_foreign(only, language) else None
 
 
 def single_brief(edition: Edition) -> Brief | None:
@@ -204,6 +214,7 @@ def _markdown(edition: Edition, *, anchors: bool) -> str:
                     a.statement,
                     "; ".join(_cited(s) for s in a.sources),
                     " ".join(n.text for n in edition.notes if n.story_id == a.id),
+                    _foreign_language(a, edition.language),
                 )
                 for a in edition.also_reported
             ],
