@@ -126,6 +126,8 @@ def test_lead_phrases_read_as_english(sentence: str, expected: str) -> None:
         "They would set up a standing",
         "Ruiz: river could be up",
         "Said talks",
+        "And China to roll back most",
+        "In joint statement in Geneva",
     ],
 )
 def test_torn_off_phrases_do_not_read_as_english(phrase: str) -> None:

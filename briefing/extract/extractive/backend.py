@@ -91,8 +91,9 @@ BACKGROUND_CUES = (
     r"\b(?:had (?:been|already|previously|long|\w+ed)|has long|have long|for years|historically|"
     r"dating back|years? ago|earlier this (?:year|month))\b",
 )
-# An outlook that is a judgement ("could", "expected to"), not a timetable ("scheduled to", "due").
-JUDGED_OUTLOOK_CUE = r"\b(?:expected to|expects?|could|may|might|would|likely|will)\b"
+# An outlook that is a judgement ("could", "expected to"), not a timetable ("scheduled to", "due")
+# nor a plan its makers announce ("will roll back most tariffs, the two governments said").
+JUDGED_OUTLOOK_CUE = r"\b(?:expected to|expects?|could|may|might|would|likely)\b"
 # Lines that are page furniture or credits, not statements.
 FURNITURE = (
     r"^(?:by|reporting by|written by|edited by|editing by|additional reporting|photo|photograph|image|"

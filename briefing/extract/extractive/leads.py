@@ -138,8 +138,10 @@ _VERB_OPENERS = _terms(
 _DANGLING = _terms(
     "up down out off not no also still just even only facing over under into remains remain one two three "
     "four "
-    "five six seven eight nine ten"
+    "five six seven eight nine ten most some all many few several much more less both each any"
 )
+# A phrase opening on a conjunction was cut from the middle of a sentence ("And China to roll back").
+_CONJUNCTIONS = _terms("and or but nor so yet")
 _NATIONALITY = re.compile(r"[A-Z][a-z]+(?:ican|ian|ese|ish)")
 
 
@@ -239,8 +241,9 @@ def reads_as_english(phrase: str) -> bool:
     """Whether a lead phrase reads as a headline's noun phrase, not a torn-off piece of a sentence.
 
     Refused: one word; a pronoun anywhere ('They would set up a mechanism': who?); a first
-    word that is a verb or participle ('Conveyed ...', 'Underscoring ...', 'Said ...'); a
-    last word that leaves the phrase hanging ('toll could be up', 'job facing American').
+    word that is a verb or participle ('Conveyed ...', 'Underscoring ...', 'Said ...') or a
+    conjunction ('And China to roll back most'); a last word that leaves the phrase
+    hanging ('toll could be up', 'job facing American', 'roll back most').
     A 'Label:' before the phrase is read apart.
     """
     label, _, rest = phrase.rpartition(": ")
@@ -252,7 +255,7 @@ def reads_as_english(phrase: str) -> bool:
         return False
     first, last = folded[0], folded[-1]
     verb_form = first.endswith(("ed", "ing")) and len(folded) > 1 and folded[1] in _DETERMINERS | _PRONOUNS
-    if first in _VERB_OPENERS or verb_form:
+    if first in _VERB_OPENERS or first in _CONJUNCTIONS or first in _PREPOSITIONS or verb_form:
         return False
     if last in _WEAK_ENDINGS or last in _DANGLING:
         return False
