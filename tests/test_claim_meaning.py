@@ -377,25 +377,32 @@ def test_a_cut_given_as_its_size_adds_nothing_to_the_levels_shown() -> None:
         [
             extracted(
                 "aaaaaaaaaaaa",
-                ["For 90 days, the tariff on imported steel will fall from 145% to 30%, officials said."],
+                [
+                    "For 90 days, the tariff on imported steel will fall from 145% to 30%, officials said.",
+                    "Dock workers at the main port went back to work on Tuesday.",
+                ],
             ),
             extracted(
                 "bbbbbbbbbbbb",
-                ["The steel tariff drops from 145% to 30% for 90 days under the agreement."],
+                [
+                    "The steel tariff drops from 145% to 30% for 90 days under the agreement.",
+                    "Dock workers at the main port went back to work on Tuesday.",
+                ],
             ),
             extracted(
                 "cccccccccccc",
                 [
+                    "Dock workers at the main port went back to work on Tuesday.",
                     "The two countries agreed to lower steel tariffs by 115 percentage points for a 90-day "
                     "period, easing a long dispute.",
-                    "Dock workers at the main port went back to work on Tuesday.",
+                    "A new crane for the container terminal arrived from Rotterdam.",
                 ],
             ),
         ]
     )
     told = [c.statement for c in shown(brief)]
     assert not any("115" in s for s in told), told
-    assert any("Dock workers" in s for s in told)
+    assert any("Rotterdam" in s for s in told)
 
 
 def test_a_retelling_that_gives_the_figures_replaces_the_one_without() -> None:
@@ -424,3 +431,16 @@ def test_a_retelling_that_gives_the_figures_replaces_the_one_without() -> None:
     assert [s for s in told if "crane" in s] == [
         "The storm was felt 300 kilometres away in Porto, where a 40-metre crane collapsed onto a car park."
     ], told
+
+
+def test_the_lede_opens_with_the_best_corroborated_fact_even_when_it_is_a_figure() -> None:
+    cut = "For 90 days, the tariff on imported steel will fall from 145% to 30%."
+    brief = merge(
+        [
+            extracted("aaaaaaaaaaaa", [cut, "The agreement followed two days of talks in a lakeside hotel."]),
+            extracted("bbbbbbbbbbbb", [cut, "Ministers shook hands in front of the cameras on Monday."]),
+            extracted("cccccccccccc", [cut, "Dock workers at the main port went back to work on Tuesday."]),
+        ]
+    )
+    assert shown(brief)[0].statement == cut
+    assert shown(brief)[0].article_ids == ["aaaaaaaaaaaa", "bbbbbbbbbbbb", "cccccccccccc"]

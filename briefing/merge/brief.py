@@ -207,13 +207,18 @@ def _sections(
     The lede opens the brief, so it comes from claims a reader of the brief's language
     can read when there are any: not only from untranslated sources in another language
     (those still rank as usual in the sections, marked with their language). It says
-    what happened (see `_lede`).
+    what happened (see `_lede`): an event, a background fact, or a figure, since a
+    truce's "tariffs fall from 145% to 30% for 90 days" is the event itself.
     """
     highlights = [
         c for c in ranked if c.category not in INTERPRETATION_CATEGORIES and c.id not in interpreted
     ]
     readable = [c for c in highlights if not set(c.article_ids) <= foreign] or highlights
-    lede_pool = [c for c in readable if c.category in (ClaimCategory.event, ClaimCategory.background)]
+    lede_pool = [
+        c
+        for c in readable
+        if c.category in (ClaimCategory.event, ClaimCategory.background, ClaimCategory.figure)
+    ]
     lede = _lede(lede_pool or readable, story, options.lede_claims)
     chosen = _highlights(
         [c for c in highlights if c not in lede], lede, ranked, options, foreign, retellings, disputed or {}
@@ -509,7 +514,7 @@ def _words(text: str) -> frozenset[str]:
 def _lede(pool: list[MergedClaim], story: _StoryTerms | None, size: int) -> list[MergedClaim]:
     """What happened: the event the sources' titles tell, then the issue every source names.
 
-    The first claim is the most corroborated of the event claims nearly as like the
+    The first claim is the most corroborated of the event and figure claims nearly as like the
     sources' titles as the likest (within `LEDE_TITLE_BAND`); the
     next covers most of the story's issues that the first leaves out (at least
     `LEDE_ISSUE_WORDS` of them), else it is the best-ranked claim left. A story of one
@@ -526,7 +531,7 @@ def _lede(pool: list[MergedClaim], story: _StoryTerms | None, size: int) -> list
         ]
         return round(sum(best) / len(best), 9)
 
-    events = [c for c in pool if c.category == ClaimCategory.event] or pool
+    events = [c for c in pool if c.category in (ClaimCategory.event, ClaimCategory.figure)] or pool
     support = {c.id: title_support(c) for c in events}
     # Claims telling the titles' event about as well as the best one are alike here: of
     # those, the one most sources report comes first.
