@@ -13,6 +13,7 @@ The label names the quantity, not the sentence: the measure with its places and 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -81,6 +82,12 @@ def _conflict(a: Located, b: Located, stated: dict[tuple[int, str], list[Reading
     )
 
 
+def _value(reading: Reading, n: int) -> tuple[float, float] | int:
+    """A reading's value, for telling readings of one value apart cheaply (`n` stands for a NaN)."""
+    low, high = reading.amount.low, reading.amount.high
+    return (low, high) if math.isfinite(low) and math.isfinite(high) else n
+
+
 def _agrees(a: Located, b: Located) -> bool:
     return (
         same_amount(a.reading, b.reading)
@@ -129,13 +136,35 @@ def find_disagreements(located: Sequence[Located]) -> list[Disagreement]:
         return x
 
     in_conflict: set[int] = set()
+
+    def settled(rest: Sequence[int], root: int) -> bool:
+        """Whether every pair of `rest` with a member of `root`'s component is already known."""
+        return all(n in in_conflict and find(n) == root for n in rest)
+
+    # Only the components of the conflict graph matter, so a pair is tested only when it could
+    # join two of them or bring a reading into one: never two readings of the same value
+    # (which cannot conflict), nor a pair already inside one component.
     for members in buckets:
+        values = [_value(located[n].reading, n) for n in members]
+        if len(set(values)) < 2:
+            continue
         for i, a in enumerate(members):
-            for b in members[i + 1 :]:
-                known = find(a) == find(b) and a in in_conflict and b in in_conflict
-                if not known and _conflict(located[a], located[b], stated):
+            if a in in_conflict and settled(members[i + 1 :], find(a)):
+                break
+            joined = a in in_conflict
+            for j in range(i + 1, len(members)):
+                b = members[j]
+                if values[j] == values[i]:
+                    continue
+                if a in in_conflict and b in in_conflict and find(a) == find(b):
+                    continue
+                if _conflict(located[a], located[b], stated):
                     parent[find(a)] = find(b)
                     in_conflict.update((a, b))
+                    if not joined:
+                        joined = True
+                        if settled(members[j + 1 :], find(a)):
+                            break
     components: dict[int, list[int]] = {}
     for n in sorted(in_conflict):
         components.setdefault(find(n), []).append(n)
