@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from briefing.contracts import Figure
 from briefing.merge.numbers import FigureValue, canonical_unit, find_figures, parse_value
 from briefing.merge.numerals import FIGURE_NUMBER
 from briefing.merge.periods import MONTH
@@ -186,11 +187,11 @@ def _places(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def _spans(sentence: str) -> list[tuple[int, int, str, str | None]]:
-    """(start, end, value, unit) of each figure: those the number reader finds, then bare counts."""
+def _spans(sentence: str, figures: Sequence[Figure]) -> list[tuple[int, int, str, str | None]]:
+    """(start, end, value, unit) of each figure: the number reader's (`figures`), then bare counts."""
     out: list[tuple[int, int, str, str | None]] = []
     cursor = 0
-    for figure in find_figures(sentence):
+    for figure in figures:
         at = sentence.find(figure.value, cursor)
         if at < 0:
             continue
@@ -223,7 +224,8 @@ def readings(
     ("the toll could exceed 10,000") is not a count and is left out. A count that names no
     place is taken for the report's (`report_places`).
     """
-    spans = _spans(sentence)
+    figures = find_figures(sentence)
+    spans = _spans(sentence, figures)
     found: list[tuple[int, int, str, FigureValue, str, str, tuple[int, int]]] = []
     for start, end, value, unit in spans:
         lo, hi = _clause(sentence, start, end)
@@ -270,6 +272,7 @@ def readings(
         clause_text = sentence[lo:hi]
         day = _DAY.search(clause_text)
         figure_period = next((f.period for f in find_figures(value) if f.period), None)
+        period = figure_period or _period(figures, value)
         out.append(
             Reading(
                 value=value,
@@ -277,8 +280,8 @@ def readings(
                 unit=kind,
                 role=role,
                 partner=partner,
-                period=(figure_period or _period(sentence, value) or "").casefold(),
-                period_label=figure_period or _period(sentence, value),
+                period=(period or "").casefold(),
+                period_label=period,
                 qualifier=_qualifier(sentence, lo, start),
                 places=_places(clause_text) or (report_places if kind in GROWING else frozenset()),
                 head=_head(sentence, end) if kind in _DURATIONS else None,
@@ -290,8 +293,8 @@ def readings(
     return out
 
 
-def _period(sentence: str, value: str) -> str | None:
-    for figure in find_figures(sentence):
+def _period(figures: Sequence[Figure], value: str) -> str | None:
+    for figure in figures:
         if figure.value == value:
             return figure.period
     return None
