@@ -83,7 +83,7 @@ def _conflict(a: Located, b: Located, stated: dict[tuple[int, str], list[Reading
 
 
 def _value(reading: Reading, n: int) -> tuple[float, float] | int:
-    """A reading's value, for telling readings of one value apart cheaply (`n` stands for a NaN)."""
+    """A reading's value, to tell readings of one value apart cheaply; `n` when not finite (equals none)."""
     low, high = reading.amount.low, reading.amount.high
     return (low, high) if math.isfinite(low) and math.isfinite(high) else n
 
@@ -117,16 +117,17 @@ def _buckets(located: Sequence[Located]) -> list[list[int]]:
     return [members for _, members in sorted(buckets.items(), key=lambda kv: repr(kv[0]))]
 
 
-def find_disagreements(located: Sequence[Located]) -> list[Disagreement]:
-    """Every quantity the sources give different values for, in a deterministic order."""
-    stated: dict[tuple[int, str], list[Reading]] = {}
-    for loc in located:
-        stated.setdefault((loc.item, loc.reading.unit), []).append(loc.reading)
-    buckets = _buckets(located)
-    mates: dict[int, set[int]] = {}
-    for members in buckets:
-        for n in members:
-            mates.setdefault(n, set()).update(members)
+def _conflict_components(
+    located: Sequence[Located], buckets: list[list[int]], stated: dict[tuple[int, str], list[Reading]]
+) -> list[list[int]]:
+    """The readings that conflict with another of their bucket, joined through their conflicts.
+
+    Each component is sorted, and they come in the order of their first reading. Only the
+    components matter, so a pair is tested only when it could join two of them or bring a
+    reading into one: never two readings of one value (they cannot conflict), nor a pair
+    already inside one component. A bucket of a thousand readings of a few values then
+    costs thousands of tests, not half a million.
+    """
     parent = list(range(len(located)))
 
     def find(x: int) -> int:
@@ -138,19 +139,16 @@ def find_disagreements(located: Sequence[Located]) -> list[Disagreement]:
     in_conflict: set[int] = set()
 
     def settled(rest: Sequence[int], root: int) -> bool:
-        """Whether every pair of `rest` with a member of `root`'s component is already known."""
+        """Whether every reading of `rest` already conflicts and is in `root`'s component."""
         return all(n in in_conflict and find(n) == root for n in rest)
 
-    # Only the components of the conflict graph matter, so a pair is tested only when it could
-    # join two of them or bring a reading into one: never two readings of the same value
-    # (which cannot conflict), nor a pair already inside one component.
     for members in buckets:
         values = [_value(located[n].reading, n) for n in members]
         if len(set(values)) < 2:
             continue
         for i, a in enumerate(members):
             if a in in_conflict and settled(members[i + 1 :], find(a)):
-                break
+                break  # every pair left in the bucket is inside one component
             joined = a in in_conflict
             for j in range(i + 1, len(members)):
                 b = members[j]
@@ -168,8 +166,21 @@ def find_disagreements(located: Sequence[Located]) -> list[Disagreement]:
     components: dict[int, list[int]] = {}
     for n in sorted(in_conflict):
         components.setdefault(find(n), []).append(n)
+    return list(components.values())
+
+
+def find_disagreements(located: Sequence[Located]) -> list[Disagreement]:
+    """Every quantity the sources give different values for, in a deterministic order."""
+    stated: dict[tuple[int, str], list[Reading]] = {}
+    for loc in located:
+        stated.setdefault((loc.item, loc.reading.unit), []).append(loc.reading)
+    buckets = _buckets(located)
+    mates: dict[int, set[int]] = {}
+    for members in buckets:
+        for n in members:
+            mates.setdefault(n, set()).update(members)
     out: list[Disagreement] = []
-    for members in components.values():
+    for members in _conflict_components(located, buckets, stated):
         groups: list[list[int]] = []
         for n in members:
             group = next((g for g in groups if same_amount(located[g[0]].reading, located[n].reading)), None)

@@ -1,0 +1,93 @@
+"""Disagreements are the components of the conflict graph, however few pairs are tested to find them.
+
+`_conflict_components` skips the pairs that cannot change a component (two readings of
+one value, two readings already joined); these tests compare it with testing every pair
+of every bucket, on readings of real sentences: many sources, few values, a timeline.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from briefing.merge.disagreements import (
+    Located,
+    _buckets,
+    _conflict,
+    _conflict_components,
+    find_disagreements,
+)
+from briefing.merge.quantities import Reading, readings
+
+SENTENCES = (
+    "About {v}% of residents responded to the consultation, according to the council.",
+    "Tariffs on Chinese goods will be cut to {v}% from 145%.",
+    "The US will lower its tariff to {v} percent from 145 percent.",
+    "At least {v} people died in Myanmar on Monday.",
+    "The death toll in Myanmar rose to {v} by Tuesday.",
+    "The plan will cost ${v} million over three years, officials said.",
+    "The talks lasted {v} days.",
+)
+VALUES = (10, 11, 30, 80, 144, 2056)
+
+sources = st.lists(
+    st.tuples(
+        st.integers(0, 5),  # article
+        st.integers(0, 3),  # merged item
+        st.sampled_from(SENTENCES),
+        st.sampled_from(VALUES),
+    ),
+    max_size=40,
+)
+
+
+def _located(rows: list[tuple[int, int, str, int]]) -> list[Located]:
+    out: list[Located] = []
+    for n, (article, cluster, sentence, value) in enumerate(rows):
+        for reading in readings(sentence.format(v=value), "Monday"):
+            out.append(Located(item=n, article_id=f"a{article}", cluster=cluster, reading=reading))
+    return out
+
+
+def _stated(located: list[Located]) -> dict[tuple[int, str], list[Reading]]:
+    stated: dict[tuple[int, str], list[Reading]] = {}
+    for loc in located:
+        stated.setdefault((loc.item, loc.reading.unit), []).append(loc.reading)
+    return stated
+
+
+def _every_pair(located: list[Located]) -> list[list[int]]:
+    """The components found by testing every pair of every bucket."""
+    stated = _stated(located)
+    edges = [
+        (a, b)
+        for members in _buckets(located)
+        for i, a in enumerate(members)
+        for b in members[i + 1 :]
+        if _conflict(located[a], located[b], stated)
+    ]
+    component = {n: {n} for pair in edges for n in pair}
+    for a, b in edges:
+        if component[a] is not component[b]:
+            joined = component[a] | component[b]
+            for n in joined:
+                component[n] = joined
+    unique = {id(c): sorted(c) for c in component.values()}
+    return sorted(unique.values(), key=min)
+
+
+@settings(max_examples=300, deadline=None)
+@given(sources)
+def test_the_components_are_those_of_every_pair(rows: list[tuple[int, int, str, int]]) -> None:
+    located = _located(rows)
+    found = _conflict_components(located, _buckets(located), _stated(located))
+    assert found == _every_pair(located)
+
+
+def test_many_sources_of_few_values_make_one_disagreement_citing_each_source_once() -> None:
+    rows = [(n, 0, SENTENCES[0], VALUES[n % 3]) for n in range(60)]
+    located = _located(rows)
+    assert [len(c) for c in _every_pair(located)] == [60]
+    (disagreement,) = find_disagreements(located)
+    assert [len(group) for group in disagreement.values] == [20, 20, 20]
+    assert [group[0].reading.value for group in disagreement.values] == ["10%", "11%", "30%"]
