@@ -1,8 +1,10 @@
-"""Disagreements are the components of the conflict graph, however few pairs are tested to find them.
+"""Merge's shortcuts for days of thousands of claims give what their plain definitions give.
 
 `_conflict_components` skips the pairs that cannot change a component (two readings of
-one value, two readings already joined); these tests compare it with testing every pair
-of every bucket, on readings of real sentences: many sources, few values, a timeline.
+one value, two readings already joined): it is compared with testing every pair of every
+bucket, on readings of real sentences (many sources, few values, a timeline). The lede's
+likeness to the titles (`_title_support`) looks only at titles sharing a word with a
+claim: it is compared with comparing every claim with every title, to the last bit.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from briefing.contracts import ClaimCategory, Evidence, MergedClaim
+from briefing.merge.brief import _StoryTerms, _title_support
 from briefing.merge.disagreements import (
     Located,
     _buckets,
@@ -18,6 +22,7 @@ from briefing.merge.disagreements import (
     find_disagreements,
 )
 from briefing.merge.quantities import Reading, readings
+from briefing.merge.similarity import content_tokens
 
 SENTENCES = (
     "About {v}% of residents responded to the consultation, according to the council.",
@@ -91,3 +96,44 @@ def test_many_sources_of_few_values_make_one_disagreement_citing_each_source_onc
     (disagreement,) = find_disagreements(located)
     assert [len(group) for group in disagreement.values] == [20, 20, 20]
     assert [group[0].reading.value for group in disagreement.values] == ["10%", "11%", "30%"]
+
+
+WORDS = ("tariff", "truce", "china", "talks", "geneva", "cut", "rare", "earths", "pause", "quake", "toll")
+phrases = st.lists(st.sampled_from(WORDS), min_size=1, max_size=6).map(" ".join)
+
+
+def _claim(n: int, statement: str) -> MergedClaim:
+    return MergedClaim(
+        id=f"c{n}",
+        statement=statement,
+        category=ClaimCategory.event,
+        evidence=[Evidence(article_id="a", text=statement)],
+        article_ids=["a"],
+        source_count=1,
+        single_source=True,
+        score=0.0,
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(phrases, max_size=2), min_size=2, max_size=12),
+    st.lists(phrases, min_size=1, max_size=8),
+)
+def test_title_support_is_every_claim_against_every_title(
+    titles: list[list[str]], statements: list[str]
+) -> None:
+    story = _StoryTerms(
+        titles={
+            f"a{n}": tuple(w for w in (content_tokens(t) for t in article) if w)
+            for n, article in enumerate(titles)
+        },
+        issues=frozenset(),
+    )
+    claims = [_claim(n, s) for n, s in enumerate(statements)]
+    expected = {}
+    for c in claims:
+        words = content_tokens(c.statement)
+        best = [max((len(words & t) / len(t) for t in ts), default=0.0) for ts in story.titles.values()]
+        expected[c.id] = round(sum(best) / len(best), 9)
+    assert _title_support(claims, story) == expected
