@@ -26,6 +26,9 @@ from briefing.merge.similarity import content_tokens
 
 SENTENCES = (
     "About {v}% of residents responded to the consultation, according to the council.",
+    "Some {v}% of residents answered the council's consultation.",
+    "Turnout in the vote was {v}%.",
+    "Turnout was {v}% at the vote.",
     "Tariffs on Chinese goods will be cut to {v}% from 145%.",
     "The US will lower its tariff to {v} percent from 145 percent.",
     "At least {v} people died in Myanmar on Monday.",
@@ -37,12 +40,12 @@ VALUES = (10, 11, 30, 80, 144, 2056)
 
 sources = st.lists(
     st.tuples(
-        st.integers(0, 5),  # article
-        st.integers(0, 3),  # merged item
+        st.integers(0, 7),  # article
+        st.integers(0, 2),  # merged item
         st.sampled_from(SENTENCES),
         st.sampled_from(VALUES),
     ),
-    max_size=40,
+    max_size=60,
 )
 
 

@@ -138,16 +138,25 @@ def _conflict_components(
 
     in_conflict: set[int] = set()
 
-    def settled(rest: Sequence[int], root: int) -> bool:
-        """Whether every reading of `rest` already conflicts and is in `root`'s component."""
-        return all(n in in_conflict and find(n) == root for n in rest)
+    def settled(members: list[int], start: int, root: int, tail: int) -> int | None:
+        """Whether every reading from `start` on already conflicts and is in `root`'s component.
+
+        `members[tail:]` are known to (in the component of the last): only the readings
+        before them are looked at. Returns the new `tail` when they all are, else None.
+        """
+        if tail < len(members) and find(members[-1]) != root:
+            return None
+        if all(n in in_conflict and find(n) == root for n in members[start:tail]):
+            return min(start, tail)
+        return None
 
     for members in buckets:
         values = [_value(located[n].reading, n) for n in members]
         if len(set(values)) < 2:
             continue
+        tail = len(members)
         for i, a in enumerate(members):
-            if a in in_conflict and settled(members[i + 1 :], find(a)):
+            if a in in_conflict and settled(members, i + 1, find(a), tail) is not None:
                 break  # every pair left in the bucket is inside one component
             joined = a in in_conflict
             for j in range(i + 1, len(members)):
@@ -161,7 +170,9 @@ def _conflict_components(
                     in_conflict.update((a, b))
                     if not joined:
                         joined = True
-                        if settled(members[j + 1 :], find(a)):
+                        known = settled(members, j + 1, find(a), tail)
+                        if known is not None:
+                            tail = known
                             break
     components: dict[int, list[int]] = {}
     for n in sorted(in_conflict):
@@ -175,10 +186,12 @@ def find_disagreements(located: Sequence[Located]) -> list[Disagreement]:
     for loc in located:
         stated.setdefault((loc.item, loc.reading.unit), []).append(loc.reading)
     buckets = _buckets(located)
-    mates: dict[int, set[int]] = {}
-    for members in buckets:
+    # The buckets each reading is in: its mates are their members (kept as buckets, not as one
+    # set per reading, which would grow with the square of a large bucket).
+    bucket_of: dict[int, list[int]] = {}
+    for b, members in enumerate(buckets):
         for n in members:
-            mates.setdefault(n, set()).update(members)
+            bucket_of.setdefault(n, []).append(b)
     out: list[Disagreement] = []
     for members in _conflict_components(located, buckets, stated):
         groups: list[list[int]] = []
@@ -189,7 +202,8 @@ def find_disagreements(located: Sequence[Located]) -> list[Disagreement]:
             else:
                 group.append(n)
         taken = set(members)
-        for n in sorted(set().union(*(mates[m] for m in members)) - taken):
+        near = {b for m in members for b in bucket_of[m]}
+        for n in sorted(set().union(*(buckets[b] for b in near)) - taken):
             for group in groups:
                 if any(_agrees(located[n], located[other]) for other in group):
                     group.append(n)
