@@ -14,6 +14,7 @@ dead at 2,065", "magnitude 7.7"), because news writes them that way. Pure functi
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -271,8 +272,7 @@ def readings(
             )
         clause_text = sentence[lo:hi]
         day = _DAY.search(clause_text)
-        figure_period = next((f.period for f in find_figures(value) if f.period), None)
-        period = figure_period or _period(figures, value)
+        period = _own_period(value) or _period(figures, value)
         out.append(
             Reading(
                 value=value,
@@ -291,6 +291,12 @@ def readings(
             )
         )
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _own_period(value: str) -> str | None:
+    """The period a figure's own words give ("May"); cached, as a day repeats its few values."""
+    return next((f.period for f in find_figures(value) if f.period), None)
 
 
 def _period(figures: Sequence[Figure], value: str) -> str | None:
