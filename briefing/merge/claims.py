@@ -109,12 +109,15 @@ class ClaimItem:
     """The dates the statement names ("June 9"), case-folded, read once for `_same_time`."""
     ordinals: frozenset[str] = field(init=False)
     """Its ordinal words ("second"), case-folded: "the first day" is not "the second day"."""
+    counts: tuple[Reading, ...] = field(init=False)
+    """Its readings of growing counts (deaths, injured): the only ones a timeline pair holds."""
 
     def __post_init__(self) -> None:
         self.sort_key = (comparable(self.claim.statement), self.article_id, self.rank)
         self.units = frozenset(f.unit.casefold() for f in self.claim.figures)
         self.dates = _found(_DATE, self.claim.statement)
         self.ordinals = _found(_ORDINAL_WORD, self.claim.statement)
+        self.counts = tuple(r for r in self.readings if r.growing)
 
 
 def _basis(text: str) -> str | None:
@@ -399,11 +402,8 @@ def _same_time(a: ClaimItem, b: ClaimItem) -> bool:
     if _disjoint(a.dates, b.dates) or _disjoint(a.ordinals, b.ordinals):
         return False
     # Only a growing count can make a timeline pair: other readings are not compared at all.
-    return not any(
-        timeline_pair(r, q) and same_quantity(r, q, same_item=True)
-        for r in a.readings
-        if r.growing
-        for q in b.readings
+    return not a.counts or not any(
+        timeline_pair(r, q) and same_quantity(r, q, same_item=True) for r in a.counts for q in b.readings
     )
 
 
