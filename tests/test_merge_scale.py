@@ -140,3 +140,11 @@ def test_title_support_is_every_claim_against_every_title(
         best = [max((len(words & t) / len(t) for t in ts), default=0.0) for ts in story.titles.values()]
         expected[c.id] = round(sum(best) / len(best), 9)
     assert _title_support(claims, story) == expected
+
+
+@given(st.sampled_from(SENTENCES), st.sampled_from(VALUES), st.booleans())
+def test_readings_given_the_sentence_tokens_are_the_readings_without(
+    sentence: str, value: int, two_clauses: bool
+) -> None:
+    text = sentence.format(v=value) + (", and officials said it would rise." if two_clauses else "")
+    assert readings(text, "Monday", tokens=content_tokens(text)) == readings(text, "Monday")

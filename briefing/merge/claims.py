@@ -145,14 +145,15 @@ def claim_items(articles: Sequence[ExtractedArticle], date: str | None = None) -
                 known.add(comparable(point.evidence))
         for rank, claim in enumerate(claims):
             periods = " ".join(f.period or "" for f in claim.figures)
+            tokens = content_tokens(claim.statement)
             items.append(
                 ClaimItem(
                     article_id=e.article.id,
                     rank=rank,
                     claim=claim,
-                    tokens=content_tokens(claim.statement),
+                    tokens=tokens,
                     basis=_basis(f"{periods} {claim.statement} {claim.evidence}"),
-                    readings=readings(claim.statement, day, places),
+                    readings=readings(claim.statement, day, places, tokens),
                     english=english,
                     days=_weekdays(claim.statement, e.article.published or date),
                 )

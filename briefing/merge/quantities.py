@@ -216,14 +216,18 @@ def places_of_report(text: str) -> frozenset[str]:
 
 
 def readings(
-    sentence: str, report_day: str | None, report_places: frozenset[str] = frozenset()
+    sentence: str,
+    report_day: str | None,
+    report_places: frozenset[str] = frozenset(),
+    tokens: frozenset[str] | None = None,
 ) -> list[Reading]:
     """The quantities a sentence states, each figure once, in reading order.
 
     A bare number counts only when a measure word stands near it in its clause ("the
     number of dead at 2,065"); a figure with a unit always counts. A forecast of a count
     ("the toll could exceed 10,000") is not a count and is left out. A count that names no
-    place is taken for the report's (`report_places`).
+    place is taken for the report's (`report_places`). `tokens` are the sentence's
+    `content_tokens` when the caller has them: a clause that is the whole sentence reuses them.
     """
     figures = find_figures(sentence)
     spans = _spans(sentence, figures)
@@ -273,6 +277,8 @@ def readings(
         clause_text = sentence[lo:hi]
         day = _DAY.search(clause_text)
         period = _own_period(value) or _period(figures, value)
+        whole = tokens if clause_text == sentence else None
+        clause_tokens = whole if whole is not None else content_tokens(clause_text)
         out.append(
             Reading(
                 value=value,
@@ -287,7 +293,7 @@ def readings(
                 head=_head(sentence, end) if kind in _DURATIONS else None,
                 when=(day.group("d") if day else report_day) if kind in GROWING else None,
                 before=tuple(sentence[lo:start].split()),
-                tokens=content_tokens(clause_text),
+                tokens=clause_tokens,
             )
         )
     return out
