@@ -11,7 +11,7 @@ the figures measure briefing's own overhead and overlap, not a provider. Rows:
   `ceil(N / concurrency) x latency`;
 - a warm re-run of the largest N from the extraction cache: wall time and model calls;
 - merge + render of 100, 1,000 and 10,000 extractions (the offline backend's output of
-  synthetic articles), to show how merge grows;
+  synthetic articles), to show how merge grows, with the merge's own time in the notes;
 - the offline extractive backend's articles per second;
 - the instructions and schema each request carries besides the article, per instructor
   mode (estimated at four characters a token; see `ModelBackend.overhead_tokens`);
@@ -176,6 +176,7 @@ def merge_rows(sizes: list[int]) -> list[list[str]]:
     for size in sizes:
         started = time.perf_counter()
         brief = merge(extracted[:size])
+        merged = time.perf_counter() - started
         render_markdown(brief)
         wall = time.perf_counter() - started
         growth = f"{wall / previous[1]:.1f}x for {size // previous[0]}x" if previous else "-"
@@ -185,7 +186,7 @@ def merge_rows(sizes: list[int]) -> list[list[str]]:
                 f"{wall:.2f} s",
                 "-",
                 growth,
-                f"{len(brief.claims)} claims",
+                f"{len(brief.claims)} claims, merge {merged:.2f} s",
             ]
         )
         previous = (size, wall)

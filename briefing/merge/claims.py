@@ -105,10 +105,19 @@ class ClaimItem:
     """The weekdays the statement names, dates included when the year is known ("June 9" -> Monday)."""
     sort_key: tuple[str, str, int] = field(init=False)
     units: frozenset[str] = field(init=False)
+    dates: frozenset[str] = field(init=False)
+    """The dates the statement names ("June 9"), case-folded, read once for `_same_time`."""
+    ordinals: frozenset[str] = field(init=False)
+    """Its ordinal words ("second"), case-folded: "the first day" is not "the second day"."""
+    counts: tuple[Reading, ...] = field(init=False)
+    """Its readings of growing counts (deaths, injured): the only ones a timeline pair holds."""
 
     def __post_init__(self) -> None:
         self.sort_key = (comparable(self.claim.statement), self.article_id, self.rank)
         self.units = frozenset(f.unit.casefold() for f in self.claim.figures)
+        self.dates = _found(_DATE, self.claim.statement)
+        self.ordinals = _found(_ORDINAL_WORD, self.claim.statement)
+        self.counts = tuple(r for r in self.readings if r.growing)
 
 
 def _basis(text: str) -> str | None:
@@ -136,14 +145,15 @@ def claim_items(articles: Sequence[ExtractedArticle], date: str | None = None) -
                 known.add(comparable(point.evidence))
         for rank, claim in enumerate(claims):
             periods = " ".join(f.period or "" for f in claim.figures)
+            tokens = content_tokens(claim.statement)
             items.append(
                 ClaimItem(
                     article_id=e.article.id,
                     rank=rank,
                     claim=claim,
-                    tokens=content_tokens(claim.statement),
+                    tokens=tokens,
                     basis=_basis(f"{periods} {claim.statement} {claim.evidence}"),
-                    readings=readings(claim.statement, day, places),
+                    readings=readings(claim.statement, day, places, tokens),
                     english=english,
                     days=_weekdays(claim.statement, e.article.published or date),
                 )
@@ -232,10 +242,13 @@ def merge_claims(
             cluster_of[i] = best
             clusters[best].append(i)
             cluster_articles[best].add(item.article_id)
-    clusters, cluster_of = _fold_disagreements(items, clusters, cluster_of)
+    found = find_disagreements(_located(items, cluster_of))
+    folded, folded_of = _fold_disagreements(items, clusters, cluster_of, found)
+    # When folding joins no items (most days), the disagreements just found are the answer.
+    disagreements = found if folded_of == cluster_of else find_disagreements(_located(items, folded_of))
+    clusters, cluster_of = folded, folded_of
     n_articles = len({i.article_id for i in items}) or 1
     centrality = _centrality(neighbours, index, cluster_of, len(clusters))
-    disagreements = find_disagreements(_located(items, cluster_of))
     spelling = _spelling_support(items)
     # In each item, sources giving a minority value are kept out of its citations.
     values = _Values(disagreements)
@@ -311,12 +324,16 @@ def _located(items: list[ClaimItem], cluster_of: list[int]) -> list[Located]:
 
 
 def _fold_disagreements(
-    items: list[ClaimItem], clusters: list[list[int]], cluster_of: list[int]
+    items: list[ClaimItem],
+    clusters: list[list[int]],
+    cluster_of: list[int],
+    found: list[Disagreement],
 ) -> tuple[list[list[int]], list[int]]:
     """Join the items that give different values for one quantity: one fact, disputed, not two facts.
 
-    An item is joined only when no source of it is already in the other: one source does
-    not corroborate, or contradict, itself.
+    `found` are the disagreements between the readings of `clusters`. An item is joined only
+    when no source of it is already in the other: one source does not corroborate, or
+    contradict, itself.
     """
     joined = [list(c) for c in clusters]
     owner = list(range(len(clusters)))
@@ -326,7 +343,7 @@ def _fold_disagreements(
             c = owner[c]
         return c
 
-    for d in find_disagreements(_located(items, cluster_of)):
+    for d in found:
         top = d.values[0][0].reading
         if top.partner is None and top.unit not in MEASURE_NAMES and not top.unit.startswith("ordinal: "):
             continue  # only a quantity named beyond doubt (a measure, a change's start) joins items
@@ -367,9 +384,11 @@ def _weekdays(text: str, published: str | None) -> frozenset[str]:
     return frozenset(days)
 
 
-def _disjoint(pattern: re.Pattern[str], a: str, b: str) -> bool:
-    found_a = {m.casefold() for m in pattern.findall(a)}
-    found_b = {m.casefold() for m in pattern.findall(b)}
+def _found(pattern: re.Pattern[str], text: str) -> frozenset[str]:
+    return frozenset(m.casefold() for m in pattern.findall(text))
+
+
+def _disjoint(found_a: frozenset[str], found_b: frozenset[str]) -> bool:
     return bool(found_a and found_b and found_a.isdisjoint(found_b))
 
 
@@ -381,12 +400,11 @@ def _same_time(a: ClaimItem, b: ClaimItem) -> bool:
     """
     if a.days and b.days and a.days.isdisjoint(b.days):
         return False
-    if _disjoint(_DATE, a.claim.statement, b.claim.statement):
+    if _disjoint(a.dates, b.dates) or _disjoint(a.ordinals, b.ordinals):
         return False
-    if _disjoint(_ORDINAL_WORD, a.claim.statement, b.claim.statement):
-        return False
-    return not any(
-        timeline_pair(r, q) for r in a.readings for q in b.readings if same_quantity(r, q, same_item=True)
+    # Only a growing count can make a timeline pair: other readings are not compared at all.
+    return not a.counts or not any(
+        timeline_pair(r, q) and same_quantity(r, q, same_item=True) for r in a.counts for q in b.readings
     )
 
 

@@ -13,6 +13,7 @@ The label names the quantity, not the sentence: the measure with its places and 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -81,6 +82,12 @@ def _conflict(a: Located, b: Located, stated: dict[tuple[int, str], list[Reading
     )
 
 
+def _value(reading: Reading, n: int) -> tuple[float, float] | int:
+    """A reading's value, to tell readings of one value apart cheaply; `n` when not finite (equals none)."""
+    low, high = reading.amount.low, reading.amount.high
+    return (low, high) if math.isfinite(low) and math.isfinite(high) else n
+
+
 def _agrees(a: Located, b: Located) -> bool:
     return (
         same_amount(a.reading, b.reading)
@@ -110,16 +117,17 @@ def _buckets(located: Sequence[Located]) -> list[list[int]]:
     return [members for _, members in sorted(buckets.items(), key=lambda kv: repr(kv[0]))]
 
 
-def find_disagreements(located: Sequence[Located]) -> list[Disagreement]:
-    """Every quantity the sources give different values for, in a deterministic order."""
-    stated: dict[tuple[int, str], list[Reading]] = {}
-    for loc in located:
-        stated.setdefault((loc.item, loc.reading.unit), []).append(loc.reading)
-    buckets = _buckets(located)
-    mates: dict[int, set[int]] = {}
-    for members in buckets:
-        for n in members:
-            mates.setdefault(n, set()).update(members)
+def _conflict_components(
+    located: Sequence[Located], buckets: list[list[int]], stated: dict[tuple[int, str], list[Reading]]
+) -> list[list[int]]:
+    """The readings that conflict with another of their bucket, joined through their conflicts.
+
+    Each component is sorted, and they come in the order of their first reading. Only the
+    components matter, so a pair is tested only when it could join two of them or bring a
+    reading into one: never two readings of one value (they cannot conflict), nor a pair
+    already inside one component. A bucket of a thousand readings of a few values then
+    costs thousands of tests, not half a million.
+    """
     parent = list(range(len(located)))
 
     def find(x: int) -> int:
@@ -129,18 +137,63 @@ def find_disagreements(located: Sequence[Located]) -> list[Disagreement]:
         return x
 
     in_conflict: set[int] = set()
+
+    def settled(members: list[int], start: int, root: int, tail: int) -> int | None:
+        """Whether every reading from `start` on already conflicts and is in `root`'s component.
+
+        `members[tail:]` are known to (in the component of the last): only the readings
+        before them are looked at. Returns the new `tail` when they all are, else None.
+        """
+        if tail < len(members) and find(members[-1]) != root:
+            return None
+        if all(n in in_conflict and find(n) == root for n in members[start:tail]):
+            return min(start, tail)
+        return None
+
     for members in buckets:
+        values = [_value(located[n].reading, n) for n in members]
+        if len(set(values)) < 2:
+            continue
+        tail = len(members)
         for i, a in enumerate(members):
-            for b in members[i + 1 :]:
-                known = find(a) == find(b) and a in in_conflict and b in in_conflict
-                if not known and _conflict(located[a], located[b], stated):
+            if a in in_conflict and settled(members, i + 1, find(a), tail) is not None:
+                break  # every pair left in the bucket is inside one component
+            joined = a in in_conflict
+            for j in range(i + 1, len(members)):
+                b = members[j]
+                if values[j] == values[i]:
+                    continue
+                if a in in_conflict and b in in_conflict and find(a) == find(b):
+                    continue
+                if _conflict(located[a], located[b], stated):
                     parent[find(a)] = find(b)
                     in_conflict.update((a, b))
+                    if not joined:
+                        joined = True
+                        known = settled(members, j + 1, find(a), tail)
+                        if known is not None:
+                            tail = known
+                            break
     components: dict[int, list[int]] = {}
     for n in sorted(in_conflict):
         components.setdefault(find(n), []).append(n)
+    return list(components.values())
+
+
+def find_disagreements(located: Sequence[Located]) -> list[Disagreement]:
+    """Every quantity the sources give different values for, in a deterministic order."""
+    stated: dict[tuple[int, str], list[Reading]] = {}
+    for loc in located:
+        stated.setdefault((loc.item, loc.reading.unit), []).append(loc.reading)
+    buckets = _buckets(located)
+    # The buckets each reading is in: its mates are their members (kept as buckets, not as one
+    # set per reading, which would grow with the square of a large bucket).
+    bucket_of: dict[int, list[int]] = {}
+    for b, members in enumerate(buckets):
+        for n in members:
+            bucket_of.setdefault(n, []).append(b)
     out: list[Disagreement] = []
-    for members in components.values():
+    for members in _conflict_components(located, buckets, stated):
         groups: list[list[int]] = []
         for n in members:
             group = next((g for g in groups if same_amount(located[g[0]].reading, located[n].reading)), None)
@@ -149,7 +202,8 @@ def find_disagreements(located: Sequence[Located]) -> list[Disagreement]:
             else:
                 group.append(n)
         taken = set(members)
-        for n in sorted(set().union(*(mates[m] for m in members)) - taken):
+        near = {b for m in members for b in bucket_of[m]}
+        for n in sorted(set().union(*(buckets[b] for b in near)) - taken):
             for group in groups:
                 if any(_agrees(located[n], located[other]) for other in group):
                     group.append(n)

@@ -14,10 +14,12 @@ dead at 2,065", "magnitude 7.7"), because news writes them that way. Pure functi
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from briefing.contracts import Figure
 from briefing.merge.numbers import FigureValue, canonical_unit, find_figures, parse_value
 from briefing.merge.numerals import FIGURE_NUMBER
 from briefing.merge.periods import MONTH
@@ -186,11 +188,11 @@ def _places(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def _spans(sentence: str) -> list[tuple[int, int, str, str | None]]:
-    """(start, end, value, unit) of each figure: those the number reader finds, then bare counts."""
+def _spans(sentence: str, figures: Sequence[Figure]) -> list[tuple[int, int, str, str | None]]:
+    """(start, end, value, unit) of each figure: the number reader's (`figures`), then bare counts."""
     out: list[tuple[int, int, str, str | None]] = []
     cursor = 0
-    for figure in find_figures(sentence):
+    for figure in figures:
         at = sentence.find(figure.value, cursor)
         if at < 0:
             continue
@@ -214,16 +216,21 @@ def places_of_report(text: str) -> frozenset[str]:
 
 
 def readings(
-    sentence: str, report_day: str | None, report_places: frozenset[str] = frozenset()
+    sentence: str,
+    report_day: str | None,
+    report_places: frozenset[str] = frozenset(),
+    tokens: frozenset[str] | None = None,
 ) -> list[Reading]:
     """The quantities a sentence states, each figure once, in reading order.
 
     A bare number counts only when a measure word stands near it in its clause ("the
     number of dead at 2,065"); a figure with a unit always counts. A forecast of a count
     ("the toll could exceed 10,000") is not a count and is left out. A count that names no
-    place is taken for the report's (`report_places`).
+    place is taken for the report's (`report_places`). `tokens` are the sentence's
+    `content_tokens` when the caller has them: a clause that is the whole sentence reuses them.
     """
-    spans = _spans(sentence)
+    figures = find_figures(sentence)
+    spans = _spans(sentence, figures)
     found: list[tuple[int, int, str, FigureValue, str, str, tuple[int, int]]] = []
     for start, end, value, unit in spans:
         lo, hi = _clause(sentence, start, end)
@@ -269,7 +276,9 @@ def readings(
             )
         clause_text = sentence[lo:hi]
         day = _DAY.search(clause_text)
-        figure_period = next((f.period for f in find_figures(value) if f.period), None)
+        period = _own_period(value) or _period(figures, value)
+        whole = tokens if clause_text == sentence else None
+        clause_tokens = whole if whole is not None else content_tokens(clause_text)
         out.append(
             Reading(
                 value=value,
@@ -277,21 +286,27 @@ def readings(
                 unit=kind,
                 role=role,
                 partner=partner,
-                period=(figure_period or _period(sentence, value) or "").casefold(),
-                period_label=figure_period or _period(sentence, value),
+                period=(period or "").casefold(),
+                period_label=period,
                 qualifier=_qualifier(sentence, lo, start),
                 places=_places(clause_text) or (report_places if kind in GROWING else frozenset()),
                 head=_head(sentence, end) if kind in _DURATIONS else None,
                 when=(day.group("d") if day else report_day) if kind in GROWING else None,
                 before=tuple(sentence[lo:start].split()),
-                tokens=content_tokens(clause_text),
+                tokens=clause_tokens,
             )
         )
     return out
 
 
-def _period(sentence: str, value: str) -> str | None:
-    for figure in find_figures(sentence):
+@functools.lru_cache(maxsize=4096)
+def _own_period(value: str) -> str | None:
+    """The period a figure's own words give ("May"); cached, as a day repeats its few values."""
+    return next((f.period for f in find_figures(value) if f.period), None)
+
+
+def _period(figures: Sequence[Figure], value: str) -> str | None:
+    for figure in figures:
         if figure.value == value:
             return figure.period
     return None
