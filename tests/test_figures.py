@@ -147,6 +147,17 @@ def test_counts_and_durations_with_units(sentence: str, value: str, unit: str) -
     assert [(f.value, f.unit) for f in find_figures(sentence)] == [(value, unit)]
 
 
+def test_a_compound_spelled_number_is_read_whole_never_as_its_last_word() -> None:
+    """ "Forty-four people" is 44: read as "four people" it would be a figure no source gave."""
+    [forty_four] = find_figures("Forty-four people are confirmed dead.")
+    assert forty_four.value == "Forty-four people"
+    assert parse_value(forty_four.value, forty_four.unit).low == 44
+    [twenty_one] = find_figures("Twenty-one people died in the flood.")
+    assert parse_value(twenty_one.value, twenty_one.unit).low == 21
+    assert not figure_in_text("four people", "Forty-four people are confirmed dead.")
+    assert figure_in_text("Forty-four people", "Forty-four people are confirmed dead.")
+
+
 def test_spelled_out_numbers_only_before_common_units() -> None:
     assert values("The two sides met again.") == []
     assert values("Three major carmakers got licences.") == []

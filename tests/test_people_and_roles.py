@@ -253,3 +253,27 @@ def test_an_opening_pronoun_after_a_surname_alone_names_that_person() -> None:
     )
     claim = next(c for c in extract(text).claims if "seven goals" in c.statement)
     assert claim.statement.startswith("[Messi] finished with seven goals")
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "role"),
+    [
+        ("Gov. Miriam Obwocha ordered every ferry on the lake to stop.", "Miriam Obwocha", "Governor"),
+        ("Sen. Maria Lopez said the bill would pass.", "Maria Lopez", "Senator"),
+        ("Former Gen. Tomas Berg said the troops would stay.", "Tomas Berg", "Former General"),
+    ],
+)
+def test_a_title_written_short_is_a_role_not_part_of_the_name(text: str, name: str, role: str) -> None:
+    assert people(text) == {name: role}
+
+
+def test_a_title_written_short_and_in_full_is_one_role_of_one_person() -> None:
+    brief = merged(
+        {
+            "Lake Post": "Gov. Miriam Obwocha ordered every ferry on the lake to stop on Tuesday.",
+            "Hill Times": "Governor Miriam Obwocha visited the survivors in hospital on Wednesday.",
+        }
+    )
+    [governor] = [e for e in brief.entities if e.name == "Miriam Obwocha"]
+    assert {m.role for m in governor.mentions} == {"Governor"}
+    assert not [d for d in brief.discrepancies if d.kind == "role"]

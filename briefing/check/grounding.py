@@ -87,7 +87,9 @@ def figure_in_text(value: str, text: str, language: str | None = None) -> bool:
     wanted = numbers_in(value)
     if not wanted:
         words = comparable(value)
-        return bool(words) and re.search(rf"(?<!\w){re.escape(words)}(?!\w)", comparable(text)) is not None
+        return (
+            bool(words) and re.search(rf"(?<![\w-]){re.escape(words)}(?![\w-])", comparable(text)) is not None
+        )
     return not unstated_numbers(value, numbers_in(text, language), language)
 
 

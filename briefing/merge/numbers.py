@@ -55,9 +55,11 @@ from briefing.merge.units import (
     PER_UNITS,
     PERCENT_WORDS,
     TIME_UNITS,
+    WORD_NUMBER_PATTERN,
     WORD_NUMBER_UNITS,
     WORD_NUMBERS,
     canonical_unit,
+    word_number,
 )
 
 __all__ = [
@@ -101,8 +103,8 @@ _MONTH_AFTER = re.compile(rf"^(?:st|nd|rd|th)? (?:of )?{MONTH}(?![A-Za-z])")
 _NUMBER_SIGN_BEFORE = re.compile(r"(?:\bNo\.|\bNos?\.|#|\bnumber|\bNumber) ?$")
 _WORD_BEFORE = re.compile(rf"([{LETTERS}][{LETTERS}&'’.]*)[ \u00a0]$")
 _WORD_NUMBER = re.compile(
-    r"\b("
-    + "|".join(WORD_NUMBERS)
+    r"("
+    + WORD_NUMBER_PATTERN
     + r")(-| )("
     + "|".join(sorted(WORD_NUMBER_UNITS, key=len, reverse=True))
     + r")\b(?!-old)",
@@ -218,7 +220,7 @@ def _scan(text: str, *, lenient: bool) -> list[_Found]:
         if hyphen != (unit_word in TIME_UNITS):
             continue
         unit = _count_unit(unit_word)
-        value = Decimal(WORD_NUMBERS[m.group(1).casefold()])
+        value = Decimal(word_number(m.group(1)))
         kind = "duration" if unit in TIME_UNITS.values() else "count"
         out.append(_Found(m.start(), m.end(), value, value, unit, kind, change=False))
     if lenient and not out:

@@ -23,9 +23,11 @@ __all__ = [
     "PER_UNITS",
     "TIME_UNITS",
     "WORD_NUMBERS",
+    "WORD_NUMBER_PATTERN",
     "WORD_NUMBER_UNITS",
     "canonical_unit",
     "terms",
+    "word_number",
 ]
 
 
@@ -121,15 +123,39 @@ WORD_NUMBERS = {
     )
     if n >= 2
 } | {
+    "thirteen": 13,
+    "fourteen": 14,
     "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
     "twenty": 20,
     "thirty": 30,
     "forty": 40,
     "fifty": 50,
     "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
     "ninety": 90,
     "hundred": 100,
 }
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_UNITS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+WORD_NUMBER_PATTERN = (
+    rf"(?<![\w-])(?:(?:{'|'.join(_TENS)})-(?:{'|'.join(_UNITS)})|"
+    + "|".join(sorted(WORD_NUMBERS, key=len, reverse=True))
+    + r")"
+)
+"""A number spelled out ("forty-four", "twelve"), never the end of a compound ("four" in "forty-four")."""
+
+
+def word_number(text: str) -> int:
+    """The value of a number `WORD_NUMBER_PATTERN` matched: "Forty-four" is 44."""
+    tens, _, unit = text.casefold().partition("-")
+    return WORD_NUMBERS[tens] + (_UNITS.index(unit) + 1 if unit else 0)
+
+
 CURRENCY_WORD_UNITS = {w.casefold(): code for w, code in CURRENCY_WORDS.items()}
 """A currency word as read (case-folded) -> its ISO code."""
 

@@ -24,6 +24,7 @@ from briefing.extract.extractive.lexicon import (
     PLACES,
     SPEECH_VERBS,
     TIME_WORDS,
+    TITLE_ABBREVIATIONS,
 )
 from briefing.extract.extractive.names import (
     CONNECTORS,
@@ -245,7 +246,9 @@ def _role_before(sentence: str, tokens: list[tuple[int, int, str]], words: list[
         if not is_cap(words[before]) or words[before].casefold() in NOT_NAMES:
             break
         k = before
-    return sentence[tokens[k][0] : tokens[i - 1][1]].rstrip(",")
+    role = sentence[tokens[k][0] : tokens[i - 1][1]].rstrip(",")
+    # A title written short is written out: "Gov." and "Governor" are one role.
+    return " ".join(TITLE_ABBREVIATIONS.get(w.casefold().removesuffix("."), w) for w in role.split())
 
 
 def _has_title(words: list[str]) -> bool:

@@ -21,6 +21,7 @@ __all__ = [
     "SPEECH_VERBS",
     "TIME_WORDS",
     "TITLES",
+    "TITLE_ABBREVIATIONS",
 ]
 
 
@@ -32,12 +33,27 @@ def _terms(text: str) -> tuple[str, ...]:
 TITLES = _terms(
     "president, vice-president, premier, prime minister, pm, minister, secretary, chancellor, "
     "representative, spokesperson, spokesman, spokeswoman, adviser, advisor, director, chairman, "
-    "chairwoman, chair, ceo, chief, head, governor, senator, sen., rep., ambassador, envoy, "
-    "negotiator, leader, mayor, king, queen, prince, princess, pope, general, gen., judge, justice, "
-    "commissioner, speaker, analyst, economist, strategist, professor, prof., founder, official, "
+    "chairwoman, chair, ceo, chief, head, governor, senator, ambassador, envoy, "
+    "negotiator, leader, mayor, king, queen, prince, princess, pope, general, judge, justice, "
+    "commissioner, speaker, analyst, economist, strategist, professor, founder, official, "
     "diplomat, lawmaker, chief executive, editor, correspondent, coach, manager, captain, goalkeeper, "
     "striker, midfielder, defender, winger, referee"
 )
+# Titles written short before a name ("Gov. Miriam Obwocha"), and what they stand for.
+TITLE_ABBREVIATIONS = {
+    "gov": "Governor",
+    "sen": "Senator",
+    "rep": "Representative",
+    "gen": "General",
+    "prof": "Professor",
+    "lt": "Lieutenant",
+    "col": "Colonel",
+    "capt": "Captain",
+    "sgt": "Sergeant",
+    "supt": "Superintendent",
+    "adm": "Admiral",
+}
+TITLES = (*TITLES, *TITLE_ABBREVIATIONS)
 # Words that qualify a title without being one: status, department, country, institution.
 ROLE_QUALIFIERS = _terms(
     "former, ex, then, acting, interim, outgoing, incoming, deputy, vice, senior, top, lead, chief, "

@@ -121,4 +121,4 @@ def strip_possessive(word: str) -> str:
 
 
 def is_role_word(word: str) -> bool:
-    return word.casefold().rstrip(",") in ROLE_WORDS
+    return word.casefold().rstrip(",").removesuffix(".") in ROLE_WORDS
