@@ -277,3 +277,22 @@ def test_a_title_written_short_and_in_full_is_one_role_of_one_person() -> None:
     [governor] = [e for e in brief.entities if e.name == "Miriam Obwocha"]
     assert {m.role for m in governor.mentions} == {"Governor"}
     assert not [d for d in brief.discrepancies if d.kind == "role"]
+
+
+SURVIVOR = (
+    "Officials met on Monday. "
+    '"The water came in from the left and everyone ran to the right," said survivor Grace Wanjiru. '
+    '"I held on to a jerrycan until a fishing boat pulled me out."'
+)
+
+
+def test_a_speaker_named_after_a_role_in_lower_case_is_the_quotations_speaker() -> None:
+    assert [q.speaker for q in extract(SURVIVOR).quotes] == ["Grace Wanjiru"]
+
+
+def test_a_quotation_alone_in_its_sentence_is_given_to_the_speaker_before_or_dropped() -> None:
+    [said] = [c for c in extract(SURVIVOR).claims if "jerrycan" in c.statement]
+    assert said.statement == '[Grace Wanjiru:] "I held on to a jerrycan until a fishing boat pulled me out."'
+    assert said.evidence.startswith('"The water came in') and said.evidence.endswith('pulled me out."')
+    nobody = extract('Ferries stopped running on Tuesday. "Nobody came for an hour."')
+    assert not [c for c in nobody.claims if "Nobody" in c.statement]

@@ -169,6 +169,11 @@ def _speaker(text: str, sentence: tuple[int, int], span: QuoteSpan, earlier: lis
         name = name_from_run(run_at_start(said_x.group("rest")))
         if name:
             return name
+        # '"...," said survivor Grace Wanjiru': a role in lower case, then the full name.
+        described = _DESCRIBED.match(said_x.group("rest"))
+        run = run_at_start(said_x.group("rest")[described.end() :]) if described else None
+        if run and len(run) >= 2 and (name := name_from_run(run)):
+            return name
         anonymous = _ANONYMOUS_AFTER.match(said_x.group("rest"))
         if anonymous:
             return anonymous.group("who")
@@ -198,6 +203,9 @@ def _speaker(text: str, sentence: tuple[int, int], span: QuoteSpan, earlier: lis
         if anonymous:
             return anonymous.group("who")
     return None
+
+
+_DESCRIBED = re.compile(r"(?:(?:the|a|an)\s+)?(?:[a-z][\w-]*\s+){1,3}(?=[A-ZÀ-Þ])")
 
 
 def _name_before(head: str) -> str | None:

@@ -52,6 +52,9 @@ _PLACE_WORDS = frozenset(w.casefold() for p in PLACES for w in p.split())
 _HEAD_WORDS = 4
 _GROUP_OPENERS = re.compile(r"^(?:both|the two)\b", re.IGNORECASE)
 # '"We hope ...," he wrote on Twitter': a quotation opening the sentence, given to a pronoun.
+# A sentence that is only a quotation, its speaker named in the sentence before: the
+# second sentence of what someone said, or a quotation whose marks close a later sentence.
+_BARE_QUOTE = re.compile(r"^[“\"«][^“”\"«»]+(?:[”\"»][.!?]?)?$")
 _QUOTE_THEN_PRONOUN = re.compile(
     r"^[“\"«][^“”\"«»]+[”\"»][,.!?]?\s+(?P<word>[Hh]e|[Ss]he)(?=\s+(?:(?:"
     + "|".join(TIME_WORDS)
@@ -79,10 +82,16 @@ def standalone(
     """`statement` (opening at `start` in `text`) made to stand alone, or None when it cannot.
 
     `previous` is the start and text of the sentence before, or None when there is none;
-    `people` are the persons the article names in full. A statement that does not open
-    with a pronoun, or with a quotation its speaker is given to by a pronoun, is
-    returned as it is.
+    `people` are the persons the article names in full. A statement that is only a
+    quotation gets its speaker from the sentence before ('[Grace Wanjiru:] "I held on ..."'),
+    or is none. A statement that does not open with a pronoun, or with a quotation its
+    speaker is given to by a pronoun, is returned as it is.
     """
+    if _BARE_QUOTE.match(statement.strip()):
+        if previous is None or _PARAGRAPH_BREAK.search(text, previous[0], start):
+            return None
+        speaker = _one_person(previous[1], people)
+        return Standalone(f"[{speaker}:] {statement}", previous[0]) if speaker else None
     quoted = _QUOTE_THEN_PRONOUN.match(statement)
     if quoted:
         if previous is None or _PARAGRAPH_BREAK.search(text, previous[0], start):
@@ -120,10 +129,13 @@ def standalone(
 def _one_person(sentence: str, people: Collection[str] = ()) -> str | None:
     """The one person the sentence names ("Donald Trump" and "Trump" are one), else None.
 
-    A lone surname counts as a person when exactly one of `people` has it.
+    A name the article gives a person elsewhere ("said survivor Grace Wanjiru", found as
+    a quotation's speaker) counts, and so does a lone surname when exactly one of `people`
+    has it.
     """
     mentions = mentions_in(sentence)
     found = [m.name for m in mentions if m.kind == EntityKind.person]
+    found += [p for p in people if " " in p and re.search(rf"\b{re.escape(p)}\b", sentence)]
     found += _known_surnames(sentence, people)
     names: list[str] = []
     for name in found:
