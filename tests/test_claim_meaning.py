@@ -444,3 +444,18 @@ def test_the_lede_opens_with_the_best_corroborated_fact_even_when_it_is_a_figure
     )
     assert shown(brief)[0].statement == cut
     assert shown(brief)[0].article_ids == ["aaaaaaaaaaaa", "bbbbbbbbbbbb", "cccccccccccc"]
+
+
+def test_reports_of_two_days_are_headed_by_the_newest_days_title() -> None:
+    def dated(aid: str, day: str, title: str) -> ExtractedArticle:
+        e = extracted(aid, [f"The ferry sank on Lake Moraji, {aid} reported."], published=day)
+        return e.model_copy(update={"extraction": e.extraction.model_copy(update={"headline": title})})
+
+    brief = merge(
+        [
+            dated("aaaaaaaaaaaa", "2026-11-24", "Ferry disaster toll reaches 44"),
+            dated("bbbbbbbbbbbb", "2026-11-24", "Ferry disaster on Lake Moraji: toll reaches 44"),
+            dated("cccccccccccc", "2026-11-25", "Ferry toll rises to 57 as divers search Lake Moraji"),
+        ]
+    )
+    assert brief.headline == "Ferry toll rises to 57 as divers search Lake Moraji"

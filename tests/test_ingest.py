@@ -277,3 +277,13 @@ def test_ingest_only_reads_and_the_pipeline_then_folds_copies_and_detects_langua
     assert [a.language for a in detected.articles] == ["en", "fr"]
     assert detected.problems == folded.problems
     assert gather([str(folder)]) == detected
+
+
+@pytest.mark.parametrize(
+    ("line", "published"),
+    [("Published 2025-06-11", "2025-06-11"), ("Date: 2026-11-25", "2026-11-25"), ("Published in June", None)],
+)
+def test_a_date_line_near_the_top_is_the_publication_date(line: str, published: str | None) -> None:
+    text = f"Source: Lake Post\n\nFerry sinks on Lake Moraji\n\n{line}\n\nThe ferry sank on Tuesday evening."
+    article = article_from_text(text, label="post.txt")
+    assert article is not None and article.published == published

@@ -98,7 +98,7 @@ def article_from_text(
         text=body,
         notes=notes,
         author=page.author or cleaned.author,
-        published=page.published,
+        published=page.published or cleaned.published,
         url=page.url,
         credit=cleaned.credit,
     )

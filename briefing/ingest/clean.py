@@ -71,6 +71,13 @@ _CREDIT = re.compile(
     r"\s+(?:the\s+)?(?P<origin>[A-ZÀ-Þ][\w&.'’ -]{1,50}?)\.?$",
     re.IGNORECASE,
 )
+# A publication date written on a line of its own near the top: "Published 2025-06-11".
+_PUBLISHED_LINE = re.compile(
+    r"^(?:published|posted|date|dated)\s*:?\s*(?P<date>\d{4}-\d{2}-\d{2})(?:[ T][\d:]+(?:\s*\w+)?)?\.?$",
+    re.IGNORECASE,
+)
+_PUBLISHED_PARAGRAPHS = 5
+"""Paragraphs a publication date line is looked for in."""
 _SOURCE_LINE = re.compile(r"^(?:source|sources|via)\s*:\s*(?P<name>.{2,60}?)\.?$", re.IGNORECASE)
 # "By Jane Doe", "By Jane Doe, Nordic Wire", "By Jane Doe | Nordic Wire": a byline, which may name the outlet.
 _BYLINE = re.compile(
@@ -104,6 +111,8 @@ class Cleaned:
     byline_source: str | None = None
     credit: str | None = None
     """The outlet a republishing credit names as the text's origin."""
+    published: str | None = None
+    """The date a line near the top gives ("Published 2025-06-11"), YYYY-MM-DD."""
     notes: list[str] = field(default_factory=list)
 
 
@@ -153,7 +162,15 @@ def clean_text(text: str) -> Cleaned:
         notes.append(f"dropped {repeats} repeated paragraph(s)")
     author = byline[0] if byline else None
     byline_source = (byline[1] if byline else None) or _dateline_outlet(kept)
-    return Cleaned(kept, source, author, byline_source, credit, notes)
+    return Cleaned(kept, source, author, byline_source, credit, _published(kept), notes)
+
+
+def _published(paragraphs: list[str]) -> str | None:
+    """The publication date a line of its own near the top gives; the line stays in the text."""
+    for paragraph in paragraphs[:_PUBLISHED_PARAGRAPHS]:
+        if m := _PUBLISHED_LINE.match(paragraph.strip()):
+            return m.group("date")
+    return None
 
 
 def _byline(paragraph: str) -> tuple[str, str | None] | None:

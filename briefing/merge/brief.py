@@ -631,6 +631,8 @@ def _headline(articles: Sequence[ExtractedArticle], language: str) -> str:
     wrote it as a headline. An extraction without a headline (the evidence check empties
     one it cannot support) stands for its article's own title. Headlines in another
     language than the brief's (an untranslated source) are only used when there is no other.
+    When the reports are of different days, the headline is one of the newest day's: a
+    toll of 57 on Wednesday is not headed by Tuesday's "toll reaches 44".
     """
     readable = [e for e in articles if _in_language(e, language)]
     chosen = readable or articles
@@ -642,9 +644,10 @@ def _headline(articles: Sequence[ExtractedArticle], language: str) -> str:
     tokens = [content_tokens(h) for h in headlines]
     index = TokenIndex(tokens, max_df_share=1.0)
     everyone = range(len(headlines))
-    best = min(
-        everyone, key=lambda i: (-round(index.support(i, everyone), 9), len(headlines[i]), headlines[i])
-    )
+    dates = [candidates[h].article.published or "" for h in headlines]
+    newest = max(dates, default="")
+    latest = [i for i in everyone if dates[i] == newest] if newest else list(everyone)
+    best = min(latest, key=lambda i: (-round(index.support(i, everyone), 9), len(headlines[i]), headlines[i]))
     return headlines[best]
 
 
