@@ -205,7 +205,7 @@ class TokenIndex:
                 df[token] += 1
         n = max(1, len(self.items))
         self.idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
-        self._mass = [math.fsum(self.idf[t] for t in tokens) for tokens in self.items]
+        self._mass = [math.fsum(map(self.idf.__getitem__, tokens)) for tokens in self.items]
         self.bounded = len(self.items) > EXACT_UP_TO
         limit = n if self.bounded else max(3, int(max_df_share * n))
         self._postings: dict[str, list[int]] = defaultdict(list)
@@ -235,7 +235,7 @@ class TokenIndex:
         set yields its items in (that order changes with Python's hash seed): the same
         inputs give the same bytes in every process.
         """
-        shared = math.fsum(self.idf[t] for t in self.items[i] & self.items[j])
+        shared = math.fsum(map(self.idf.__getitem__, self.items[i] & self.items[j]))
         union = self._mass[i] + self._mass[j] - shared
         return shared / union if union > 0 else 0.0
 
