@@ -35,6 +35,7 @@ from briefing.contracts import (
 from briefing.extract.extractive.leads import lead, reads_as_english
 from briefing.ingest.language import DEFAULT_LANGUAGE, is_foreign
 from briefing.merge.claims import Thresholds, claim_items, merge_claims
+from briefing.merge.collector import without_cycle_collection
 from briefing.merge.entities import EntityInput, merge_entities, role_discrepancies, with_support
 from briefing.merge.meaning import Meaning
 from briefing.merge.names import apply_names, spelling_support
@@ -95,6 +96,7 @@ class MergeOptions:
     lede_claims: int = 2
 
 
+@without_cycle_collection
 def merge(
     extracted: Sequence[ExtractedArticle],
     *,
