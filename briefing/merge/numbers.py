@@ -504,6 +504,9 @@ _MASK = re.compile(
     re.IGNORECASE,
 )
 
+_DIGIT = re.compile(r"[0-9]")
+"""Every figure `_MASK` replaces has a digit: a text without one is left as it is, unscanned."""
+
 
 def mask_figures(text: str) -> str:
     """Replace every number (with its currency sign, scale and percent word) by `FIGURE_PLACEHOLDER`.
@@ -513,4 +516,4 @@ def mask_figures(text: str) -> str:
     keeping the two claims apart. Count nouns stay ('# people'), because what is
     counted is part of what a sentence says.
     """
-    return _MASK.sub(FIGURE_PLACEHOLDER, text)
+    return _MASK.sub(FIGURE_PLACEHOLDER, text) if _DIGIT.search(text) else text

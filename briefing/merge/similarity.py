@@ -160,19 +160,22 @@ def _stem(word: str) -> str:
     return word
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _content_word(raw: str) -> str:
+    """The token a word as found stands for, or "" when it says nothing (cached: words repeat)."""
+    word = raw.strip(".'-")
+    if word.endswith("'s"):
+        word = word[:-2]
+    word = ALIASES.get(word, word)
+    if len(word) < 2 or word in STOPWORDS or word.isdigit():
+        return ""
+    return _stem(word)
+
+
 def content_tokens(text: str) -> frozenset[str]:
     """Content words of a text, lower-cased, transliterated to ASCII, lightly stemmed, numbers masked."""
     lowered = unidecode(mask_figures(text)).lower().replace("united states", "us")
-    out: set[str] = set()
-    for raw in _WORD.findall(lowered):
-        word = raw.strip(".'-")
-        if word.endswith("'s"):
-            word = word[:-2]
-        word = ALIASES.get(word, word)
-        if len(word) < 2 or word in STOPWORDS or word.isdigit():
-            continue
-        out.add(_stem(word))
-    return frozenset(out)
+    return frozenset(map(_content_word, _WORD.findall(lowered))) - {""}
 
 
 SAMPLE_SIZE = 32
