@@ -204,6 +204,8 @@ def merge_claims(
     cluster_articles: list[set[str]] = []
     for i, item in enumerate(items):
         best, best_sim = -1, 0.0
+        # A statement that gives no day, date, ordinal or growing count is of the same time as any.
+        timeless = not (item.days or item.dates or item.ordinals or item.counts)
         alike = dict(close[i])
         for j in sorted(set(neighbours[i]) | set(alike)):
             if j >= i or cluster_of[j] < 0:
@@ -232,7 +234,9 @@ def merge_claims(
             if sim <= best_sim or sim == 0.0:
                 continue
             # Against the first members only, so a fact thousands of sources report costs linear time.
-            if all(_same_time(item, items[k]) for k in [j, *clusters[cluster_of[j]][:SAMPLE_SIZE]]):
+            if timeless or all(
+                _same_time(item, items[k]) for k in [j, *clusters[cluster_of[j]][:SAMPLE_SIZE]]
+            ):
                 best, best_sim = cluster_of[j], sim
         if best < 0:
             cluster_of[i] = len(clusters)
