@@ -5,7 +5,8 @@ one value, two readings already joined): it is compared with testing every pair 
 bucket, on readings of real sentences (many sources, few values, a timeline). The lede's
 likeness to the titles (`_title_support`) looks only at titles sharing a word with a
 claim: it is compared with comparing every claim with every title, to the last bit. So
-are the story's issues, read from the title words alone; the currency before a number,
+are the story's issues, read from the title words alone; a figure's basis, looked for only
+in statements holding one of its words; the currency before a number,
 looked up by how it ends; and the cycle collector, paused while a merge runs and then left
 as it was found.
 """
@@ -30,6 +31,7 @@ from briefing.contracts import (
     MergedClaim,
 )
 from briefing.merge.brief import _story_terms, _StoryTerms, _title_support, _words
+from briefing.merge.claims import _BASIS_PATTERNS, _basis
 from briefing.merge.collector import without_cycle_collection
 from briefing.merge.disagreements import (
     Located,
@@ -262,3 +264,39 @@ def test_overlapping_merges_switch_the_collector_back_on_when_the_last_returns()
         assert gc.isenabled()
     finally:
         gc.enable() if was else gc.disable()
+
+
+basis_words = st.sampled_from(
+    [
+        "Year",
+        "on",
+        "year-on-year",
+        "YoY",
+        "annual",
+        "from",
+        "May",
+        "Compared",
+        "to",
+        "with",
+        "June",
+        "month",
+        "MONTH-ON-MONTH",
+        "the",
+        "previous",
+        "a",
+        "earlier",
+        "2024",
+        "exports",
+        "rose",
+        "İ",
+        "ſ",
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(basis_words, max_size=8))
+def test_a_figures_basis_is_what_its_patterns_alone_find(words: list[str]) -> None:
+    text = " ".join(words)
+    plain = next((name for name, pattern, _ in _BASIS_PATTERNS if pattern.search(text)), None)
+    assert _basis(text) == plain

@@ -57,6 +57,7 @@ _BASIS_PATTERNS = (
         re.compile(
             r"year[- ]on[- ]year|year[- ]over[- ]year|\byoy\b|from a year (?:earlier|ago)|annual", re.I
         ),
+        ("year", "yoy", "annual"),
     ),
     (
         "month",
@@ -67,8 +68,11 @@ _BASIS_PATTERNS = (
             r"|from (?:january|february|march|april|june|july|august|september|october|november|december)\b",
             re.I,
         ),
+        ("month", "compared", "from"),
     ),
 )
+"""Each basis, its pattern, and the words one of which every match holds (lower-cased, the
+only case-insensitive spelling of their letters), looked for before the pattern is run."""
 
 
 SUBJECT_WORDS = 6
@@ -121,8 +125,9 @@ class ClaimItem:
 
 
 def _basis(text: str) -> str | None:
-    for name, pattern in _BASIS_PATTERNS:
-        if pattern.search(text):
+    lowered = text.lower()
+    for name, pattern, words in _BASIS_PATTERNS:
+        if any(w in lowered for w in words) and pattern.search(text):
             return name
     return None
 
