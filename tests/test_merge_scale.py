@@ -4,16 +4,35 @@
 one value, two readings already joined): it is compared with testing every pair of every
 bucket, on readings of real sentences (many sources, few values, a timeline). The lede's
 likeness to the titles (`_title_support`) looks only at titles sharing a word with a
-claim: it is compared with comparing every claim with every title, to the last bit.
+claim: it is compared with comparing every claim with every title, to the last bit. So
+are the story's issues, read from the title words alone; a figure's basis, looked for only
+in statements holding one of its words; the currency before a number,
+looked up by how it ends; and the cycle collector, paused while a merge runs and then left
+as it was found.
 """
 
 from __future__ import annotations
 
+import gc
+import threading
+
+import pytest
+from factories import article as make_article
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefing.contracts import ClaimCategory, Evidence, MergedClaim
-from briefing.merge.brief import _StoryTerms, _title_support
+from briefing.contracts import (
+    ArticleExtraction,
+    Backend,
+    ClaimCategory,
+    Evidence,
+    ExtractedArticle,
+    ExtractionMeta,
+    MergedClaim,
+)
+from briefing.merge.brief import _story_terms, _StoryTerms, _title_support, _words
+from briefing.merge.claims import _BASIS_PATTERNS, _basis
+from briefing.merge.collector import without_cycle_collection
 from briefing.merge.disagreements import (
     Located,
     _buckets,
@@ -21,6 +40,7 @@ from briefing.merge.disagreements import (
     _conflict_components,
     find_disagreements,
 )
+from briefing.merge.numbers import CURRENCY_PREFIXES, _currency_before
 from briefing.merge.quantities import Reading, readings
 from briefing.merge.similarity import content_tokens
 
@@ -148,3 +168,135 @@ def test_readings_given_the_sentence_tokens_are_the_readings_without(
 ) -> None:
     text = sentence.format(v=value) + (", and officials said it would rise." if two_clauses else "")
     assert readings(text, "Monday", tokens=content_tokens(text)) == readings(text, "Monday")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(phrases, min_size=1, max_size=3), min_size=1, max_size=8), phrases)
+def test_story_issues_are_the_title_words_every_text_uses(texts: list[list[str]], headline: str) -> None:
+    articles = [
+        ExtractedArticle(
+            article=make_article(" ".join(words), title=words[0], id=f"a{n}"),
+            extraction=ArticleExtraction(headline=words[0], summary=""),
+            meta=ExtractionMeta(backend=Backend.extractive),
+        )
+        for n, words in enumerate(texts)
+    ]
+    in_every = (
+        frozenset.intersection(*(content_tokens(e.article.text) for e in articles))
+        if len(articles) > 1
+        else frozenset()
+    )
+    named = frozenset(w for e in articles for w in content_tokens(e.article.title))
+    assert _story_terms(articles, headline).issues == (in_every & named) - _words(headline)
+
+
+def _every_currency_before(text: str, start: int) -> tuple[int, str] | None:
+    head = text[max(0, start - 6) : start]
+    for prefix, code in CURRENCY_PREFIXES.items():
+        for spaced in (prefix, prefix + " ", prefix + "\u00a0"):
+            if head.endswith(spaced):
+                begin = start - len(spaced)
+                if prefix[-1].isalpha() and begin > 0 and text[begin - 1].isalpha():
+                    continue
+                if prefix.isalpha() and not spaced.endswith((" ", "\u00a0")):
+                    continue
+                return begin, code
+    return None
+
+
+pieces = st.sampled_from([*CURRENCY_PREFIXES, " ", "\u00a0", "a", "S", "US", "-", "(", "1"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(pieces, max_size=5))
+def test_the_currency_before_a_number_is_found_by_its_ending_as_by_every_prefix(parts: list[str]) -> None:
+    text = "".join(parts)
+    for start in range(len(text) + 1):
+        assert _currency_before(text, start) == _every_currency_before(text, start)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_cycle_collector_is_paused_during_a_merge_and_left_as_found(enabled: bool) -> None:
+    seen: list[bool] = []
+
+    @without_cycle_collection
+    def work(fail: bool) -> None:
+        seen.append(gc.isenabled())
+        if fail:
+            raise ValueError("bad input")
+
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        work(False)
+        with pytest.raises(ValueError):
+            work(True)
+        assert seen == [False, False]
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
+
+
+def test_overlapping_merges_switch_the_collector_back_on_when_the_last_returns() -> None:
+    inside, release = threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    @without_cycle_collection
+    def slow() -> None:
+        inside.set()
+        release.wait(10)
+
+    @without_cycle_collection
+    def quick() -> None:
+        seen.append(gc.isenabled())
+
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        thread = threading.Thread(target=slow)
+        thread.start()
+        inside.wait(10)
+        quick()
+        seen.append(gc.isenabled())
+        release.set()
+        thread.join(10)
+        assert seen == [False, False], "the first merge is still running"
+        assert gc.isenabled()
+    finally:
+        gc.enable() if was else gc.disable()
+
+
+basis_words = st.sampled_from(
+    [
+        "Year",
+        "on",
+        "year-on-year",
+        "YoY",
+        "annual",
+        "from",
+        "May",
+        "Compared",
+        "to",
+        "with",
+        "June",
+        "month",
+        "MONTH-ON-MONTH",
+        "the",
+        "previous",
+        "a",
+        "earlier",
+        "2024",
+        "exports",
+        "rose",
+        "İ",
+        "ſ",
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(basis_words, max_size=8))
+def test_a_figures_basis_is_what_its_patterns_alone_find(words: list[str]) -> None:
+    text = " ".join(words)
+    plain = next((name for name, pattern, _ in _BASIS_PATTERNS if pattern.search(text)), None)
+    assert _basis(text) == plain

@@ -13,6 +13,7 @@ Merging claims is `claims.py`'s; the run report and its cost are `report.py`'s.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -34,6 +35,7 @@ from briefing.contracts import (
 from briefing.extract.extractive.leads import lead, reads_as_english
 from briefing.ingest.language import DEFAULT_LANGUAGE, is_foreign
 from briefing.merge.claims import Thresholds, claim_items, merge_claims
+from briefing.merge.collector import without_cycle_collection
 from briefing.merge.entities import EntityInput, merge_entities, role_discrepancies, with_support
 from briefing.merge.meaning import Meaning
 from briefing.merge.names import apply_names, spelling_support
@@ -94,6 +96,7 @@ class MergeOptions:
     lede_claims: int = 2
 
 
+@without_cycle_collection
 def merge(
     extracted: Sequence[ExtractedArticle],
     *,
@@ -436,12 +439,16 @@ def _telling(statement: str) -> frozenset[str]:
     return words | numbers | _durations(statement)
 
 
-def _durations(statement: str) -> set[str]:
-    """Each length of time the statement gives, in days however written: "three months" is "~90d"."""
-    return {
+@functools.lru_cache(maxsize=1 << 14)
+def _durations(statement: str) -> frozenset[str]:
+    """Each length of time the statement gives, in days however written: "three months" is "~90d".
+
+    Cached: choosing highlights asks again for every claim in every round.
+    """
+    return frozenset(
         f"~{int(WORD_NUMBERS.get(m['n'].casefold(), 0) or m['n']) * _DAYS_IN[m['unit'].casefold()]}d"
         for m in _DURATION.finditer(statement)
-    }
+    )
 
 
 def _claim_words(statement: str) -> frozenset[str]:
@@ -499,10 +506,14 @@ def _story_terms(articles: Sequence[ExtractedArticle], headline: str) -> _StoryT
         )
         for e in articles
     }
-    texts = [content_tokens(e.article.text) for e in articles]
-    in_every = frozenset.intersection(*texts) if len(texts) > 1 else frozenset()
     named = frozenset(w for e in articles for w in content_tokens(e.article.title))
-    return _StoryTerms(titles=titles, issues=(in_every & named) - _words(headline))
+    # Only title words can be issues, so each text is read for those, until none is left.
+    issues = named - _words(headline) if len(articles) > 1 else frozenset()
+    for e in articles:
+        if not issues:
+            break
+        issues &= content_tokens(e.article.text)
+    return _StoryTerms(titles=titles, issues=issues)
 
 
 def _words(text: str) -> frozenset[str]:

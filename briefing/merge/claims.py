@@ -57,6 +57,7 @@ _BASIS_PATTERNS = (
         re.compile(
             r"year[- ]on[- ]year|year[- ]over[- ]year|\byoy\b|from a year (?:earlier|ago)|annual", re.I
         ),
+        ("year", "yoy", "annual"),
     ),
     (
         "month",
@@ -67,8 +68,11 @@ _BASIS_PATTERNS = (
             r"|from (?:january|february|march|april|june|july|august|september|october|november|december)\b",
             re.I,
         ),
+        ("month", "compared", "from"),
     ),
 )
+"""Each basis, its pattern, and the words one of which every match holds (lower-cased, the
+only case-insensitive spelling of their letters), looked for before the pattern is run."""
 
 
 SUBJECT_WORDS = 6
@@ -121,8 +125,9 @@ class ClaimItem:
 
 
 def _basis(text: str) -> str | None:
-    for name, pattern in _BASIS_PATTERNS:
-        if pattern.search(text):
+    lowered = text.lower()
+    for name, pattern, words in _BASIS_PATTERNS:
+        if any(w in lowered for w in words) and pattern.search(text):
             return name
     return None
 
@@ -204,6 +209,8 @@ def merge_claims(
     cluster_articles: list[set[str]] = []
     for i, item in enumerate(items):
         best, best_sim = -1, 0.0
+        # A statement that gives no day, date, ordinal or growing count is of the same time as any.
+        timeless = not (item.days or item.dates or item.ordinals or item.counts)
         alike = dict(close[i])
         for j in sorted(set(neighbours[i]) | set(alike)):
             if j >= i or cluster_of[j] < 0:
@@ -232,7 +239,9 @@ def merge_claims(
             if sim <= best_sim or sim == 0.0:
                 continue
             # Against the first members only, so a fact thousands of sources report costs linear time.
-            if all(_same_time(item, items[k]) for k in [j, *clusters[cluster_of[j]][:SAMPLE_SIZE]]):
+            if timeless or all(
+                _same_time(item, items[k]) for k in [j, *clusters[cluster_of[j]][:SAMPLE_SIZE]]
+            ):
                 best, best_sim = cluster_of[j], sim
         if best < 0:
             cluster_of[i] = len(clusters)

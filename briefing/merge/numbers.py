@@ -235,16 +235,37 @@ def _scan(text: str, *, lenient: bool) -> list[_Found]:
 def _currency_before(text: str, start: int) -> tuple[int, str] | None:
     """The currency written just before position `start` ('$', 'US$ ', 'EUR '), as (its start, code)."""
     head = text[max(0, start - 6) : start]
-    for prefix, code in CURRENCY_PREFIXES.items():
-        for spaced in (prefix, prefix + " ", prefix + "\u00a0"):
-            if head.endswith(spaced):
-                begin = start - len(spaced)
-                if prefix[-1].isalpha() and begin > 0 and text[begin - 1].isalpha():
-                    continue
-                if prefix.isalpha() and not spaced.endswith((" ", "\u00a0")):
-                    continue
-                return begin, code
+    ending = _PREFIXES_ENDING.get(head[-2:], ()), _PREFIXES_ENDING.get(head[-1:], ())
+    for n in sorted({*ending[0], *ending[1]}):
+        prefix, spaced, code = _PREFIX_SPELLINGS[n]
+        if head.endswith(spaced):
+            begin = start - len(spaced)
+            if prefix[-1].isalpha() and begin > 0 and text[begin - 1].isalpha():
+                continue
+            if prefix.isalpha() and not spaced.endswith((" ", "\u00a0")):
+                continue
+            return begin, code
     return None
+
+
+# Each currency prefix as written before a number, in `CURRENCY_PREFIXES` order (the first that
+# fits wins), and which of them end in each one or two characters: a number is checked only
+# against the few spellings that can end just before it.
+_PREFIX_SPELLINGS = [
+    (prefix, spaced, code)
+    for prefix, code in CURRENCY_PREFIXES.items()
+    for spaced in (prefix, prefix + " ", prefix + "\u00a0")
+]
+
+
+def _by_ending(spellings: list[tuple[str, str, str]]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for n, (_, spaced, _) in enumerate(spellings):
+        out.setdefault(spaced[-2:], []).append(n)
+    return out
+
+
+_PREFIXES_ENDING = _by_ending(_PREFIX_SPELLINGS)
 
 
 def _figure_at(text: str, m: re.Match[str], *, lenient: bool) -> _Found | None:
@@ -485,6 +506,9 @@ _MASK = re.compile(
     re.IGNORECASE,
 )
 
+_DIGIT = re.compile(r"[0-9]")
+"""Every figure `_MASK` replaces has a digit: a text without one is left as it is, unscanned."""
+
 
 def mask_figures(text: str) -> str:
     """Replace every number (with its currency sign, scale and percent word) by `FIGURE_PLACEHOLDER`.
@@ -494,4 +518,4 @@ def mask_figures(text: str) -> str:
     keeping the two claims apart. Count nouns stay ('# people'), because what is
     counted is part of what a sentence says.
     """
-    return _MASK.sub(FIGURE_PLACEHOLDER, text)
+    return _MASK.sub(FIGURE_PLACEHOLDER, text) if _DIGIT.search(text) else text

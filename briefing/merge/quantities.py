@@ -128,20 +128,26 @@ def _measure(sentence: str, start: int, end: int, lo: int, hi: int) -> str | Non
     after = _WORD.findall(sentence[end:hi])[:MEASURE_WINDOW]
     best: tuple[int, str] | None = None
     for distance, word in enumerate(reversed(before)):
-        if any(c.isdigit() for c in word):
+        number, name = _measure_word(word)
+        if number:
             break  # a measure word past another number is that number's
-        name = MEASURES.get(word.casefold().strip(".,"))
         if name and (best is None or distance < best[0]):
             best = (distance, name)
             break
     for distance, word in enumerate(after):
-        if any(c.isdigit() for c in word):
+        number, name = _measure_word(word)
+        if number:
             break
-        name = MEASURES.get(word.casefold().strip(".,"))
         if name and (best is None or distance <= best[0]):
             best = (distance, name)
             break
     return best[1] if best else None
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _measure_word(word: str) -> tuple[bool, str | None]:
+    """Whether a word holds a digit, and the measure it names; cached, as words repeat."""
+    return any(c.isdigit() for c in word), MEASURES.get(word.casefold().strip(".,"))
 
 
 def _role(sentence: str, start: int, unit: str) -> str:

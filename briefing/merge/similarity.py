@@ -10,10 +10,10 @@ that share vocabulary, not with the square of all claims.
 from __future__ import annotations
 
 import functools
-import heapq
+import itertools
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from unidecode import unidecode
@@ -160,19 +160,22 @@ def _stem(word: str) -> str:
     return word
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _content_word(raw: str) -> str:
+    """The token a word as found stands for, or "" when it says nothing (cached: words repeat)."""
+    word = raw.strip(".'-")
+    if word.endswith("'s"):
+        word = word[:-2]
+    word = ALIASES.get(word, word)
+    if len(word) < 2 or word in STOPWORDS or word.isdigit():
+        return ""
+    return _stem(word)
+
+
 def content_tokens(text: str) -> frozenset[str]:
     """Content words of a text, lower-cased, transliterated to ASCII, lightly stemmed, numbers masked."""
     lowered = unidecode(mask_figures(text)).lower().replace("united states", "us")
-    out: set[str] = set()
-    for raw in _WORD.findall(lowered):
-        word = raw.strip(".'-")
-        if word.endswith("'s"):
-            word = word[:-2]
-        word = ALIASES.get(word, word)
-        if len(word) < 2 or word in STOPWORDS or word.isdigit():
-            continue
-        out.add(_stem(word))
-    return frozenset(out)
+    return frozenset(map(_content_word, _WORD.findall(lowered))) - {""}
 
 
 SAMPLE_SIZE = 32
@@ -205,7 +208,7 @@ class TokenIndex:
                 df[token] += 1
         n = max(1, len(self.items))
         self.idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
-        self._mass = [math.fsum(self.idf[t] for t in tokens) for tokens in self.items]
+        self._mass = [math.fsum(map(self.idf.__getitem__, tokens)) for tokens in self.items]
         self.bounded = len(self.items) > EXACT_UP_TO
         limit = n if self.bounded else max(3, int(max_df_share * n))
         self._postings: dict[str, list[int]] = defaultdict(list)
@@ -218,15 +221,14 @@ class TokenIndex:
 
     def candidates(self, i: int, *, min_shared: int = 2) -> list[int]:
         """Items sharing at least `min_shared` indexed tokens with item i, in index order."""
-        counts: dict[int, int] = defaultdict(int)
-        for token in self.items[i]:
-            for j in self._postings.get(token, ()):
-                if j != i:
-                    counts[j] += 1
+        postings = self._postings
+        counts = Counter(itertools.chain.from_iterable(postings.get(t, ()) for t in self.items[i]))
+        counts.pop(i, None)
         if not self.bounded:
             return sorted(j for j, c in counts.items() if c >= min_shared)
-        ranked = ((-c, j) for j, c in counts.items() if c >= min_shared)
-        return sorted(j for _, j in heapq.nsmallest(BOUNDED_CANDIDATES, ranked))
+        # The few postings a token keeps make a short list: sorting it whole is quicker than a heap.
+        ranked = sorted((-c, j) for j, c in counts.items() if c >= min_shared)
+        return sorted(j for _, j in ranked[:BOUNDED_CANDIDATES])
 
     def similarity(self, i: int, j: int) -> float:
         """IDF-weighted Jaccard similarity of items i and j (0..1), from their precomputed weights.
@@ -235,7 +237,7 @@ class TokenIndex:
         set yields its items in (that order changes with Python's hash seed): the same
         inputs give the same bytes in every process.
         """
-        shared = math.fsum(self.idf[t] for t in self.items[i] & self.items[j])
+        shared = math.fsum(map(self.idf.__getitem__, self.items[i] & self.items[j]))
         union = self._mass[i] + self._mass[j] - shared
         return shared / union if union > 0 else 0.0
 

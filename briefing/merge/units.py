@@ -8,6 +8,7 @@ reading the regexes of `briefing.merge.numbers`, which finds figures with them.
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = [
@@ -162,11 +163,13 @@ CURRENCY_WORD_UNITS = {w.casefold(): code for w, code in CURRENCY_WORDS.items()}
 _PER_IN_UNIT = re.compile(r"(.+?) ?(?:/| per | an | a ) ?([a-z]+)")
 
 
+@functools.lru_cache(maxsize=4096)
 def canonical_unit(unit: str | None) -> str:
     """The form units are compared in: 'percent', 'USD', 'USD per ounce', 'days', 'people'...
 
     Different spellings of one unit ('%', 'per cent', 'pct'; '$', 'dollars', 'usd') give
-    the same string, so a caller can compare units with `==`.
+    the same string, so a caller can compare units with `==`. Cached: a day's figures
+    use a few units many times.
     """
     if not unit:
         return ""
