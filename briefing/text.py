@@ -50,9 +50,14 @@ def strip_invisible(text: str) -> str:
     return _ZERO_WIDTH.sub("", text)
 
 
+# A fraction or a superscript digit right after a digit: NFKC would glue its digits to the number
+# ("£0¼" -> "£01/4", "10²" -> "102"), so a space keeps the number as written.
+_GLUED_TO_DIGIT = re.compile(r"(?<=\d)(?=[\u00bc-\u00be\u2150-\u215e\u2189\u00b2\u00b3\u00b9\u2070-\u209f])")
+
+
 def normalize_typography(text: str) -> str:
     """Fold curly quotes, dashes and odd spaces to their ASCII forms (NFKC first)."""
-    return strip_invisible(unicodedata.normalize("NFKC", text)).translate(_QUOTES)
+    return strip_invisible(unicodedata.normalize("NFKC", _GLUED_TO_DIGIT.sub(" ", text))).translate(_QUOTES)
 
 
 def collapse_spaces(text: str) -> str:

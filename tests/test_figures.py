@@ -390,3 +390,14 @@ def test_every_figure_is_written_in_the_sentence_and_grounded(sentence: str) -> 
         if parse_value(figure.value, figure.unit) is not None:
             assert same_value(figure, figure)
     mask_figures(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence", ["The fee is £0¼ a ticket.", "It raised £3½ million.", "It grew 10² times."]
+)
+def test_a_number_a_fraction_or_superscript_finishes_is_no_figure_rather_than_a_wrong_one(
+    sentence: str,
+) -> None:
+    """ "£3½ million" is not "£3": reading the digits alone would state a figure no source gave."""
+    assert find_figures(sentence) == []
+    assert not figure_in_text("£3 million", "It raised £3½ million.")
