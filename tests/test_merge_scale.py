@@ -40,7 +40,7 @@ from briefing.merge.disagreements import (
     _conflict_components,
     find_disagreements,
 )
-from briefing.merge.numbers import CURRENCY_PREFIXES, _currency_before
+from briefing.merge.numbers import CURRENCY_PREFIXES, _currency_before, _prefix_fits
 from briefing.merge.quantities import Reading, readings
 from briefing.merge.similarity import content_tokens
 
@@ -194,13 +194,8 @@ def _every_currency_before(text: str, start: int) -> tuple[int, str] | None:
     head = text[max(0, start - 6) : start]
     for prefix, code in CURRENCY_PREFIXES.items():
         for spaced in (prefix, prefix + " ", prefix + "\u00a0"):
-            if head.endswith(spaced):
-                begin = start - len(spaced)
-                if prefix[-1].isalpha() and begin > 0 and text[begin - 1].isalpha():
-                    continue
-                if prefix.isalpha() and not spaced.endswith((" ", "\u00a0")):
-                    continue
-                return begin, code
+            if head.endswith(spaced) and _prefix_fits(prefix, spaced, text, start - len(spaced)):
+                return start - len(spaced), code
     return None
 
 

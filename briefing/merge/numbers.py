@@ -238,14 +238,20 @@ def _currency_before(text: str, start: int) -> tuple[int, str] | None:
     ending = _PREFIXES_ENDING.get(head[-2:], ()), _PREFIXES_ENDING.get(head[-1:], ())
     for n in sorted({*ending[0], *ending[1]}):
         prefix, spaced, code = _PREFIX_SPELLINGS[n]
-        if head.endswith(spaced):
-            begin = start - len(spaced)
-            if prefix[-1].isalpha() and begin > 0 and text[begin - 1].isalpha():
-                continue
-            if prefix.isalpha() and not spaced.endswith((" ", "\u00a0")):
-                continue
-            return begin, code
+        if head.endswith(spaced) and _prefix_fits(prefix, spaced, text, start - len(spaced)):
+            return start - len(spaced), code
     return None
+
+
+def _prefix_fits(prefix: str, spaced: str, text: str, begin: int) -> bool:
+    """Whether a currency `prefix`, written as `spaced` at `begin`, stands as one.
+
+    Not a prefix ending in a letter that another letter comes before ("US$" inside "BUS$"),
+    and a word prefix ("EUR") only with a space before the number.
+    """
+    if prefix[-1].isalpha() and begin > 0 and text[begin - 1].isalpha():
+        return False
+    return not (prefix.isalpha() and not spaced.endswith((" ", "\u00a0")))
 
 
 # Each currency prefix as written before a number, in `CURRENCY_PREFIXES` order (the first that
