@@ -20,11 +20,11 @@ from typing import Any
 import httpx
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
 from typer.testing import CliRunner
 
@@ -137,7 +137,25 @@ def loaded(browser: webdriver.Chrome, act: Callable[[], object]) -> None:
     """Do what submits a form, and wait until the answer has replaced the page."""
     page = browser.find_element(By.TAG_NAME, "html")
     act()
-    WebDriverWait(browser, 60).until(staleness_of(page))
+    WebDriverWait(browser, 60).until(lambda _: _replaced(page))
+
+
+def _replaced(page: WebElement) -> bool:
+    """Whether the page's root element is gone: the answer replaced the page.
+
+    While Chromium swaps documents, asking about the old root can also fail with "Node with
+    given id does not belong to the document" rather than as a stale element: that too
+    means the document it belonged to is gone.
+    """
+    try:
+        page.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as exc:
+        if "does not belong to the document" in str(exc):
+            return True
+        raise
+    return False
 
 
 def submit(browser: webdriver.Chrome, block: WebElement, button_class: str) -> None:
