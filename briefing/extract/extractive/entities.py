@@ -32,6 +32,7 @@ from briefing.extract.extractive.names import (
     KNOWN_ORG_NAMES,
     ORG_SUFFIX_WORDS,
     PARTICLES,
+    PLACE_WORDS,
     TITLE_PHRASES,
     TITLE_WORDS,
     TOKEN,
@@ -46,7 +47,6 @@ __all__ = ["Mention", "find_entities", "mentions_in"]
 
 _ORG_HEADS = frozenset(ORG_HEADS)
 _PLACES = {p.casefold(): p for p in PLACES}
-_PLACE_WORDS = frozenset(w.casefold() for p in PLACES for w in p.split())
 _ORG_WORDS = frozenset(w for o in KNOWN_ORG_NAMES for w in o.split())
 _TIME_WORDS = frozenset(w.casefold() for w in TIME_WORDS)
 _PLACE_NOUNS = frozenset(PLACE_NOUNS)
@@ -195,7 +195,7 @@ def _person_shaped(run: list[str]) -> bool:
             or word.isupper()
             or is_role_word(word)
             or folded in NOT_NAMES
-            or folded in _PLACE_WORDS
+            or folded in PLACE_WORDS
             or folded in ORG_SUFFIX_WORDS
             or folded in _ORG_HEADS
             or folded in _ORG_WORDS

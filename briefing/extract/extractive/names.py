@@ -13,6 +13,7 @@ from briefing.extract.extractive.lexicon import (
     KNOWN_ORGS,
     NOT_NAMES,
     ORG_SUFFIXES,
+    PLACES,
     ROLE_QUALIFIERS,
     TITLES,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "KNOWN_ORG_NAMES",
     "ORG_SUFFIX_WORDS",
     "PARTICLES",
+    "PLACE_WORDS",
     "TITLE_PHRASES",
     "TITLE_WORDS",
     "TOKEN",
@@ -42,6 +44,8 @@ ROLE_WORDS = frozenset(ROLE_QUALIFIERS) | TITLE_WORDS | {w for t in TITLE_PHRASE
 HONORIFIC_WORDS = frozenset(HONORIFICS)
 ORG_SUFFIX_WORDS = frozenset(ORG_SUFFIXES)
 KNOWN_ORG_NAMES = {o.casefold(): o for o in KNOWN_ORGS}
+PLACE_WORDS = frozenset(w.casefold() for p in PLACES for w in p.split())
+"""Each word of a known place's name, case-folded: "hague" of "The Hague" names no person."""
 CONNECTORS = frozenset({"of", "the", "for"})
 # Lower-case particles inside names: "Anna de Vries", "Ursula von der Leyen".
 PARTICLES = frozenset(

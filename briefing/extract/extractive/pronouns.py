@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 from briefing.contracts import EntityKind
 from briefing.extract.extractive.entities import mentions_in
-from briefing.extract.extractive.lexicon import NOT_NAMES, PLACES, SPEECH_VERBS, TIME_WORDS
-from briefing.extract.extractive.names import HONORIFIC_WORDS, is_role_word
+from briefing.extract.extractive.lexicon import NOT_NAMES, SPEECH_VERBS, TIME_WORDS
+from briefing.extract.extractive.names import HONORIFIC_WORDS, PLACE_WORDS, is_role_word, strip_possessive
 
 __all__ = ["Standalone", "standalone"]
 
@@ -48,13 +48,12 @@ _VERB = re.compile(
 )
 _SUBJECT_WORDS = 8
 _CAPITAL_RUN = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*")
-_PLACE_WORDS = frozenset(w.casefold() for p in PLACES for w in p.split())
 _HEAD_WORDS = 4
 _GROUP_OPENERS = re.compile(r"^(?:both|the two)\b", re.IGNORECASE)
-# '"We hope ...," he wrote on Twitter': a quotation opening the sentence, given to a pronoun.
 # A sentence that is only a quotation, its speaker named in the sentence before: the
 # second sentence of what someone said, or a quotation whose marks close a later sentence.
 _BARE_QUOTE = re.compile(r"^[“\"«][^“”\"«»]+(?:[”\"»][.!?]?)?$")
+# '"We hope ...," he wrote on Twitter': a quotation opening the sentence, given to a pronoun.
 _QUOTE_THEN_PRONOUN = re.compile(
     r"^[“\"«][^“”\"«»]+[”\"»][,.!?]?\s+(?P<word>[Hh]e|[Ss]he)(?=\s+(?:(?:"
     + "|".join(TIME_WORDS)
@@ -87,18 +86,16 @@ def standalone(
     or is none. A statement that does not open with a pronoun, or with a quotation its
     speaker is given to by a pronoun, is returned as it is.
     """
-    if _BARE_QUOTE.match(statement.strip()):
-        if previous is None or _PARAGRAPH_BREAK.search(text, previous[0], start):
-            return None
-        speaker = _one_person(previous[1], people)
-        return Standalone(f"[{speaker}:] {statement}", previous[0]) if speaker else None
-    quoted = _QUOTE_THEN_PRONOUN.match(statement)
-    if quoted:
+    bare = _BARE_QUOTE.match(statement.strip()) is not None
+    quoted = None if bare else _QUOTE_THEN_PRONOUN.match(statement)
+    if bare or quoted:
         if previous is None or _PARAGRAPH_BREAK.search(text, previous[0], start):
             return None
         speaker = _one_person(previous[1], people)
         if speaker is None:
             return None
+        if quoted is None:
+            return Standalone(f"[{speaker}:] {statement}", previous[0])
         return Standalone(
             f"{statement[: quoted.start('word')]}[{speaker}]{statement[quoted.end('word') :]}", previous[0]
         )
@@ -155,27 +152,30 @@ def _known_surnames(sentence: str, people: Collection[str]) -> list[str]:
     for person in people:
         if " " in person:
             owners.setdefault(person.split()[-1], set()).add(person)
-    out: list[str] = []
-    for m in _CAPITAL_RUN.finditer(sentence):
-        word = m.group()[:-2] if m.group().endswith(("’s", "'s")) else m.group().rstrip(".")
-        if " " not in word and len(owners.get(word, ())) == 1:
-            out.append(word)
-    return out
+    return [word for word in _lone_capitalised(sentence) if len(owners.get(word, ())) == 1]
 
 
-def _unknown_names(sentence: str, known: list[str]) -> bool:
-    """Whether the sentence has a lone capitalised word that may be another person ("Ortiz thanked ...").
+def _lone_capitalised(sentence: str) -> list[str]:
+    """The capitalised words that stand alone in the sentence, without a possessive or a full stop.
 
     A run of capitalised words ("Truth Social") is a name of something, seldom a person's
     surname alone, so only single words count.
     """
-    known_words = {w for name in known for w in name.split()}
+    out: list[str] = []
     for m in _CAPITAL_RUN.finditer(sentence):
         if " " in m.group():
             continue
-        word = m.group()[:-2] if m.group().endswith(("’s", "'s")) else m.group().rstrip(".")
+        bare = strip_possessive(m.group())
+        out.append(bare if bare != m.group() else m.group().rstrip("."))
+    return out
+
+
+def _unknown_names(sentence: str, known: list[str]) -> bool:
+    """Whether the sentence has a lone capitalised word that may be another person ("Ortiz thanked ...")."""
+    known_words = {w for name in known for w in name.split()}
+    for word in _lone_capitalised(sentence):
         folded = word.casefold()
-        if word in known_words or folded in NOT_NAMES or folded in _PLACE_WORDS or folded in HONORIFIC_WORDS:
+        if word in known_words or folded in NOT_NAMES or folded in PLACE_WORDS or folded in HONORIFIC_WORDS:
             continue
         if not is_role_word(word):
             return True
