@@ -42,7 +42,7 @@ from briefing.merge.names import apply_names, spelling_support
 from briefing.merge.quantities import readings
 from briefing.merge.report import run_report
 from briefing.merge.similarity import TokenIndex, content_tokens
-from briefing.merge.units import WORD_NUMBERS
+from briefing.merge.units import WORD_NUMBER_PATTERN, word_number
 from briefing.stories.embeddings import Embedder, default_embedder
 from briefing.text import comparable
 
@@ -69,7 +69,8 @@ RARE_WORD_CLAIMS = 3
 """A word, number or length of time is rare in a brief when at most this many of its claims use it."""
 _DAYS_IN = {"day": 1, "week": 7, "month": 30, "year": 365}
 _DURATION = re.compile(
-    r"\b(?P<n>\d+|" + "|".join(WORD_NUMBERS) + r")[- ](?P<unit>day|week|month|year)s?\b", re.IGNORECASE
+    r"(?:\b(?P<n>\d+)|(?P<word>" + WORD_NUMBER_PATTERN + r"))[- ](?P<unit>day|week|month|year)s?\b",
+    re.IGNORECASE,
 )
 _QUOTED = re.compile(r"[\"“”]")
 _LEANS_BACK = re.compile(r"\b(?:them|those|these)\b", re.IGNORECASE)
@@ -261,22 +262,25 @@ def _highlights(
     minerals").
 
     A claim that retells a fact already shown in other words (see `_Retellings`) adds
-    nothing unless it gives a number or a length of time not yet shown (a change shown as two levels counts
-    as shown, see `_changes`); one that gives more numbers than the claim it retells
-    replaces it. A claim whose value for a quantity other outlets give differently ranks
+    nothing unless it gives a number or a length of time not yet shown (a change shown as
+    two levels counts as shown, see `_changes`); one that gives more numbers than the
+    claim it retells replaces it. A claim whose value for a quantity other outlets give differently ranks
     as reported by them too (see `_disputed_support`). Rank order, then the statement's
     text, breaks every tie.
     """
     bonus = disputed or {}
     words = {c.id: _claim_words(c.statement) for c in ranked}
     weight = _rarity(words.values())
-    said: set[str] = set().union(
-        *(words[c.id] | _changes(c.statement) | _durations(c.statement) for c in lede)
-    )
-    shown: list[MergedClaim] = list(lede)
+
+    def told(c: MergedClaim) -> frozenset[str]:
+        """What showing the claim says: its words, and the changes and lengths of time it gives."""
+        return words[c.id] | _changes(c.statement) | _durations(c.statement)
 
     def numbers(c: MergedClaim) -> set[str]:
         return {w for w in words[c.id] if w.startswith("#")} | _durations(c.statement)
+
+    said: set[str] = set().union(*(told(c) for c in lede))
+    shown: list[MergedClaim] = list(lede)
 
     def novelty(c: MergedClaim) -> float:
         if retellings is not None and numbers(c) <= said and retellings.retold(c, shown):
@@ -313,7 +317,7 @@ def _highlights(
                 per_section[_section_of(older)] -= 1
         chosen.append(best)
         shown.append(best)
-        said |= words[best.id] | _changes(best.statement) | _durations(best.statement)
+        said |= told(best)
         per_section[_section_of(best)] = per_section.get(_section_of(best), 0) + 1
     return sorted(chosen, key=lambda c: position[c.id])
 
@@ -373,10 +377,10 @@ class _Retellings:
     use: a lower-case word (not a name, which many facts share) that no article uses in two
     of its statements (that is what the article is about, "nuclear" in a report on Iran's
     programme), a number, or a length of time however it is written ("three months" is
-    "90 days"). Two quotations are two things
-    said, whatever words they share. Only English statements are
-    compared, those the bundled embedder reads; vectors are computed for the claims that
-    share something rare only, and similarities rounded, as in `Meaning`.
+    "90 days"). Two quotations are two things said, whatever words they share. Only
+    English statements are compared, those the bundled embedder reads; vectors are
+    computed for the claims that share something rare only, and similarities rounded, as
+    in `Meaning`.
     """
 
     def __init__(
@@ -435,8 +439,7 @@ class _Retellings:
 def _telling(statement: str) -> frozenset[str]:
     """What may tell one fact in two wordings: lower-case words, numbers, lengths of time in days."""
     words = content_tokens(" ".join(w for w in _WORD.findall(statement) if not w[:1].isupper()))
-    numbers = {"#" + n.replace(",", "") for n in _NUMBER.findall(statement)}
-    return words | numbers | _durations(statement)
+    return words | _numbers(statement) | _durations(statement)
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -446,15 +449,19 @@ def _durations(statement: str) -> frozenset[str]:
     Cached: choosing highlights asks again for every claim in every round.
     """
     return frozenset(
-        f"~{int(WORD_NUMBERS.get(m['n'].casefold(), 0) or m['n']) * _DAYS_IN[m['unit'].casefold()]}d"
+        f"~{(int(m['n']) if m['n'] else word_number(m['word'])) * _DAYS_IN[m['unit'].casefold()]}d"
         for m in _DURATION.finditer(statement)
     )
 
 
 def _claim_words(statement: str) -> frozenset[str]:
     """What a statement says, for novelty: its content words and its numbers as written."""
-    numbers = {"#" + n.replace(",", "") for n in _NUMBER.findall(statement)}
-    return content_tokens(statement) | numbers
+    return content_tokens(statement) | _numbers(statement)
+
+
+def _numbers(statement: str) -> frozenset[str]:
+    """The statement's numbers as written, without thousands separators: "#1200"."""
+    return frozenset("#" + n.replace(",", "") for n in _NUMBER.findall(statement))
 
 
 def _names_and_numbers(statement: str) -> frozenset[str]:
@@ -657,7 +664,7 @@ def _headline(articles: Sequence[ExtractedArticle], language: str) -> str:
     everyone = range(len(headlines))
     dates = [candidates[h].article.published or "" for h in headlines]
     newest = max(dates, default="")
-    latest = [i for i in everyone if dates[i] == newest] if newest else list(everyone)
+    latest = [i for i in everyone if dates[i] == newest]
     best = min(latest, key=lambda i: (-round(index.support(i, everyone), 9), len(headlines[i]), headlines[i]))
     return headlines[best]
 
