@@ -15,6 +15,8 @@ import unicodedata
 import pysbd
 from pysbd.languages import LANGUAGE_CODES
 
+from briefing.merge.units import DIGIT_FINISHERS
+
 _QUOTES = str.maketrans(
     {
         "\u2018": "'",
@@ -52,7 +54,7 @@ def strip_invisible(text: str) -> str:
 
 # A fraction or a superscript digit right after a digit: NFKC would glue its digits to the number
 # ("£0¼" -> "£01/4", "10²" -> "102"), so a space keeps the number as written.
-_GLUED_TO_DIGIT = re.compile(r"(?<=\d)(?=[\u00bc-\u00be\u2150-\u215e\u2189\u00b2\u00b3\u00b9\u2070-\u209f])")
+_GLUED_TO_DIGIT = re.compile(rf"(?<=\d)(?=[{DIGIT_FINISHERS}])")
 
 
 def normalize_typography(text: str) -> str:

@@ -39,7 +39,7 @@ from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
 from briefing.merge.periods import LOOKBACK
-from briefing.merge.units import CURRENCY_PREFIXES, terms
+from briefing.merge.units import CURRENCY_PREFIXES, DIGIT_FINISHERS, terms
 
 __all__ = [
     "DECIMAL_COMMA_LANGUAGES",
@@ -154,7 +154,7 @@ FIGURE_NUMBER = re.compile(
     r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]{1,3}(?:\.[0-9]{3})+,[0-9]+|[0-9]{1,3}(?:\.[0-9]{3}){2,}"
     r"|[0-9]+,[0-9]{1,2}(?![0-9])|[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
     # Not a number a fraction or a superscript finishes ("3½", "10²"): its value is not the digits'.
-    r"(?![0-9\u00bc-\u00be\u2150-\u215e\u2189\u00b2\u00b3\u00b9\u2070-\u209f])"
+    rf"(?![0-9{DIGIT_FINISHERS}])"
 )
 _RANGE_DASH = re.compile(r" ?[-–—] ?")
 _RANGE_TO = re.compile(r" to ", re.IGNORECASE)

@@ -16,6 +16,7 @@ __all__ = [
     "CURRENCY_PREFIXES",
     "CURRENCY_WORDS",
     "CURRENCY_WORD_UNITS",
+    "DIGIT_FINISHERS",
     "FUNCTION_WORDS_BEFORE",
     "ISO_CURRENCIES",
     "KNOWN_UNITS",
@@ -157,6 +158,9 @@ def word_number(text: str) -> int:
     return WORD_NUMBERS[tens] + (_UNITS.index(unit) + 1 if unit else 0)
 
 
+DIGIT_FINISHERS = "\u00bc-\u00be\u2150-\u215e\u2189\u00b2\u00b3\u00b9\u2070-\u209f"
+"""Vulgar fractions and super- and subscript digits (a regex class body): after digits they make
+another number ("3½", "10²"), whose value is not the digits' alone."""
 CURRENCY_WORD_UNITS = {w.casefold(): code for w, code in CURRENCY_WORDS.items()}
 """A currency word as read (case-folded) -> its ISO code."""
 

@@ -25,7 +25,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup
 
-from briefing.contracts import Brief, MergedClaim, RunReport, SourceRef
+from briefing.contracts import Brief, EditionSource, MergedClaim, RunReport, SourceRef
 from briefing.ingest.language import is_foreign, language_name
 
 __all__ = [
@@ -126,7 +126,7 @@ def link(title: str, url: str | None) -> str:
     return f"[{text}](<{url}>)"
 
 
-def foreign(source: SourceRef, language: str) -> str | None:
+def foreign(source: SourceRef | EditionSource, language: str) -> str | None:
     """The name of a source's language when it is not the brief's, else None."""
     if source.language is None or not is_foreign(source.language, language):
         return None

@@ -25,12 +25,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from briefing.contracts import AlsoReported, Brief, Edition, EditionSource, EditionStory, MergedClaim
-from briefing.ingest.language import is_foreign, language_name
 from briefing.render.brief import (
     Anchor,
     brief_context,
     email_html,
     environment,
+    foreign,
     link,
     made_by,
     md_escape,
@@ -72,9 +72,8 @@ class _Also:
 
 def _foreign_language(line: AlsoReported, language: str) -> str | None:
     """The language of an "Also reported" line when it is not the edition's, as a brief's items are marked."""
-    spoken = {s.language for s in line.sources}
-    only = spoken.pop() if len(spoken) == 1 else None
-    return language_name(only) if only is not None and is_foreign(only, language) else None
+    spoken = {foreign(s, language) for s in line.sources}
+    return spoken.pop() if len(spoken) == 1 else None
 
 
 def single_brief(edition: Edition) -> Brief | None:
