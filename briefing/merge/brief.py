@@ -518,6 +518,7 @@ class _Retellings:
             for s in shown
             if (rare & self._rare.get(s.id, frozenset()) and not (quoted and _QUOTED.search(s.statement)))
             or self._introduces(claim, s)
+            or self._introduces(s, claim)
         ]
         return any(self._alike(claim.id, s.id) >= RETELLING_MEANING for s in others)
 
@@ -527,9 +528,12 @@ class _Retellings:
         "He admitted there had been problems with the response. 'Of course there are
         shortcomings,' he said": the report of what was said, then the words. The
         quotation's evidence is the claim's followed by one sentence (the quoted one);
-        whether the report says what the words say is for the meaning to tell.
+        whether the report says what the words say is for the meaning to tell (`retold`).
+        Whichever of the two ranks first is shown.
         """
         if quotation.category != ClaimCategory.quote or claim.category == ClaimCategory.quote:
+            return False
+        if claim.id not in self._evidence:
             return False
         return any(
             mine.article_id == theirs.article_id
