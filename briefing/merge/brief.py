@@ -505,6 +505,7 @@ class _Retellings:
         }
         self._statements = {c.id: c.statement for c in readable}
         self._evidence = {c.id: c.evidence for c in readable}
+        self._texts = {e.article.id: e.article.text for e in articles}
         self._vectors: dict[str, Any] = {}
 
     def retold(self, claim: MergedClaim, shown: Sequence[MergedClaim]) -> bool:
@@ -526,9 +527,9 @@ class _Retellings:
         """Whether `claim` is the sentence that leads into the quotation, in the same article.
 
         "He admitted there had been problems with the response. 'Of course there are
-        shortcomings,' he said": the report of what was said, then the words. The
-        quotation's evidence is the claim's followed by one sentence (the quoted one);
-        whether the report says what the words say is for the meaning to tell (`retold`).
+        shortcomings,' he said": the report of what was said, then the words, in the
+        next sentence of the article. Whether the report says what the words say is for
+        the meaning to tell (`retold`).
         Whichever of the two ranks first is shown.
         """
         if quotation.category != ClaimCategory.quote or claim.category == ClaimCategory.quote:
@@ -537,11 +538,24 @@ class _Retellings:
             return False
         return any(
             mine.article_id == theirs.article_id
-            and theirs.text.startswith(mine.text)
-            and len(split_sentences(theirs.text[len(mine.text) :])) == 1
+            and self._next_sentence(mine.article_id, mine.text, theirs.text)
             for mine in self._evidence[claim.id]
             for theirs in self._evidence.get(quotation.id, ())
         )
+
+    def _next_sentence(self, article_id: str, first: str, second: str) -> bool:
+        """Whether the last sentence of `second` comes right after `first` in the article.
+
+        `second` may begin with `first` (the quotation's evidence took the sentence before
+        for its speaker) or be the quoted sentence alone.
+        """
+        text = self._texts.get(article_id, "")
+        quoted = split_sentences(second)[-1:]
+        start = text.find(first)
+        if start < 0 or not quoted:
+            return False
+        end = start + len(first)
+        return text[end:].lstrip().startswith(quoted[0])
 
     def _alike(self, a: str, b: str) -> float:
         missing = [cid for cid in (a, b) if cid not in self._vectors]
