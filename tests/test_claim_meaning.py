@@ -624,3 +624,20 @@ def test_room_a_full_section_leaves_unused_goes_to_its_next_claims() -> None:
     ]
     brief = merge([extracted("aaaaaaaaaaaa", events[:5]), extracted("bbbbbbbbbbbb", events[5:])])
     assert len(shown(brief)) == len(events)
+
+
+def test_a_quotation_after_another_persons_sentence_is_not_its_retelling() -> None:
+    floods = "Floods swept through the northern provinces on Monday."
+    before = "President Ayla Demir admitted there were problems with the response."
+    words = '"Of course there are shortcomings in the response," Mayor Luis Ortega said.'
+    e = with_claims(
+        extracted("aaaaaaaaaaaa", [floods]),
+        [
+            Claim(statement=before, category=ClaimCategory.background, evidence=before),
+            quotation(words),
+        ],
+        before,
+        words,
+    )
+    told = [c.statement for c in shown(merge([e, extracted("bbbbbbbbbbbb", [floods])]))]
+    assert len([s for s in told if "shortcomings" in s or "admitted" in s]) == 2, told

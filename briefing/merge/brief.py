@@ -524,7 +524,7 @@ class _Retellings:
         return any(self._alike(claim.id, s.id) >= RETELLING_MEANING for s in others)
 
     def _introduces(self, claim: MergedClaim, quotation: MergedClaim) -> bool:
-        """Whether `claim` is the sentence that leads into the quotation, in the same article.
+        """Whether `claim` is the sentence that leads into the quotation: one speaker, one article.
 
         "He admitted there had been problems with the response. 'Of course there are
         shortcomings,' he said": the report of what was said, then the words, in the
@@ -535,6 +535,9 @@ class _Retellings:
         if quotation.category != ClaimCategory.quote or claim.category == ClaimCategory.quote:
             return False
         if claim.id not in self._evidence:
+            return False
+        speaker = _speaker(claim.statement)
+        if speaker is None or speaker != _speaker(quotation.statement):
             return False
         return any(
             mine.article_id == theirs.article_id
