@@ -79,14 +79,14 @@ FLOORS: dict[str, dict[str, float]] = {
         "entity_precision": 0.99,
     },
     "turkey-syria-quake": {
-        "key_fact_coverage": 0.74,
+        "key_fact_coverage": 0.83,
         "discrepancy_precision": 0.99,
         "discrepancy_recall": 0.99,
         "entity_precision": 0.95,
         "entity_recall": 0.85,
     },
     "world-cup-final-2022": {
-        "key_fact_coverage": 0.81,
+        "key_fact_coverage": 0.9,
         "discrepancy_precision": 0.99,
         "discrepancy_recall": 0.99,
         "canonical_names": 0.99,
