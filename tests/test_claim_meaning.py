@@ -459,3 +459,185 @@ def test_reports_of_two_days_are_headed_by_the_newest_days_title() -> None:
         ]
     )
     assert brief.headline == "Ferry toll rises to 57 as divers search Lake Moraji"
+
+
+def test_an_earlier_count_is_left_to_the_timeline_and_the_latest_is_news() -> None:
+    told = [c.statement for c in shown(merge(QUAKE))]
+    assert not any("144" in s for s in told), told
+    assert not any("1,644" in s for s in told), told
+    assert any("2,056" in s for s in told), told
+
+
+def test_an_earlier_count_with_another_fact_stays() -> None:
+    brief = merge(
+        [
+            *QUAKE[1:],
+            extracted(
+                "aaaaaaaaaaaa",
+                [
+                    "A magnitude 7.7 earthquake struck central Myanmar on Friday.",
+                    "On Friday evening at least 144 people had been killed, and 12 bridges had collapsed.",
+                ],
+            ),
+        ]
+    )
+    assert any("12 bridges" in c.statement for c in shown(brief))
+
+
+def test_undated_reports_of_a_rising_toll_are_headed_by_the_current_count() -> None:
+    def titled(aid: str, sentence: str, title: str) -> ExtractedArticle:
+        e = extracted(aid, [sentence])
+        return e.model_copy(update={"extraction": e.extraction.model_copy(update={"headline": title})})
+
+    brief = merge(
+        [
+            titled(
+                "aaaaaaaaaaaa",
+                "The number of people killed by the floods in Peru rose to 52 on Tuesday.",
+                "Peru flood deaths rise to 52 as rivers burst their banks",
+            ),
+            titled(
+                "bbbbbbbbbbbb",
+                "The number of people killed by the floods in Peru rose to 118 on Thursday.",
+                "Peru flood deaths climb to 118 as rescuers reach cut-off villages",
+            ),
+            titled(
+                "cccccccccccc",
+                "The number of people killed by the floods in Peru reached 60 on Wednesday.",
+                "Peru flood deaths reach 60 as rivers keep rising",
+            ),
+        ]
+    )
+    assert [v.value for d in brief.discrepancies if d.kind == "timeline" for v in d.values][-1] == "118"
+    assert brief.headline == "Peru flood deaths climb to 118 as rescuers reach cut-off villages"
+
+
+def with_claims(e: ExtractedArticle, claims: list[Claim], *text: str) -> ExtractedArticle:
+    """`e` with more claims, whose evidence the added `text` holds."""
+    return e.model_copy(
+        update={
+            "article": e.article.model_copy(update={"text": " ".join([e.article.text, *text])}),
+            "extraction": e.extraction.model_copy(update={"claims": [*e.extraction.claims, *claims]}),
+        }
+    )
+
+
+def quotation(statement: str, evidence: str | None = None) -> Claim:
+    return Claim(statement=statement, category=ClaimCategory.quote, evidence=evidence or statement)
+
+
+VALDORO = "Fire crews contained the blaze near Valdoro on Monday."
+
+
+def test_a_speakers_second_quotation_gives_way_to_other_facts() -> None:
+    rebuild = '"We will rebuild every house that burned," Governor Ana Ruiz said.'
+    thanks = '"I thank the volunteers who came from all over the country," Governor Ana Ruiz said.'
+    brief = merge(
+        [
+            with_claims(
+                extracted("aaaaaaaaaaaa", [VALDORO], ["Ana Ruiz"]),
+                [quotation(rebuild), quotation(thanks)],
+                rebuild,
+                thanks,
+            ),
+            extracted(
+                "bbbbbbbbbbbb", [VALDORO, "The regional railway reopened its line through the valley."]
+            ),
+        ]
+    )
+    told = [c.statement for c in shown(brief)]
+    assert len([s for s in told if "Ruiz said" in s]) == 1, told
+    assert any("railway" in s for s in told), told
+
+
+def test_two_speakers_quotations_are_both_shown() -> None:
+    rebuild = '"We will rebuild every house that burned," Governor Ana Ruiz said.'
+    thanks = '"I thank the volunteers who came from all over the country," Mayor Luis Ortega said.'
+    brief = merge(
+        [
+            with_claims(
+                extracted("aaaaaaaaaaaa", [VALDORO], ["Ana Ruiz", "Luis Ortega"]),
+                [quotation(rebuild), quotation(thanks)],
+                rebuild,
+                thanks,
+            )
+        ]
+    )
+    assert len([c for c in shown(brief) if " said." in c.statement]) == 2
+
+
+def test_a_report_of_what_was_said_is_not_shown_beside_the_quotation_it_leads_into() -> None:
+    floods = "Floods swept through the northern provinces on Monday."
+    passage = (
+        "President Ayla Demir toured the flooded provinces on Wednesday. He admitted there were problems."
+    )
+    words = '"Of course there are shortcomings," he said, adding that no country was ready.'
+    e = with_claims(
+        extracted("aaaaaaaaaaaa", [floods]),
+        [
+            Claim(
+                statement="[Ayla Demir] admitted there were problems.",
+                category=ClaimCategory.background,
+                evidence=passage,
+            ),
+            quotation(
+                '"Of course there are shortcomings," [Ayla Demir] said, adding that no country was ready.',
+                f"{passage} {words}",
+            ),
+        ],
+        passage,
+        words,
+    )
+    told = [c.statement for c in shown(merge([e, extracted("bbbbbbbbbbbb", [floods])]))]
+    assert len([s for s in told if "shortcomings" in s or "admitted" in s]) == 1, told
+
+
+def test_a_lead_in_that_says_something_else_than_its_quotation_stays() -> None:
+    lead_in = "The minister said the plant in Kessel would close in March."
+    words = '"We tried everything to keep the lights on," she said.'
+    e = with_claims(
+        extracted("aaaaaaaaaaaa", ["Workers at the Kessel plant walked out on Friday."]),
+        [
+            Claim(statement=lead_in, category=ClaimCategory.event, evidence=lead_in),
+            quotation(
+                '"We tried everything to keep the lights on," [the minister] said.', f"{lead_in} {words}"
+            ),
+        ],
+        lead_in,
+        words,
+    )
+    told = [c.statement for c in shown(merge([e]))]
+    assert lead_in in told and any("tried everything" in s for s in told), told
+
+
+def test_room_a_full_section_leaves_unused_goes_to_its_next_claims() -> None:
+    events = [
+        "Flood water closed the airport at Ostrava on Sunday.",
+        "Engineers inspected the dam above Krnov overnight.",
+        "Soldiers built sandbag walls along the river in Opava.",
+        "The railway between Brno and Olomouc was cut by a landslide.",
+        "Schools across the Moravian region stayed shut on Monday.",
+        "Power failed in villages along the upper Oder valley.",
+        "A hospital in Jesenik moved its patients to upper floors.",
+        "Ferries on the lower river were tied up until further notice.",
+        "Farmers moved cattle from pastures near Bruntal to higher ground.",
+    ]
+    brief = merge([extracted("aaaaaaaaaaaa", events[:5]), extracted("bbbbbbbbbbbb", events[5:])])
+    assert len(shown(brief)) == len(events)
+
+
+def test_a_quotation_after_another_persons_sentence_is_not_its_retelling() -> None:
+    floods = "Floods swept through the northern provinces on Monday."
+    before = "President Ayla Demir admitted there were problems with the response."
+    words = '"Of course there are shortcomings in the response," Mayor Luis Ortega said.'
+    e = with_claims(
+        extracted("aaaaaaaaaaaa", [floods]),
+        [
+            Claim(statement=before, category=ClaimCategory.background, evidence=before),
+            quotation(words),
+        ],
+        before,
+        words,
+    )
+    told = [c.statement for c in shown(merge([e, extracted("bbbbbbbbbbbb", [floods])]))]
+    assert len([s for s in told if "shortcomings" in s or "admitted" in s]) == 2, told

@@ -66,15 +66,27 @@ FLOORS: dict[str, dict[str, float]] = {
         "entity_precision": 0.95,
         "entity_recall": 0.95,
     },
+    # Neither labels spelling variants or canonical names (no name is spelled two ways), so
+    # entity recall and names cannot fail there and have no floor; no disagreement is found yet.
+    "norvik-strike": {
+        "key_fact_coverage": 0.63,
+        "discrepancy_precision": 0.99,
+        "entity_precision": 0.99,
+    },
+    "serrat-wildfire": {
+        "key_fact_coverage": 0.35,
+        "discrepancy_precision": 0.99,
+        "entity_precision": 0.99,
+    },
     "turkey-syria-quake": {
-        "key_fact_coverage": 0.74,
+        "key_fact_coverage": 0.83,
         "discrepancy_precision": 0.99,
         "discrepancy_recall": 0.99,
         "entity_precision": 0.95,
         "entity_recall": 0.85,
     },
     "world-cup-final-2022": {
-        "key_fact_coverage": 0.81,
+        "key_fact_coverage": 0.9,
         "discrepancy_precision": 0.99,
         "discrepancy_recall": 0.99,
         "canonical_names": 0.99,
@@ -83,11 +95,14 @@ FLOORS: dict[str, dict[str, float]] = {
     },
 }
 # Ceilings on redundant items (claims restating a labelled fact an earlier one stated): the
-# target, 0, which the extractive backend meets on every cluster.
+# target, 0, which the extractive backend meets on every cluster but serrat-wildfire, where it
+# shows the fire chief's remark both paraphrased and quoted.
 REDUNDANT_AT_MOST: dict[str, int] = {
     "geneva-tariff-truce": 0,
     "london-talks": 0,
     "myanmar-quake-2025": 0,
+    "norvik-strike": 0,
+    "serrat-wildfire": 1,
     "turkey-syria-quake": 0,
     "world-cup-final-2022": 0,
 }

@@ -20,6 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from unidecode import unidecode
+
 from briefing.contracts import (
     SCHEMA_VERSION,
     Brief,
@@ -32,6 +34,7 @@ from briefing.contracts import (
     Section,
     SourceRef,
 )
+from briefing.extract.extractive.attribution import speaker_surname
 from briefing.extract.extractive.leads import lead, reads_as_english
 from briefing.ingest.language import DEFAULT_LANGUAGE, is_foreign
 from briefing.merge.claims import Thresholds, claim_items, merge_claims
@@ -44,7 +47,7 @@ from briefing.merge.report import run_report
 from briefing.merge.similarity import TokenIndex, content_tokens
 from briefing.merge.units import WORD_NUMBER_PATTERN, word_number
 from briefing.stories.embeddings import Embedder, default_embedder
-from briefing.text import comparable
+from briefing.text import comparable, split_sentences
 
 __all__ = ["MergeOptions", "merge"]
 
@@ -73,6 +76,7 @@ _DURATION = re.compile(
     re.IGNORECASE,
 )
 _QUOTED = re.compile(r"[\"“”]")
+_BRACKETED_SPEAKER = re.compile(r"\[(?P<name>[^\]:]+):?\]")
 _LEANS_BACK = re.compile(r"\b(?:them|those|these)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
@@ -162,17 +166,19 @@ def merge(
     ranked = sorted(claims, key=lambda c: (-c.score, c.id))
     foreign = frozenset(e.article.id for e in articles if not _in_language(e, language))
     interpretation = _interpretation(ranked, articles, options)
-    headline = _headline(articles, language)
+    headline = _headline(articles, language, _counts_over_time(figure_discrepancies))
     story = _story_terms([e for e in articles if e.article.id not in foreign] or articles, headline)
     retellings = _Retellings(ranked, articles, foreign, embedder)
+    superseded = _superseded(figure_discrepancies, ranked)
     lede_ids, sections = _sections(
-        ranked,
+        [c for c in ranked if c.id not in superseded],
         {i for p in interpretation for i in p.claim_ids},
         options,
         foreign,
         story,
         retellings,
         _disputed_support(figure_discrepancies, ranked, len(articles)),
+        _timeline_counts(figure_discrepancies),
     )
     backends = sorted({e.meta.backend.value for e in articles})
     # Models tried, including those whose articles fell back: the header must say a model was used.
@@ -205,6 +211,7 @@ def _sections(
     story: _StoryTerms | None = None,
     retellings: _Retellings | None = None,
     disputed: dict[str, float] | None = None,
+    counted: frozenset[str] = frozenset(),
 ) -> tuple[list[str], list[Section]]:
     """The lede and the sections under it.
 
@@ -225,7 +232,14 @@ def _sections(
     ]
     lede = _lede(lede_pool or readable, story, options.lede_claims)
     chosen = _highlights(
-        [c for c in highlights if c not in lede], lede, ranked, options, foreign, retellings, disputed or {}
+        [c for c in highlights if c not in lede],
+        lede,
+        ranked,
+        options,
+        foreign,
+        retellings,
+        disputed or {},
+        counted,
     )
     sections: list[Section] = []
     for title, categories in SECTION_TITLES:
@@ -243,6 +257,7 @@ def _highlights(
     foreign: frozenset[str] = frozenset(),
     retellings: _Retellings | None = None,
     disputed: dict[str, float] | None = None,
+    counted: frozenset[str] = frozenset(),
 ) -> list[MergedClaim]:
     """The claims shown under the lede, in rank order: the best-ranked that add something new.
 
@@ -265,8 +280,12 @@ def _highlights(
     nothing unless it gives a number or a length of time not yet shown (a change shown as
     two levels counts as shown, see `_changes`); one that gives more numbers than the
     claim it retells replaces it. A claim whose value for a quantity other outlets give differently ranks
-    as reported by them too (see `_disputed_support`). Rank order, then the statement's
-    text, breaks every tie.
+    as reported by them too (see `_disputed_support`). The values of the counts shown over
+    time (`counted`) are already said, by that section. A second quotation of one speaker
+    adds nothing (see `_quotes_again`). Room the section caps leave unused once no section
+    under its cap has a claim to add goes to the best claims left in the brief's language,
+    whatever their section: a brief of many events and few figures shows its events rather
+    than stopping short. Rank order, then the statement's text, breaks every tie.
     """
     bonus = disputed or {}
     words = {c.id: _claim_words(c.statement) for c in ranked}
@@ -279,11 +298,13 @@ def _highlights(
     def numbers(c: MergedClaim) -> set[str]:
         return {w for w in words[c.id] if w.startswith("#")} | _durations(c.statement)
 
-    said: set[str] = set().union(*(told(c) for c in lede))
+    said: set[str] = set(counted).union(*(told(c) for c in lede))
     shown: list[MergedClaim] = list(lede)
 
     def novelty(c: MergedClaim) -> float:
         if retellings is not None and numbers(c) <= said and retellings.retold(c, shown):
+            return 0.0
+        if _quotes_again(c, shown):
             return 0.0
         if foreign and set(c.article_ids) <= foreign:
             names = _names_and_numbers(c.statement)
@@ -298,6 +319,10 @@ def _highlights(
     per_section: dict[str, int] = {}
     left = list(pool)
     chosen: list[MergedClaim] = []
+
+    def readable(c: MergedClaim) -> bool:
+        return not (foreign and set(c.article_ids) <= foreign)
+
     while left and len(chosen) < options.max_highlights:
         scored = [
             (round((c.score + bonus.get(c.id, 0.0)) * new**2, 9), c)
@@ -305,6 +330,13 @@ def _highlights(
             if (new := novelty(c)) >= options.min_novelty
             and per_section.get(_section_of(c), 0) < options.max_per_section
         ]
+        if not scored:
+            # The caps keep room for the other sections; room they leave unused is not kept empty.
+            scored = [
+                (round((c.score + bonus.get(c.id, 0.0)) * new**2, 9), c)
+                for c in left
+                if readable(c) and (new := novelty(c)) >= options.min_novelty
+            ]
         if not scored:
             break
         best = min(scored, key=lambda pair: (-pair[0], position[pair[1].id]))[1]
@@ -334,6 +366,64 @@ def _changes(statement: str) -> set[str]:
             size = round(abs(r.partner - r.amount.low), 6)
             out.add("#" + (str(int(size)) if size == int(size) else str(size)))
     return out
+
+
+def _quotes_again(claim: MergedClaim, shown: Sequence[MergedClaim]) -> bool:
+    """Whether `claim` quotes someone a shown quotation already quotes.
+
+    A short brief gives each speaker's words once: Erdoğan's admission of shortcomings,
+    not also his hope, tweeted the day before, that the country would come through.
+    """
+    if claim.category != ClaimCategory.quote:
+        return False
+    speaker = _speaker(claim.statement)
+    return speaker is not None and any(
+        s.category == ClaimCategory.quote and _speaker(s.statement) == speaker for s in shown
+    )
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _speaker(statement: str) -> str | None:
+    """The family name of whom a statement quotes, spelled for comparing ("erdogan"), if it names them.
+
+    The extractive backend writes a speaker it took from the sentence before in brackets
+    ('"…," [Erdoğan] wrote'); otherwise the speaker is the person before the speech verb.
+    """
+    bracketed = _BRACKETED_SPEAKER.search(statement)
+    name = bracketed["name"].split()[-1] if bracketed else speaker_surname(statement)
+    return unidecode(name).casefold() if name else None
+
+
+def _superseded(discrepancies: Sequence[Discrepancy], claims: Sequence[MergedClaim]) -> frozenset[str]:
+    """Claims that give only earlier values of a count shown over time: neither lede nor highlight.
+
+    "More than 1,600 deaths in Syria" on Tuesday is not news beside Wednesday's 2,500:
+    the Counts over time line shows both, with their days. A claim that also gives a
+    number no timeline holds as an earlier value still says something else, and stays.
+    """
+    earlier: dict[str, set[str]] = {}
+    for d in discrepancies:
+        for claim_id in d.claim_ids:
+            earlier.setdefault(claim_id, set()).update(_counts_over_time([d])[1])
+    return frozenset(
+        c.id for c in claims if (given := _numbers(c.statement)) and given <= earlier.get(c.id, set())
+    )
+
+
+def _counts_over_time(discrepancies: Sequence[Discrepancy]) -> tuple[frozenset[str], frozenset[str]]:
+    """The latest values of the counts shown over time, and the values a later one replaced.
+
+    Both as `_numbers` writes them ("#2500").
+    """
+    timelines = [d for d in discrepancies if d.kind == "timeline" and len(d.values) > 1]
+    latest = frozenset().union(*(_numbers(d.values[-1].value) for d in timelines))
+    return latest, frozenset().union(*(_numbers(v.value) for d in timelines for v in d.values[:-1])) - latest
+
+
+def _timeline_counts(discrepancies: Sequence[Discrepancy]) -> frozenset[str]:
+    """Every value of the counts shown over time, as `_numbers` writes them: the brief says them there."""
+    timelines = [d for d in discrepancies if d.kind == "timeline"]
+    return frozenset().union(*(_numbers(v.value) for d in timelines for v in d.values))
 
 
 def _disputed_support(
@@ -377,7 +467,9 @@ class _Retellings:
     use: a lower-case word (not a name, which many facts share) that no article uses in two
     of its statements (that is what the article is about, "nuclear" in a report on Iran's
     programme), a number, or a length of time however it is written ("three months" is
-    "90 days"). Two quotations are two things said, whatever words they share. Only
+    "90 days"). A report of what someone said also retells the quotation it leads
+    into, when their meanings are as alike (see `_introduces`). Two quotations are two
+    things said, whatever words they share. Only
     English statements are compared, those the bundled embedder reads; vectors are
     computed for the claims that share something rare only, and similarities rounded, as
     in `Meaning`.
@@ -412,20 +504,61 @@ class _Retellings:
             for cid, ws in lower.items()
         }
         self._statements = {c.id: c.statement for c in readable}
+        self._evidence = {c.id: c.evidence for c in readable}
+        self._texts = {e.article.id: e.article.text for e in articles}
         self._vectors: dict[str, Any] = {}
 
     def retold(self, claim: MergedClaim, shown: Sequence[MergedClaim]) -> bool:
         """Whether one of the `shown` claims already tells the fact `claim` tells."""
-        rare = self._rare.get(claim.id)
-        if not rare:
+        if claim.id not in self._statements:
             return False
+        rare = self._rare[claim.id]
         quoted = _QUOTED.search(claim.statement) is not None
         others = [
             s
             for s in shown
-            if self._rare.get(s.id, frozenset()) & rare and not (quoted and _QUOTED.search(s.statement))
+            if (rare & self._rare.get(s.id, frozenset()) and not (quoted and _QUOTED.search(s.statement)))
+            or self._introduces(claim, s)
+            or self._introduces(s, claim)
         ]
         return any(self._alike(claim.id, s.id) >= RETELLING_MEANING for s in others)
+
+    def _introduces(self, claim: MergedClaim, quotation: MergedClaim) -> bool:
+        """Whether `claim` is the sentence that leads into the quotation: one speaker, one article.
+
+        "He admitted there had been problems with the response. 'Of course there are
+        shortcomings,' he said": the report of what was said, then the words, in the
+        next sentence of the article. Whether the report says what the words say is for
+        the meaning to tell (`retold`).
+        Whichever of the two ranks first is shown.
+        """
+        if quotation.category != ClaimCategory.quote or claim.category == ClaimCategory.quote:
+            return False
+        if claim.id not in self._evidence:
+            return False
+        speaker = _speaker(claim.statement)
+        if speaker is None or speaker != _speaker(quotation.statement):
+            return False
+        return any(
+            mine.article_id == theirs.article_id
+            and self._next_sentence(mine.article_id, mine.text, theirs.text)
+            for mine in self._evidence[claim.id]
+            for theirs in self._evidence.get(quotation.id, ())
+        )
+
+    def _next_sentence(self, article_id: str, first: str, second: str) -> bool:
+        """Whether the last sentence of `second` comes right after `first` in the article.
+
+        `second` may begin with `first` (the quotation's evidence took the sentence before
+        for its speaker) or be the quoted sentence alone.
+        """
+        text = self._texts.get(article_id, "")
+        quoted = split_sentences(second)[-1:]
+        start = text.find(first)
+        if start < 0 or not quoted:
+            return False
+        end = start + len(first)
+        return text[end:].lstrip().startswith(quoted[0])
 
     def _alike(self, a: str, b: str) -> float:
         missing = [cid for cid in (a, b) if cid not in self._vectors]
@@ -642,7 +775,11 @@ def _in_language(extracted: ExtractedArticle, language: str) -> bool:
     return not is_foreign(extracted.meta.translated_to or extracted.article.language, language)
 
 
-def _headline(articles: Sequence[ExtractedArticle], language: str) -> str:
+def _headline(
+    articles: Sequence[ExtractedArticle],
+    language: str,
+    counts: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset()),
+) -> str:
     """The headline most like the others: the story all sources tell, not one outlet's angle.
 
     An outlet's own title is preferred to a headline made from a lead sentence: an editor
@@ -650,8 +787,12 @@ def _headline(articles: Sequence[ExtractedArticle], language: str) -> str:
     one it cannot support) stands for its article's own title. Headlines in another
     language than the brief's (an untranslated source) are only used when there is no other.
     When the reports are of different days, the headline is one of the newest day's: a
-    toll of 57 on Wednesday is not headed by Tuesday's "toll reaches 44".
+    toll of 57 on Wednesday is not headed by Tuesday's "toll reaches 44". Undated reports
+    are told apart by their counts (`counts`, see `_counts_over_time`): a title giving the
+    latest value of a count shown over time is preferred, and one giving only values a
+    later one replaced is not chosen while another is left.
     """
+    current_counts, replaced_counts = counts
     readable = [e for e in articles if _in_language(e, language)]
     chosen = readable or articles
     candidates = {(e.extraction.headline.strip() or e.article.title.strip()): e for e in chosen}
@@ -665,7 +806,13 @@ def _headline(articles: Sequence[ExtractedArticle], language: str) -> str:
     dates = [candidates[h].article.published or "" for h in headlines]
     newest = max(dates, default="")
     latest = [i for i in everyone if dates[i] == newest]
-    best = min(latest, key=lambda i: (-round(index.support(i, everyone), 9), len(headlines[i]), headlines[i]))
+    given = [_numbers(h) for h in headlines]
+    with_current = [i for i in latest if given[i] & current_counts]
+    not_replaced = [i for i in latest if not given[i] or not given[i] <= replaced_counts]
+    best = min(
+        with_current or not_replaced or latest,
+        key=lambda i: (-round(index.support(i, everyone), 9), len(headlines[i]), headlines[i]),
+    )
     return headlines[best]
 
 

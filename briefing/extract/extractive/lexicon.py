@@ -105,7 +105,7 @@ SPEECH_VERBS = _terms(
     "said, says, say, told, tells, added, adds, wrote, writes, stated, states, noted, notes, urged, "
     "urges, warned, warns, insisted, argued, declared, explained, asked, tweeted, posted, confirmed, "
     "announced, called, described, expects, expected, hopes, hoped, stressed, emphasized, emphasised, "
-    "pledged, vowed, acknowledged, replied, continued, sees"
+    "pledged, vowed, acknowledged, admitted, admits, conceded, concedes, replied, continued, sees"
 )
 # Past-tense verbs of news events: a sentence that reports one before its "will" is news, not outlook.
 EVENT_VERBS = _terms(
