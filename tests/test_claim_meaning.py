@@ -689,3 +689,28 @@ def test_the_day_a_count_is_given_for_is_not_when_the_event_began() -> None:
     assert area.when == "Monday"
     (homes,) = readings("The flood has now destroyed 95 houses, up from 40 on Monday.", "Wednesday")
     assert homes.when == "Wednesday"
+
+
+def test_two_counts_of_workers_on_strike_worded_differently_are_a_disagreement() -> None:
+    brief = merge(
+        [
+            extracted(
+                "aaaaaaaaaaaa",
+                ["About 6,000 dock workers walked off the job at the port of Valmar on Monday."],
+            ),
+            extracted(
+                "bbbbbbbbbbbb", ["Cargo piled up on Monday after some 4,800 workers walked out at Valmar."]
+            ),
+            extracted("cccccccccccc", ["The union said 6,000 members were striking at the port on Monday."]),
+        ]
+    )
+    assert [(s, [x.split()[0] for x in v]) for s, v in figure_discrepancies(brief)] == [
+        ("workers on strike", ["6,000", "4,800"])
+    ], figure_discrepancies(brief)
+
+
+def test_what_a_strike_costs_is_not_a_count_of_strikers() -> None:
+    from briefing.merge.quantities import readings
+
+    (cars,) = readings("The company said the walkout cost it about 2,300 cars a day.", "Monday")
+    assert cars.unit != "on strike"

@@ -36,6 +36,7 @@ _MEASURE_WORDS = {
     "magnitude": "magnitude",
     "attendance": "attendance",
     "evacuated": "people evacuated",
+    "on strike": "workers on strike",
     "homes": "homes",
     "hectares": "area in hectares",
     "acres": "area in acres",

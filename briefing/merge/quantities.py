@@ -43,12 +43,19 @@ MEASURES: dict[str, str] = {
     **dict.fromkeys(("injured", "wounded", "hurt", "injuries"), "injured"),
     **dict.fromkeys(("missing",), "missing"),
     **dict.fromkeys(("evacuated", "evacuees", "displaced", "fled", "forced", "forcing"), "evacuated"),
+    **dict.fromkeys(("striking", "strikers", "walked", "walkout", "walk-out", "downed"), "on strike"),
     **dict.fromkeys(("magnitude",), "magnitude"),
     **dict.fromkeys(("spectators", "attendance", "crowd"), "attendance"),
 }
 # Counts that grow while a story unfolds: values on different days are a timeline.
 GROWING = frozenset({"deaths", "injured", "missing", "evacuated", "homes", "hectares", "acres"})
 NAMED_QUANTITIES = frozenset(MEASURES.values()) | GROWING
+# Measures that count people: read only for a number of people ("2,600 residents"), never of
+# anything else a sentence counts near the word ("the strike cost 2,300 cars a day").
+_PEOPLE_COUNTS = frozenset({"deaths", "injured", "missing", "attendance", "evacuated", "on strike"})
+_PEOPLE_UNITS = frozenset(
+    terms("people, deaths, count, residents, villagers, inhabitants, workers, members, employees")
+) | {""}
 """Units that name one quantity of a story across its items: a measure, or a count that grows."""
 MEASURE_WINDOW = 10
 """How far (in words) a measure word may stand from its figure: "known to have died ... rose to 1,644"."""
@@ -268,9 +275,7 @@ def readings(
         amount = parse_value(value, unit)
         if amount is None or (unit is None and measure is None):
             continue
-        if measure in {"deaths", "injured", "missing", "attendance", "evacuated"} and canonical_unit(
-            unit
-        ) not in {"", "people", "deaths", "count", "residents", "villagers", "inhabitants", measure}:
+        if measure in _PEOPLE_COUNTS and canonical_unit(unit) not in {*_PEOPLE_UNITS, measure}:
             measure = None
         if measure == "magnitude" and unit is not None:
             measure = None
