@@ -714,3 +714,7 @@ def test_what_a_strike_costs_is_not_a_count_of_strikers() -> None:
 
     (cars,) = readings("The company said the walkout cost it about 2,300 cars a day.", "Monday")
     assert cars.unit != "on strike"
+    (staff,) = readings("The closure of the plant is forcing 300 workers to stay home.", "Monday")
+    assert staff.unit == "workers"
+    (residents,) = readings("The fire forced 2,600 residents from their villages.", "Monday")
+    assert residents.unit == "evacuated"

@@ -50,13 +50,19 @@ MEASURES: dict[str, str] = {
 # Counts that grow while a story unfolds: values on different days are a timeline.
 GROWING = frozenset({"deaths", "injured", "missing", "evacuated", "homes", "hectares", "acres"})
 NAMED_QUANTITIES = frozenset(MEASURES.values()) | GROWING
-# Measures that count people: read only for a number of people ("2,600 residents"), never of
-# anything else a sentence counts near the word ("the strike cost 2,300 cars a day").
-_PEOPLE_COUNTS = frozenset({"deaths", "injured", "missing", "attendance", "evacuated", "on strike"})
-_PEOPLE_UNITS = frozenset(
-    terms("people, deaths, count, residents, villagers, inhabitants, workers, members, employees")
-) | {""}
 """Units that name one quantity of a story across its items: a measure, or a count that grows."""
+_PEOPLE = frozenset({"", "people", "count"})
+# Measures that count people, each read only for a number of the people it counts ("2,600
+# residents" forced from their villages, "11,500 workers" walking out), never for anything else a
+# sentence counts near the word ("the strike cost 2,300 cars a day", "forcing 300 workers to stay home").
+_COUNTED_PEOPLE: dict[str, frozenset[str]] = {
+    "deaths": _PEOPLE | {"deaths"},
+    "injured": _PEOPLE,
+    "missing": _PEOPLE,
+    "attendance": _PEOPLE | {"attendance"},
+    "evacuated": _PEOPLE | frozenset(terms("residents, villagers, inhabitants, families, evacuees")),
+    "on strike": _PEOPLE | frozenset(terms("workers, members, employees, staff, strikers")),
+}
 MEASURE_WINDOW = 10
 """How far (in words) a measure word may stand from its figure: "known to have died ... rose to 1,644"."""
 
@@ -275,7 +281,7 @@ def readings(
         amount = parse_value(value, unit)
         if amount is None or (unit is None and measure is None):
             continue
-        if measure in _PEOPLE_COUNTS and canonical_unit(unit) not in {*_PEOPLE_UNITS, measure}:
+        if measure in _COUNTED_PEOPLE and canonical_unit(unit) not in _COUNTED_PEOPLE[measure]:
             measure = None
         if measure == "magnitude" and unit is not None:
             measure = None
