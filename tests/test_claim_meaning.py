@@ -641,3 +641,80 @@ def test_a_quotation_after_another_persons_sentence_is_not_its_retelling() -> No
     )
     told = [c.statement for c in shown(merge([e, extracted("bbbbbbbbbbbb", [floods])]))]
     assert len([s for s in told if "shortcomings" in s or "admitted" in s]) == 2, told
+
+
+FLOOD = [
+    extracted(
+        "aaaaaaaaaaaa",
+        [
+            "The river burst its banks on Sunday night and by Monday evening had flooded 1,200 hectares "
+            "of farmland, destroying 40 homes and forcing about 3,000 residents from their villages.",
+        ],
+    ),
+    extracted(
+        "bbbbbbbbbbbb",
+        ["Water has covered some 1,800 hectares since the levee broke on Sunday, officials said on Monday."],
+    ),
+    extracted(
+        "cccccccccccc",
+        [
+            "The flood has now destroyed 95 houses, up from 40 on Monday, and 8,100 people have been "
+            "evacuated, the civil protection agency said on Wednesday.",
+            "The flooded area has grown to 4,300 hectares, the agency said on Wednesday.",
+        ],
+    ),
+]
+
+
+def test_homes_evacuees_and_area_are_counts_that_grow_over_days() -> None:
+    brief = merge(FLOOD)
+    timelines = {
+        d.subject: [(v.value, v.when) for v in d.values] for d in brief.discrepancies if d.kind == "timeline"
+    }
+    assert timelines["homes"] == [("40 homes", "Monday"), ("95 houses", "Wednesday")], timelines
+    assert timelines["people evacuated"] == [("3,000 residents", "Monday"), ("8,100 people", "Wednesday")]
+    assert [v for v, _ in timelines["area in hectares"]][-1] == "4,300 hectares"
+
+
+def test_two_values_of_a_growing_count_for_one_day_are_a_disagreement() -> None:
+    assert ("area in hectares, Monday", ["1,200 hectares", "1,800 hectares"]) in [
+        (s, sorted(v, key=len)) for s, v in figure_discrepancies(merge(FLOOD))
+    ], figure_discrepancies(merge(FLOOD))
+
+
+def test_the_day_a_count_is_given_for_is_not_when_the_event_began() -> None:
+    from briefing.merge.quantities import readings
+
+    (area,) = readings("Water has covered 1,800 hectares since the levee broke on Sunday.", "Monday")
+    assert area.when == "Monday"
+    (homes,) = readings("The flood has now destroyed 95 houses, up from 40 on Monday.", "Wednesday")
+    assert homes.when == "Wednesday"
+
+
+def test_two_counts_of_workers_on_strike_worded_differently_are_a_disagreement() -> None:
+    brief = merge(
+        [
+            extracted(
+                "aaaaaaaaaaaa",
+                ["About 6,000 dock workers walked off the job at the port of Valmar on Monday."],
+            ),
+            extracted(
+                "bbbbbbbbbbbb", ["Cargo piled up on Monday after some 4,800 workers walked out at Valmar."]
+            ),
+            extracted("cccccccccccc", ["The union said 6,000 members were striking at the port on Monday."]),
+        ]
+    )
+    assert [(s, [x.split()[0] for x in v]) for s, v in figure_discrepancies(brief)] == [
+        ("workers on strike", ["6,000", "4,800"])
+    ], figure_discrepancies(brief)
+
+
+def test_what_a_strike_costs_is_not_a_count_of_strikers() -> None:
+    from briefing.merge.quantities import readings
+
+    (cars,) = readings("The company said the walkout cost it about 2,300 cars a day.", "Monday")
+    assert cars.unit != "on strike"
+    (staff,) = readings("The closure of the plant is forcing 300 workers to stay home.", "Monday")
+    assert staff.unit == "workers"
+    (residents,) = readings("The fire forced 2,600 residents from their villages.", "Monday")
+    assert residents.unit == "evacuated"

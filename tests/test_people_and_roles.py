@@ -232,6 +232,20 @@ def test_a_quotation_after_a_resolved_pronoun_cites_the_passage_that_names_the_s
 
 
 @pytest.mark.parametrize(
+    "before",
+    [
+        "Anja Roth, who chairs the Union of Port and Harbour Workers, spoke from the back of a lorry.",
+        "Talking to KTV at the Valmar terminal, union chair Anja Roth said the firm had misjudged its staff.",
+    ],
+)
+def test_an_organisations_name_an_acronym_or_the_x_plant_leave_one_person_for_she(before: str) -> None:
+    text = f'{before} "Nobody here wanted to stop work, but nobody can live on this offer," she said.'
+    assert [c.statement for c in extract(text).claims if "Nobody here" in c.statement] == [
+        '"Nobody here wanted to stop work, but nobody can live on this offer," [Anja Roth] said.'
+    ]
+
+
+@pytest.mark.parametrize(
     "text",
     [
         # Two people before it: "he" is either.

@@ -53,6 +53,7 @@ from briefing.check.metrics import (
     discrepancy_scores,
     key_fact_coverage,
     redundancy,
+    table_lines,
 )
 from briefing.check.verify import Shown, shown_statements
 from briefing.contracts import Article, Brief, Edition
@@ -215,7 +216,7 @@ def score(brief: Brief, cluster: Cluster, articles: dict[str, Article]) -> Clust
     return ClusterScore(
         cluster=cluster.name,
         articles=len(brief.sources),
-        key_fact_coverage=key_fact_coverage(shown, labels.key_facts),
+        key_fact_coverage=key_fact_coverage(shown, labels.key_facts, table_lines(brief)),
         redundancy=redundancy(brief, labels.key_facts),
         figure_faithfulness=_figure_faithfulness(shown),
         citation_precision=_citation_precision(shown, articles),

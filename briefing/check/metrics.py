@@ -7,7 +7,9 @@ respells a name scores lower, and `missed` says which item did it.
 
 - **key-fact coverage**: a fact counts when all its `keywords` occur in the shown statements
   (joined), or all the words of one of its `phrasings` occur in one shown statement;
-  compared after folding typography, case and diacritics to ASCII.
+  compared after folding typography, case and diacritics to ASCII. The lines of the counts
+  over time and of the disagreements count as shown statements: "homes: 38 (Tuesday) →
+  112 (Wednesday)" tells the reader the fire has destroyed 112 homes.
 - **redundancy**: the claims shown (lede, then sections, each claim once) in reading order;
   an item is redundant when it states a labelled fact that an earlier item already stated.
   An item states a fact when it holds all the words of one of the fact's `phrasings` (its
@@ -52,6 +54,7 @@ __all__ = [
     "key_fact_coverage",
     "redundancy",
     "same_label_value",
+    "table_lines",
 ]
 
 
@@ -99,8 +102,9 @@ def _states(fact: KeyFact, folded_item: str) -> bool:
     return any(_has_all(p, folded_item) for p in fact.phrasings or [fact.keywords])
 
 
-def key_fact_coverage(shown: Sequence[Shown], facts: Sequence[KeyFact]) -> Ratio:
-    items = [ascii_fold(s.text) for s in shown]
+def key_fact_coverage(shown: Sequence[Shown], facts: Sequence[KeyFact], tables: Sequence[str] = ()) -> Ratio:
+    """`tables` are the lines of the counts over time and the disagreements, which a reader sees too."""
+    items = [ascii_fold(s.text) for s in shown] + [ascii_fold(line) for line in tables]
     text = "\n".join(items)
 
     def covered(fact: KeyFact) -> bool:
@@ -108,6 +112,14 @@ def key_fact_coverage(shown: Sequence[Shown], facts: Sequence[KeyFact]) -> Ratio
 
     missed = [f.fact for f in facts if not covered(f)]
     return Ratio.of(len(facts) - len(missed), len(facts), missed)
+
+
+def table_lines(brief: Brief) -> list[str]:
+    """The counts over time and the disagreements as a reader sees them: subject, then values."""
+    return [
+        f"{d.subject}: " + " · ".join(f"{v.value} ({v.when})" if v.when else v.value for v in d.values)
+        for d in brief.discrepancies
+    ]
 
 
 def redundancy(brief: Brief, facts: Sequence[KeyFact]) -> Redundancy:

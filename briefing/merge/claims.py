@@ -29,7 +29,6 @@ from briefing.contracts import (
     MergedEntity,
 )
 from briefing.merge.disagreements import (
-    MEASURE_NAMES,
     Disagreement,
     Located,
     find_disagreements,
@@ -39,6 +38,7 @@ from briefing.merge.meaning import Meaning
 from briefing.merge.numbers import same_value
 from briefing.merge.periods import MONTH
 from briefing.merge.quantities import (
+    NAMED_QUANTITIES,
     Reading,
     day_of_report,
     places_of_report,
@@ -354,7 +354,7 @@ def _fold_disagreements(
 
     for d in found:
         top = d.values[0][0].reading
-        if top.partner is None and top.unit not in MEASURE_NAMES and not top.unit.startswith("ordinal: "):
+        if top.partner is None and top.unit not in NAMED_QUANTITIES and not top.unit.startswith("ordinal: "):
             continue  # only a quantity named beyond doubt (a measure, a change's start) joins items
         targets = sorted({cluster_of[loc.item] for group in d.values for loc in group})
         base = root(cluster_of[d.values[0][0].item])

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from briefing.merge.quantities import (
-    MEASURES,
+    NAMED_QUANTITIES,
     Reading,
     common_phrase,
     same_amount,
@@ -29,14 +29,17 @@ from briefing.merge.units import terms
 
 __all__ = ["Disagreement", "Located", "find_disagreements", "find_timelines"]
 
-MEASURE_NAMES = frozenset(MEASURES.values())
-
 _MEASURE_WORDS = {
     "deaths": "deaths",
     "injured": "injured",
     "missing": "missing",
     "magnitude": "magnitude",
     "attendance": "attendance",
+    "evacuated": "people evacuated",
+    "on strike": "workers on strike",
+    "homes": "homes",
+    "hectares": "area in hectares",
+    "acres": "area in acres",
 }
 _QUALIFIER_WORDS = {
     "second": "of the second shock",
@@ -112,7 +115,7 @@ def _buckets(located: Sequence[Located]) -> list[list[int]]:
         buckets.setdefault(("item", loc.cluster, *base), []).append(n)
         if r.partner is not None:
             buckets.setdefault(("change", round(r.partner, 9), *base), []).append(n)
-        if r.unit in MEASURE_NAMES or r.unit.startswith("ordinal: "):
+        if r.unit in NAMED_QUANTITIES or r.unit.startswith("ordinal: "):
             buckets.setdefault(("measure", *base), []).append(n)
     return [members for _, members in sorted(buckets.items(), key=lambda kv: repr(kv[0]))]
 

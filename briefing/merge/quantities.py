@@ -27,24 +27,53 @@ from briefing.merge.similarity import content_tokens
 from briefing.merge.units import TIME_UNITS, terms
 from briefing.text import comparable
 
-__all__ = ["Reading", "day_of_report", "places_of_report", "readings", "same_quantity", "timeline_pair"]
+__all__ = [
+    "NAMED_QUANTITIES",
+    "Reading",
+    "day_of_report",
+    "places_of_report",
+    "readings",
+    "same_quantity",
+    "timeline_pair",
+]
 
 # Measures a count is read for without a counted noun, each by the words that name it.
 MEASURES: dict[str, str] = {
     **dict.fromkeys(("killed", "dead", "deaths", "died", "death", "toll", "lives", "fatalities"), "deaths"),
     **dict.fromkeys(("injured", "wounded", "hurt", "injuries"), "injured"),
     **dict.fromkeys(("missing",), "missing"),
+    **dict.fromkeys(("evacuated", "evacuees", "displaced", "fled", "forced", "forcing"), "evacuated"),
+    **dict.fromkeys(("striking", "strikers", "walked", "walkout", "walk-out", "downed"), "on strike"),
     **dict.fromkeys(("magnitude",), "magnitude"),
     **dict.fromkeys(("spectators", "attendance", "crowd"), "attendance"),
 }
 # Counts that grow while a story unfolds: values on different days are a timeline.
-GROWING = frozenset({"deaths", "injured", "missing"})
+GROWING = frozenset({"deaths", "injured", "missing", "evacuated", "homes", "hectares", "acres"})
+NAMED_QUANTITIES = frozenset(MEASURES.values()) | GROWING
+"""Units that name one quantity of a story across its items: a measure, or a count that grows."""
+_PEOPLE = frozenset({"", "people", "count"})
+# Measures that count people, each read only for a number of the people it counts ("2,600
+# residents" forced from their villages, "11,500 workers" walking out), never for anything else a
+# sentence counts near the word ("the strike cost 2,300 cars a day", "forcing 300 workers to stay home").
+_COUNTED_PEOPLE: dict[str, frozenset[str]] = {
+    "deaths": _PEOPLE | {"deaths"},
+    "injured": _PEOPLE,
+    "missing": _PEOPLE,
+    "attendance": _PEOPLE | {"attendance"},
+    "evacuated": _PEOPLE | frozenset(terms("residents, villagers, inhabitants, families, evacuees")),
+    "on strike": _PEOPLE | frozenset(terms("workers, members, employees, staff, strikers")),
+}
 MEASURE_WINDOW = 10
 """How far (in words) a measure word may stand from its figure: "known to have died ... rose to 1,644"."""
 
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 # The day a count is given for: "on Monday", "Friday evening", "by Monday"; not "Friday's quake".
 _DAY = re.compile(rf"\b(?P<d>{_WEEKDAY}|{MONTH} [0-9]{{1,2}}|[0-9]{{1,2}} {MONTH})\b(?!['’]s)")
+# Words before a day that make it when something began or an earlier value's day, not the day a
+# count is given for: "since it broke out on Monday", "which started on Monday", "up from 38 on Tuesday".
+_BEGAN_BEFORE = re.compile(
+    r"\b(?:since|started|starting|began|begun|broke out|erupted|from)\b[^,.;:]{0,30}$", re.IGNORECASE
+)
 _CLAUSE_BREAK = re.compile(
     r",? and (?=[A-Za-z' ]{0,40}\b(?:will|would|has|have|had|said)\b)|;|\bwhile\b|\bwhereas\b|, but\b"
 )
@@ -106,10 +135,18 @@ class Reading:
 
 
 def day_of_report(text: str, published: str | None) -> str | None:
-    """The day an article reports on: the first day its text names outside a possessive, else its date."""
-    lead = text[:600]
-    hit = _DAY.search(lead)
-    return hit.group("d") if hit else published
+    """The day an article reports on: the first day its text names, else its date.
+
+    A day in a possessive ("Friday's quake") or naming when something began is not it.
+    """
+    day = _day_of_count(text[:600])
+    return day if day is not None else published
+
+
+def _day_of_count(text: str) -> str | None:
+    """The first day the text names that is not when something began (see `_BEGAN_BEFORE`)."""
+    days = (m for m in _DAY.finditer(text) if not _BEGAN_BEFORE.search(text[: m.start()]))
+    return next((m.group("d") for m in days), None)
 
 
 def _clause(sentence: str, start: int, end: int) -> tuple[int, int]:
@@ -244,13 +281,7 @@ def readings(
         amount = parse_value(value, unit)
         if amount is None or (unit is None and measure is None):
             continue
-        if measure in {"deaths", "injured", "missing", "attendance"} and canonical_unit(unit) not in {
-            "",
-            "people",
-            "deaths",
-            "count",
-            measure,
-        }:
+        if measure in _COUNTED_PEOPLE and canonical_unit(unit) not in _COUNTED_PEOPLE[measure]:
             measure = None
         if measure == "magnitude" and unit is not None:
             measure = None
@@ -281,7 +312,7 @@ def readings(
                 None,
             )
         clause_text = sentence[lo:hi]
-        day = _DAY.search(clause_text)
+        day = _day_of_count(clause_text)
         period = _own_period(value) or _period(figures, value)
         whole = tokens if clause_text == sentence else None
         clause_tokens = whole if whole is not None else content_tokens(clause_text)
@@ -297,7 +328,7 @@ def readings(
                 qualifier=_qualifier(sentence, lo, start),
                 places=_places(clause_text) or (report_places if kind in GROWING else frozenset()),
                 head=_head(sentence, end) if kind in _DURATIONS else None,
-                when=(day.group("d") if day else report_day) if kind in GROWING else None,
+                when=(day or report_day) if kind in GROWING else None,
                 before=tuple(sentence[lo:start].split()),
                 tokens=clause_tokens,
             )
@@ -343,14 +374,15 @@ def same_quantity(a: Reading, b: Reading, *, same_item: bool) -> bool:
     """Whether two readings (of different sources) are values of one quantity.
 
     A change's starting level identifies it ("to 30% from 145%" and "to 80 percent from 145
-    percent"); a named measure (deaths, magnitude) with the same places does too; other
+    percent"); a named measure (deaths, magnitude) or a growing count (homes, hectares)
+    with the same places does too; other
     figures only inside one merged item, and only when their clauses speak alike.
     """
     if not _compatible(a, b):
         return False
     if a.partner is not None and b.partner is not None:
         return _close(a.partner, b.partner)
-    if a.unit in MEASURES.values() or a.unit.startswith("ordinal: "):
+    if a.unit in NAMED_QUANTITIES or a.unit.startswith("ordinal: "):
         return True
     return same_item and _jaccard(a.tokens, b.tokens) >= 0.25
 

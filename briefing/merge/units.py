@@ -205,6 +205,8 @@ def _canonical_base(folded: str) -> str:
         return TIME_UNITS[folded]
     if folded in {"persons", "person"}:
         return "people"
+    if folded in {"houses", "homes", "dwellings"}:
+        return "homes"
     if folded in {"tons", "ton", "tonne", "metric tons"}:
         return "tonnes"
     return folded

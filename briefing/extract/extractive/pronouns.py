@@ -48,6 +48,9 @@ _VERB = re.compile(
 )
 _SUBJECT_WORDS = 8
 _CAPITAL_RUN = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*")
+_THING_BEFORE = re.compile(r"(?:\bthe|[A-Z][\w’'.-]*\s+(?:of|and|for))\s+$")
+_THING_AFTER = re.compile(r"\s+(?:of|and|for)\s+(?:the\s+)?[A-Z]")
+_PARTICIPLE_OPENING = re.compile(r"[A-Z][a-z]+ing\s+(?:to|at|in|on|with|from|for|after|before|the|a|an)\b")
 _HEAD_WORDS = 4
 _GROUP_OPENERS = re.compile(r"^(?:both|the two)\b", re.IGNORECASE)
 # A sentence that is only a quotation, its speaker named in the sentence before: the
@@ -163,11 +166,26 @@ def _lone_capitalised(sentence: str) -> list[str]:
     """
     out: list[str] = []
     for m in _CAPITAL_RUN.finditer(sentence):
-        if " " in m.group():
+        if " " in m.group() or _names_a_thing(sentence, m.start(), m.end()):
             continue
         bare = strip_possessive(m.group())
         out.append(bare if bare != m.group() else m.group().rstrip("."))
     return out
+
+
+def _names_a_thing(sentence: str, start: int, end: int) -> bool:
+    """Whether the capitalised word at `start:end` is an acronym, a thing's name or an opening verb.
+
+    "NBN"; "the Kessel plant" (a person is not "the Kessel"); "Federation of Metal and
+    Vehicle Workers", whose words "of" and "and" join into one name; "Speaking to
+    reporters, ..." (a participle opening the sentence, before a preposition or article).
+    """
+    word = sentence[start:end].rstrip(".")
+    if len(word) > 1 and word.isupper():
+        return True
+    if not sentence[:start].strip() and _PARTICIPLE_OPENING.match(sentence[start:]):
+        return True
+    return bool(_THING_BEFORE.search(sentence[:start]) or _THING_AFTER.match(sentence[end:]))
 
 
 def _unknown_names(sentence: str, known: list[str]) -> bool:
