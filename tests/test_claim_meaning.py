@@ -718,3 +718,17 @@ def test_what_a_strike_costs_is_not_a_count_of_strikers() -> None:
     assert staff.unit == "workers"
     (residents,) = readings("The fire forced 2,600 residents from their villages.", "Monday")
     assert residents.unit == "evacuated"
+
+
+def test_an_earlier_count_spelled_out_is_left_to_the_timeline() -> None:
+    brief = merge(
+        [
+            extracted("aaaaaaaaaaaa", ["Three people have died in the floods in Dellen, it said on Monday."]),
+            extracted("bbbbbbbbbbbb", ["On Tuesday nine people had now died in the floods in Dellen."]),
+            extracted("cccccccccccc", ["The death toll from the floods in Dellen rose to 14 on Wednesday."]),
+        ]
+    )
+    told = [c.statement for c in shown(brief)]
+    assert [s for s in told if "died" in s or "toll" in s] == [
+        "The death toll from the floods in Dellen rose to 14 on Wednesday."
+    ], told

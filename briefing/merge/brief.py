@@ -406,18 +406,25 @@ def _superseded(discrepancies: Sequence[Discrepancy], claims: Sequence[MergedCla
         for claim_id in d.claim_ids:
             earlier.setdefault(claim_id, set()).update(_counts_over_time([d])[1])
     return frozenset(
-        c.id for c in claims if (given := _numbers(c.statement)) and given <= earlier.get(c.id, set())
+        c.id for c in claims if (given := _counts_in(c.statement)) and given <= earlier.get(c.id, set())
     )
 
 
 def _counts_over_time(discrepancies: Sequence[Discrepancy]) -> tuple[frozenset[str], frozenset[str]]:
     """The latest values of the counts shown over time, and the values a later one replaced.
 
-    Both as `_numbers` writes them ("#2500").
+    Both as `_counts_in` writes them ("#2500", "#9" for "nine people").
     """
     timelines = [d for d in discrepancies if d.kind == "timeline" and len(d.values) > 1]
-    latest = frozenset().union(*(_numbers(d.values[-1].value) for d in timelines))
-    return latest, frozenset().union(*(_numbers(v.value) for d in timelines for v in d.values[:-1])) - latest
+    latest = frozenset().union(*(_counts_in(d.values[-1].value) for d in timelines))
+    earlier = frozenset().union(*(_counts_in(v.value) for d in timelines for v in d.values[:-1]))
+    return latest, earlier - latest
+
+
+def _counts_in(text: str) -> frozenset[str]:
+    """The numbers a text gives, in digits or spelled out, as `_numbers` writes them: "nine" is "#9"."""
+    spelled = re.finditer(WORD_NUMBER_PATTERN, text, flags=re.IGNORECASE)
+    return _numbers(text) | frozenset(f"#{word_number(m.group())}" for m in spelled)
 
 
 def _timeline_counts(discrepancies: Sequence[Discrepancy]) -> frozenset[str]:
@@ -806,7 +813,7 @@ def _headline(
     dates = [candidates[h].article.published or "" for h in headlines]
     newest = max(dates, default="")
     latest = [i for i in everyone if dates[i] == newest]
-    given = [_numbers(h) for h in headlines]
+    given = [_counts_in(h) for h in headlines]
     with_current = [i for i in latest if given[i] & current_counts]
     not_replaced = [i for i in latest if not given[i] or not given[i] <= replaced_counts]
     best = min(
