@@ -732,3 +732,16 @@ def test_an_earlier_count_spelled_out_is_left_to_the_timeline() -> None:
     assert [s for s in told if "died" in s or "toll" in s] == [
         "The death toll from the floods in Dellen rose to 14 on Wednesday."
     ], told
+
+
+def test_people_rescued_and_people_dead_are_not_one_item_for_counting_people() -> None:
+    agency = "The civil protection agency said"
+    brief = merge(
+        [
+            extracted("aaaaaaaaaaaa", [f"{agency} on Tuesday that nine people had now died."]),
+            extracted("bbbbbbbbbbbb", [f"{agency} more than 300 people had been rescued by boat."]),
+            extracted("cccccccccccc", ["Eleven people have been killed in the floods, it said on Tuesday."]),
+        ]
+    )
+    dead = next(c for c in brief.claims if "nine" in c.statement)
+    assert "bbbbbbbbbbbb" not in dead.article_ids + [e.article_id for e in dead.evidence]

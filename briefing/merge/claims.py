@@ -174,7 +174,14 @@ def _figures_compatible(a: ClaimItem, b: ClaimItem) -> bool:
 
 
 def _share_figure(a: ClaimItem, b: ClaimItem) -> bool:
-    return any(f.unit.casefold() == g.unit.casefold() for f in a.claim.figures for g in b.claim.figures)
+    """Whether the two give figures in one unit that, when both are read as quantities, count one thing.
+
+    "300 people had been rescued" and "nine people had died" both count people, but one
+    counts the rescued and the other the dead: that lowers no bar to merge them.
+    """
+    if not any(f.unit.casefold() == g.unit.casefold() for f in a.claim.figures for g in b.claim.figures):
+        return False
+    return not (a.readings and b.readings) or any(r.unit == q.unit for r in a.readings for q in b.readings)
 
 
 def _three_same_figures(a: ClaimItem, b: ClaimItem) -> bool:
