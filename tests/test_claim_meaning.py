@@ -745,3 +745,19 @@ def test_people_rescued_and_people_dead_are_not_one_item_for_counting_people() -
     )
     dead = next(c for c in brief.claims if "nine" in c.statement)
     assert "bbbbbbbbbbbb" not in dead.article_ids + [e.article_id for e in dead.evidence]
+
+
+def test_a_developing_storys_lede_gives_its_latest_count() -> None:
+    breach = "The river broke through the dyke at Vennum early on Monday and flooded the lowlands."
+    rail = "Rail services to the coast were suspended."
+    latest = "The death toll from the floods in Dellen rose to 14 on Wednesday."
+    brief = merge(
+        [
+            extracted("aaaaaaaaaaaa", [breach, rail]),
+            extracted("bbbbbbbbbbbb", [breach, rail]),
+            extracted("cccccccccccc", ["Three people have died in the floods in Dellen, it said on Monday."]),
+            extracted("dddddddddddd", ["Schools stayed closed on Wednesday.", latest]),
+        ]
+    )
+    lede = [c.statement for c in shown(brief)[: len(brief.lede_claim_ids)]]
+    assert lede == [breach, latest], lede

@@ -179,6 +179,7 @@ def merge(
         retellings,
         _disputed_support(figure_discrepancies, ranked, len(articles)),
         _timeline_counts(figure_discrepancies),
+        _counts_over_time(figure_discrepancies)[0],
     )
     backends = sorted({e.meta.backend.value for e in articles})
     # Models tried, including those whose articles fell back: the header must say a model was used.
@@ -212,6 +213,7 @@ def _sections(
     retellings: _Retellings | None = None,
     disputed: dict[str, float] | None = None,
     counted: frozenset[str] = frozenset(),
+    current: frozenset[str] = frozenset(),
 ) -> tuple[list[str], list[Section]]:
     """The lede and the sections under it.
 
@@ -230,7 +232,7 @@ def _sections(
         for c in readable
         if c.category in (ClaimCategory.event, ClaimCategory.background, ClaimCategory.figure)
     ]
-    lede = _lede(lede_pool or readable, story, options.lede_claims)
+    lede = _lede(lede_pool or readable, story, options.lede_claims, current)
     chosen = _highlights(
         [c for c in highlights if c not in lede],
         lede,
@@ -669,14 +671,18 @@ def _words(text: str) -> frozenset[str]:
     return words | {part for w in words if "-" in w for part in w.split("-") if part}
 
 
-def _lede(pool: list[MergedClaim], story: _StoryTerms | None, size: int) -> list[MergedClaim]:
+def _lede(
+    pool: list[MergedClaim], story: _StoryTerms | None, size: int, current: frozenset[str] = frozenset()
+) -> list[MergedClaim]:
     """What happened: the event the sources' titles tell, then the issue every source names.
 
     The first claim is the most corroborated of the event and figure claims nearly as like the
     sources' titles as the likest (within `LEDE_TITLE_BAND`); the
     next covers most of the story's issues that the first leaves out (at least
-    `LEDE_ISSUE_WORDS` of them), else it is the best-ranked claim left. A story of one
-    article keeps its own ranking. `pool` is in rank order, which breaks every tie.
+    `LEDE_ISSUE_WORDS` of them), else it is the best-ranked claim left. When counts are
+    shown over time and the first gives none of their `current` values, the next is the
+    best-ranked claim that does: a developing story's news is its latest toll. A story of
+    one article keeps its own ranking. `pool` is in rank order, which breaks every tie.
     """
     if story is None or len(story.titles) < 2 or not pool:
         return pool[:size]
@@ -693,6 +699,10 @@ def _lede(pool: list[MergedClaim], story: _StoryTerms | None, size: int) -> list
     )
     chosen = [first]
     left = set(story.issues) - _words(first.statement)
+    latest = [c for c in pool if c is not first and _counts_in(c.statement) & current]
+    if latest and size > 1 and not _counts_in(first.statement) & current:
+        chosen.append(latest[0])
+        left -= _words(latest[0].statement)
     while len(chosen) < size and len(chosen) < len(pool):
         rest = [c for c in pool if c not in chosen]
         covers = {c.id: len(_words(c.statement) & left) for c in rest}
