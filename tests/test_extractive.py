@@ -309,6 +309,19 @@ def test_categories(port: ArticleExtraction) -> None:
         assert claim_with(port, words).category == category, words
 
 
+@pytest.mark.parametrize(
+    ("sentence", "category"),
+    [
+        ('"Nobody here can live on a 4.5 percent offer," union leader Anja Roth said.', ClaimCategory.quote),
+        ('Anja Roth rejected the 4.5 percent offer: "Nobody here can live on it."', ClaimCategory.figure),
+    ],
+)
+def test_a_figure_inside_a_quotation_leaves_it_a_quotation(sentence: str, category: ClaimCategory) -> None:
+    text = f"Workers at the Valmar port walked out on Monday. {sentence}"
+    claim = next(c for c in ExtractiveBackend().extract(article(text)).claims if "Nobody" in c.evidence)
+    assert claim.category == category
+
+
 def test_figures_with_units_and_periods(port: ArticleExtraction) -> None:
     volumes = claim_with(port, "container volumes fell")
     assert [(f.value, f.unit, f.period) for f in volumes.figures] == [
