@@ -405,8 +405,9 @@ def _superseded(discrepancies: Sequence[Discrepancy], claims: Sequence[MergedCla
     """
     earlier: dict[str, set[str]] = {}
     for d in discrepancies:
+        replaced = _counts_over_time([d])[1]
         for claim_id in d.claim_ids:
-            earlier.setdefault(claim_id, set()).update(_counts_over_time([d])[1])
+            earlier.setdefault(claim_id, set()).update(replaced)
     return frozenset(
         c.id for c in claims if (given := _counts_in(c.statement)) and given <= earlier.get(c.id, set())
     )
