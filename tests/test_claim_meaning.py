@@ -683,8 +683,6 @@ def test_two_values_of_a_growing_count_for_one_day_are_a_disagreement() -> None:
 
 
 def test_the_day_a_count_is_given_for_is_not_when_the_event_began() -> None:
-    from briefing.merge.quantities import readings
-
     (area,) = readings("Water has covered 1,800 hectares since the levee broke on Sunday.", "Monday")
     assert area.when == "Monday"
     (homes,) = readings("The flood has now destroyed 95 houses, up from 40 on Monday.", "Wednesday")
@@ -710,8 +708,6 @@ def test_two_counts_of_workers_on_strike_worded_differently_are_a_disagreement()
 
 
 def test_what_a_strike_costs_is_not_a_count_of_strikers() -> None:
-    from briefing.merge.quantities import readings
-
     (cars,) = readings("The company said the walkout cost it about 2,300 cars a day.", "Monday")
     assert cars.unit != "on strike"
     (staff,) = readings("The closure of the plant is forcing 300 workers to stay home.", "Monday")

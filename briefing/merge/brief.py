@@ -166,7 +166,8 @@ def merge(
     ranked = sorted(claims, key=lambda c: (-c.score, c.id))
     foreign = frozenset(e.article.id for e in articles if not _in_language(e, language))
     interpretation = _interpretation(ranked, articles, options)
-    headline = _headline(articles, language, _counts_over_time(figure_discrepancies))
+    counts = _counts_over_time(figure_discrepancies)
+    headline = _headline(articles, language, counts)
     story = _story_terms([e for e in articles if e.article.id not in foreign] or articles, headline)
     retellings = _Retellings(ranked, articles, foreign, embedder)
     superseded = _superseded(figure_discrepancies, ranked)
@@ -179,7 +180,7 @@ def merge(
         retellings,
         _disputed_support(figure_discrepancies, ranked, len(articles)),
         _timeline_counts(figure_discrepancies),
-        _counts_over_time(figure_discrepancies)[0],
+        counts[0],
     )
     backends = sorted({e.meta.backend.value for e in articles})
     # Models tried, including those whose articles fell back: the header must say a model was used.
@@ -322,23 +323,16 @@ def _highlights(
     left = list(pool)
     chosen: list[MergedClaim] = []
 
-    def readable(c: MergedClaim) -> bool:
-        return not (foreign and set(c.article_ids) <= foreign)
-
     while left and len(chosen) < options.max_highlights:
-        scored = [
+        adding = [
             (round((c.score + bonus.get(c.id, 0.0)) * new**2, 9), c)
             for c in left
             if (new := novelty(c)) >= options.min_novelty
-            and per_section.get(_section_of(c), 0) < options.max_per_section
         ]
+        scored = [(v, c) for v, c in adding if per_section.get(_section_of(c), 0) < options.max_per_section]
         if not scored:
             # The caps keep room for the other sections; room they leave unused is not kept empty.
-            scored = [
-                (round((c.score + bonus.get(c.id, 0.0)) * new**2, 9), c)
-                for c in left
-                if readable(c) and (new := novelty(c)) >= options.min_novelty
-            ]
+            scored = [(v, c) for v, c in adding if not (foreign and set(c.article_ids) <= foreign)]
         if not scored:
             break
         best = min(scored, key=lambda pair: (-pair[0], position[pair[1].id]))[1]
