@@ -25,7 +25,7 @@ from briefing.contracts import (
     ExtractionMeta,
     MergedClaim,
 )
-from briefing.merge.brief import merge
+from briefing.merge.brief import MergeOptions, merge
 from briefing.merge.numbers import find_figures
 from briefing.merge.quantities import readings
 from briefing.pipeline import BackendChoice, BuildOptions, build
@@ -757,3 +757,75 @@ def test_a_developing_storys_lede_gives_its_latest_count() -> None:
     )
     lede = [c.statement for c in shown(brief)[: len(brief.lede_claim_ids)]]
     assert lede == [breach, latest], lede
+
+
+def test_two_things_one_fire_chief_said_are_two_facts() -> None:
+    # Her role words are no shared word of one fact: who spoke is not what was said.
+    contained = (
+        "Firefighters had contained about 15 percent of the fire by Wednesday, fire chief Marta Velik said."
+    )
+    faster = "Fire chief Marta Velik said the flames were spreading faster than her crews could cut breaks."
+    brief = merge(
+        [
+            extracted("aaaaaaaaaaaa", [VALDORO, contained], ["Marta Velik"]),
+            extracted("bbbbbbbbbbbb", [VALDORO, faster], ["Marta Velik"]),
+        ]
+    )
+    told = [c.statement for c in shown(brief)]
+    assert contained in told and faster in told, told
+
+
+def test_a_quotation_of_whom_many_outlets_name_ranks_above_a_voice_one_outlet_heard() -> None:
+    chief = '"Every line we cut, the flames jump it," fire chief Marta Velik said.'
+    forecaster = '"Friday could turn it, if the rain comes," forecaster Jonas Mehl said.'
+    named = "Fire chief Marta Velik asked residents to leave the upper valley."
+    brief = merge(
+        [
+            with_claims(
+                extracted("aaaaaaaaaaaa", [VALDORO], ["Marta Velik", "Jonas Mehl"]),
+                [quotation(forecaster), quotation(chief)],
+                forecaster,
+                chief,
+            ),
+            extracted("bbbbbbbbbbbb", [VALDORO, named], ["Marta Velik"]),
+            extracted("cccccccccccc", [VALDORO, "Crews under Marta Velik worked through the night."]),
+        ],
+        options=MergeOptions(max_highlights=2, lede_claims=1),
+    )
+    told = [c.statement for c in shown(brief)]
+    assert chief in told and forecaster not in told, told
+
+
+def test_a_speaker_a_highlight_reports_is_not_quoted_again_but_the_lede_leaves_room() -> None:
+    report = "Jonas Albrecht, a spokesman for Norvik, said the company could not match the pay demand."
+    regret = '"We regret the decision to strike. Our door remains open," Albrecht said.'
+    stance = "Labour Minister Helena Varga said the government would not take sides in the dispute."
+    mediator = '"I have asked the mediation office to send a mediator from Thursday," Varga said.'
+    walkout = "About 14,000 workers at Norvik walked out on Tuesday at its three plants."
+    first = with_claims(
+        extracted("aaaaaaaaaaaa", [walkout, stance, report], ["Jonas Albrecht", "Helena Varga"]),
+        [quotation(regret), quotation(mediator)],
+        regret,
+        mediator,
+    )
+    brief = merge(
+        [
+            first,
+            extracted("bbbbbbbbbbbb", [walkout, stance, report], ["Jonas Albrecht"]),
+            extracted("cccccccccccc", [walkout, stance]),
+        ],
+        options=MergeOptions(lede_claims=2),
+    )
+    lede = [c.statement for c in brief.claims if c.id in brief.lede_claim_ids]
+    told = [c.statement for c in shown(brief) if c.statement not in lede]
+    assert stance in lede, lede
+    assert len([s for s in told if "Albrecht" in s]) == 1, told
+    assert mediator in told, told
+
+
+def test_a_fact_two_outlets_report_is_not_crowded_out_by_the_words_it_shares() -> None:
+    # Beijing's licences for the carmakers' suppliers, reported by two outlets, share
+    # "rare earth" and "export" with the lede; one outlet's weak dollar did not.
+    brief = build([str(Path("examples/london-talks"))], BuildOptions(backend=BackendChoice.extractive))
+    licences = [c for c in shown(brief) if "licences to the suppliers" in c.statement]
+    assert licences and len(licences[0].article_ids) == 2, [c.statement for c in shown(brief)]

@@ -21,6 +21,7 @@ from briefing.contracts import (
     ExtractedArticle,
     ExtractionMeta,
 )
+from briefing.extract.extractive.attribution import speaker_surname
 from briefing.extract.extractive.backend import ExtractiveBackend
 from briefing.merge.brief import merge
 
@@ -312,3 +313,16 @@ def test_a_quotation_alone_in_its_sentence_is_given_to_the_speaker_before_or_dro
     assert said.evidence.startswith('"The water came in') and said.evidence.endswith('pulled me out."')
     nobody = extract('Ferries stopped running on Tuesday. "Nobody came for an hour."')
     assert not [c for c in nobody.claims if "Nobody" in c.statement]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker"),
+    [
+        ("Jonas Albrecht, a spokesman for Norvik, said the company could not match the demand.", "Albrecht"),
+        ("Marta Feldt, the president of the Metal Workers, said the strike would go on.", "Feldt"),
+        ("Ian Bremmer, president of the Eurasia Group, said the truce was fragile.", "Bremmer"),
+        ("The Eurasia Group's president, Ian Bremmer, said the truce was fragile.", "Bremmer"),
+    ],
+)
+def test_whom_a_speaker_works_for_is_not_the_speaker(sentence: str, speaker: str) -> None:
+    assert speaker_surname(sentence) == speaker

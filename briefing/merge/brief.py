@@ -34,8 +34,9 @@ from briefing.contracts import (
     Section,
     SourceRef,
 )
-from briefing.extract.extractive.attribution import speaker_surname
+from briefing.extract.extractive.attribution import reported_speaker, speaker_surname
 from briefing.extract.extractive.leads import lead, reads_as_english
+from briefing.extract.extractive.names import is_role_word
 from briefing.ingest.language import DEFAULT_LANGUAGE, is_foreign
 from briefing.merge.claims import Thresholds, claim_items, merge_claims
 from briefing.merge.collector import without_cycle_collection
@@ -68,6 +69,8 @@ FIGURE_WEIGHT = 3.0
 """How many words a number counts for when judging what a claim adds: a new count is news."""
 RETELLING_MEANING = 0.4
 """How alike in meaning two statements sharing a rare word must be to tell one fact (see `_Retellings`)."""
+VOICE_WEIGHT = 0.3
+"""A quotation's rank bonus for each further outlet that names its speaker (see `_voices`)."""
 RARE_WORD_CLAIMS = 3
 """A word, number or length of time is rare in a brief when at most this many of its claims use it."""
 _DAYS_IN = {"day": 1, "week": 7, "month": 30, "year": 365}
@@ -178,7 +181,7 @@ def merge(
         foreign,
         story,
         retellings,
-        _disputed_support(figure_discrepancies, ranked, len(articles)),
+        _summed(_voices(ranked, articles), _disputed_support(figure_discrepancies, ranked, len(articles))),
         _timeline_counts(figure_discrepancies),
         counts[0],
     )
@@ -212,7 +215,7 @@ def _sections(
     foreign: frozenset[str] = frozenset(),
     story: _StoryTerms | None = None,
     retellings: _Retellings | None = None,
-    disputed: dict[str, float] | None = None,
+    bonus: dict[str, float] | None = None,
     counted: frozenset[str] = frozenset(),
     current: frozenset[str] = frozenset(),
 ) -> tuple[list[str], list[Section]]:
@@ -241,7 +244,7 @@ def _sections(
         options,
         foreign,
         retellings,
-        disputed or {},
+        bonus or {},
         counted,
     )
     sections: list[Section] = []
@@ -259,7 +262,7 @@ def _highlights(
     options: MergeOptions,
     foreign: frozenset[str] = frozenset(),
     retellings: _Retellings | None = None,
-    disputed: dict[str, float] | None = None,
+    bonus: dict[str, float] | None = None,
     counted: frozenset[str] = frozenset(),
 ) -> list[MergedClaim]:
     """The claims shown under the lede, in rank order: the best-ranked that add something new.
@@ -283,15 +286,18 @@ def _highlights(
     nothing unless it gives a number or a length of time not yet shown (a change shown as
     two levels counts as shown, see `_changes`); one that gives more numbers than the
     claim it retells replaces it. A claim whose value for a quantity other outlets give differently ranks
-    as reported by them too (see `_disputed_support`). The values of the counts shown over
-    time (`counted`) are already said, by that section. A second quotation of one speaker
-    adds nothing (see `_quotes_again`). Room the section caps leave unused once no section
+    as reported by them too (see `_disputed_support`), and a quotation ranks higher the
+    more outlets name its speaker (see `_voices`): both come as `bonus`. The values of the
+    counts shown over time (`counted`) are already said, by that section. A quotation of a
+    speaker the brief has already given a voice adds nothing (see `_quotes_again`), and
+    what it adds is its words, not the speaker's name and role (see `_quoted_words`).
+    Room the section caps leave unused once no section
     under its cap has a claim to add goes to the best claims left in the brief's language,
     whatever their section: a brief of many events and few figures shows its events rather
     than stopping short. Rank order, then the statement's text, breaks every tie.
     """
-    bonus = disputed or {}
-    words = {c.id: _claim_words(c.statement) for c in ranked}
+    bonus = bonus or {}
+    words = {c.id: _quoted_words(c) for c in ranked}
     weight = _rarity(words.values())
 
     def told(c: MergedClaim) -> frozenset[str]:
@@ -307,7 +313,7 @@ def _highlights(
     def novelty(c: MergedClaim) -> float:
         if retellings is not None and numbers(c) <= said and retellings.retold(c, shown):
             return 0.0
-        if _quotes_again(c, shown):
+        if _quotes_again(c, shown, lede):
             return 0.0
         if foreign and set(c.article_ids) <= foreign:
             names = _names_and_numbers(c.statement)
@@ -325,7 +331,7 @@ def _highlights(
 
     while left and len(chosen) < options.max_highlights:
         adding = [
-            (round((c.score + bonus.get(c.id, 0.0)) * new**2, 9), c)
+            (round((c.score + bonus.get(c.id, 0.0)) * new ** (1 if len(c.article_ids) > 1 else 2), 9), c)
             for c in left
             if (new := novelty(c)) >= options.min_novelty
         ]
@@ -364,18 +370,31 @@ def _changes(statement: str) -> set[str]:
     return out
 
 
-def _quotes_again(claim: MergedClaim, shown: Sequence[MergedClaim]) -> bool:
-    """Whether `claim` quotes someone a shown quotation already quotes.
+def _quotes_again(claim: MergedClaim, shown: Sequence[MergedClaim], lede: Sequence[MergedClaim] = ()) -> bool:
+    """Whether `claim` quotes someone the brief has already given a voice.
 
     A short brief gives each speaker's words once: Erdoğan's admission of shortcomings,
-    not also his hope, tweeted the day before, that the country would come through.
+    not also his hope, tweeted the day before, that the country would come through. A
+    highlight reporting what someone said in its own words ("Albrecht said the company
+    could not match the demand") gives them their voice too; the lede does not, being
+    chosen for the event: the minister's stance there leaves room for her words on the
+    mediator she has asked for.
     """
     if claim.category != ClaimCategory.quote:
         return False
     speaker = _speaker(claim.statement)
     return speaker is not None and any(
-        s.category == ClaimCategory.quote and _speaker(s.statement) == speaker for s in shown
+        (_speaker(s.statement) if s.category == ClaimCategory.quote else _reported(s.statement)) == speaker
+        for s in shown
+        if s.category == ClaimCategory.quote or s not in lede
     )
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _reported(statement: str) -> str | None:
+    """The family name of whom a statement reports in its own words ("albrecht"), as `_speaker` spells it."""
+    name = reported_speaker(statement)
+    return unidecode(name).casefold() if name else None
 
 
 @functools.lru_cache(maxsize=1 << 12)
@@ -388,6 +407,29 @@ def _speaker(statement: str) -> str | None:
     bracketed = _BRACKETED_SPEAKER.search(statement)
     name = bracketed["name"].split()[-1] if bracketed else speaker_surname(statement)
     return unidecode(name).casefold() if name else None
+
+
+def _summed(*bonuses: dict[str, float]) -> dict[str, float]:
+    return {k: round(math.fsum(b.get(k, 0.0) for b in bonuses), 6) for k in sorted(set().union(*bonuses))}
+
+
+def _voices(claims: Sequence[MergedClaim], articles: Sequence[ExtractedArticle]) -> dict[str, float]:
+    """A quotation's bonus for how many outlets name its speaker: whom the story turns to.
+
+    A fire chief named by three of four reports speaks for the story more than a
+    forecaster one outlet called; her words rank that much higher than his, by
+    `VOICE_WEIGHT` for each outlet past the first, over the number of articles.
+    """
+    texts = [unidecode(e.article.text).casefold() for e in articles]
+    out: dict[str, float] = {}
+    for c in claims:
+        speaker = _speaker(c.statement) if c.category == ClaimCategory.quote else None
+        if speaker is None:
+            continue
+        named = sum(1 for t in texts if re.search(rf"\b{re.escape(speaker)}\b", t))
+        if named > 1:
+            out[c.id] = round(VOICE_WEIGHT * (named - 1) / len(articles), 6)
+    return out
 
 
 def _superseded(discrepancies: Sequence[Discrepancy], claims: Sequence[MergedClaim]) -> frozenset[str]:
@@ -574,8 +616,13 @@ class _Retellings:
 
 
 def _telling(statement: str) -> frozenset[str]:
-    """What may tell one fact in two wordings: lower-case words, numbers, lengths of time in days."""
-    words = content_tokens(" ".join(w for w in _WORD.findall(statement) if not w[:1].isupper()))
+    """What may tell one fact in two wordings: lower-case words, numbers, lengths of time in days.
+
+    Not the words of a role ("fire chief Marta Velik said"): they tell who spoke, not what was said.
+    """
+    words = content_tokens(
+        " ".join(w for w in _WORD.findall(statement) if not w[:1].isupper() and not is_role_word(w))
+    )
     return words | _numbers(statement) | _durations(statement)
 
 
@@ -594,6 +641,28 @@ def _durations(statement: str) -> frozenset[str]:
 def _claim_words(statement: str) -> frozenset[str]:
     """What a statement says, for novelty: its content words and its numbers as written."""
     return content_tokens(statement) | _numbers(statement)
+
+
+def _quoted_words(claim: MergedClaim) -> frozenset[str]:
+    """What a claim says, for novelty; a quotation's words without who says them.
+
+    "Fire chief Marta Velik said" names the speaker of each thing she is quoted saying:
+    her words are as new as they are, whoever else the brief has quoted her on.
+    """
+    words = _claim_words(claim.statement)
+    return words - _attribution(claim.statement) if claim.category == ClaimCategory.quote else words
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _attribution(statement: str) -> frozenset[str]:
+    """The words naming the statement's speaker, as `content_tokens` writes them: name and role."""
+    bracketed = _BRACKETED_SPEAKER.search(statement)
+    surname = bracketed["name"].split()[-1] if bracketed else speaker_surname(statement)
+    words = [w for w in _WORD.findall(statement) if is_role_word(w)]
+    if surname:
+        name = re.search(rf"(?:[^\W\d_][\w'’-]*\s+){{0,2}}{re.escape(surname)}\b", statement)
+        words += [w for w in (name.group() if name else surname).split() if w[:1].isupper()]
+    return content_tokens(" ".join(words)) if words else frozenset()
 
 
 def _numbers(statement: str) -> frozenset[str]:

@@ -31,6 +31,7 @@ __all__ = [
     "find_quotes",
     "is_full_quote",
     "quotation_spans",
+    "reported_speaker",
     "speaker_surname",
     "with_full_names",
 ]
@@ -205,6 +206,8 @@ def _speaker(text: str, sentence: tuple[int, int], span: QuoteSpan, earlier: lis
     return None
 
 
+# "a spokesman for Norvik,": the name after "for" or "of" is whom the speaker works for.
+_OF_SOMETHING = re.compile(r"\b(?:for|of|at)\s+(?:the\s+)?$")
 _DESCRIBED = re.compile(r"(?:(?:the|a|an)\s+)?(?:[a-z][\w-]*\s+){1,3}(?=[A-ZÀ-Þ])")
 
 
@@ -219,6 +222,7 @@ def _name_before(head: str) -> str | None:
         run = run_at_end(bare[:-1])
         if (
             run
+            and not _OF_SOMETHING.search(bare[: bare[:-1].rstrip().rfind(run[0])])
             and run[-1].casefold() not in ORG_SUFFIX_WORDS
             and " ".join(run).casefold() not in KNOWN_ORG_NAMES
         ):
@@ -260,4 +264,24 @@ def speaker_surname(sentence: str) -> str | None:
         name = _name_before(sentence[: verb.start()])
         if name:
             return name.split()[-1]
+    return None
+
+
+REPORTED_WORDS = 4
+"""Words after the speech verb that make a sentence a report of what was said, not a source's tag."""
+
+
+def reported_speaker(sentence: str) -> str | None:
+    """The family name of whom the sentence reports in its own words, if it opens on the speaker.
+
+    "Jonas Albrecht said the company could not match the demand" reports what Albrecht
+    said; "Crews had contained 15 percent of the fire, Velik said" gives a fact and its
+    source, and a quotation gives the speaker's own words: neither is a report.
+    """
+    if any(mark in sentence for mark in '"“”«»'):
+        return None
+    for verb in _SPEECH.finditer(sentence):
+        name = _name_before(sentence[: verb.start()])
+        if name:
+            return name.split()[-1] if len(_WORDS.findall(sentence[verb.end() :])) >= REPORTED_WORDS else None
     return None
