@@ -829,3 +829,27 @@ def test_a_fact_two_outlets_report_is_not_crowded_out_by_the_words_it_shares() -
     brief = build([str(Path("examples/london-talks"))], BuildOptions(backend=BackendChoice.extractive))
     licences = [c for c in shown(brief) if "licences to the suppliers" in c.statement]
     assert licences and len(licences[0].article_ids) == 2, [c.statement for c in shown(brief)]
+
+
+def test_a_speaker_already_quoted_is_reported_again_only_for_a_new_number() -> None:
+    words = '"We will hold the ridge above the town whatever the wind does," fire chief Marta Velik said.'
+    tired = (
+        "Fire chief Marta Velik said her exhausted teams had worked double shifts through the weekend "
+        "without proper rest or hot food."
+    )
+    crews = "Fire chief Marta Velik said 600 firefighters from three regions were now at work."
+
+    def told(report: str) -> list[str]:
+        quoted = [
+            with_claims(extracted(aid, [VALDORO], ["Marta Velik"]), [quotation(words)], words)
+            for aid in ("aaaaaaaaaaaa", "bbbbbbbbbbbb")
+        ]
+        # Two outlets quote her: her words come first, and the lede is the event alone.
+        brief = merge(
+            [*quoted, extracted("cccccccccccc", [VALDORO, report], ["Marta Velik"])],
+            options=MergeOptions(lede_claims=1),
+        )
+        return [c.statement for c in shown(brief)]
+
+    assert words in told(tired) and tired not in told(tired), told(tired)
+    assert words in told(crews) and crews in told(crews), told(crews)

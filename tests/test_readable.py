@@ -72,6 +72,22 @@ def test_an_ambiguous_or_orphaned_pronoun_is_no_statement(bridge: ArticleExtract
     assert not [s for s in statements if PRONOUN_OPENING.match(s)]
 
 
+FIRE = (
+    "The fire has destroyed 40 homes in the hills above Marren, the fire service said on Thursday. It has "
+    "burned 2,300 hectares since it started on Tuesday near the old quarry.\n\n"
+    "The fire crews have asked for more aircraft. It has taken two days to bring in reinforcements."
+)
+
+
+def test_it_is_resolved_from_a_thing_the_sentence_before_is_about() -> None:
+    claims = ExtractiveBackend().extract(_article(FIRE, title="Marren fire destroys 40 homes")).claims
+    burned = next(c for c in claims if "2,300 hectares" in c.statement)
+    assert burned.statement.startswith("[The fire] has burned 2,300 hectares")
+    assert burned.evidence.startswith("The fire has destroyed 40 homes")
+    # "The fire crews" are many: "It" cannot be them, so that sentence is no statement.
+    assert not any("reinforcements" in c.statement for c in claims)
+
+
 def test_resolved_statements_pass_the_evidence_check(bridge: ArticleExtraction) -> None:
     _, dropped = check_extraction(bridge, BRIDGE)
     assert dropped == []

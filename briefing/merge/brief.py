@@ -288,9 +288,11 @@ def _highlights(
     claim it retells replaces it. A claim whose value for a quantity other outlets give differently ranks
     as reported by them too (see `_disputed_support`), and a quotation ranks higher the
     more outlets name its speaker (see `_voices`): both come as `bonus`. The values of the
-    counts shown over time (`counted`) are already said, by that section. A quotation of a
-    speaker the brief has already given a voice adds nothing (see `_quotes_again`), and
-    what it adds is its words, not the speaker's name and role (see `_quoted_words`).
+    counts shown over time (`counted`) are already said, by that section. A speaker the
+    brief has already given a voice is not heard again (see `_heard_again`), unless in a
+    report giving a number or a length of time not yet shown ("Trump said the US would
+    collect 55%"); a quotation adds its words, not the speaker's name and role (see
+    `_quoted_words`).
     Room the section caps leave unused once no section
     under its cap has a claim to add goes to the best claims left in the brief's language,
     whatever their section: a brief of many events and few figures shows its events rather
@@ -313,7 +315,7 @@ def _highlights(
     def novelty(c: MergedClaim) -> float:
         if retellings is not None and numbers(c) <= said and retellings.retold(c, shown):
             return 0.0
-        if _quotes_again(c, shown, lede):
+        if _heard_again(c, shown, lede) and (c.category == ClaimCategory.quote or numbers(c) <= said):
             return 0.0
         if foreign and set(c.article_ids) <= foreign:
             names = _names_and_numbers(c.statement)
@@ -370,24 +372,25 @@ def _changes(statement: str) -> set[str]:
     return out
 
 
-def _quotes_again(claim: MergedClaim, shown: Sequence[MergedClaim], lede: Sequence[MergedClaim] = ()) -> bool:
-    """Whether `claim` quotes someone the brief has already given a voice.
+def _heard_again(claim: MergedClaim, shown: Sequence[MergedClaim], lede: Sequence[MergedClaim] = ()) -> bool:
+    """Whether `claim` gives the voice of someone the brief has already given a voice.
 
     A short brief gives each speaker's words once: Erdoğan's admission of shortcomings,
     not also his hope, tweeted the day before, that the country would come through. A
-    highlight reporting what someone said in its own words ("Albrecht said the company
-    could not match the demand") gives them their voice too; the lede does not, being
+    voice is a quotation or a highlight reporting what someone said in its own words
+    ("Albrecht said the company could not match the demand"). The lede gives none, being
     chosen for the event: the minister's stance there leaves room for her words on the
     mediator she has asked for.
     """
-    if claim.category != ClaimCategory.quote:
-        return False
-    speaker = _speaker(claim.statement)
+    speaker = _voice(claim)
     return speaker is not None and any(
-        (_speaker(s.statement) if s.category == ClaimCategory.quote else _reported(s.statement)) == speaker
-        for s in shown
-        if s.category == ClaimCategory.quote or s not in lede
+        _voice(s) == speaker for s in shown if s.category == ClaimCategory.quote or s not in lede
     )
+
+
+def _voice(claim: MergedClaim) -> str | None:
+    """Whom a claim quotes, or reports in its own words, spelled for comparing; None if no one."""
+    return _speaker(claim.statement) if claim.category == ClaimCategory.quote else _reported(claim.statement)
 
 
 @functools.lru_cache(maxsize=1 << 12)

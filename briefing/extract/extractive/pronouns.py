@@ -119,7 +119,7 @@ def standalone(
         name = _plural_subject(before)
         suffix = _GROUP_PRONOUNS[word]
     else:
-        name = _one_thing(before)
+        name = _one_thing(before) or _definite_subject(before)
         suffix = _THING_PRONOUNS[word]
     if name is None:
         return None
@@ -219,6 +219,26 @@ def _one_thing(sentence: str) -> str | None:
     if len(names) != 1 or _unknown_names(sentence, list(names)):
         return None
     return next(iter(names))
+
+
+_DEFINITE = re.compile(r"The(?:\s+[a-z][a-z-]*){1,3}")
+
+
+def _definite_subject(sentence: str) -> str | None:
+    """The sentence's subject when it is one thing named by a short common noun: "The fire".
+
+    "The fire has destroyed 112 homes, ... It has burned 9,800 hectares": the subject of
+    the sentence before is what "It" goes on about.
+    """
+    verb = _VERB.search(sentence)
+    if verb is None:
+        return None
+    subject = sentence[: verb.start()].strip()
+    if not _DEFINITE.fullmatch(subject):
+        return None
+    last = subject.split()[-1]
+    plural = last.endswith("s") and not last.endswith(("ss", "us", "is"))
+    return None if plural else subject
 
 
 def _plural_subject(sentence: str) -> str | None:
