@@ -853,3 +853,20 @@ def test_a_speaker_already_quoted_is_reported_again_only_for_a_new_number() -> N
 
     assert words in told(tired) and tired not in told(tired), told(tired)
     assert words in told(crews) and crews in told(crews), told(crews)
+
+
+def test_a_report_giving_a_number_leaves_room_for_the_speakers_own_words() -> None:
+    soldiers = "Premier Ilse Varenhorst said 600 soldiers would be sent to the flooded villages."
+    words = '"This is the worst flood our region has seen in living memory," Varenhorst said.'
+    brief = merge(
+        [
+            with_claims(
+                extracted("aaaaaaaaaaaa", [soldiers, VALDORO], ["Ilse Varenhorst"]), [quotation(words)], words
+            ),
+            extracted("bbbbbbbbbbbb", [VALDORO, soldiers], ["Ilse Varenhorst"]),
+            extracted("cccccccccccc", [VALDORO]),
+        ],
+        options=MergeOptions(lede_claims=1),
+    )
+    told = [c.statement for c in shown(brief)]
+    assert soldiers in told and words in told, told

@@ -389,8 +389,14 @@ def _heard_again(claim: MergedClaim, shown: Sequence[MergedClaim], lede: Sequenc
 
 
 def _voice(claim: MergedClaim) -> str | None:
-    """Whom a claim quotes, or reports in its own words, spelled for comparing; None if no one."""
-    return _speaker(claim.statement) if claim.category == ClaimCategory.quote else _reported(claim.statement)
+    """Whom a claim quotes, or reports in its own words, spelled for comparing; None if no one.
+
+    A report giving a number ("Varenhorst said 600 soldiers would be deployed") is a fact
+    and its source, not the speaker's voice: her own words may still follow.
+    """
+    if claim.category == ClaimCategory.quote:
+        return _speaker(claim.statement)
+    return None if _counts_in(claim.statement) else _reported(claim.statement)
 
 
 @functools.lru_cache(maxsize=1 << 12)
