@@ -870,3 +870,41 @@ def test_a_report_giving_a_number_leaves_room_for_the_speakers_own_words() -> No
     )
     told = [c.statement for c in shown(brief)]
     assert soldiers in told and words in told, told
+
+
+def _timelines(brief: Brief) -> list[list[tuple[str, str | None]]]:
+    return [[(v.value, v.when) for v in d.values] for d in brief.discrepancies if d.kind == "timeline"]
+
+
+def test_a_count_that_falls_is_shown_in_the_order_of_its_days_and_its_latest_value_is_news() -> None:
+    brief = merge(
+        [
+            extracted("aaaaaaaaaaaa", ["The storm left about 48,000 homes without power on Tuesday."]),
+            extracted("bbbbbbbbbbbb", ["Some 39,200 homes were still without power on Wednesday evening."]),
+        ]
+    )
+    [timeline] = _timelines(brief)
+    assert [when for _, when in timeline] == ["Tuesday", "Wednesday"], timeline
+    assert "39,200" in timeline[-1][0]
+
+
+def test_days_over_a_weekend_are_in_the_order_they_came() -> None:
+    brief = merge(
+        [
+            extracted("aaaaaaaaaaaa", ["Five people were missing in the flooded valley on Saturday."]),
+            extracted("bbbbbbbbbbbb", ["Nine people were missing in the flooded valley on Sunday."]),
+            extracted("cccccccccccc", ["Eight people were still missing in the flooded valley on Monday."]),
+        ]
+    )
+    [timeline] = _timelines(brief)
+    assert [when for _, when in timeline] == ["Saturday", "Sunday", "Monday"], timeline
+
+
+def test_one_count_given_for_two_days_is_no_timeline() -> None:
+    brief = merge(
+        [
+            extracted("aaaaaaaaaaaa", ["The bombing killed 11 people on March 12, police said."]),
+            extracted("bbbbbbbbbbbb", ["Its trial opened on Tuesday; the bombing killed 11 people."]),
+        ]
+    )
+    assert _timelines(brief) == []

@@ -13,7 +13,9 @@ The label names the quantity, not the sentence: the measure with its places and 
 
 from __future__ import annotations
 
+import datetime
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -287,7 +289,11 @@ def _tail(words: tuple[str, ...]) -> str | None:
 
 
 def find_timelines(located: Sequence[Located]) -> list[Disagreement]:
-    """Growing counts given for two or more days: one value a day, in the order they rose.
+    """Counts given for two or more days: one value a day, in the order of the days.
+
+    Days that cannot be put in order (a weekday beside a date) leave the values in the
+    order they rose, as the counts that are followed over days mostly do. One value given
+    for two days is no timeline.
 
     Readings are one count when their measure, qualifier and places agree; a reading that
     names no place belongs to the count of its measure when there is only one. A day's
@@ -321,7 +327,16 @@ def find_timelines(located: Sequence[Located]) -> list[Disagreement]:
             min(groups, key=lambda g: (-len(g), g[0].reading.amount.low, g[0].reading.value))
             for groups in days.values()
         ]
-        chosen.sort(key=lambda g: (g[0].reading.amount.low, g[0].reading.when or ""))
+        if len({g[0].reading.amount.low for g in chosen}) < 2:
+            continue  # one value given for two days is one count, not a change
+        order = _in_time_order([g[0].reading.when or "" for g in chosen])
+        chosen.sort(
+            key=lambda g: (
+                (order[g[0].reading.when or ""],)
+                if order
+                else (g[0].reading.amount.low, g[0].reading.when or "")
+            )
+        )
         words = _MEASURE_WORDS.get(unit, unit)
         if qualifier:
             words += " " + _QUALIFIER_WORDS.get(qualifier, "")
@@ -329,3 +344,40 @@ def find_timelines(located: Sequence[Located]) -> list[Disagreement]:
             words += " in " + " and ".join(sorted(places))
         out.append(Disagreement(subject=words, values=chosen))
     return sorted(out, key=lambda d: (min(d.items), d.subject))
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def _in_time_order(whens: Sequence[str]) -> dict[str, int] | None:
+    """Each day's place in time, when the days are all weekdays or all dates; else None.
+
+    Weekdays are read as the days of one short span: Saturday, Sunday, Monday is the
+    order of a story that ran over a weekend, the rotation of the week that spans least.
+    """
+    folded = [w.casefold() for w in whens]
+    if all(w in _WEEKDAYS for w in folded):
+        index = [_WEEKDAYS.index(w) for w in folded]
+        start = min(range(7), key=lambda s: (max((i - s) % 7 for i in index), s))
+        return {w: (i - start) % 7 for w, i in zip(whens, index, strict=True)}
+    dates = [_date(w) for w in whens]
+    if all(d is not None for d in dates):
+        return {w: d.toordinal() for w, d in zip(whens, dates, strict=True) if d is not None}
+    return None
+
+
+def _date(when: str) -> datetime.date | None:
+    """An ISO date ("2025-01-15", a publication date) or "March 12" / "12 March" (in a leap year)."""
+    iso = _ISO_DAY.match(when)
+    if iso:
+        try:
+            return datetime.date(int(iso[1]), int(iso[2]), int(iso[3]))
+        except ValueError:
+            return None
+    for form in ("%B %d %Y", "%d %B %Y", "%b %d %Y", "%d %b %Y"):
+        try:
+            return datetime.datetime.strptime(f"{when.replace('.', '')} 2024", form).date()
+        except ValueError:
+            continue
+    return None
