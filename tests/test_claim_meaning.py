@@ -908,3 +908,24 @@ def test_one_count_given_for_two_days_is_no_timeline() -> None:
         ]
     )
     assert _timelines(brief) == []
+
+
+def test_a_number_in_who_is_speaking_does_not_make_a_report_a_fact() -> None:
+    report = (
+        "Justice Anton Berg, one of the two dissenting judges, wrote that the majority had misjudged "
+        "the threat from organised crime."
+    )
+    words = '"This ruling leaves investigators blind in the first hours of a kidnapping," Berg wrote.'
+    ruling = "The Supreme Court struck down the data retention law on Tuesday."
+    brief = merge(
+        [
+            with_claims(
+                extracted("aaaaaaaaaaaa", [ruling, report], ["Anton Berg"]), [quotation(words)], words
+            ),
+            extracted("bbbbbbbbbbbb", [ruling, report], ["Anton Berg"]),
+            extracted("cccccccccccc", [ruling]),
+        ],
+        options=MergeOptions(lede_claims=1),
+    )
+    told = [c.statement for c in shown(brief)]
+    assert len([s for s in told if "Berg" in s]) == 1, told

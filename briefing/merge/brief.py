@@ -396,14 +396,20 @@ def _voice(claim: MergedClaim) -> str | None:
     """
     if claim.category == ClaimCategory.quote:
         return _speaker(claim.statement)
-    return None if _counts_in(claim.statement) else _reported(claim.statement)
+    return _reported(claim.statement)
 
 
 @functools.lru_cache(maxsize=1 << 12)
 def _reported(statement: str) -> str | None:
-    """The family name of whom a statement reports in its own words ("albrecht"), as `_speaker` spells it."""
-    name = reported_speaker(statement)
-    return unidecode(name).casefold() if name else None
+    """The family name of whom a statement reports in its own words ("albrecht"), as `_speaker` spells it.
+
+    Not when what it reports gives a number (see `_voice`); a number in who is speaking
+    ("Berg, one of the two dissenting judges, wrote that ...") is not what was said.
+    """
+    report = reported_speaker(statement)
+    if report is None or _counts_in(report[1]):
+        return None
+    return unidecode(report[0]).casefold()
 
 
 @functools.lru_cache(maxsize=1 << 12)

@@ -271,8 +271,8 @@ REPORTED_WORDS = 4
 """Words after the speech verb that make a sentence a report of what was said, not a source's tag."""
 
 
-def reported_speaker(sentence: str) -> str | None:
-    """The family name of whom the sentence reports in its own words, if it opens on the speaker.
+def reported_speaker(sentence: str) -> tuple[str, str] | None:
+    """Whom the sentence reports in its own words, if it opens on the speaker: family name, and what was said.
 
     "Jonas Albrecht said the company could not match the demand" reports what Albrecht
     said; "Crews had contained 15 percent of the fire, Velik said" gives a fact and its
@@ -283,5 +283,6 @@ def reported_speaker(sentence: str) -> str | None:
     for verb in _SPEECH.finditer(sentence):
         name = _name_before(sentence[: verb.start()])
         if name:
-            return name.split()[-1] if len(_WORDS.findall(sentence[verb.end() :])) >= REPORTED_WORDS else None
+            said = sentence[verb.end() :]
+            return (name.split()[-1], said) if len(_WORDS.findall(said)) >= REPORTED_WORDS else None
     return None
