@@ -929,3 +929,25 @@ def test_a_number_in_who_is_speaking_does_not_make_a_report_a_fact() -> None:
     )
     told = [c.statement for c in shown(brief)]
     assert len([s for s in told if "Berg" in s]) == 1, told
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "A 67-year-old man died in Brenmoor when a tree fell on his car, police said.",
+        "Anton Reisz, 67, a retired teacher from Dornhelm, died in the fire.",
+        "A fisherman aged 58 drowned when his boat capsized.",
+    ],
+)
+def test_someones_age_is_no_count(sentence: str) -> None:
+    assert readings(sentence, None) == []
+
+
+def test_an_age_beside_a_toll_is_no_disagreement() -> None:
+    brief = merge(
+        [
+            extracted("aaaaaaaaaaaa", ["A 67-year-old man died in Brenmoor on Tuesday, police said."]),
+            extracted("bbbbbbbbbbbb", ["The storm killed two people in Brenmoor on Tuesday."]),
+        ]
+    )
+    assert figure_discrepancies(brief) == []

@@ -90,6 +90,11 @@ _ORDINAL = re.compile(r"\b(?P<n>[0-9]{1,3})(?:st|nd|rd|th) (?P<what>(?:[A-Z][\w-
 _TIME_NOUNS = frozenset(
     terms("second, minute, hour, day, week, month, year, time, birthday, anniversary, century, minutes")
 )
+# Someone's age is no count: "a 67-year-old man died", "aged 67", "Anton Reisz, 67, a teacher".
+_AGE_AFTER = re.compile(r"(?:-| )years?[- ]olds?\b")
+_AGED_BEFORE = re.compile(r"\baged\s*$")
+_NAME_THEN_COMMA = re.compile(r"\b[A-Z][\w'’-]+,\s*$")
+_COMMA_AFTER = re.compile(r"\s*[,.;]")
 _NOT_BARE = re.compile(r"^(?::[0-9]|[ ]?(?:a\.m\.|p\.m\.|am\b|pm\b)|[0-9]|-[0-9])")
 # What a number's neighbours say about it: a later event ("a second shock of magnitude 7.6").
 QUALIFIERS = {"second": "second", "aftershock": "aftershock", "aftershocks": "aftershock", "third": "third"}
@@ -249,8 +254,18 @@ def _spans(sentence: str, figures: Sequence[Figure]) -> list[tuple[int, int, str
         digits = m.group()
         if digits.isdigit() and 1000 <= int(digits) <= 2199:
             continue
+        if _is_age(sentence[: m.start()], sentence[m.end() :]):
+            continue
         out.append((m.start(), m.end(), digits, None))
     return sorted(out)
+
+
+def _is_age(before: str, after: str) -> bool:
+    return bool(
+        _AGE_AFTER.match(after)
+        or _AGED_BEFORE.search(before)
+        or (_NAME_THEN_COMMA.search(before) and _COMMA_AFTER.match(after))
+    )
 
 
 def places_of_report(text: str) -> frozenset[str]:
