@@ -951,3 +951,39 @@ def test_an_age_beside_a_toll_is_no_disagreement() -> None:
         ]
     )
     assert figure_discrepancies(brief) == []
+
+
+def test_homes_without_power_and_customers_cut_off_are_one_count() -> None:
+    brief = merge(
+        [
+            extracted("aaaaaaaaaaaa", ["The storm left about 48,000 homes without electricity on Tuesday."]),
+            extracted("bbbbbbbbbbbb", ["On Tuesday the storm cut off 61,500 electricity customers."]),
+        ]
+    )
+    assert [values for _, values in figure_discrepancies(brief)] == [
+        ["48,000 homes", "61,500 electricity customers"]
+    ]
+
+
+def test_homes_destroyed_beside_power_lines_are_not_homes_without_power() -> None:
+    [reading] = readings("The fire destroyed 40 homes on Tuesday and brought down power lines.", None)
+    assert reading.unit == "homes"
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "disputed"),
+    [
+        (
+            "Some 39,200 homes were without power on Wednesday.",
+            "Nearly 40,000 homes were without power on Wednesday.",
+            False,
+        ),
+        ("The quake killed 2,400 people on Monday.", "The quake killed 2,000 people on Monday.", True),
+        ("The quake killed 2,040 people on Monday.", "The quake killed 2,000 people on Monday.", False),
+    ],
+)
+def test_a_round_figure_is_the_precise_one_it_rounds_only_when_close(
+    first: str, second: str, disputed: bool
+) -> None:
+    brief = merge([extracted("aaaaaaaaaaaa", [first]), extracted("bbbbbbbbbbbb", [second])])
+    assert bool(figure_discrepancies(brief)) == disputed, figure_discrepancies(brief)

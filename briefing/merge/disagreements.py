@@ -40,6 +40,7 @@ _MEASURE_WORDS = {
     "evacuated": "people evacuated",
     "on strike": "workers on strike",
     "homes": "homes",
+    "without power": "homes without power",
     "hectares": "area in hectares",
     "acres": "area in acres",
 }

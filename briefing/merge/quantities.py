@@ -44,11 +44,14 @@ MEASURES: dict[str, str] = {
     **dict.fromkeys(("missing",), "missing"),
     **dict.fromkeys(("evacuated", "evacuees", "displaced", "fled", "forced", "forcing"), "evacuated"),
     **dict.fromkeys(("striking", "strikers", "walked", "walkout", "walk-out", "downed"), "on strike"),
+    **dict.fromkeys(("electricity", "blackout", "blackouts", "outage", "outages"), "without power"),
     **dict.fromkeys(("magnitude",), "magnitude"),
     **dict.fromkeys(("spectators", "attendance", "crowd"), "attendance"),
 }
 # Counts that grow while a story unfolds: values on different days are a timeline.
-GROWING = frozenset({"deaths", "injured", "missing", "evacuated", "homes", "hectares", "acres"})
+GROWING = frozenset(
+    {"deaths", "injured", "missing", "evacuated", "homes", "hectares", "acres", "without power"}
+)
 NAMED_QUANTITIES = frozenset(MEASURES.values()) | GROWING
 """Units that name one quantity of a story across its items: a measure, or a count that grows."""
 _PEOPLE = frozenset({"", "people", "count"})
@@ -62,7 +65,10 @@ _COUNTED_PEOPLE: dict[str, frozenset[str]] = {
     "attendance": _PEOPLE | {"attendance"},
     "evacuated": _PEOPLE | frozenset(terms("residents, villagers, inhabitants, families, evacuees")),
     "on strike": _PEOPLE | frozenset(terms("workers, members, employees, staff, strikers")),
+    "without power": frozenset(terms("homes, households, customers, properties")),
 }
+_POWER_UNIT = re.compile(r"\b(?:electricity|power)\b", re.IGNORECASE)
+_WITHOUT_POWER = re.compile(r"\b(?:without|lost|no|restored)\s+(?:power|electricity)\b", re.IGNORECASE)
 MEASURE_WINDOW = 10
 """How far (in words) a measure word may stand from its figure: "known to have died ... rose to 1,644"."""
 
@@ -296,6 +302,10 @@ def readings(
         amount = parse_value(value, unit)
         if amount is None or (unit is None and measure is None):
             continue
+        if canonical_unit(unit) in _COUNTED_PEOPLE["without power"] and (
+            _POWER_UNIT.search(value) or _WITHOUT_POWER.search(sentence, lo, hi)
+        ):
+            measure = "without power"  # "61,500 electricity customers", "homes still without power"
         if measure in _COUNTED_PEOPLE and canonical_unit(unit) not in _COUNTED_PEOPLE[measure]:
             measure = None
         if measure == "magnitude" and unit is not None:
@@ -368,8 +378,33 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
 
 
+ROUNDING_SHARE = 0.05
+"""How far apart, as a share of the larger, a precise value and a round one may be and still be one report."""
+
+
 def same_amount(a: Reading, b: Reading) -> bool:
-    return _close(a.amount.low, b.amount.low) and _close(a.amount.high, b.amount.high)
+    """One value, or a round figure and a precise one it rounds ("nearly 40,000" households, 39,200 homes).
+
+    A round figure is given at the precision of its last non-zero digit; the precise one
+    must round to it there and lie within `ROUNDING_SHARE` of it: 39,200 is 40,000 to the
+    nearest ten thousand, 2% away, while 2,400 is 2,000 to the nearest thousand but 17% away.
+    """
+    exact = _close(a.amount.low, b.amount.low) and _close(a.amount.high, b.amount.high)
+    if exact or a.amount.low != a.amount.high or b.amount.low != b.amount.high:
+        return exact
+    return _rounds_to(a.amount.low, b.amount.low) or _rounds_to(b.amount.low, a.amount.low)
+
+
+def _rounds_to(value: float, rounded: float) -> bool:
+    """Whether `rounded`, a whole round figure of four digits or more, is `value` given at its precision."""
+    if rounded < 1000 or rounded != int(rounded) or value == rounded:
+        return False
+    step = 10 ** (len(str(int(rounded))) - len(str(int(rounded)).rstrip("0")))
+    if step < 1000:
+        return False
+    return round(value / step) * step == rounded and abs(value - rounded) <= ROUNDING_SHARE * max(
+        abs(value), abs(rounded)
+    )
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
