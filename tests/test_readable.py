@@ -107,6 +107,11 @@ def test_no_statement_of_the_example_opens_with_a_pronoun(example: Brief) -> Non
 @pytest.mark.parametrize(
     ("sentence", "expected"),
     [
+        # What observers read into something, told with "reflected": the reading, not a torn-off noun.
+        (
+            "Legal observers said the divided vote reflected a wider debate about privacy in the country.",
+            "Observers: vote reflected a wider debate",
+        ),
         # A pronoun subject and its reporting verb: the thing reported is the lead.
         (
             "Both delegations conveyed they would set up a standing committee to keep the talks going.",

@@ -75,7 +75,10 @@ _LEADING_ASIDE = re.compile(
 _FINITE_VERB = re.compile(
     r"\s(?:is|are|was|were|will|would|could|may|might|can|remains?|has|have|had|seems?|appears?|risks?|"
     r"signals?|continues?|takes?|take|face|faces|comes?|shows?|helps?|need|needs|lies|follow|follows|looks?|"
-    r"wants?|seeks?|plans?|hopes?|expects?|believes?|says?|said|sees?|must|should)\b"
+    r"wants?|seeks?|plans?|hopes?|expects?|believes?|says?|said|sees?|must|should|"
+    # Verbs a reading is told with: "the split on the bench reflected a wider debate".
+    r"reflect(?:s|ed)?|suggest(?:s|ed)?|indicat(?:es|ed)|underline[sd]?|highlight(?:s|ed)?|"
+    r"mirror(?:s|ed)?|signall?ed|mark(?:s|ed)|show(?:s|ed|n))\b"
 )
 _CLAUSE_END = re.compile(
     r"[,;:—]|\s[-–]\s|\s(?:due to|because|as|which|while|but|although|and|after|amid|when|where|reflecting|"
