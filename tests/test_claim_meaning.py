@@ -987,3 +987,36 @@ def test_a_round_figure_is_the_precise_one_it_rounds_only_when_close(
 ) -> None:
     brief = merge([extracted("aaaaaaaaaaaa", [first]), extracted("bbbbbbbbbbbb", [second])])
     assert bool(figure_discrepancies(brief)) == disputed, figure_discrepancies(brief)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "split"),
+    [
+        ("The court, which ruled 7-2, gave parliament a year to write a new law.", (2.0, 7.0)),
+        ("The judges were divided, ruling by six votes to three.", (3.0, 6.0)),
+        ("It came in a 5-4 decision that surprised the government.", (4.0, 5.0)),
+        ("Argentina won 4-2 on penalties.", None),
+        ("The match ended 3-3 after extra time.", None),
+    ],
+)
+def test_a_split_vote_is_read_in_the_words_of_a_vote_only(
+    sentence: str, split: tuple[float, float] | None
+) -> None:
+    votes = [(r.amount.low, r.amount.high) for r in readings(sentence, None) if r.unit == "vote"]
+    assert votes == ([split] if split else [])
+
+
+def test_a_vote_split_reported_two_ways_is_a_disagreement() -> None:
+    brief = merge(
+        [
+            extracted(
+                "aaaaaaaaaaaa",
+                ["The Supreme Court struck down the law on Tuesday, ruling by seven votes to two."],
+            ),
+            extracted(
+                "bbbbbbbbbbbb", ["The court, which ruled 7-2, gave parliament a year to write a new law."]
+            ),
+            extracted("cccccccccccc", ["The judges were deeply divided, ruling by six votes to three."]),
+        ]
+    )
+    assert [values for _, values in figure_discrepancies(brief)] == [["7-2", "six votes to three"]]

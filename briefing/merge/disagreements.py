@@ -37,6 +37,7 @@ _MEASURE_WORDS = {
     "missing": "missing",
     "magnitude": "magnitude",
     "attendance": "attendance",
+    "vote": "vote",
     "evacuated": "people evacuated",
     "on strike": "workers on strike",
     "homes": "homes",

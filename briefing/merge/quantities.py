@@ -24,7 +24,7 @@ from briefing.merge.numbers import FigureValue, canonical_unit, find_figures, pa
 from briefing.merge.numerals import FIGURE_NUMBER
 from briefing.merge.periods import MONTH
 from briefing.merge.similarity import content_tokens
-from briefing.merge.units import TIME_UNITS, terms
+from briefing.merge.units import TIME_UNITS, WORD_NUMBER_PATTERN, terms, word_number
 from briefing.text import comparable
 
 __all__ = [
@@ -52,7 +52,7 @@ MEASURES: dict[str, str] = {
 GROWING = frozenset(
     {"deaths", "injured", "missing", "evacuated", "homes", "hectares", "acres", "without power"}
 )
-NAMED_QUANTITIES = frozenset(MEASURES.values()) | GROWING
+NAMED_QUANTITIES = frozenset(MEASURES.values()) | GROWING | {"vote"}
 """Units that name one quantity of a story across its items: a measure, or a count that grows."""
 _PEOPLE = frozenset({"", "people", "count"})
 # Measures that count people, each read only for a number of the people it counts ("2,600
@@ -266,6 +266,33 @@ def _spans(sentence: str, figures: Sequence[Figure]) -> list[tuple[int, int, str
     return sorted(out)
 
 
+_VOTE_NUMBER = rf"(?:\d{{1,3}}|{WORD_NUMBER_PATTERN})"
+_VOTE = re.compile(
+    rf"\b(?P<a>{_VOTE_NUMBER})(?P<votes>\s+votes?)?(?:\s*[-–]\s*|\s+to\s+)(?P<b>{_VOTE_NUMBER})\b",
+    re.IGNORECASE,
+)
+_VOTE_BEFORE = re.compile(r"\b(?:ruled|ruling|voted|vote|decision|verdict|majority)\s+(?:by\s+)?(?:a\s+)?$")
+_VOTE_AFTER = re.compile(r"\s+(?:vote|decision|ruling|verdict|majority)\b")
+VOTE = "vote"
+"""The measure of a split vote ("ruled 7-2", "by six votes to three"): a named quantity."""
+
+
+def _votes(sentence: str) -> list[tuple[int, int, str, FigureValue, str, str, tuple[int, int]]]:
+    """Each split vote the sentence gives: its two numbers, the smaller as low, read for comparing.
+
+    Only in the words of a vote ("votes", "ruled", "a 7-2 decision"): "won 4-2" is a score.
+    """
+    out = []
+    for m in _VOTE.finditer(sentence):
+        before, after = sentence[max(0, m.start() - 40) : m.start()], sentence[m.end() : m.end() + 20]
+        if not (m["votes"] or _VOTE_BEFORE.search(before) or _VOTE_AFTER.match(after)):
+            continue
+        a, b = (int(x) if x.isdigit() else word_number(x) for x in (m["a"], m["b"]))
+        amount = FigureValue(low=float(min(a, b)), high=float(max(a, b)), unit="")
+        out.append((m.start(), m.end(), m.group(), amount, VOTE, "to", _clause(sentence, m.start(), m.end())))
+    return out
+
+
 def _is_age(before: str, after: str) -> bool:
     return bool(
         _AGE_AFTER.match(after)
@@ -323,6 +350,7 @@ def readings(
         amount = FigureValue(low=float(m.group("n")), high=float(m.group("n")), unit="")
         value = sentence[m.start() : m.start("what") - 1]
         found.append((m.start(), m.end(), value, amount, "ordinal: " + m.group("what"), "to", (lo, hi)))
+    found.extend(_votes(sentence))
     found.sort(key=lambda f: f[0])
     out: list[Reading] = []
     for start, end, value, amount, kind, role, (lo, hi) in found:
