@@ -83,6 +83,7 @@ _BRACKETED_SPEAKER = re.compile(r"\[(?P<name>[^\]:]+):?\]")
 _LEANS_BACK = re.compile(r"\b(?:them|those|these)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_POSSESSIVE = re.compile(r"['’]s$")
 # Analysis is the sources' reading of events: it goes to Interpretation, never to Highlights.
 INTERPRETATION_CATEGORIES = (ClaimCategory.analysis,)
 
@@ -289,11 +290,13 @@ def _highlights(
     as reported by them too (see `_disputed_support`), and a quotation ranks higher the
     more outlets name its speaker (see `_voices`): both come as `bonus`. The values of the
     counts shown over time (`counted`) are already said, by that section. A speaker the
-    brief has already given a voice is not heard again (see `_heard_again`), unless in a
-    report giving a number or a length of time not yet shown ("Trump said the US would
-    collect 55%"); a quotation adds its words, not the speaker's name and role (see
-    `_quoted_words`).
-    Room the section caps leave unused once no section
+    brief has already given a voice (see `_voice`) is not heard again, unless in a report
+    giving a number or a length of time not yet shown ("Trump said the US would collect
+    55%"); the lede's reports give no voice, being chosen for the event: a minister's
+    stance there leaves room for her words on the mediator she has asked for. A quotation
+    adds its words, not the speaker's name and role (see `_quoted_words`). A claim that
+    several outlets report takes its novelty once, not squared: the words it shares with
+    what is shown do not crowd a corroborated fact out. Room the section caps leave unused once no section
     under its cap has a claim to add goes to the best claims left in the brief's language,
     whatever their section: a brief of many events and few figures shows its events rather
     than stopping short. Rank order, then the statement's text, breaks every tie.
@@ -311,11 +314,14 @@ def _highlights(
 
     said: set[str] = set(counted).union(*(told(c) for c in lede))
     shown: list[MergedClaim] = list(lede)
+    voice = {c.id: _voice(c) for c in [*lede, *pool]}
+    # Whose voice the brief has given: quotations in the lede too, reports only among the highlights.
+    heard = {voice[c.id] for c in lede if c.category == ClaimCategory.quote} - {None}
 
     def novelty(c: MergedClaim) -> float:
         if retellings is not None and numbers(c) <= said and retellings.retold(c, shown):
             return 0.0
-        if _heard_again(c, shown, lede) and (c.category == ClaimCategory.quote or numbers(c) <= said):
+        if voice[c.id] in heard and (c.category == ClaimCategory.quote or numbers(c) <= said):
             return 0.0
         if foreign and set(c.article_ids) <= foreign:
             names = _names_and_numbers(c.statement)
@@ -354,6 +360,8 @@ def _highlights(
         chosen.append(best)
         shown.append(best)
         said |= told(best)
+        if voice[best.id] is not None:
+            heard.add(voice[best.id])
         per_section[_section_of(best)] = per_section.get(_section_of(best), 0) + 1
     return sorted(chosen, key=lambda c: position[c.id])
 
@@ -372,27 +380,15 @@ def _changes(statement: str) -> set[str]:
     return out
 
 
-def _heard_again(claim: MergedClaim, shown: Sequence[MergedClaim], lede: Sequence[MergedClaim] = ()) -> bool:
-    """Whether `claim` gives the voice of someone the brief has already given a voice.
-
-    A short brief gives each speaker's words once: Erdoğan's admission of shortcomings,
-    not also his hope, tweeted the day before, that the country would come through. A
-    voice is a quotation or a highlight reporting what someone said in its own words
-    ("Albrecht said the company could not match the demand"). The lede gives none, being
-    chosen for the event: the minister's stance there leaves room for her words on the
-    mediator she has asked for.
-    """
-    speaker = _voice(claim)
-    return speaker is not None and any(
-        _voice(s) == speaker for s in shown if s.category == ClaimCategory.quote or s not in lede
-    )
-
-
 def _voice(claim: MergedClaim) -> str | None:
     """Whom a claim quotes, or reports in its own words, spelled for comparing; None if no one.
 
-    A report giving a number ("Varenhorst said 600 soldiers would be deployed") is a fact
-    and its source, not the speaker's voice: her own words may still follow.
+    A short brief gives each speaker's voice once: Erdoğan's admission of shortcomings,
+    not also his hope, tweeted the day before, that the country would come through. A
+    voice is a quotation or a report of what someone said in its own words ("Albrecht said
+    the company could not match the demand"); a report giving a number ("Varenhorst said
+    600 soldiers would be deployed") is a fact and its source, and her own words may
+    still follow.
     """
     if claim.category == ClaimCategory.quote:
         return _speaker(claim.statement)
@@ -425,6 +421,7 @@ def _speaker(statement: str) -> str | None:
 
 
 def _summed(*bonuses: dict[str, float]) -> dict[str, float]:
+    """Each claim's bonuses added up."""
     return {k: round(math.fsum(b.get(k, 0.0) for b in bonuses), 6) for k in sorted(set().union(*bonuses))}
 
 
@@ -435,16 +432,18 @@ def _voices(claims: Sequence[MergedClaim], articles: Sequence[ExtractedArticle])
     forecaster one outlet called; her words rank that much higher than his, by
     `VOICE_WEIGHT` for each outlet past the first, over the number of articles.
     """
-    texts = [unidecode(e.article.text).casefold() for e in articles]
-    out: dict[str, float] = {}
-    for c in claims:
-        speaker = _speaker(c.statement) if c.category == ClaimCategory.quote else None
-        if speaker is None:
-            continue
-        named = sum(1 for t in texts if re.search(rf"\b{re.escape(speaker)}\b", t))
-        if named > 1:
-            out[c.id] = round(VOICE_WEIGHT * (named - 1) / len(articles), 6)
-    return out
+    speakers = {c.id: _speaker(c.statement) for c in claims if c.category == ClaimCategory.quote}
+    wanted = {s for s in speakers.values() if s}
+    named: dict[str, int] = {}
+    for e in articles:
+        words = {_POSSESSIVE.sub("", w) for w in _WORD.findall(unidecode(e.article.text).casefold())}
+        for speaker in wanted & words:
+            named[speaker] = named.get(speaker, 0) + 1
+    return {
+        cid: round(VOICE_WEIGHT * (named[s] - 1) / len(articles), 6)
+        for cid, s in speakers.items()
+        if s and named.get(s, 0) > 1
+    }
 
 
 def _superseded(discrepancies: Sequence[Discrepancy], claims: Sequence[MergedClaim]) -> frozenset[str]:
