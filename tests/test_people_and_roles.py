@@ -322,7 +322,9 @@ def test_a_quotation_alone_in_its_sentence_is_given_to_the_speaker_before_or_dro
         ("Marta Feldt, the president of the Metal Workers, said the strike would go on.", "Feldt"),
         ("Ian Bremmer, president of the Eurasia Group, said the truce was fragile.", "Bremmer"),
         ("The Eurasia Group's president, Ian Bremmer, said the truce was fragile.", "Bremmer"),
+        # A speech verb inside the quotation is the speaker's words.
+        ('"Voters asked for change, and we will not waste a day," Helena Varga said.', "Varga"),
     ],
 )
-def test_whom_a_speaker_works_for_is_not_the_speaker(sentence: str, speaker: str) -> None:
+def test_whom_a_speaker_works_for_or_quotes_is_not_the_speaker(sentence: str, speaker: str) -> None:
     assert speaker_surname(sentence) == speaker
