@@ -1020,3 +1020,32 @@ def test_a_vote_split_reported_two_ways_is_a_disagreement() -> None:
         ]
     )
     assert [values for _, values in figure_discrepancies(brief)] == [["7-2", "six votes to three"]]
+
+
+ELECTION = [
+    extracted(
+        "aaaaaaaaaaaa",
+        ["The Labour-Green Union took 27 seats, the Farmers' Party 10 and the Northmarch Regionalists 5."],
+    ),
+    extracted(
+        "bbbbbbbbbbbb",
+        ["The Labour-Green Union had 27 seats, the Farmers' Party 8 and the Northmarch Regionalists 4."],
+    ),
+    extracted("cccccccccccc", ["The Farmers' Party took 10 seats and the Northmarch Regionalists 5."]),
+    extracted(
+        "dddddddddddd",
+        ["The Northmarch Regionalists, who won 5 seats, said they would not join any coalition."],
+    ),
+    extracted(
+        "eeeeeeeeeeee",
+        ["A party needs 41 seats to govern alone, and neither of the two largest parties reached it."],
+    ),
+    extracted(
+        "ffffffffffff", ["With all ballots counted, the Alliance had 39 seats, two short of the 41 it needs."]
+    ),
+]
+
+
+def test_each_partys_seats_are_a_count_of_their_own() -> None:
+    # Four parties' seats and the seats a majority needs: no two of them one count.
+    assert figure_discrepancies(merge(ELECTION)) == []

@@ -379,7 +379,9 @@ def _date(when: str) -> datetime.date | None:
             return None
     for form in ("%B %d %Y", "%d %B %Y", "%b %d %Y", "%d %b %Y"):
         try:
-            return datetime.datetime.strptime(f"{when.replace('.', '')} 2024", form).date()
+            return datetime.datetime.strptime(
+                f"{when.replace('.', '').replace('Sept ', 'Sep ')} 2024", form
+            ).date()
         except ValueError:
             continue
     return None

@@ -221,6 +221,17 @@ def _qualifier(sentence: str, lo: int, start: int) -> str:
     return ""
 
 
+# Counts that belong to someone named before them: a party's seats.
+_HELD = frozenset({"seats"})
+_NAME_RUN = re.compile(r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
+
+
+def _holder(sentence: str, lo: int, start: int) -> str:
+    """Whose count it is: the last word of the last name before the figure in its clause ("alliance")."""
+    runs = [m.group().split()[-1] for m in _NAME_RUN.finditer(sentence, lo, start)]
+    return "of " + runs[-1].rstrip("'’s").casefold() if runs else ""
+
+
 _FORECAST = re.compile(r"\b(?:could|may|might|would|expected|estimated?|forecasts?|projected|up to)\b", re.I)
 _DURATIONS = frozenset(TIME_UNITS.values())
 _HEAD = re.compile(r"(?: of (?:the |their |its )?| )([a-z][a-z-]+)")
@@ -378,7 +389,7 @@ def readings(
                 partner=partner,
                 period=(period or "").casefold(),
                 period_label=period,
-                qualifier=_qualifier(sentence, lo, start),
+                qualifier=_holder(sentence, lo, start) if kind in _HELD else _qualifier(sentence, lo, start),
                 places=_places(clause_text) or (report_places if kind in GROWING else frozenset()),
                 head=_head(sentence, end) if kind in _DURATIONS else None,
                 when=(day or report_day) if kind in GROWING else None,
