@@ -1049,3 +1049,30 @@ ELECTION = [
 def test_each_partys_seats_are_a_count_of_their_own() -> None:
     # Four parties' seats and the seats a majority needs: no two of them one count.
     assert figure_discrepancies(merge(ELECTION)) == []
+
+
+def test_undated_reports_are_headed_by_the_newest_datelines_title() -> None:
+    reports = [
+        (
+            "aaaaaaaaaaaa",
+            "KORVEL, Sept. 22 - The Alliance led as counting ran on.",
+            "Alliance edges ahead",
+        ),
+        (
+            "bbbbbbbbbbbb",
+            "KORVEL, Sept. 23 - The Alliance won the election with 39 seats.",
+            "Alliance wins Northmarch vote as count ends",
+        ),
+    ]
+    titled = []
+    for aid, sentence, title in reports:
+        e = extracted(aid, [sentence])
+        titled.append(
+            e.model_copy(
+                update={
+                    "article": e.article.model_copy(update={"title": title}),
+                    "extraction": e.extraction.model_copy(update={"headline": title}),
+                }
+            )
+        )
+    assert merge(titled).headline == "Alliance wins Northmarch vote as count ends"

@@ -40,10 +40,11 @@ from briefing.extract.extractive.names import is_role_word
 from briefing.ingest.language import DEFAULT_LANGUAGE, is_foreign
 from briefing.merge.claims import Thresholds, claim_items, merge_claims
 from briefing.merge.collector import without_cycle_collection
+from briefing.merge.disagreements import in_time_order
 from briefing.merge.entities import EntityInput, merge_entities, role_discrepancies, with_support
 from briefing.merge.meaning import Meaning
 from briefing.merge.names import apply_names, spelling_support
-from briefing.merge.quantities import readings
+from briefing.merge.quantities import day_of_report, readings
 from briefing.merge.report import run_report
 from briefing.merge.similarity import TokenIndex, content_tokens
 from briefing.merge.units import WORD_NUMBER_PATTERN, word_number
@@ -882,7 +883,9 @@ def _headline(
     one it cannot support) stands for its article's own title. Headlines in another
     language than the brief's (an untranslated source) are only used when there is no other.
     When the reports are of different days, the headline is one of the newest day's: a
-    toll of 57 on Wednesday is not headed by Tuesday's "toll reaches 44". Undated reports
+    toll of 57 on Wednesday is not headed by Tuesday's "toll reaches 44". A report's day is
+    its date, else the day its dateline or first lines give, when every report gives one
+    and the days can be put in order. Undated reports
     are told apart by their counts (`counts`, see `_counts_over_time`): a title giving the
     latest value of a count shown over time is preferred, and one giving only values a
     later one replaced is not chosen while another is left.
@@ -899,6 +902,14 @@ def _headline(
     index = TokenIndex(tokens, max_df_share=1.0)
     everyone = range(len(headlines))
     dates = [candidates[h].article.published or "" for h in headlines]
+    if not all(dates):
+        # Undated pages: the days their datelines or first lines give ("KORVEL, Sept. 23").
+        days = [
+            day_of_report(candidates[h].article.text, candidates[h].article.published) or ""
+            for h in headlines
+        ]
+        order = in_time_order(days) if all(days) else None
+        dates = [f"{order[d]:09d}" for d in days] if order else dates
     newest = max(dates, default="")
     latest = [i for i in everyone if dates[i] == newest]
     given = [_counts_in(h) for h in headlines]

@@ -29,7 +29,7 @@ from briefing.merge.quantities import (
 )
 from briefing.merge.units import terms
 
-__all__ = ["Disagreement", "Located", "find_disagreements", "find_timelines"]
+__all__ = ["Disagreement", "Located", "find_disagreements", "find_timelines", "in_time_order"]
 
 _MEASURE_WORDS = {
     "deaths": "deaths",
@@ -331,7 +331,7 @@ def find_timelines(located: Sequence[Located]) -> list[Disagreement]:
         ]
         if len({g[0].reading.amount.low for g in chosen}) < 2:
             continue  # one value given for two days is one count, not a change
-        order = _in_time_order([g[0].reading.when or "" for g in chosen])
+        order = in_time_order([g[0].reading.when or "" for g in chosen])
         chosen.sort(
             key=lambda g: (
                 (order[g[0].reading.when or ""],)
@@ -352,7 +352,7 @@ _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 _ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
-def _in_time_order(whens: Sequence[str]) -> dict[str, int] | None:
+def in_time_order(whens: Sequence[str]) -> dict[str, int] | None:
     """Each day's place in time, when the days are all weekdays or all dates; else None.
 
     Weekdays are read as the days of one short span: Saturday, Sunday, Monday is the
