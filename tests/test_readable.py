@@ -88,6 +88,16 @@ def test_it_is_resolved_from_a_thing_the_sentence_before_is_about() -> None:
     assert not any("reinforcements" in c.statement for c in claims)
 
 
+def test_it_is_resolved_from_a_named_subject_whatever_else_the_sentence_names() -> None:
+    text = (
+        "The Labour-Green Union lost four of its six seats in the capital, Korvel. It had held a majority "
+        "of the city's seats since 1998."
+    )
+    claims = ExtractiveBackend().extract(_article(text, title="Union loses its hold on Korvel")).claims
+    held = next(c for c in claims if "since 1998" in c.statement)
+    assert held.statement.startswith("[The Labour-Green Union] had held a majority")
+
+
 def test_resolved_statements_pass_the_evidence_check(bridge: ArticleExtraction) -> None:
     _, dropped = check_extraction(bridge, BRIDGE)
     assert dropped == []

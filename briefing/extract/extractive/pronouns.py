@@ -44,7 +44,8 @@ _VERB = re.compile(
     r"\s(?:is|are|was|were|will|would|could|can|may|might|must|should|have|has|had|do|does|did|"
     r"[a-z]+ed|said|say|says|met|began|begin|begins|held|hold|hosted|told|went|came|left|took|made|"
     r"agreed|want|wants|remain|remains|sat|gave|broke|runs|leads|heads|meets|sits|comes|goes|takes|makes|"
-    r"holds|plans|hopes|seeks|faces|sees|shows|keeps|gets)\b"
+    r"holds|plans|hopes|seeks|faces|sees|shows|keeps|gets|lost|won|fell|rose|led|kept|paid|sold|struck|spent|"
+    r"sent|built|found|grew|drew|ran|beat|shut)\b"
 )
 _SUBJECT_WORDS = 8
 _CAPITAL_RUN = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*")
@@ -221,14 +222,14 @@ def _one_thing(sentence: str) -> str | None:
     return next(iter(names))
 
 
-_DEFINITE = re.compile(r"The(?:\s+[a-z][a-z-]*){1,3}")
+_DEFINITE = re.compile(r"The(?:(?:\s+[a-z][a-z-]*){1,3}|(?:\s+[A-Z][\w'’-]*){1,4})")
 
 
 def _definite_subject(sentence: str) -> str | None:
-    """The sentence's subject when it is one thing named by a short common noun: "The fire".
+    """The sentence's subject when it is one thing: "The fire", "The Labour-Green Union".
 
     "The fire has destroyed 112 homes, ... It has burned 9,800 hectares": the subject of
-    the sentence before is what "It" goes on about.
+    the sentence before is what "It" goes on about, whatever else that sentence names.
     """
     verb = _VERB.search(sentence)
     if verb is None:
