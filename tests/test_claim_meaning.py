@@ -1076,3 +1076,22 @@ def test_undated_reports_are_headed_by_the_newest_datelines_title() -> None:
             )
         )
     assert merge(titled).headline == "Alliance wins Northmarch vote as count ends"
+
+
+def test_whom_the_interpretation_quotes_is_not_quoted_again_in_the_highlights() -> None:
+    view = "Ian Bremmer, an analyst at the Eurasia Group, said another short truce was likely, not a deal."
+    words = '"This truce is a pause, not a peace," Bremmer said.'
+    reading = Claim(statement=view, category=ClaimCategory.analysis, evidence=view)
+    brief = merge(
+        [
+            with_claims(
+                extracted("aaaaaaaaaaaa", [VALDORO], ["Ian Bremmer"]),
+                [reading, quotation(words)],
+                view,
+                words,
+            ),
+            with_claims(extracted("bbbbbbbbbbbb", [VALDORO], ["Ian Bremmer"]), [quotation(words)], words),
+        ]
+    )
+    assert [p.text for p in brief.interpretation if "Bremmer" in p.text]
+    assert words not in [c.statement for c in shown(brief)]

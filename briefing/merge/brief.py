@@ -248,6 +248,9 @@ def _sections(
         retellings,
         bonus or {},
         counted,
+        # The interpretation gives its speakers their voice too: Leavitt's view of what the
+        # talks are for is not also a quotation under the highlights.
+        frozenset(s for c in ranked if c.id in interpreted if (s := _speaker(c.statement))),
     )
     sections: list[Section] = []
     for title, categories in SECTION_TITLES:
@@ -266,6 +269,7 @@ def _highlights(
     retellings: _Retellings | None = None,
     bonus: dict[str, float] | None = None,
     counted: frozenset[str] = frozenset(),
+    interpreters: frozenset[str] = frozenset(),
 ) -> list[MergedClaim]:
     """The claims shown under the lede, in rank order: the best-ranked that add something new.
 
@@ -294,7 +298,8 @@ def _highlights(
     brief has already given a voice (see `_voice`) is not heard again, unless in a report
     giving a number or a length of time not yet shown ("Trump said the US would collect
     55%"); the lede's reports give no voice, being chosen for the event: a minister's
-    stance there leaves room for her words on the mediator she has asked for. A quotation
+    stance there leaves room for her words on the mediator she has asked for. Whoever the
+    interpretation quotes (`interpreters`) has been heard. A quotation
     adds its words, not the speaker's name and role (see `_quoted_words`). A claim that
     several outlets report takes its novelty once, not squared: the words it shares with
     what is shown do not crowd a corroborated fact out. Room the section caps leave unused once no section
@@ -317,7 +322,7 @@ def _highlights(
     shown: list[MergedClaim] = list(lede)
     voice = {c.id: _voice(c) for c in [*lede, *pool]}
     # Whose voice the brief has given: quotations in the lede too, reports only among the highlights.
-    heard = {voice[c.id] for c in lede if c.category == ClaimCategory.quote} - {None}
+    heard = {voice[c.id] for c in lede if c.category == ClaimCategory.quote} - {None} | interpreters
 
     def novelty(c: MergedClaim) -> float:
         if retellings is not None and numbers(c) <= said and retellings.retold(c, shown):
