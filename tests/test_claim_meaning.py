@@ -1095,3 +1095,18 @@ def test_whom_the_interpretation_quotes_is_not_quoted_again_in_the_highlights() 
     )
     assert [p.text for p in brief.interpretation if "Bremmer" in p.text]
     assert words not in [c.statement for c in shown(brief)]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "The death toll from Storm Edda rose to four on Wednesday, police said.",
+            [("four", "deaths", "Wednesday")],
+        ),
+        ("Storm Edda hit the coast on Tuesday, killing two people.", [("two people", "deaths", "Tuesday")]),
+        ("Workers joined a strike across the carmaker's three factories on Tuesday.", []),
+    ],
+)
+def test_a_spelled_count_and_its_day_are_read(sentence: str, expected: list[tuple[str, str, str]]) -> None:
+    assert [(r.value, r.unit, r.when) for r in readings(sentence, "Monday")] == expected

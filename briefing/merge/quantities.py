@@ -39,7 +39,9 @@ __all__ = [
 
 # Measures a count is read for without a counted noun, each by the words that name it.
 MEASURES: dict[str, str] = {
-    **dict.fromkeys(("killed", "dead", "deaths", "died", "death", "toll", "lives", "fatalities"), "deaths"),
+    **dict.fromkeys(
+        ("killed", "killing", "dead", "deaths", "died", "death", "toll", "lives", "fatalities"), "deaths"
+    ),
     **dict.fromkeys(("injured", "wounded", "hurt", "injuries"), "injured"),
     **dict.fromkeys(("missing",), "missing"),
     **dict.fromkeys(("evacuated", "evacuees", "displaced", "fled", "forced", "forcing"), "evacuated"),
@@ -78,7 +80,9 @@ _DAY = re.compile(rf"\b(?P<d>{_WEEKDAY}|{MONTH} [0-9]{{1,2}}|[0-9]{{1,2}} {MONTH
 # Words before a day that make it when something began or an earlier value's day, not the day a
 # count is given for: "since it broke out on Monday", "which started on Monday", "up from 38 on Tuesday".
 _BEGAN_BEFORE = re.compile(
-    r"\b(?:since|started|starting|began|begun|broke out|erupted|from)\b[^,.;:]{0,30}$", re.IGNORECASE
+    r"\b(?:since|started|starting|began|begun|broke out|erupted|(?:up|down) from|from [0-9][0-9,.]*)\b"
+    r"[^,.;:]{0,30}$",
+    re.IGNORECASE,
 )
 _CLAUSE_BREAK = re.compile(
     r",? and (?=[A-Za-z' ]{0,40}\b(?:will|would|has|have|had|said)\b)|;|\bwhile\b|\bwhereas\b|, but\b"
@@ -274,6 +278,10 @@ def _spans(sentence: str, figures: Sequence[Figure]) -> list[tuple[int, int, str
         if _is_age(sentence[: m.start()], sentence[m.end() :]):
             continue
         out.append((m.start(), m.end(), digits, None))
+    # A count spelled out, read as a bare number: "the toll rose to four on Wednesday".
+    for m in _SPELLED.finditer(sentence):
+        if not any(s <= m.start() < e for s, e, _, _ in out):
+            out.append((m.start(), m.end(), m.group(), None))
     return sorted(out)
 
 
@@ -302,6 +310,12 @@ def _votes(sentence: str) -> list[tuple[int, int, str, FigureValue, str, str, tu
         amount = FigureValue(low=float(min(a, b)), high=float(max(a, b)), unit="")
         out.append((m.start(), m.end(), m.group(), amount, VOTE, "to", _clause(sentence, m.start(), m.end())))
     return out
+
+
+# Only a spelled number that counts no noun of its own: "rose to four on Wednesday", not "three factories".
+_SPELLED = re.compile(
+    rf"\b(?:{WORD_NUMBER_PATTERN})\b(?=\s*[,.;]|\s+(?:on|in|at|by|after|before|as|and|from|when|while)\b)"
+)
 
 
 def _is_age(before: str, after: str) -> bool:
