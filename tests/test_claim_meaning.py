@@ -1110,3 +1110,8 @@ def test_whom_the_interpretation_quotes_is_not_quoted_again_in_the_highlights() 
 )
 def test_a_spelled_count_and_its_day_are_read(sentence: str, expected: list[tuple[str, str, str]]) -> None:
     assert [(r.value, r.unit, r.when) for r in readings(sentence, "Monday")] == expected
+
+
+def test_a_whole_is_not_the_count_of_its_part() -> None:
+    sentence = "With all ballots counted, the Alliance had 39 seats, two short of the 41 seats it needs."
+    assert [r.value for r in readings(sentence, None)] == ["39 seats"]

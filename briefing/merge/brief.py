@@ -81,7 +81,7 @@ _DURATION = re.compile(
 )
 _QUOTED = re.compile(r"[\"“”]")
 _BRACKETED_SPEAKER = re.compile(r"\[(?P<name>[^\]:]+):?\]")
-_LEANS_BACK = re.compile(r"\b(?:them|those|these)\b", re.IGNORECASE)
+_LEANS_BACK = re.compile(r"\b(?:them|those|these|that (?:date|day)|(?:until|by) then)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _POSSESSIVE = re.compile(r"['’]s$")
@@ -233,10 +233,12 @@ def _sections(
         c for c in ranked if c.category not in INTERPRETATION_CATEGORIES and c.id not in interpreted
     ]
     readable = [c for c in highlights if not set(c.article_ids) <= foreign] or highlights
+    # A claim leaning on a sentence the brief does not show ("until then") cannot open it.
     lede_pool = [
         c
         for c in readable
         if c.category in (ClaimCategory.event, ClaimCategory.background, ClaimCategory.figure)
+        and not _LEANS_BACK.search(c.statement)
     ]
     lede = _lede(lede_pool or readable, story, options.lede_claims, current)
     chosen = _highlights(
@@ -286,7 +288,7 @@ def _highlights(
     barely new (`min_novelty`), so it is shown when it ranks well, not because its words
     differ, and not at all when every name and number it gives is already shown. So does
     a claim that leans on a sentence the brief does not show ("getting them back", "those
-    minerals").
+    minerals", "within 30 days of that date", "until then").
 
     A claim that retells a fact already shown in other words (see `_Retellings`) adds
     nothing unless it gives a number or a length of time not yet shown (a change shown as

@@ -332,28 +332,11 @@ class _Values:
 
 
 def _located(items: list[ClaimItem], cluster_of: list[int]) -> list[Located]:
-    """Each reading that says which quantity it is a value of, with its item, source and cluster.
-
-    A sentence giving several values of what reads as one quantity lists different things
-    whose names the reading does not keep ("the Labour-Green Union took 27 seats, the
-    Farmers' Party 10 and the Regionalists 5"): those values are compared with nothing.
-    A change's levels are told apart by their starting level, and counts by their places.
-    """
-    out: list[Located] = []
-    for n, item in enumerate(items):
-        amounts: dict[tuple[str, str, str, frozenset[str], float | None], set[float]] = {}
-        for r in item.readings:
-            amounts.setdefault(_listing_key(r), set()).add(r.amount.low)
-        out += [
-            Located(item=n, article_id=item.article_id, cluster=cluster_of[n], reading=r)
-            for r in item.readings
-            if len(amounts[_listing_key(r)]) == 1
-        ]
-    return out
-
-
-def _listing_key(r: Reading) -> tuple[str, str, str, frozenset[str], float | None]:
-    return (r.unit, r.role, r.qualifier, r.places, r.partner)
+    return [
+        Located(item=n, article_id=item.article_id, cluster=cluster_of[n], reading=r)
+        for n, item in enumerate(items)
+        for r in item.readings
+    ]
 
 
 def _fold_disagreements(

@@ -313,6 +313,7 @@ def _votes(sentence: str) -> list[tuple[int, int, str, FigureValue, str, str, tu
 
 
 # Only a spelled number that counts no noun of its own: "rose to four on Wednesday", not "three factories".
+_OF_A_TOTAL = re.compile(r"\bof (?:the|its|their) $")
 _SPELLED = re.compile(
     rf"\b(?:{WORD_NUMBER_PATTERN})\b(?=\s*[,.;]|\s+(?:on|in|at|by|after|before|as|and|from|when|while)\b)"
 )
@@ -349,6 +350,8 @@ def readings(
     spans = _spans(sentence, figures)
     found: list[tuple[int, int, str, FigureValue, str, str, tuple[int, int]]] = []
     for start, end, value, unit in spans:
+        if _OF_A_TOTAL.search(sentence, max(0, start - 12), start):
+            continue  # "34 of the 81 seats", "two short of the 41 it needs": a whole, not the count
         lo, hi = _clause(sentence, start, end)
         measure = _measure(sentence, start, end, lo, hi)
         amount = parse_value(value, unit)
