@@ -637,6 +637,7 @@ class _Retellings:
         return round(float(self._vectors[a] @ self._vectors[b]), 4)
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def _telling(statement: str) -> frozenset[str]:
     """What may tell one fact in two wordings: lower-case words, numbers, lengths of time in days.
 

@@ -445,10 +445,12 @@ def same_amount(a: Reading, b: Reading) -> bool:
     must round to it there and lie within `ROUNDING_SHARE` of it: 39,200 is 40,000 to the
     nearest ten thousand, 2% away, while 2,400 is 2,000 to the nearest thousand but 17% away.
     """
-    exact = _close(a.amount.low, b.amount.low) and _close(a.amount.high, b.amount.high)
-    if exact or a.amount.low != a.amount.high or b.amount.low != b.amount.high:
-        return exact
-    return _rounds_to(a.amount.low, b.amount.low) or _rounds_to(b.amount.low, a.amount.low)
+    if _close(a.amount.low, b.amount.low) and _close(a.amount.high, b.amount.high):
+        return True
+    x, y = a.amount.low, b.amount.low
+    if a.amount.high != x or b.amount.high != y or abs(x - y) > ROUNDING_SHARE * max(abs(x), abs(y)):
+        return False
+    return _rounds_to(x, y) or _rounds_to(y, x)
 
 
 def _rounds_to(value: float, rounded: float) -> bool:
