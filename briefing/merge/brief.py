@@ -909,15 +909,8 @@ def _headline(
     tokens = [content_tokens(h) for h in headlines]
     index = TokenIndex(tokens, max_df_share=1.0)
     everyone = range(len(headlines))
-    dates = [candidates[h].article.published or "" for h in headlines]
-    if not all(dates):
-        # Undated pages: the days their datelines or first lines give ("KORVEL, Sept. 23").
-        days = [
-            day_of_report(candidates[h].article.text, candidates[h].article.published) or ""
-            for h in headlines
-        ]
-        order = in_time_order(days) if all(days) else None
-        dates = [f"{order[d]:09d}" for d in days] if order else dates
+    days = _report_days(chosen)
+    dates = [days[candidates[h].article.id] for h in headlines]
     newest = max(dates, default="")
     latest = [i for i in everyone if dates[i] == newest]
     given = [_counts_in(h) for h in headlines]
@@ -928,6 +921,29 @@ def _headline(
         key=lambda i: (-round(index.support(i, everyone), 9), len(headlines[i]), headlines[i]),
     )
     return headlines[best]
+
+
+def _report_days(articles: Sequence[ExtractedArticle]) -> dict[str, str]:
+    """Each article's day, as a string that sorts in time: its date, else the day its dateline gives.
+
+    Undated pages are given the days their datelines or first lines name ("KORVEL, Sept. 23")
+    when every one gives a day and the days can be put in order; else all are "".
+    """
+    dates = {e.article.id: e.article.published or "" for e in articles}
+    if all(dates.values()):
+        return dates
+    days = {e.article.id: day_of_report(e.article.text, e.article.published) or "" for e in articles}
+    order = in_time_order(list(days.values())) if all(days.values()) else None
+    return {aid: f"{order[d]:09d}" for aid, d in days.items()} if order else dates
+
+
+def _newest(articles: Sequence[ExtractedArticle]) -> frozenset[str]:
+    """The articles of the newest day when the reports are of several days; else none."""
+    days = _report_days(articles)
+    if len(set(days.values())) < 2:
+        return frozenset()
+    newest = max(days.values())
+    return frozenset(aid for aid, day in days.items() if day == newest)
 
 
 def _is_title(headline: str, title: str) -> bool:
