@@ -756,7 +756,8 @@ def test_a_developing_storys_lede_gives_its_latest_count() -> None:
         ]
     )
     lede = [c.statement for c in shown(brief)[: len(brief.lede_claim_ids)]]
-    assert lede == [breach, latest], lede
+    # Wednesday's report is the newest: its toll opens the lede, the breach two outlets report follows.
+    assert lede == [latest, breach], lede
 
 
 def test_two_things_one_fire_chief_said_are_two_facts() -> None:
@@ -1115,3 +1116,22 @@ def test_a_spelled_count_and_its_day_are_read(sentence: str, expected: list[tupl
 def test_a_whole_is_not_the_count_of_its_part() -> None:
     sentence = "With all ballots counted, the Alliance had 39 seats, two short of the 41 seats it needs."
     assert [r.value for r in readings(sentence, None)] == ["39 seats"]
+
+
+def test_reports_of_several_days_open_on_the_newest_days_news() -> None:
+    hit = "Storm Edda hit the Calder Coast on Tuesday, cutting power to thousands of homes."
+    toll = "Police said on Wednesday that the storm had now killed four people on the Calder Coast."
+    brief = merge(
+        [
+            extracted("aaaaaaaaaaaa", [hit], published="2025-01-14"),
+            extracted("bbbbbbbbbbbb", [hit], published="2025-01-14"),
+            extracted("cccccccccccc", [toll], published="2025-01-15"),
+        ],
+        options=MergeOptions(lede_claims=1),
+    )
+    assert lede_of(brief) == [toll]
+
+
+def lede_of(brief: Brief) -> list[str]:
+    claims = {c.id: c.statement for c in brief.claims}
+    return [claims[i] for i in brief.lede_claim_ids]

@@ -186,6 +186,7 @@ def merge(
         _summed(_voices(ranked, articles), _disputed_support(figure_discrepancies, ranked, len(articles))),
         _timeline_counts(figure_discrepancies),
         counts[0],
+        _newest(articles),
     )
     backends = sorted({e.meta.backend.value for e in articles})
     # Models tried, including those whose articles fell back: the header must say a model was used.
@@ -220,6 +221,7 @@ def _sections(
     bonus: dict[str, float] | None = None,
     counted: frozenset[str] = frozenset(),
     current: frozenset[str] = frozenset(),
+    newest: frozenset[str] = frozenset(),
 ) -> tuple[list[str], list[Section]]:
     """The lede and the sections under it.
 
@@ -240,7 +242,7 @@ def _sections(
         if c.category in (ClaimCategory.event, ClaimCategory.background, ClaimCategory.figure)
         and not _LEANS_BACK.search(c.statement)
     ]
-    lede = _lede(lede_pool or readable, story, options.lede_claims, current)
+    lede = _lede(lede_pool or readable, story, options.lede_claims, current, newest)
     chosen = _highlights(
         [c for c in highlights if c not in lede],
         lede,
@@ -759,7 +761,11 @@ def _words(text: str) -> frozenset[str]:
 
 
 def _lede(
-    pool: list[MergedClaim], story: _StoryTerms | None, size: int, current: frozenset[str] = frozenset()
+    pool: list[MergedClaim],
+    story: _StoryTerms | None,
+    size: int,
+    current: frozenset[str] = frozenset(),
+    newest: frozenset[str] = frozenset(),
 ) -> list[MergedClaim]:
     """What happened: the event the sources' titles tell, then the issue every source names.
 
@@ -769,13 +775,16 @@ def _lede(
     `LEDE_ISSUE_WORDS` of them), else it is the best-ranked claim left. When counts are
     shown over time and the first gives none of their `current` values, the next is the
     best-ranked claim that does: a developing story's news is its latest toll. A story of
-    one article keeps its own ranking. `pool` is in rank order, which breaks every tie.
+    one article keeps its own ranking. Reports of several days open on a claim the newest
+    day's reports (`newest`) give, when one does. `pool` is in rank order, which breaks every tie.
     """
     if story is None or len(story.titles) < 2 or not pool:
         return pool[:size]
     position = {c.id: i for i, c in enumerate(pool)}
 
     events = [c for c in pool if c.category in (ClaimCategory.event, ClaimCategory.figure)] or pool
+    # Reports of several days open on the newest day's news, as the headline does.
+    events = [c for c in events if not newest or set(c.article_ids) & newest] or events
     support = _title_support(events, story)
     # Claims telling the titles' event about as well as the best one are alike here: of
     # those, the one most sources report comes first.
