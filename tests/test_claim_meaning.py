@@ -1135,3 +1135,15 @@ def test_reports_of_several_days_open_on_the_newest_days_news() -> None:
 def lede_of(brief: Brief) -> list[str]:
     claims = {c.id: c.statement for c in brief.claims}
     return [claims[i] for i in brief.lede_claim_ids]
+
+
+def test_a_name_cut_short_is_no_other_spelling() -> None:
+    brief = merge(
+        [
+            extracted("aaaaaaaaaaaa", ["Helena Varga won the election on Tuesday."], ["Helena Varga"]),
+            extracted("bbbbbbbbbbbb", ["Varga won the election on Tuesday, the count showed."], ["Varga"]),
+            extracted("cccccccccccc", ["Helen Varga won the regional election on Tuesday."], ["Helen Varga"]),
+        ]
+    )
+    spelling = [line for line in render_markdown(brief).splitlines() if "is also written" in line]
+    assert len(spelling) == 1 and '"Helen' in spelling[0] and '"Varga"' not in spelling[0], spelling

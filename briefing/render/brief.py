@@ -183,16 +183,18 @@ def brief_context(brief: Brief) -> dict[str, object]:
 
     spellings = []
     for entity in brief.entities:
-        if len(entity.variants) < 2:
-            continue
+        # "Varga" for "Helena Varga" is the name cut short, not spelled another way.
+        words = set(entity.name.casefold().split())
         others = [
             _Spelling(
                 name=md_escape(v),
                 article_ids=sorted({m.article_id for m in entity.mentions if m.name == v}),
             )
             for v in entity.variants[1:]
+            if not set(v.casefold().split()) <= words
         ]
-        spellings.append(_SpellingLine(name=md_escape(entity.name), others=others))
+        if others:
+            spellings.append(_SpellingLine(name=md_escape(entity.name), others=others))
 
     return {
         "brief": brief,
