@@ -856,20 +856,26 @@ def test_a_speaker_already_quoted_is_reported_again_only_for_a_new_number() -> N
     assert words in told(crews) and crews in told(crews), told(crews)
 
 
-def test_a_report_giving_a_number_leaves_room_for_the_speakers_own_words() -> None:
-    soldiers = "Premier Ilse Varenhorst said 600 soldiers would be sent to the flooded villages."
-    words = '"This is the worst flood our region has seen in living memory," Varenhorst said.'
+def _told_beside(report: str, words: str, person: str, event: str = VALDORO) -> list[str]:
+    """What a reader sees of two outlets' report of what someone said and one outlet's quotation of them.
+
+    The event, told by three outlets, is the lede alone.
+    """
     brief = merge(
         [
-            with_claims(
-                extracted("aaaaaaaaaaaa", [soldiers, VALDORO], ["Ilse Varenhorst"]), [quotation(words)], words
-            ),
-            extracted("bbbbbbbbbbbb", [VALDORO, soldiers], ["Ilse Varenhorst"]),
-            extracted("cccccccccccc", [VALDORO]),
+            with_claims(extracted("aaaaaaaaaaaa", [report, event], [person]), [quotation(words)], words),
+            extracted("bbbbbbbbbbbb", [event, report], [person]),
+            extracted("cccccccccccc", [event]),
         ],
         options=MergeOptions(lede_claims=1),
     )
-    told = [c.statement for c in shown(brief)]
+    return [c.statement for c in shown(brief)]
+
+
+def test_a_report_giving_a_number_leaves_room_for_the_speakers_own_words() -> None:
+    soldiers = "Premier Ilse Varenhorst said 600 soldiers would be sent to the flooded villages."
+    words = '"This is the worst flood our region has seen in living memory," Varenhorst said.'
+    told = _told_beside(soldiers, words, "Ilse Varenhorst")
     assert soldiers in told and words in told, told
 
 
@@ -918,17 +924,7 @@ def test_a_number_in_who_is_speaking_does_not_make_a_report_a_fact() -> None:
     )
     words = '"This ruling leaves investigators blind in the first hours of a kidnapping," Berg wrote.'
     ruling = "The Supreme Court struck down the data retention law on Tuesday."
-    brief = merge(
-        [
-            with_claims(
-                extracted("aaaaaaaaaaaa", [ruling, report], ["Anton Berg"]), [quotation(words)], words
-            ),
-            extracted("bbbbbbbbbbbb", [ruling, report], ["Anton Berg"]),
-            extracted("cccccccccccc", [ruling]),
-        ],
-        options=MergeOptions(lede_claims=1),
-    )
-    told = [c.statement for c in shown(brief)]
+    told = _told_beside(report, words, "Anton Berg", ruling)
     assert len([s for s in told if "Berg" in s]) == 1, told
 
 
