@@ -40,11 +40,10 @@ from briefing.extract.extractive.names import is_role_word
 from briefing.ingest.language import DEFAULT_LANGUAGE, is_foreign
 from briefing.merge.claims import Thresholds, claim_items, merge_claims
 from briefing.merge.collector import without_cycle_collection
-from briefing.merge.disagreements import in_time_order
 from briefing.merge.entities import EntityInput, merge_entities, role_discrepancies, with_support
 from briefing.merge.meaning import Meaning
 from briefing.merge.names import apply_names, spelling_support
-from briefing.merge.quantities import day_of_report, readings
+from briefing.merge.quantities import day_of_report, in_time_order, readings
 from briefing.merge.report import run_report
 from briefing.merge.similarity import TokenIndex, content_tokens
 from briefing.merge.units import WORD_NUMBER_PATTERN, word_number
@@ -420,14 +419,19 @@ def _reported(statement: str) -> str | None:
 
 @functools.lru_cache(maxsize=1 << 12)
 def _speaker(statement: str) -> str | None:
-    """The family name of whom a statement quotes, spelled for comparing ("erdogan"), if it names them.
+    """The family name of whom a statement quotes, spelled for comparing ("erdogan"), if it names them."""
+    name = _speaker_surname(statement)
+    return unidecode(name).casefold() if name else None
+
+
+def _speaker_surname(statement: str) -> str | None:
+    """The family name of whom a statement quotes, as written, if it names them.
 
     The extractive backend writes a speaker it took from the sentence before in brackets
     ('"…," [Erdoğan] wrote'); otherwise the speaker is the person before the speech verb.
     """
     bracketed = _BRACKETED_SPEAKER.search(statement)
-    name = bracketed["name"].split()[-1] if bracketed else speaker_surname(statement)
-    return unidecode(name).casefold() if name else None
+    return bracketed["name"].split()[-1] if bracketed else speaker_surname(statement)
 
 
 def _summed(*bonuses: dict[str, float]) -> dict[str, float]:
@@ -444,6 +448,8 @@ def _voices(claims: Sequence[MergedClaim], articles: Sequence[ExtractedArticle])
     """
     speakers = {c.id: _speaker(c.statement) for c in claims if c.category == ClaimCategory.quote}
     wanted = {s for s in speakers.values() if s}
+    if not wanted:
+        return {}  # no quotation names its speaker: the articles need not be read
     named: dict[str, int] = {}
     for e in articles:
         words = {_POSSESSIVE.sub("", w) for w in _WORD.findall(unidecode(e.article.text).casefold())}
@@ -681,8 +687,7 @@ def _quoted_words(claim: MergedClaim) -> frozenset[str]:
 @functools.lru_cache(maxsize=1 << 14)
 def _attribution(statement: str) -> frozenset[str]:
     """The words naming the statement's speaker, as `content_tokens` writes them: name and role."""
-    bracketed = _BRACKETED_SPEAKER.search(statement)
-    surname = bracketed["name"].split()[-1] if bracketed else speaker_surname(statement)
+    surname = _speaker_surname(statement)
     words = [w for w in _WORD.findall(statement) if is_role_word(w)]
     if surname:
         name = re.search(rf"(?:[^\W\d_][\w'’-]*\s+){{0,2}}{re.escape(surname)}\b", statement)

@@ -14,6 +14,7 @@ dead at 2,065", "magnitude 7.7"), because news writes them that way. Pure functi
 
 from __future__ import annotations
 
+import datetime
 import functools
 import re
 from collections.abc import Sequence
@@ -31,6 +32,7 @@ __all__ = [
     "NAMED_QUANTITIES",
     "Reading",
     "day_of_report",
+    "in_time_order",
     "places_of_report",
     "readings",
     "same_quantity",
@@ -521,3 +523,42 @@ def common_phrase(phrases: Sequence[tuple[str, ...]]) -> str | None:
     if not shared:
         return None
     return max(shared, key=lambda t: (t[0], t[1], [-ord(c) for c in t[2]]))[2]
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def in_time_order(whens: Sequence[str]) -> dict[str, int] | None:
+    """Each day's place in time, when the days are all weekdays or all dates; else None.
+
+    Weekdays are read as the days of one short span: Saturday, Sunday, Monday is the
+    order of a story that ran over a weekend, the rotation of the week that spans least.
+    """
+    folded = [w.casefold() for w in whens]
+    if all(w in _WEEKDAYS for w in folded):
+        index = [_WEEKDAYS.index(w) for w in folded]
+        start = min(range(7), key=lambda s: (max((i - s) % 7 for i in index), s))
+        return {w: (i - start) % 7 for w, i in zip(whens, index, strict=True)}
+    dates = [_date(w) for w in whens]
+    if all(d is not None for d in dates):
+        return {w: d.toordinal() for w, d in zip(whens, dates, strict=True) if d is not None}
+    return None
+
+
+def _date(when: str) -> datetime.date | None:
+    """An ISO date ("2025-01-15", a publication date) or "March 12" / "12 March" (in a leap year)."""
+    iso = _ISO_DAY.match(when)
+    if iso:
+        try:
+            return datetime.date(int(iso[1]), int(iso[2]), int(iso[3]))
+        except ValueError:
+            return None
+    for form in ("%B %d %Y", "%d %B %Y", "%b %d %Y", "%d %b %Y"):
+        try:
+            return datetime.datetime.strptime(
+                f"{when.replace('.', '').replace('Sept ', 'Sep ')} 2024", form
+            ).date()
+        except ValueError:
+            continue
+    return None
