@@ -98,6 +98,22 @@ def test_it_is_resolved_from_a_named_subject_whatever_else_the_sentence_names() 
     assert held.statement.startswith("[The Labour-Green Union] had held a majority")
 
 
+def test_that_date_is_the_one_day_the_sentence_before_names() -> None:
+    text = (
+        "The new assembly will hold its first sitting on Oct. 14, when members elect a speaker. If no "
+        "premier is confirmed within 30 days of that date, a new election must be held.\n\n"
+        "Talks begin on Friday and may run until Monday. Nothing will be signed before that day."
+    )
+    extraction = ExtractiveBackend().extract(_article(text, title="Assembly to sit on Oct. 14"))
+    statements = [c.statement for c in extraction.claims]
+    resolved = next(s for s in statements if "30 days" in s)
+    assert resolved.startswith("If no premier is confirmed within 30 days of [Oct. 14], a new election")
+    # Two days before it: "that day" is left as it is.
+    assert any(s.endswith("before that day.") for s in statements)
+    _, dropped = check_extraction(extraction, text)
+    assert dropped == []
+
+
 def test_resolved_statements_pass_the_evidence_check(bridge: ArticleExtraction) -> None:
     _, dropped = check_extraction(bridge, BRIDGE)
     assert dropped == []

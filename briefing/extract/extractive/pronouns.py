@@ -7,7 +7,11 @@ for "He"/"She", one plural subject for "They", one organisation or place for "It
 editor's insertion, and the evidence becomes both sentences, verbatim, so the name the
 statement adds is in the passage it cites. Otherwise the sentence is no statement.
 
-Only the first word is looked at: a pronoun later in a sentence usually refers to a
+"Within 30 days of that date" leans on the sentence before the same way: when that
+sentence names one day ("The chamber sits for the first time on Oct. 14."), the day
+replaces "that date" in brackets ("within 30 days of [Oct. 14]").
+
+For pronouns, only the first word is looked at: a pronoun later in a sentence usually refers to a
 name earlier in the same sentence. "It is", "It was" and "It's" are left alone, being
 mostly the empty subject of "It is unclear whether ...". One exception: a quotation
 that opens the sentence and is given to "he" or "she" ('"Of course there are
@@ -29,6 +33,7 @@ from briefing.contracts import EntityKind
 from briefing.extract.extractive.entities import mentions_in
 from briefing.extract.extractive.lexicon import NOT_NAMES, SPEECH_VERBS, TIME_WORDS
 from briefing.extract.extractive.names import HONORIFIC_WORDS, PLACE_WORDS, is_role_word, strip_possessive
+from briefing.merge.periods import MONTH
 
 __all__ = ["Standalone", "standalone"]
 
@@ -54,6 +59,11 @@ _THING_AFTER = re.compile(r"\s+(?:of|and|for)\s+(?:the\s+)?[A-Z]")
 _PARTICIPLE_OPENING = re.compile(r"[A-Z][a-z]+ing\s+(?:to|at|in|on|with|from|for|after|before|the|a|an)\b")
 _HEAD_WORDS = 4
 _GROUP_OPENERS = re.compile(r"^(?:both|the two)\b", re.IGNORECASE)
+# "within 30 days of that date": the day the sentence before gives, when it gives one.
+_THAT_DAY = re.compile(r"\bthat (?:date|day)\b")
+_A_DAY = re.compile(
+    rf"\b(?:{MONTH} [0-9]{{1,2}}|[0-9]{{1,2}} {MONTH}|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)\b(?!['’])"
+)
 # A sentence that is only a quotation, its speaker named in the sentence before: the
 # second sentence of what someone said, or a quotation whose marks close a later sentence.
 _BARE_QUOTE = re.compile(r"^[“\"«][^“”\"«»]+(?:[”\"»][.!?]?)?$")
@@ -87,8 +97,9 @@ def standalone(
     `previous` is the start and text of the sentence before, or None when there is none;
     `people` are the persons the article names in full. A statement that is only a
     quotation gets its speaker from the sentence before ('[Grace Wanjiru:] "I held on ..."'),
-    or is none. A statement that does not open with a pronoun, or with a quotation its
-    speaker is given to by a pronoun, is returned as it is.
+    or is none. "That date" or "that day" becomes the one day the sentence before names.
+    A statement that does not open with a pronoun, or with a quotation its speaker is
+    given to by a pronoun, is otherwise returned as it is.
     """
     bare = _BARE_QUOTE.match(statement.strip()) is not None
     quoted = None if bare else _QUOTE_THEN_PRONOUN.match(statement)
@@ -103,13 +114,19 @@ def standalone(
         return Standalone(
             f"{statement[: quoted.start('word')]}[{speaker}]{statement[quoted.end('word') :]}", previous[0]
         )
+    evidence_start = start
+    dated = _THAT_DAY.search(statement)
+    day = _one_day(previous, text, start) if dated else None
+    if dated is not None and day is not None and previous is not None:
+        statement = f"{statement[: dated.start()]}[{day}]{statement[dated.end() :]}"
+        evidence_start = previous[0]
     m = _OPENING.match(statement)
     word = m.group("word").casefold() if m else ""
     nxt = (m.group("next") or "").casefold() if m else ""
     if word in _THING_PRONOUNS and word == "it" and (not nxt or nxt in _EMPTY_IT or nxt.startswith("'")):
-        return Standalone(statement, start)
+        return Standalone(statement, evidence_start)
     if m is None or word not in {**_PERSON_PRONOUNS, **_GROUP_PRONOUNS, **_THING_PRONOUNS}:
-        return Standalone(statement, start)
+        return Standalone(statement, evidence_start)
     if previous is None or _PARAGRAPH_BREAK.search(text, previous[0], start):
         return None
     before = previous[1]
@@ -125,6 +142,14 @@ def standalone(
     if name is None:
         return None
     return Standalone(f"[{name}{suffix}]{statement[m.end('word') :]}", previous[0])
+
+
+def _one_day(previous: tuple[int, str] | None, text: str, start: int) -> str | None:
+    """The one day the sentence before names, in the same paragraph ("Oct. 14"); None if not one."""
+    if previous is None or _PARAGRAPH_BREAK.search(text, previous[0], start):
+        return None
+    days = set(_A_DAY.findall(previous[1]))
+    return days.pop() if len(days) == 1 else None
 
 
 def _one_person(sentence: str, people: Collection[str] = ()) -> str | None:
