@@ -161,6 +161,12 @@ def test_country_prefixes_and_abbreviations_are_one_role() -> None:
             {"a": "Vice President", "b": "Vice President", "c": "President", "d": "party leader"},
             [("Vice President", ["a", "b"]), ("President", ["c"])],
         ),
+        # The outgoing premier still holds the office; only a former one does not.
+        ({"a": "outgoing premier", "b": "Regional premier", "c": "premier"}, []),
+        (
+            {"a": "outgoing premier", "b": "premier", "c": "former premier"},
+            [("premier", ["a", "b"]), ("former premier", ["c"])],
+        ),
     ],
 )
 def test_a_role_disagreement_shows_only_contradictory_roles_each_once(

@@ -42,10 +42,9 @@ __all__ = [
 ]
 
 HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "dame", "lord", "lady", "h.e"})
-# Role words that change who someone is: "former President" is not "President".
-ROLE_MODIFIERS = frozenset(
-    {"former", "ex", "acting", "interim", "late", "outgoing", "incoming", "deputy", "vice"}
-)
+# Role words that change who someone is: "former President" is not "President". An
+# "outgoing premier" is still the premier, leaving: no other status (see ROLE_QUALIFIERS).
+ROLE_MODIFIERS = frozenset({"former", "ex", "acting", "interim", "late", "incoming", "deputy", "vice"})
 # Modifiers that say when or how someone holds an office, not which office: written in lower case.
 STATUS_MODIFIERS = frozenset({"former", "ex", "acting", "interim", "late", "outgoing", "incoming"})
 # Different words for the same office, as used by different outlets and translations.
@@ -65,7 +64,7 @@ ROLE_SYNONYMS = {
     "chief executive officer": "chief executive",
     "ceo": "chief executive",
 }
-# Place and institution words that qualify a role without changing it.
+# Place and institution words that qualify a role without changing it, and "outgoing".
 ROLE_QUALIFIERS = frozenset(
     {
         "us",
@@ -86,6 +85,7 @@ ROLE_QUALIFIERS = frozenset(
         "national",
         "federal",
         "then",
+        "outgoing",
     }
 )
 
