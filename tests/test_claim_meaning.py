@@ -1143,3 +1143,101 @@ def test_a_name_cut_short_is_no_other_spelling() -> None:
     )
     spelling = [line for line in render_markdown(brief).splitlines() if "is also written" in line]
     assert len(spelling) == 1 and '"Helen' in spelling[0] and '"Varga"' not in spelling[0], spelling
+
+
+FIRST_RETURNS = (
+    "KORVEL, Sept. 22 - With about 70 percent of ballots counted late on Monday, the count went on."
+)
+FINAL_COUNT = "KORVEL, Sept. 23 - The count ended on Tuesday."
+PARTIAL_SEATS = (
+    "The governing Labour-Green Union had 30 seats, the Farmers' Party 8 and the Northmarch Regionalists 4."
+)
+FINAL_SEATS = "The Labour-Green Union took 27 seats, the Farmers' Party 10 and the Northmarch Regionalists 5."
+
+
+def timelines(brief: Brief) -> list[tuple[str, list[str]]]:
+    return [(d.subject, [v.value for v in d.values]) for d in brief.discrepancies if d.kind == "timeline"]
+
+
+def test_a_count_still_being_made_is_followed_to_its_final_value_not_disputed() -> None:
+    # Monday's seats with 70 percent of ballots counted, then Tuesday's when the count was done.
+    brief = merge(
+        [
+            extracted("aaaaaaaaaaaa", [FIRST_RETURNS, PARTIAL_SEATS]),
+            extracted("bbbbbbbbbbbb", [FINAL_COUNT, FINAL_SEATS]),
+            extracted("cccccccccccc", [FINAL_COUNT, FINAL_SEATS]),
+        ]
+    )
+    assert figure_discrepancies(brief) == []
+    assert timelines(brief) == [("Labour-Green Union seats", ["30 seats", "27 seats"])]
+    # The first returns are not a source for the final count, though they read alike.
+    assert items_with(brief, "27 seats") == [["bbbbbbbbbbbb", "cccccccccccc"]]
+
+
+def test_finished_counts_of_other_days_still_disagree() -> None:
+    # No report says its count was unfinished: 30 against 27 seats is a disagreement.
+    brief = merge(
+        [
+            extracted("aaaaaaaaaaaa", ["KORVEL, Sept. 22 - The count ended.", PARTIAL_SEATS]),
+            extracted("bbbbbbbbbbbb", [FINAL_COUNT, FINAL_SEATS]),
+            extracted("cccccccccccc", [FINAL_COUNT, FINAL_SEATS]),
+        ]
+    )
+    assert figure_discrepancies(brief) == [("Labour-Green Union seats", ["27 seats", "30 seats"])]
+    assert timelines(brief) == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("The Civic Alliance had secured 34 of the 81 seats in the assembly.", [("34 of the 81 seats", 34)]),
+        (
+            "The last postal ballots lifted Helena Varga's Civic Alliance to 39 of the assembly's 81 seats.",
+            [("39 of the assembly's 81 seats", 39)],
+        ),
+        ("Berg, one of the two dissenting judges, wrote the opinion.", []),
+    ],
+)
+def test_a_part_of_a_whole_counts_what_the_whole_counts(
+    sentence: str, expected: list[tuple[str, int]]
+) -> None:
+    assert [(r.value, r.amount.low) for r in readings(sentence, None)] == expected
+
+
+def test_the_day_a_count_is_compared_with_is_not_its_day() -> None:
+    sentence = (
+        "The Alliance finished with 39 seats, five more than it held when counting paused on Monday night."
+    )
+    assert [r.when for r in readings(sentence, "Sept. 23")] == ["Sept. 23"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("The factory accounts for about a quarter of all jobs in Altenweiler.", [("a quarter", 25.0)]),
+        ("The Alliance won two-thirds of the seats it contested.", [("two-thirds", 66.666667)]),
+        ("Half of the town was under water by noon.", [("Half", 50.0)]),
+        # A quarter of a year, and a share given without what it is of, are not read.
+        ("It will book the charge in the first quarter.", []),
+        ("Orders fell by about a third in two years.", [("two years", 2.0)]),
+    ],
+)
+def test_a_share_in_words_is_a_percentage(sentence: str, expected: list[tuple[str, float]]) -> None:
+    assert [(r.value, r.amount.low) for r in readings(sentence, None)] == expected
+
+
+def test_a_towns_share_of_jobs_reported_two_ways_is_a_disagreement() -> None:
+    brief = merge(
+        [
+            extracted(
+                "aaaaaaaaaaaa",
+                ["The factory accounts for about a quarter of all jobs in Altenweiler, the mayor said."],
+            ),
+            extracted(
+                "bbbbbbbbbbbb",
+                ["The plant provides roughly 15 percent of employment in the town, the labour office said."],
+            ),
+            extracted("cccccccccccc", ["The company will cut 10 percent of its workforce in Darnstedt."]),
+        ]
+    )
+    assert figure_discrepancies(brief) == [("share of jobs in Altenweiler", ["15 percent", "a quarter"])]

@@ -39,6 +39,9 @@ def values(sentence: str) -> list[str]:
         ("The index slipped -0.5% in early trading.", "-0.5%"),
         ("Sản lượng cá giảm 34,5% so với cùng kỳ.", "34,5%"),
         ("今年一季度粮食出口下降34.5%。", "34.5%"),
+        # A share of something is a percentage too: the brief checks it against its evidence.
+        ("The plant provides roughly 15 percent of employment in the town.", "15 percent"),
+        ("The Alliance won 41.2 per cent of the vote.", "41.2 per cent"),
     ],
 )
 def test_percentages_in_their_written_forms(sentence: str, value: str) -> None:

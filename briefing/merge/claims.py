@@ -43,8 +43,10 @@ from briefing.merge.quantities import (
     day_of_report,
     places_of_report,
     readings,
+    same_amount,
     same_quantity,
     timeline_pair,
+    unfinished_report,
 )
 from briefing.merge.similarity import SAMPLE_SIZE, TokenIndex, content_tokens
 from briefing.text import comparable
@@ -138,6 +140,7 @@ def claim_items(articles: Sequence[ExtractedArticle], date: str | None = None) -
     for e in articles:
         day = day_of_report(e.article.text, e.article.published)
         places = places_of_report(e.article.text)
+        unfinished = unfinished_report(e.article.text)
         english = (e.meta.translated_to or e.article.language or "en").split("-")[0] == "en"
         claims = list(e.extraction.claims)
         known = {comparable(c.evidence) for c in claims}
@@ -158,7 +161,7 @@ def claim_items(articles: Sequence[ExtractedArticle], date: str | None = None) -
                     claim=claim,
                     tokens=tokens,
                     basis=_basis(f"{periods} {claim.statement} {claim.evidence}"),
-                    readings=readings(claim.statement, day, places, tokens),
+                    readings=readings(claim.statement, day, places, tokens, unfinished),
                     english=english,
                     days=_weekdays(claim.statement, e.article.published or date),
                 )
@@ -329,6 +332,23 @@ class _Values:
         """Whether a source gives, anywhere, another value for a quantity the item states."""
         given = self._source.get(source, {})
         return any(given.get(d, {g}) - {g} for d, g in self._item.get(item, {}).items())
+
+
+def _earlier_or_later(a: ClaimItem, b: ClaimItem) -> bool:
+    """Whether a gives another day's value of a count b states: not a source for b's value.
+
+    "The Labour-Green Union had 30 seats" with the count under way on Monday and "took
+    27 seats" when it was done on Tuesday tell one fact in nearly the same words; the
+    Monday report is the count's earlier value (shown over time), not a source for 27.
+    """
+    return any(
+        r.role == q.role == "to"
+        and not same_amount(r, q)
+        and same_quantity(r, q, same_item=True)
+        and timeline_pair(r, q)
+        for r in a.readings
+        for q in b.readings
+    )
 
 
 def _located(items: list[ClaimItem], cluster_of: list[int]) -> list[Located]:
@@ -573,7 +593,9 @@ def _merged_claim(
     # for one of its quantities are kept as a discrepancy instead of being cited for it.
     chosen = min(positions, key=rank)
     rep = items[chosen]
-    disputing = {m.article_id for m in members if values.contradicts(m.article_id, chosen)} - {rep.article_id}
+    disputing = {
+        m.article_id for m in members if values.contradicts(m.article_id, chosen) or _earlier_or_later(m, rep)
+    } - {rep.article_id}
     supporting = sorted({m.article_id for m in members} - disputing)
     disputed = sorted({m.article_id for m in members} - set(supporting))
     categories = sorted({m.claim.category for m in members}, key=lambda c: (c != rep.claim.category, c.value))

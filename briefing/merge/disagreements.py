@@ -14,6 +14,7 @@ The label names the quantity, not the sentence: the measure with its places and 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from briefing.merge.quantities import (
     NAMED_QUANTITIES,
     Reading,
     common_phrase,
+    holder_name,
     in_time_order,
     same_amount,
     same_quantity,
@@ -43,6 +45,7 @@ _MEASURE_WORDS = {
     "without power": "homes without power",
     "hectares": "area in hectares",
     "acres": "area in acres",
+    "share of jobs": "share of jobs",
 }
 _QUALIFIER_WORDS = {
     "second": "of the second shock",
@@ -254,6 +257,12 @@ def _subject(values: list[list[Located]]) -> str:
         return f"{words}, {when}" if when else words
     if top.unit.startswith("ordinal: "):
         return f"which {top.unit.removeprefix('ordinal: ')}"
+    holders = sorted(
+        Counter(name for g in values for loc in g if (name := holder_name(loc.reading))).items(),
+        key=lambda pair: (-pair[1], -len(pair[0]), pair[0]),
+    )
+    if holders:
+        return f"{holders[0][0]} {top.unit}"  # "Civic Alliance seats"
     befores = [loc.reading.before for g in values for loc in g]
     clauses = [_local(b) for b in befores]
     phrase = common_phrase(clauses) or common_phrase(befores) or _tail(clauses[0]) or f"figure in {top.unit}"
@@ -299,14 +308,16 @@ def find_timelines(located: Sequence[Located]) -> list[Disagreement]:
     Readings are one count when their measure, qualifier and places agree; a reading that
     names no place belongs to the count of its measure when there is only one. A day's
     value is the one most of its sources give (a disagreement on that day is shown apart).
+    Besides the growing counts, a count still being made is followed to its later values:
+    a party's seats with 70 percent of ballots counted, then when the count was done.
     """
-    growing = [
-        loc for loc in located if loc.reading.growing and loc.reading.when and loc.reading.role != "from"
-    ]
+    dated = [loc for loc in located if loc.reading.when and loc.reading.role != "from"]
+    unfinished = {_count_key(loc.reading) for loc in dated if loc.reading.unfinished}
     keyed: dict[tuple[str, str, frozenset[str]], list[Located]] = {}
-    for loc in growing:
+    for loc in dated:
         r = loc.reading
-        keyed.setdefault((r.unit, r.qualifier, r.places), []).append(loc)
+        if r.growing or _count_key(r) in unfinished:
+            keyed.setdefault(_count_key(r), []).append(loc)
     for key in [k for k in keyed if not k[2]]:
         named = [k for k in keyed if k[:2] == key[:2] and k[2]]
         if len(named) == 1:
@@ -338,10 +349,18 @@ def find_timelines(located: Sequence[Located]) -> list[Disagreement]:
                 else (g[0].reading.amount.low, g[0].reading.when or "")
             )
         )
-        words = _MEASURE_WORDS.get(unit, unit)
-        if qualifier:
-            words += " " + _QUALIFIER_WORDS.get(qualifier, "")
-        if places:
-            words += " in " + " and ".join(sorted(places))
+        if unit in _MEASURE_WORDS:
+            words = _MEASURE_WORDS[unit]
+            if qualifier:
+                words += " " + _QUALIFIER_WORDS.get(qualifier, "")
+            if places:
+                words += " in " + " and ".join(sorted(places))
+        else:
+            words = _subject(chosen)  # what the sources call it: "Labour-Green Union", "turnout"
         out.append(Disagreement(subject=words, values=chosen))
     return sorted(out, key=lambda d: (min(d.items), d.subject))
+
+
+def _count_key(reading: Reading) -> tuple[str, str, frozenset[str]]:
+    """What makes readings one count over days: measure, qualifier (whose, which shock) and places."""
+    return (reading.unit, reading.qualifier, reading.places)

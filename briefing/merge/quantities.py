@@ -32,11 +32,13 @@ __all__ = [
     "NAMED_QUANTITIES",
     "Reading",
     "day_of_report",
+    "holder_name",
     "in_time_order",
     "places_of_report",
     "readings",
     "same_quantity",
     "timeline_pair",
+    "unfinished_report",
 ]
 
 # Measures a count is read for without a counted noun, each by the words that name it.
@@ -56,7 +58,8 @@ MEASURES: dict[str, str] = {
 GROWING = frozenset(
     {"deaths", "injured", "missing", "evacuated", "homes", "hectares", "acres", "without power"}
 )
-NAMED_QUANTITIES = frozenset(MEASURES.values()) | GROWING | {"vote"}
+JOBS_SHARE = "share of jobs"
+NAMED_QUANTITIES = frozenset(MEASURES.values()) | GROWING | {"vote", JOBS_SHARE}
 """Units that name one quantity of a story across its items: a measure, or a count that grows."""
 _PEOPLE = frozenset({"", "people", "count"})
 # Measures that count people, each read only for a number of the people it counts ("2,600
@@ -80,10 +83,12 @@ _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 # The day a count is given for: "on Monday", "Friday evening", "by Monday"; not "Friday's quake".
 _DAY = re.compile(rf"\b(?P<d>{_WEEKDAY}|{MONTH} [0-9]{{1,2}}|[0-9]{{1,2}} {MONTH})\b(?!['’]s)")
 # Words before a day that make it when something began or an earlier value's day, not the day a
-# count is given for: "since it broke out on Monday", "which started on Monday", "up from 38 on Tuesday".
+# count is given for: "since it broke out on Monday", "which started on Monday", "up from 38 on Tuesday",
+# "five more than it held when counting paused on Monday".
 _BEGAN_BEFORE = re.compile(
     r"\b(?:since|started|starting|began|begun|broke out|erupted|(?:up|down) from|from [0-9][0-9,.]*)\b"
-    r"[^,.;:]{0,30}$",
+    r"[^,.;:]{0,30}$"
+    r"|\b(?:more|fewer|less|higher|lower) than\b[^,.;:]{0,40}$",
     re.IGNORECASE,
 )
 _CLAUSE_BREAK = re.compile(
@@ -145,6 +150,8 @@ class Reading:
     before: tuple[str, ...]
     """The words of the clause before the figure, for naming the quantity."""
     tokens: frozenset[str]
+    unfinished: bool = False
+    """Whether the report gives a count still being made (see `unfinished_report`)."""
 
     @property
     def growing(self) -> bool:
@@ -232,6 +239,25 @@ _HELD = frozenset({"seats"})
 _NAME_RUN = re.compile(r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
 
 
+def holder_name(reading: Reading) -> str | None:
+    """Whose count a reading of a held count (seats) is, as its clause names it ("Civic Alliance").
+
+    The name before the figure, without a leading "The" or an owner before a possessive
+    ("Helena Varga's Civic Alliance" is the Civic Alliance); None for other counts.
+    """
+    if reading.unit not in _HELD:
+        return None
+    runs = _NAME_RUN.findall(" ".join(reading.before))
+    if not runs:
+        return None
+    words = runs[-1].split()
+    owned = [i for i, w in enumerate(words) if w.endswith(("'s", "’s"))]
+    words = words[owned[-1] + 1 :] if owned else words
+    if words and words[0] == "The":
+        words = words[1:]
+    return " ".join(words) or None
+
+
 def _holder(sentence: str, lo: int, start: int) -> str:
     """Whose count it is: the last word of the last name before the figure in its clause ("alliance")."""
     runs = [m.group().split()[-1] for m in _NAME_RUN.finditer(sentence, lo, start)]
@@ -314,8 +340,34 @@ def _votes(sentence: str) -> list[tuple[int, int, str, FigureValue, str, str, tu
     return out
 
 
+# A share of all the jobs somewhere: "about a quarter of all jobs in Altenweiler", "15 percent of employment".
+_OF_JOBS = re.compile(r"\s+of\s+(?:all\s+|the\s+)?(?:jobs|employment)\b", re.IGNORECASE)
+_FRACTIONS = {"half": 50.0, "third": 100 / 3, "quarter": 25.0, "fifth": 20.0}
+# A share in words: "about a quarter of all jobs", "two-thirds of the vote", "half of the town".
+_FRACTION = re.compile(
+    r"\b(?:(?:a|one)[- ](?P<one>half|third|quarter|fifth)"
+    r"|(?P<many>two|three|four)[- ](?P<parts>thirds|quarters|fifths)|(?P<half>half))(?= of\b)",
+    re.IGNORECASE,
+)
+
+
+def _fractions(sentence: str) -> list[tuple[int, int, str, FigureValue, str, str, tuple[int, int]]]:
+    """Each share the sentence gives in words, read as a percentage: "a quarter of all jobs" is 25 percent."""
+    out = []
+    for m in _FRACTION.finditer(sentence):
+        if m["one"] or m["half"]:
+            share = _FRACTIONS[(m["one"] or m["half"]).casefold()]
+        else:
+            share = word_number(m["many"]) * _FRACTIONS[m["parts"].casefold().rstrip("s")]
+        amount = FigureValue(low=round(share, 6), high=round(share, 6), unit="percent")
+        kind = JOBS_SHARE if _OF_JOBS.match(sentence, m.end()) else "percent"
+        out.append((m.start(), m.end(), m.group(), amount, kind, "to", _clause(sentence, m.start(), m.end())))
+    return out
+
+
 # Only a spelled number that counts no noun of its own: "rose to four on Wednesday", not "three factories".
-_OF_A_TOTAL = re.compile(r"\bof (?:the|its|their) $")
+_OF_A_TOTAL = re.compile(r"\bof (?:the|its|their) (?:[\w-]+['’]s )?$")
+_PART_OF = re.compile(r"\s+of (?:the |its |their )(?:[\w-]+['’]s )?")
 _SPELLED = re.compile(
     rf"\b(?:{WORD_NUMBER_PATTERN})\b(?=\s*[,.;]|\s+(?:on|in|at|by|after|before|as|and|from|when|while)\b)"
 )
@@ -329,6 +381,30 @@ def _is_age(before: str, after: str) -> bool:
     )
 
 
+# A count still being made: "with about 70 percent of ballots counted", "provisional results",
+# "the count will not finish until Tuesday".
+_UNFINISHED = re.compile(
+    r"\b(?:provisional|preliminary|partial|incomplete) (?:results?|counts?|figures|tally|returns|turnout)\b"
+    r"|\bwith (?:about |around |nearly |almost |some |roughly |over |more than )?[0-9]+(?:\.[0-9]+)?"
+    r" ?(?:percent|per cent|%) of (?:the )?"
+    r"(?:ballots|votes|precincts|polling stations|districts|constituencies)"
+    r"(?: \w+)? (?:counted|in|tallied|reporting)\b"
+    r"|\bcount(?:ing)?(?: of [\w' ]{1,30})? (?:is still|was still|still|continues|continued|"
+    r"will not (?:finish|end|be complete))\b",
+    re.IGNORECASE,
+)
+
+
+def unfinished_report(text: str) -> bool:
+    """Whether an article reports a count still being made: an election's first returns.
+
+    Its figures are a stage of the count. A later day's report of the final figure
+    updates them rather than contradicting them: the governing party's 30 seats with 70
+    percent of ballots counted, then 27 when the count was done, is a change over days.
+    """
+    return _UNFINISHED.search(text) is not None
+
+
 def places_of_report(text: str) -> frozenset[str]:
     """The places an article's first sentence names: where its counts are, when a sentence does not say."""
     return _places(text.split(". ")[0][:300])
@@ -339,6 +415,7 @@ def readings(
     report_day: str | None,
     report_places: frozenset[str] = frozenset(),
     tokens: frozenset[str] | None = None,
+    unfinished: bool = False,
 ) -> list[Reading]:
     """The quantities a sentence states, each figure once, in reading order.
 
@@ -347,16 +424,24 @@ def readings(
     ("the toll could exceed 10,000") is not a count and is left out. A count that names no
     place is taken for the report's (`report_places`). `tokens` are the sentence's
     `content_tokens` when the caller has them: a clause that is the whole sentence reuses them.
+    Every reading has its day, so that the figures of a count still being made (`unfinished`,
+    see `unfinished_report`) can be told apart from a later day's.
     """
     figures = find_figures(sentence)
     spans = _spans(sentence, figures)
     found: list[tuple[int, int, str, FigureValue, str, str, tuple[int, int]]] = []
-    for start, end, value, unit in spans:
-        if _OF_A_TOTAL.search(sentence, max(0, start - 12), start):
+    for n, (start, end, value, unit) in enumerate(spans):
+        number = value
+        if _OF_A_TOTAL.search(sentence, max(0, start - 40), start):
             continue  # "34 of the 81 seats", "two short of the 41 it needs": a whole, not the count
+        if unit is None and n + 1 < len(spans) and spans[n + 1][3] is not None:
+            # The part of a whole counts what the whole does: "34 of the 81 seats" is 34 seats.
+            whole_start, whole_end, _, whole_unit = spans[n + 1]
+            if _PART_OF.fullmatch(sentence, end, whole_start):
+                value, unit, number = sentence[start:whole_end], whole_unit, value
         lo, hi = _clause(sentence, start, end)
         measure = _measure(sentence, start, end, lo, hi)
-        amount = parse_value(value, unit)
+        amount = parse_value(number, unit)
         if amount is None or (unit is None and measure is None):
             continue
         if canonical_unit(unit) in _COUNTED_PEOPLE["without power"] and (
@@ -372,6 +457,8 @@ def readings(
         if measure in GROWING and _FORECAST.search(" ".join(_WORD.findall(sentence[lo:start])[-4:])):
             continue
         kind = measure or canonical_unit(unit) or amount.unit
+        if kind == "percent" and _OF_JOBS.match(sentence, end):
+            kind = JOBS_SHARE  # "15 percent of employment in the town": how much a place lives on it
         found.append((start, end, value, amount, kind, _role(sentence, start, kind), (lo, hi)))
     for m in _ORDINAL.finditer(sentence):
         if m.group("what").casefold() in _TIME_NOUNS:
@@ -381,6 +468,7 @@ def readings(
         value = sentence[m.start() : m.start("what") - 1]
         found.append((m.start(), m.end(), value, amount, "ordinal: " + m.group("what"), "to", (lo, hi)))
     found.extend(_votes(sentence))
+    found.extend(_fractions(sentence))
     found.sort(key=lambda f: f[0])
     out: list[Reading] = []
     for start, end, value, amount, kind, role, (lo, hi) in found:
@@ -411,9 +499,10 @@ def readings(
                 qualifier=_holder(sentence, lo, start) if kind in _HELD else _qualifier(sentence, lo, start),
                 places=_places(clause_text) or (report_places if kind in GROWING else frozenset()),
                 head=_head(sentence, end) if kind in _DURATIONS else None,
-                when=(day or report_day) if kind in GROWING else None,
+                when=day or report_day,
                 before=tuple(sentence[lo:start].split()),
                 tokens=clause_tokens,
+                unfinished=unfinished,
             )
         )
     return out
@@ -498,8 +587,14 @@ def same_quantity(a: Reading, b: Reading, *, same_item: bool) -> bool:
 
 
 def timeline_pair(a: Reading, b: Reading) -> bool:
-    """Whether two values of one growing count were given for different days, or a day is unknown."""
-    return a.growing and (a.when is None or b.when is None or a.when != b.when)
+    """Whether two values of one count are of different days: a change, not a conflict.
+
+    A growing count given for different days, or where a day is unknown; or a count still
+    being made (see `unfinished_report`) and another day's value of it.
+    """
+    if a.growing:
+        return a.when is None or b.when is None or a.when != b.when
+    return (a.unfinished or b.unfinished) and None not in (a.when, b.when) and a.when != b.when
 
 
 def common_phrase(phrases: Sequence[tuple[str, ...]]) -> str | None:
