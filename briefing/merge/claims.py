@@ -116,7 +116,7 @@ class ClaimItem:
     ordinals: frozenset[str] = field(init=False)
     """Its ordinal words ("second"), case-folded: "the first day" is not "the second day"."""
     counts: tuple[Reading, ...] = field(init=False)
-    """Its readings of growing counts (deaths, injured): the only ones a timeline pair holds."""
+    """Its readings of growing counts (deaths, injured): those of another day make another fact."""
 
     def __post_init__(self) -> None:
         self.sort_key = (comparable(self.claim.statement), self.article_id, self.rank)
@@ -438,7 +438,8 @@ def _same_time(a: ClaimItem, b: ClaimItem) -> bool:
         return False
     if _disjoint(a.dates, b.dates) or _disjoint(a.ordinals, b.ordinals):
         return False
-    # Only a growing count can make a timeline pair: other readings are not compared at all.
+    # Only a growing count of another day makes another fact. A count still being made is the
+    # same fact as its final value, and its source is not cited for it (see `_earlier_or_later`).
     return not a.counts or not any(
         timeline_pair(r, q) and same_quantity(r, q, same_item=True) for r in a.counts for q in b.readings
     )
