@@ -1241,3 +1241,37 @@ def test_a_towns_share_of_jobs_reported_two_ways_is_a_disagreement() -> None:
         ]
     )
     assert figure_discrepancies(brief) == [("share of jobs in Altenweiler", ["15 percent", "a quarter"])]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Provisional turnout stood at 61.9 percent, the commission said.", [("61.9 percent", "turnout")]),
+        ("Some 61.9 per cent of registered voters took part.", [("61.9 per cent", "turnout")]),
+        ("It was a 63 percent turnout.", [("63 percent", "turnout")]),
+        # The winner's share beside the turnout is not the turnout.
+        (
+            "The Alliance won 41 percent on a turnout of 60 percent.",
+            [("41 percent", "percent"), ("60 percent", "turnout")],
+        ),
+    ],
+)
+def test_a_turnout_is_read_as_one(sentence: str, expected: list[tuple[str, str]]) -> None:
+    assert [(r.value, r.unit) for r in readings(sentence, None)] == expected
+
+
+def test_a_final_turnout_reported_two_ways_is_a_disagreement_and_the_provisional_one_no_timeline() -> None:
+    brief = merge(
+        [
+            extracted("aaaaaaaaaaaa", [FIRST_RETURNS, "Provisional turnout stood at 61.9 percent."]),
+            extracted(
+                "bbbbbbbbbbbb", [FINAL_COUNT, "Turnout climbed to 63.4 percent once postal votes were added."]
+            ),
+            extracted(
+                "cccccccccccc",
+                [FINAL_COUNT, "Some 61.9 per cent of registered voters took part, the commission said."],
+            ),
+        ]
+    )
+    assert figure_discrepancies(brief) == [("turnout", ["61.9 percent", "63.4 percent"])]
+    assert timelines(brief) == []

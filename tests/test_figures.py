@@ -236,6 +236,13 @@ def test_no_period_when_the_sentence_gives_none() -> None:
     assert find_figures("Soybean exports fell 12.7%, officials said.")[0].period is None
 
 
+def test_the_time_of_the_level_a_figure_rose_from_is_not_its_period() -> None:
+    figures = find_figures(
+        "Turnout stood at 61.9 percent, up from 58.3 percent at the last election in 2021."
+    )
+    assert [(f.value, f.period) for f in figures] == [("61.9 percent", None), ("58.3 percent", "2021")]
+
+
 def test_each_figure_gets_its_own_nearest_period() -> None:
     figures = find_figures("Exports fell 12.7% in May, after rising 8% in April.")
     assert [(f.value, f.period) for f in figures] == [("12.7%", "May"), ("8%", "April")]

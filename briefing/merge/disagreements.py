@@ -24,6 +24,7 @@ from briefing.merge.quantities import (
     common_phrase,
     holder_name,
     in_time_order,
+    named_count,
     same_amount,
     same_quantity,
     timeline_pair,
@@ -46,6 +47,7 @@ _MEASURE_WORDS = {
     "hectares": "area in hectares",
     "acres": "area in acres",
     "share of jobs": "share of jobs",
+    "turnout": "turnout",
 }
 _QUALIFIER_WORDS = {
     "second": "of the second shock",
@@ -308,11 +310,14 @@ def find_timelines(located: Sequence[Located]) -> list[Disagreement]:
     Readings are one count when their measure, qualifier and places agree; a reading that
     names no place belongs to the count of its measure when there is only one. A day's
     value is the one most of its sources give (a disagreement on that day is shown apart).
-    Besides the growing counts, a count still being made is followed to its later values:
-    a party's seats with 70 percent of ballots counted, then when the count was done.
+    Besides the growing counts, a named count still being made is followed to its later
+    values: a party's seats with 70 percent of ballots counted, then when the count was
+    done (not the 70 percent, which names no quantity other reports give).
     """
     dated = [loc for loc in located if loc.reading.when and loc.reading.role != "from"]
-    unfinished = {_count_key(loc.reading) for loc in dated if loc.reading.unfinished}
+    unfinished = {
+        _count_key(loc.reading) for loc in dated if loc.reading.unfinished and named_count(loc.reading)
+    }
     keyed: dict[tuple[str, str, frozenset[str]], list[Located]] = {}
     for loc in dated:
         r = loc.reading

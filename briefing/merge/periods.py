@@ -67,17 +67,23 @@ def markers(text: str, patterns: tuple[re.Pattern[str], ...]) -> list[tuple[int,
     return sorted(spans)
 
 
+_FROM_LEVEL = re.compile(r"\bfrom (?:about |around |roughly |nearly |some )?[$€£¥]?[0-9]")
+
+
 def nearest(text: str, start: int, end: int, markers: list[tuple[int, int, str]]) -> str | None:
     """The marker closest to the figure at `start:end` in its own clause ('fell 5% in May').
 
     On a tie the marker after the figure wins. A marker across a semicolon, bracket or
     dash belongs to another clause and is never used; one across a comma is used only
-    when nothing nearer the figure is.
+    when nothing nearer the figure is. A marker after the level a figure changed from
+    ("up from 58.3 percent in 2021") is that level's time, not the figure's.
     """
     best: tuple[tuple[int, int, int], str] | None = None
     for marker_start, marker_end, label in markers:
         if marker_start >= end:
             between, after = text[end:marker_start], 0
+            if _FROM_LEVEL.search(between):
+                continue  # "61.9 percent, up from 58.3 percent in 2021": the earlier level's time
         elif marker_end <= start:
             between, after = text[marker_end:start], 1
         else:

@@ -34,6 +34,7 @@ __all__ = [
     "day_of_report",
     "holder_name",
     "in_time_order",
+    "named_count",
     "places_of_report",
     "readings",
     "same_quantity",
@@ -59,7 +60,8 @@ GROWING = frozenset(
     {"deaths", "injured", "missing", "evacuated", "homes", "hectares", "acres", "without power"}
 )
 JOBS_SHARE = "share of jobs"
-NAMED_QUANTITIES = frozenset(MEASURES.values()) | GROWING | {"vote", JOBS_SHARE}
+TURNOUT = "turnout"
+NAMED_QUANTITIES = frozenset(MEASURES.values()) | GROWING | {"vote", JOBS_SHARE, TURNOUT}
 """Units that name one quantity of a story across its items: a measure, or a count that grows."""
 _PEOPLE = frozenset({"", "people", "count"})
 # Measures that count people, each read only for a number of the people it counts ("2,600
@@ -239,6 +241,11 @@ _HELD = frozenset({"seats"})
 _NAME_RUN = re.compile(r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
 
 
+def named_count(reading: Reading) -> bool:
+    """Whether a reading is of a quantity its words name across items: a measure, a party's seats."""
+    return reading.unit in NAMED_QUANTITIES or reading.unit in _HELD
+
+
 def holder_name(reading: Reading) -> str | None:
     """Whose count a reading of a held count (seats) is, as its clause names it ("Civic Alliance").
 
@@ -340,6 +347,13 @@ def _votes(sentence: str) -> list[tuple[int, int, str, FigureValue, str, str, tu
     return out
 
 
+# An election's turnout, named in the figure's clause just before it or right after it.
+_TURNOUT_BEFORE = re.compile(r"\bturnout\b[^,;.]{0,30}$", re.IGNORECASE)
+_TURNOUT_AFTER = re.compile(
+    r"\s+turnout\b"
+    r"|\s+of\s+(?:the\s+)?(?:registered\s+|eligible\s+)?(?:voters|electorate)\s+(?:took part|voted|cast)\b",
+    re.IGNORECASE,
+)
 # A share of all the jobs somewhere: "about a quarter of all jobs in Altenweiler", "15 percent of employment".
 _OF_JOBS = re.compile(r"\s+of\s+(?:all\s+|the\s+)?(?:jobs|employment)\b", re.IGNORECASE)
 _FRACTIONS = {"half": 50.0, "third": 100 / 3, "quarter": 25.0, "fifth": 20.0}
@@ -459,6 +473,10 @@ def readings(
         kind = measure or canonical_unit(unit) or amount.unit
         if kind == "percent" and _OF_JOBS.match(sentence, end):
             kind = JOBS_SHARE  # "15 percent of employment in the town": how much a place lives on it
+        elif kind == "percent" and (
+            _TURNOUT_BEFORE.search(sentence, lo, start) or _TURNOUT_AFTER.match(sentence, end)
+        ):
+            kind = TURNOUT  # "turnout stood at 61.9 percent", "a 63 percent turnout"
         found.append((start, end, value, amount, kind, _role(sentence, start, kind), (lo, hi)))
     for m in _ORDINAL.finditer(sentence):
         if m.group("what").casefold() in _TIME_NOUNS:
