@@ -158,6 +158,18 @@ def test_no_statement_of_the_example_opens_with_a_pronoun(example: Brief) -> Non
             "three metres higher by Friday.",
             "Ruiz’s view",
         ),
+        # What was said is a clause: its verb stays, not "Analyst said gains in capital".
+        (
+            "Political analyst Jana Kroll said the party's gains in the capital and the postal vote "
+            "reflected anger over rents.",
+            "Analyst: gains reflected anger over rents",
+        ),
+        # What was told, not the relative clause about the teller.
+        (
+            "Varga, who will become the first woman to lead the region, told Radio Northmarch that coalition "
+            "talks would begin on Friday.",
+            "Varga: talks would begin on Friday",
+        ),
     ],
 )
 def test_lead_phrases_read_as_english(sentence: str, expected: str) -> None:
@@ -170,6 +182,7 @@ def test_lead_phrases_read_as_english(sentence: str, expected: str) -> None:
     "phrase",
     [
         "Conveyed they to establish a mechanism",
+        "Varga: who to become region's first",
         "They would set up a standing",
         "Ruiz: river could be up",
         "Said talks",
