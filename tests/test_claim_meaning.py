@@ -1217,6 +1217,8 @@ def test_the_day_a_count_is_compared_with_is_not_its_day() -> None:
         ("The factory accounts for about a quarter of all jobs in Altenweiler.", [("a quarter", 25.0)]),
         ("The Alliance won two-thirds of the seats it contested.", [("two-thirds", 66.666667)]),
         ("Half of the town was under water by noon.", [("Half", 50.0)]),
+        ("Nearly seven in ten nurses who took part voted to strike.", [("seven in ten", 70.0)]),
+        ("One in three homes in the valley lost power.", [("One in three", 33.333333)]),
         # A quarter of a year, and a share given without what it is of, are not read.
         ("It will book the charge in the first quarter.", []),
         ("Orders fell by about a third in two years.", [("two years", 2.0)]),
@@ -1238,6 +1240,8 @@ def test_a_towns_share_of_jobs_reported_two_ways_is_a_disagreement() -> None:
                 ["The plant provides roughly 15 percent of employment in the town, the labour office said."],
             ),
             extracted("cccccccccccc", ["The company will cut 10 percent of its workforce in Darnstedt."]),
+            # The region's share is another quantity than the town's.
+            extracted("dddddddddddd", ["The plant accounts for roughly 6 percent of employment in the region."]),
         ]
     )
     assert figure_discrepancies(brief) == [("share of jobs in Altenweiler", ["15 percent", "a quarter"])]

@@ -356,23 +356,49 @@ _TURNOUT_AFTER = re.compile(
 )
 # A share of all the jobs somewhere: "about a quarter of all jobs in Altenweiler", "15 percent of employment".
 _OF_JOBS = re.compile(r"\s+of\s+(?:all\s+|the\s+)?(?:jobs|employment)\b", re.IGNORECASE)
+# A share of the jobs of an area wider than a town is another quantity: "in the region".
+_WIDER_AREA = re.compile(
+    r"\s+of\s+(?:all\s+|the\s+)?(?:jobs|employment)\s+(?:in|across)\s+(?:the\s+|its\s+)?"
+    r"(?P<area>region|province|state|county|country|nation)\b",
+    re.IGNORECASE,
+)
+
+
+def _wider_area(sentence: str, end: int) -> str:
+    """What wider area a share of jobs is of ("in region"); "" for a town's, named or not ("in Kettleby")."""
+    m = _WIDER_AREA.match(sentence, end)
+    return f"in {m['area'].casefold()}" if m else ""
+
+
 _FRACTIONS = {"half": 50.0, "third": 100 / 3, "quarter": 25.0, "fifth": 20.0}
 # A share in words: "about a quarter of all jobs", "two-thirds of the vote", "half of the town".
+# "A quarter" or "half" counts only before "of" ("the first quarter" is three months);
+# "two-thirds" and "seven in ten" are shares wherever they stand.
 _FRACTION = re.compile(
-    r"\b(?:(?:a|one)[- ](?P<one>half|third|quarter|fifth)"
-    r"|(?P<many>two|three|four)[- ](?P<parts>thirds|quarters|fifths)|(?P<half>half))(?= of\b)",
+    r"\b(?:(?:(?:a|one)[- ](?P<one>half|third|quarter|fifth)|(?P<half>half))(?= of\b)"
+    r"|(?P<many>two|three|four)[- ](?P<parts>thirds|quarters|fifths)\b"
+    r"|(?P<n>one|two|three|four|five|six|seven|eight|nine) in (?P<m>three|four|five|ten)\b)",
     re.IGNORECASE,
 )
 
 
 def _fractions(sentence: str) -> list[tuple[int, int, str, FigureValue, str, str, tuple[int, int]]]:
-    """Each share the sentence gives in words, read as a percentage: "a quarter of all jobs" is 25 percent."""
+    """Each share the sentence gives in words, read as a percentage: "a quarter of all jobs" is 25 percent.
+
+    "Nearly seven in ten nurses" is 70 percent, "more than two-thirds" 66.7: two outlets'
+    wordings of one result are one value (see `same_amount`).
+    """
     out = []
     for m in _FRACTION.finditer(sentence):
         if m["one"] or m["half"]:
             share = _FRACTIONS[(m["one"] or m["half"]).casefold()]
-        else:
+        elif m["many"]:
             share = word_number(m["many"]) * _FRACTIONS[m["parts"].casefold().rstrip("s")]
+        else:
+            n = 1 if m["n"].casefold() == "one" else word_number(m["n"])
+            share = 100 * n / word_number(m["m"])
+            if share >= 100:
+                continue  # "four in three" is no share
         amount = FigureValue(low=round(share, 6), high=round(share, 6), unit="percent")
         kind = JOBS_SHARE if _OF_JOBS.match(sentence, m.end()) else "percent"
         out.append((m.start(), m.end(), m.group(), amount, kind, "to", _clause(sentence, m.start(), m.end())))
@@ -514,7 +540,11 @@ def readings(
                 partner=partner,
                 period=(period or "").casefold(),
                 period_label=period,
-                qualifier=_holder(sentence, lo, start) if kind in _HELD else _qualifier(sentence, lo, start),
+                qualifier=_holder(sentence, lo, start)
+                if kind in _HELD
+                else _wider_area(sentence, end)
+                if kind == JOBS_SHARE
+                else _qualifier(sentence, lo, start),
                 places=_places(clause_text) or (report_places if kind in GROWING else frozenset()),
                 head=_head(sentence, end) if kind in _DURATIONS else None,
                 when=day or report_day,
