@@ -1241,7 +1241,9 @@ def test_a_towns_share_of_jobs_reported_two_ways_is_a_disagreement() -> None:
             ),
             extracted("cccccccccccc", ["The company will cut 10 percent of its workforce in Darnstedt."]),
             # The region's share is another quantity than the town's.
-            extracted("dddddddddddd", ["The plant accounts for roughly 6 percent of employment in the region."]),
+            extracted(
+                "dddddddddddd", ["The plant accounts for roughly 6 percent of employment in the region."]
+            ),
         ]
     )
     assert figure_discrepancies(brief) == [("share of jobs in Altenweiler", ["15 percent", "a quarter"])]
@@ -1279,3 +1281,56 @@ def test_a_final_turnout_reported_two_ways_is_a_disagreement_and_the_provisional
     )
     assert figure_discrepancies(brief) == [("turnout", ["61.9 percent", "63.4 percent"])]
     assert timelines(brief) == []
+
+
+DAY_ONE = "PORT ELLIS, March 3 - The ferry capsized on Monday night."
+DAY_TWO = "PORT ELLIS, March 4 - Divers entered the hull."
+
+
+def test_a_count_named_by_weekday_and_by_date_follows_its_reports_days() -> None:
+    # "31 on Monday" (a March 3 report) and "22" (March 4): falling, still in the order of the days.
+    brief = merge(
+        [
+            extracted("aaaaaaaaaaaa", [DAY_ONE, "By Monday night 31 people were missing."]),
+            extracted("bbbbbbbbbbbb", [DAY_TWO, "Twenty-two people are still missing."]),
+        ]
+    )
+    assert timelines(brief) == [("missing", ["31 people", "Twenty-two people"])]
+
+
+def test_rescued_counts_of_one_day_named_two_ways_disagree_and_a_bound_keeps_its_value() -> None:
+    brief = merge(
+        [
+            extracted("aaaaaaaaaaaa", [DAY_ONE, "The coast guard said 176 people had been rescued."]),
+            extracted("bbbbbbbbbbbb", [DAY_ONE, "More than 170 people were rescued overnight."]),
+            extracted("cccccccccccc", [DAY_TWO, "The coast guard said 192 people had now been rescued."]),
+            extracted(
+                "dddddddddddd",
+                [DAY_TWO, "The health authority said on Wednesday that 188 people had been rescued."],
+            ),
+        ]
+    )
+    # "More than 170" is 176, not another value; Wednesday is the March 4 reports' day.
+    assert [values for _, values in figure_discrepancies(brief)] == [["188 people", "192 people"]]
+    assert [values for _, values in timelines(brief)] == [["176 people", "188 people"]]
+
+
+def test_a_preliminary_manifest_is_revised_not_disputed() -> None:
+    brief = merge(
+        [
+            extracted(
+                "aaaaaaaaaaaa",
+                [DAY_ONE, "The preliminary manifest listed 198 passengers and 18 crew members."],
+            ),
+            extracted(
+                "bbbbbbbbbbbb", [DAY_TWO, "The final manifest listed 212 passengers and 19 crew members."]
+            ),
+        ]
+    )
+    assert figure_discrepancies(brief) == []
+
+
+def test_a_place_of_two_words_is_named_whole() -> None:
+    assert [r.places for r in readings("Nine people died in Port Ellis on Monday.", None)] == [
+        frozenset({"Port Ellis"})
+    ]

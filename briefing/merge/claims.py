@@ -41,6 +41,7 @@ from briefing.merge.quantities import (
     NAMED_QUANTITIES,
     Reading,
     day_of_report,
+    is_bound,
     places_of_report,
     readings,
     same_amount,
@@ -639,7 +640,10 @@ def _discrepancy(
             evidence.setdefault(
                 loc.article_id, Evidence(article_id=loc.article_id, text=items[loc.item].claim.evidence)
             )
-        shown = min(group, key=lambda x: (len(x.reading.value), x.reading.value)).reading.value
+        # An exact figure over a bound it keeps: "176 people", not "170 people" from "more than 170".
+        shown = min(
+            group, key=lambda x: (is_bound(x.reading), len(x.reading.value), x.reading.value)
+        ).reading.value
         values.append(
             DiscrepancyValue(
                 value=shown,

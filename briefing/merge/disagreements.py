@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from briefing.merge.quantities import (
@@ -26,6 +26,7 @@ from briefing.merge.quantities import (
     in_time_order,
     named_count,
     same_amount,
+    same_day,
     same_quantity,
     timeline_pair,
 )
@@ -41,6 +42,7 @@ _MEASURE_WORDS = {
     "attendance": "attendance",
     "vote": "vote",
     "evacuated": "people evacuated",
+    "rescued": "people rescued",
     "on strike": "workers on strike",
     "homes": "homes",
     "without power": "homes without power",
@@ -103,7 +105,7 @@ def _agrees(a: Located, b: Located) -> bool:
     return (
         same_amount(a.reading, b.reading)
         and same_quantity(a.reading, b.reading, same_item=a.cluster == b.cluster)
-        and not (a.reading.growing and a.reading.when != b.reading.when)
+        and not (a.reading.growing and not same_day(a.reading, b.reading))
     )
 
 
@@ -330,8 +332,9 @@ def find_timelines(located: Sequence[Located]) -> list[Disagreement]:
     out: list[Disagreement] = []
     for (unit, qualifier, places), members in keyed.items():
         days: dict[str, list[list[Located]]] = {}
+        by_report = _by_report_day(members)
         for loc in members:
-            when = loc.reading.when or ""
+            when = (loc.reading.reported if by_report else loc.reading.when) or ""
             groups = days.setdefault(when, [])
             group = next((g for g in groups if same_amount(g[0].reading, loc.reading)), None)
             if group is None:
@@ -346,14 +349,7 @@ def find_timelines(located: Sequence[Located]) -> list[Disagreement]:
         ]
         if len({g[0].reading.amount.low for g in chosen}) < 2:
             continue  # one value given for two days is one count, not a change
-        order = in_time_order([g[0].reading.when or "" for g in chosen])
-        chosen.sort(
-            key=lambda g: (
-                (order[g[0].reading.when or ""],)
-                if order
-                else (g[0].reading.amount.low, g[0].reading.when or "")
-            )
-        )
+        chosen.sort(key=_in_order_of_days(chosen))
         if unit in _MEASURE_WORDS:
             words = _MEASURE_WORDS[unit]
             if qualifier:
@@ -364,6 +360,28 @@ def find_timelines(located: Sequence[Located]) -> list[Disagreement]:
             words = _subject(chosen)  # what the sources call it: "Labour-Green Union", "turnout"
         out.append(Disagreement(subject=words, values=chosen))
     return sorted(out, key=lambda d: (min(d.items), d.subject))
+
+
+def _by_report_day(members: Sequence[Located]) -> bool:
+    """Whether a count's values go on their reports' days: their own cannot be ordered, and those can."""
+    own = [loc.reading.when or "" for loc in members]
+    reported = [loc.reading.reported or "" for loc in members]
+    return in_time_order(own) is None and in_time_order(reported) is not None
+
+
+def _in_order_of_days(groups: list[list[Located]]) -> Callable[[list[Located]], tuple[object, ...]]:
+    """How to sort a count's values of each day: by their days, else their reports' days, else as they rose.
+
+    "31 missing on Monday" and "twenty-two on March 4" name their days in two ways that
+    cannot be put in order; the reports that give them, of March 3 and March 4, can.
+    """
+    order = in_time_order([g[0].reading.when or "" for g in groups])
+    if order:
+        return lambda g: (order[g[0].reading.when or ""],)
+    reported = in_time_order([g[0].reading.reported or "" for g in groups])
+    if reported:
+        return lambda g: (reported[g[0].reading.reported or ""], g[0].reading.amount.low)
+    return lambda g: (g[0].reading.amount.low, g[0].reading.when or "")
 
 
 def _count_key(reading: Reading) -> tuple[str, str, frozenset[str]]:

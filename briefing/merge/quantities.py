@@ -34,9 +34,11 @@ __all__ = [
     "day_of_report",
     "holder_name",
     "in_time_order",
+    "is_bound",
     "named_count",
     "places_of_report",
     "readings",
+    "same_day",
     "same_quantity",
     "timeline_pair",
     "unfinished_report",
@@ -50,6 +52,7 @@ MEASURES: dict[str, str] = {
     **dict.fromkeys(("injured", "wounded", "hurt", "injuries"), "injured"),
     **dict.fromkeys(("missing",), "missing"),
     **dict.fromkeys(("evacuated", "evacuees", "displaced", "fled", "forced", "forcing"), "evacuated"),
+    **dict.fromkeys(("rescued", "saved"), "rescued"),
     **dict.fromkeys(("striking", "strikers", "walked", "walkout", "walk-out", "downed"), "on strike"),
     **dict.fromkeys(("electricity", "blackout", "blackouts", "outage", "outages"), "without power"),
     **dict.fromkeys(("magnitude",), "magnitude"),
@@ -57,7 +60,7 @@ MEASURES: dict[str, str] = {
 }
 # Counts that grow while a story unfolds: values on different days are a timeline.
 GROWING = frozenset(
-    {"deaths", "injured", "missing", "evacuated", "homes", "hectares", "acres", "without power"}
+    {"deaths", "injured", "missing", "evacuated", "rescued", "homes", "hectares", "acres", "without power"}
 )
 JOBS_SHARE = "share of jobs"
 TURNOUT = "turnout"
@@ -71,6 +74,7 @@ _COUNTED_PEOPLE: dict[str, frozenset[str]] = {
     "deaths": _PEOPLE | {"deaths"},
     "injured": _PEOPLE,
     "missing": _PEOPLE,
+    "rescued": _PEOPLE | frozenset(terms("survivors, passengers, crew, miners, villagers")),
     "attendance": _PEOPLE | {"attendance"},
     "evacuated": _PEOPLE | frozenset(terms("residents, villagers, inhabitants, families, evacuees")),
     "on strike": _PEOPLE | frozenset(terms("workers, members, employees, staff, strikers")),
@@ -97,7 +101,10 @@ _CLAUSE_BREAK = re.compile(
     r",? and (?=[A-Za-z' ]{0,40}\b(?:will|would|has|have|had|said)\b)|;|\bwhile\b|\bwhereas\b|, but\b"
 )
 _WORD = re.compile(r"[\w'’%.,$-]+")
-_PLACE = re.compile(r"\b(?:in|In) (?P<a>[A-Z][\w-]+)(?: and (?P<b>[A-Z][\w-]+))?|\b(?P<c>[A-Z][\w-]+)['’]s\b")
+_PLACE = re.compile(
+    r"\b(?:in|In) (?P<a>[A-Z][\w-]+(?: [A-Z][\w-]+)?)(?: and (?P<b>[A-Z][\w-]+(?: [A-Z][\w-]+)?))?"
+    r"|\b(?P<c>[A-Z][\w-]+)['’]s\b"
+)
 _NOT_PLACES = frozenset(
     terms(
         "Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday, January, February, March, "
@@ -152,6 +159,8 @@ class Reading:
     before: tuple[str, ...]
     """The words of the clause before the figure, for naming the quantity."""
     tokens: frozenset[str]
+    reported: str | None = None
+    """The day of the report the reading is from, to order counts whose own days cannot be."""
     unfinished: bool = False
     """Whether the report gives a count still being made (see `unfinished_report`)."""
 
@@ -424,7 +433,8 @@ def _is_age(before: str, after: str) -> bool:
 # A count still being made: "with about 70 percent of ballots counted", "provisional results",
 # "the count will not finish until Tuesday".
 _UNFINISHED = re.compile(
-    r"\b(?:provisional|preliminary|partial|incomplete) (?:results?|counts?|figures|tally|returns|turnout)\b"
+    r"\b(?:provisional|preliminary|partial|incomplete) "
+    r"(?:results?|counts?|figures|tally|returns|turnout|manifest|passenger list|estimates?)\b"
     r"|\bwith (?:about |around |nearly |almost |some |roughly |over |more than )?[0-9]+(?:\.[0-9]+)?"
     r" ?(?:percent|per cent|%) of (?:the )?"
     r"(?:ballots|votes|precincts|polling stations|districts|constituencies)"
@@ -550,6 +560,7 @@ def readings(
                 when=day or report_day,
                 before=tuple(sentence[lo:start].split()),
                 tokens=clause_tokens,
+                reported=report_day,
                 unfinished=unfinished,
             )
         )
@@ -586,10 +597,42 @@ def same_amount(a: Reading, b: Reading) -> bool:
     """
     if _close(a.amount.low, b.amount.low) and _close(a.amount.high, b.amount.high):
         return True
+    if _within_bound(a, b) or _within_bound(b, a):
+        return True
     x, y = a.amount.low, b.amount.low
     if a.amount.high != x or b.amount.high != y or abs(x - y) > ROUNDING_SHARE * max(abs(x), abs(y)):
         return False
     return _rounds_to(x, y) or _rounds_to(y, x)
+
+
+BOUND_SHARE = 0.15
+"""How far past a bound a value may lie and still be what the bound says: "more than 170" is 176, not 250."""
+_ABOVE = re.compile(r"\b(?:more than|over|at least|upwards of|in excess of)$", re.IGNORECASE)
+_BELOW = re.compile(
+    r"\b(?:fewer than|less than|under|nearly|almost|up to|at most|just under)$", re.IGNORECASE
+)
+
+
+def is_bound(reading: Reading) -> bool:
+    """Whether a reading gives a bound ("more than 170", "nearly 200"), not an exact figure."""
+    before = " ".join(reading.before[-3:])
+    return bool(_ABOVE.search(before) or _BELOW.search(before))
+
+
+def _within_bound(bound: Reading, value: Reading) -> bool:
+    """Whether `bound` gives a bound ("more than 170", "nearly 200") that `value`'s exact figure keeps.
+
+    "More than 170 people were rescued" and "176 people had been rescued" are one report, not two.
+    """
+    x, y = bound.amount.low, value.amount.low
+    if bound.amount.high != x or value.amount.high != y or not x:
+        return False
+    before = " ".join(bound.before[-3:])
+    if _ABOVE.search(before):
+        return x < y <= x * (1 + BOUND_SHARE)
+    if _BELOW.search(before):
+        return x * (1 - BOUND_SHARE) <= y < x
+    return False
 
 
 def _rounds_to(value: float, rounded: float) -> bool:
@@ -641,8 +684,21 @@ def timeline_pair(a: Reading, b: Reading) -> bool:
     being made (see `unfinished_report`) and another day's value of it.
     """
     if a.growing:
-        return a.when is None or b.when is None or a.when != b.when
-    return (a.unfinished or b.unfinished) and None not in (a.when, b.when) and a.when != b.when
+        return a.when is None or b.when is None or not same_day(a, b)
+    return (a.unfinished or b.unfinished) and None not in (a.when, b.when) and not same_day(a, b)
+
+
+def same_day(a: Reading, b: Reading) -> bool:
+    """Whether two readings are of one day: by their own days, else by their reports' days.
+
+    "On Wednesday" in one report and "March 4" in another name days that cannot be put
+    in order; the reports' days (March 4 both) can.
+    """
+    if a.when == b.when:
+        return True
+    if a.when is None or b.when is None or in_time_order([a.when, b.when]) is not None:
+        return False
+    return a.reported is not None and a.reported == b.reported
 
 
 def common_phrase(phrases: Sequence[tuple[str, ...]]) -> str | None:
