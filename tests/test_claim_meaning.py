@@ -1334,3 +1334,22 @@ def test_a_place_of_two_words_is_named_whole() -> None:
     assert [r.places for r in readings("Nine people died in Port Ellis on Monday.", None)] == [
         frozenset({"Port Ellis"})
     ]
+
+
+@pytest.mark.parametrize(
+    ("other", "disputed"),
+    [
+        ("The closure will cost about 1,400 jobs, the company said.", False),
+        ("The closure will cost nearly 1,500 jobs, the company said.", False),
+        ("The closure will cost about 1,200 jobs, the company said.", True),
+    ],
+)
+def test_an_approximate_round_figure_is_the_exact_one_it_rounds(other: str, disputed: bool) -> None:
+    brief = merge(
+        [
+            extracted("aaaaaaaaaaaa", ["The closure will cost 1,430 jobs, the company said."]),
+            extracted("bbbbbbbbbbbb", ["The closure will cost 1,430 jobs, the union said."]),
+            extracted("cccccccccccc", [other]),
+        ]
+    )
+    assert bool(figure_discrepancies(brief)) is disputed

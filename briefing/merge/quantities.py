@@ -608,6 +608,7 @@ def same_amount(a: Reading, b: Reading) -> bool:
 BOUND_SHARE = 0.15
 """How far past a bound a value may lie and still be what the bound says: "more than 170" is 176, not 250."""
 _ABOVE = re.compile(r"\b(?:more than|over|at least|upwards of|in excess of)$", re.IGNORECASE)
+_ABOUT = re.compile(r"\b(?:about|around|some|roughly|approximately|close to|an estimated)$", re.IGNORECASE)
 _BELOW = re.compile(
     r"\b(?:fewer than|less than|under|nearly|almost|up to|at most|just under)$", re.IGNORECASE
 )
@@ -622,7 +623,9 @@ def is_bound(reading: Reading) -> bool:
 def _within_bound(bound: Reading, value: Reading) -> bool:
     """Whether `bound` gives a bound ("more than 170", "nearly 200") that `value`'s exact figure keeps.
 
-    "More than 170 people were rescued" and "176 people had been rescued" are one report, not two.
+    "More than 170 people were rescued" and "176 people had been rescued" are one report,
+    not two; so are "about 1,400 jobs" and 1,430: a round figure given as approximate, which
+    the exact one rounds to within `ROUNDING_SHARE` ("some 61.9 per cent" is exact).
     """
     x, y = bound.amount.low, value.amount.low
     if bound.amount.high != x or value.amount.high != y or not x:
@@ -632,6 +635,11 @@ def _within_bound(bound: Reading, value: Reading) -> bool:
         return x < y <= x * (1 + BOUND_SHARE)
     if _BELOW.search(before):
         return x * (1 - BOUND_SHARE) <= y < x
+    if _ABOUT.search(before) and x == int(x) and int(x) % 10 == 0:
+        # A round figure given as approximate: the exact one rounds to it, within ROUNDING_SHARE.
+        digits = str(int(abs(x)))
+        step = 10 ** (len(digits) - len(digits.rstrip("0")))
+        return round(y / step) * step == x and abs(y - x) <= ROUNDING_SHARE * max(abs(x), abs(y))
     return False
 
 
