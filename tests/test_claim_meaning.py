@@ -1353,3 +1353,27 @@ def test_an_approximate_round_figure_is_the_exact_one_it_rounds(other: str, disp
         ]
     )
     assert bool(figure_discrepancies(brief)) is disputed
+
+
+def test_a_quotation_is_cited_only_to_the_sources_that_carry_its_words() -> None:
+    words = (
+        '"We are still treating this as a rescue operation, and we will keep searching through the night,"'
+    )
+    brief = merge(
+        [
+            extracted("aaaaaaaaaaaa", [f"{words} said Captain Maren Tollef of the Brannock Coast Guard."]),
+            extracted(
+                "bbbbbbbbbbbb", [f"{words} Captain Maren Tollef of the Brannock Coast Guard told reporters."]
+            ),
+            extracted(
+                "cccccccccccc",
+                [
+                    "Captain Maren Tollef of the Brannock Coast Guard said her crews had passed the board "
+                    "everything they had recorded during the rescue operation."
+                ],
+            ),
+        ]
+    )
+    quoted = [c for c in brief.claims if "rescue operation, and" in c.statement]
+    assert [c.article_ids for c in quoted] == [["aaaaaaaaaaaa", "bbbbbbbbbbbb"]]
+    assert {e.article_id for e in quoted[0].evidence} == {"aaaaaaaaaaaa", "bbbbbbbbbbbb"}

@@ -335,6 +335,26 @@ class _Values:
         return any(given.get(d, {g}) - {g} for d, g in self._item.get(item, {}).items())
 
 
+_QUOTATION = re.compile(r"[\"“]([^\"”“]+)[\"”]")
+QUOTE_SHARE = 0.6
+"""How much of a quotation's words a source must carry to be cited for it."""
+
+
+def _quoted_tokens(statement: str) -> frozenset[str]:
+    """The content words inside a statement's quotation marks; none when it quotes no one."""
+    return frozenset().union(*(content_tokens(q) for q in _QUOTATION.findall(statement)))
+
+
+def _carries(item: ClaimItem, quoted: frozenset[str]) -> bool:
+    """Whether an item's statement or evidence gives most of a quotation's words (`QUOTE_SHARE`).
+
+    "We are still treating this as a rescue operation," Tollef said, is not in the report
+    that she "said her crews had passed the board everything they had recorded".
+    """
+    own = content_tokens(item.claim.statement) | content_tokens(item.claim.evidence)
+    return len(quoted & own) >= QUOTE_SHARE * len(quoted)
+
+
 def _earlier_or_later(a: ClaimItem, b: ClaimItem) -> bool:
     """Whether a gives another day's value of a count b states: not a source for b's value.
 
@@ -598,15 +618,23 @@ def _merged_claim(
     disputing = {
         m.article_id for m in members if values.contradicts(m.article_id, chosen) or _earlier_or_later(m, rep)
     } - {rep.article_id}
-    supporting = sorted({m.article_id for m in members} - disputing)
-    disputed = sorted({m.article_id for m in members} - set(supporting))
+    # A quotation is cited only to the sources that carry its words (not whatever else its
+    # speaker said).
+    quoted = _quoted_tokens(rep.claim.statement)
+    carrying = {m.article_id for m in members if not quoted or _carries(m, quoted)}
+    elsewhere = {m.article_id for m in members} - carrying - {rep.article_id}
+    cited = [m for m in members if m.article_id not in elsewhere - disputing]
+    supporting = sorted({m.article_id for m in cited} - disputing)
+    disputed = sorted({m.article_id for m in cited} - set(supporting))
     categories = sorted({m.claim.category for m in members}, key=lambda c: (c != rep.claim.category, c.value))
     evidence = sorted(
-        {(m.article_id, m.claim.evidence) for m in members}, key=lambda pair: (pair[0], comparable(pair[1]))
+        {(m.article_id, m.claim.evidence) for m in cited}, key=lambda pair: (pair[0], comparable(pair[1]))
     )
     digest = hashlib.sha256(
         "\n".join(f"{a}:{comparable(t)}" for a, t in evidence).encode("utf-8")
     ).hexdigest()[:10]
+    # The rank counts every outlet whose statement joined the item: each tells of it, though
+    # only those carrying a quotation's words are cited for it.
     position = sum(1.0 / (1 + m.rank) for m in members) / len(members)
     all_sources = len({m.article_id for m in members})
     score = all_sources / n_articles + 0.35 * centrality + 0.15 * position
