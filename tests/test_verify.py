@@ -11,6 +11,7 @@ from briefing.check.verify import verify
 from briefing.contracts import Article, Brief
 from briefing.ingest.read import ingest
 from briefing.merge.brief import merge
+from briefing.pipeline import BackendChoice, BuildOptions, build
 from briefing.render.brief import render_json
 
 
@@ -77,6 +78,21 @@ def test_invented_name_is_caught_but_merged_spellings_are_not(brief: Brief, arti
     assert (
         len(reasons) == 1 and "Walter Brennan" in reasons[0] and reasons[0].endswith("is in no cited source")
     )
+
+
+def test_a_name_given_as_a_possessive_is_the_name(tmp_path: Path) -> None:
+    # "Her office" resolved to "[Maren Holt’s] office" names Maren Holt, whom the source
+    # names without "’s" (and it has no other possessive to stand in for it).
+    (tmp_path / "storm.txt").write_text(
+        "Source: Coast Wire\n\nStorm hits the coast\n\nGovernor Maren Holt toured the flooded towns on "
+        "Tuesday. Her office said about 150 soldiers had been put on standby in Vessmouth.\n",
+        encoding="utf-8",
+    )
+    ingested = ingest([str(tmp_path)]).articles
+    brief = build([str(tmp_path)], BuildOptions(backend=BackendChoice.extractive))
+    assert any("[Maren Holt’s] office" in c.statement for c in brief.claims)
+    report = verify(brief, ingested)
+    assert report.ok, [f.line() for f in report.unsupported]
 
 
 def test_missing_source_is_unsupported(brief: Brief, articles: list[Article]) -> None:

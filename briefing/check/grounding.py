@@ -174,9 +174,15 @@ def names_in(statement: str) -> list[str]:
     return _NAME.findall(statement)
 
 
+_POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
+
+
 def name_words(text: str) -> set[str]:
-    """The words of a text as compared for names: case-folded, dots dropped (U.S. = US)."""
-    return set(_WORD.findall(comparable(text).replace(".", "")))
+    """The words of a text as compared for names: case-folded, dots dropped (U.S. = US).
+
+    A possessive is the name's: "[Maren Holt’s] office" names Maren Holt.
+    """
+    return set(_WORD.findall(comparable(_POSSESSIVE.sub("", text)).replace(".", "")))
 
 
 def _claim_problem(claim: Claim, text: str, language: str | None, translated: bool) -> str | None:
