@@ -110,6 +110,10 @@ def test_an_untranslated_claim_whose_every_number_is_shown_is_left_out() -> None
         "Getting them back to their earlier pace is the main aim of the American delegation.",
         "If no deal is signed within 30 days of that date, the export curbs would be tightened again.",
         "Until then, the American delegation will keep the current licence rules in force.",
+        "The rest of the American delegation stayed behind for talks with the carmakers.",
+        "Most were granted to suppliers of the largest American carmakers by the end of May.",
+        "The figure for the month was based on customs data collected in the first week.",
+        "That dispute lasted eleven days and ended with a temporary licence for three producers.",
     ],
 )
 def test_a_claim_that_leans_on_a_sentence_not_shown_gives_way_to_one_that_stands_alone(leaning: str) -> None:
@@ -121,7 +125,7 @@ def test_a_claim_that_leans_on_a_sentence_not_shown_gives_way_to_one_that_stands
     )
     ranked = [c.statement for c in brief.claims]
     assert ranked.index(leaning) < ranked.index(alone)
-    assert shown(brief) == [opening, alone]
+    assert sorted(shown(brief)) == sorted([opening, alone])
 
 
 def test_an_untranslated_claim_naming_only_people_already_shown_is_left_out() -> None:

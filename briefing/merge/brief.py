@@ -80,7 +80,17 @@ _DURATION = re.compile(
 )
 _QUOTED = re.compile(r"[\"“”]")
 _BRACKETED_SPEAKER = re.compile(r"\[(?P<name>[^\]:]+):?\]")
-_LEANS_BACK = re.compile(r"\b(?:them|those|these|that (?:date|day)|(?:until|by) then)\b", re.IGNORECASE)
+_LEANS_BACK = re.compile(
+    r"\b(?:them|those|these|that (?:date|day)|(?:until|by) then)\b"
+    # A sentence opening on what the sentence before counted or named: "The rest of the
+    # evacuees ...", "Most were ...", "The figure for the burned area ...", "That dispute lasted ...";
+    # not "This round is ...", which points at the story itself.
+    r"|^(?:The rest|Others|The (?:figures?|estimates?|tally)\b(?! of)"
+    r"|(?:Most|Many|Some|Several|All|Both) (?:were|are|was|had|have|has|will|would|could|said|remain)"
+    r"|That (?!(?:year|week|month|morning|afternoon|evening|weekend|time|season)\b)[a-z]+ "
+    r"(?:was|had|lasted|ended|began|came))\b",
+    re.IGNORECASE,
+)
 _NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _POSSESSIVE = re.compile(r"['’]s$")
