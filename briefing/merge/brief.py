@@ -40,10 +40,11 @@ from briefing.extract.extractive.names import is_role_word
 from briefing.ingest.language import DEFAULT_LANGUAGE, is_foreign
 from briefing.merge.claims import Thresholds, claim_items, merge_claims
 from briefing.merge.collector import without_cycle_collection
+from briefing.merge.days import day_of_report, in_time_order
 from briefing.merge.entities import EntityInput, merge_entities, role_discrepancies, with_support
 from briefing.merge.meaning import Meaning
 from briefing.merge.names import apply_names, spelling_support
-from briefing.merge.quantities import day_of_report, in_time_order, readings
+from briefing.merge.quantities import readings
 from briefing.merge.report import run_report
 from briefing.merge.similarity import TokenIndex, content_tokens
 from briefing.merge.units import WORD_NUMBER_PATTERN, word_number

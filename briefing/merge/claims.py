@@ -28,6 +28,8 @@ from briefing.contracts import (
     MergedClaim,
     MergedEntity,
 )
+from briefing.merge.amounts import is_bound, same_amount
+from briefing.merge.days import day_of_report
 from briefing.merge.disagreements import (
     Disagreement,
     Located,
@@ -40,11 +42,8 @@ from briefing.merge.periods import MONTH
 from briefing.merge.quantities import (
     NAMED_QUANTITIES,
     Reading,
-    day_of_report,
-    is_bound,
     places_of_report,
     readings,
-    same_amount,
     same_quantity,
     timeline_pair,
     unfinished_report,

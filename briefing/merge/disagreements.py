@@ -18,14 +18,14 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from briefing.merge.amounts import same_amount
+from briefing.merge.days import in_time_order
 from briefing.merge.quantities import (
     NAMED_QUANTITIES,
     Reading,
     common_phrase,
     holder_name,
-    in_time_order,
     named_count,
-    same_amount,
     same_day,
     same_quantity,
     timeline_pair,

@@ -10,17 +10,22 @@ figures; `disagreements` pairs readings of different sources.
 
 Counts of casualties and magnitudes are read even without a counted noun ("the number of
 dead at 2,065", "magnitude 7.7"), because news writes them that way. Pure functions.
+
+The module is longer than most because reading a figure's quantity is one job with many
+small readers (measure words, counted nouns, held counts, shares and votes in words,
+places); which day a count is given for is `days.py`'s, and whether two values are one
+is `amounts.py`'s.
 """
 
 from __future__ import annotations
 
-import datetime
 import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from briefing.contracts import Figure
+from briefing.merge.days import day_of_count, in_time_order
 from briefing.merge.numbers import FigureValue, canonical_unit, find_figures, parse_value
 from briefing.merge.numerals import FIGURE_NUMBER
 from briefing.merge.periods import MONTH
@@ -31,10 +36,8 @@ from briefing.text import comparable
 __all__ = [
     "NAMED_QUANTITIES",
     "Reading",
-    "day_of_report",
+    "close",
     "holder_name",
-    "in_time_order",
-    "is_bound",
     "named_count",
     "places_of_report",
     "readings",
@@ -85,18 +88,6 @@ _WITHOUT_POWER = re.compile(r"\b(?:without|lost|no|restored)\s+(?:power|electric
 MEASURE_WINDOW = 10
 """How far (in words) a measure word may stand from its figure: "known to have died ... rose to 1,644"."""
 
-_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
-# The day a count is given for: "on Monday", "Friday evening", "by Monday"; not "Friday's quake".
-_DAY = re.compile(rf"\b(?P<d>{_WEEKDAY}|{MONTH} [0-9]{{1,2}}|[0-9]{{1,2}} {MONTH})\b(?!['’]s)")
-# Words before a day that make it when something began or an earlier value's day, not the day a
-# count is given for: "since it broke out on Monday", "which started on Monday", "up from 38 on Tuesday",
-# "five more than it held when counting paused on Monday".
-_BEGAN_BEFORE = re.compile(
-    r"\b(?:since|started|starting|began|begun|broke out|erupted|(?:up|down) from|from [0-9][0-9,.]*)\b"
-    r"[^,.;:]{0,30}$"
-    r"|\b(?:more|fewer|less|higher|lower) than\b[^,.;:]{0,40}$",
-    re.IGNORECASE,
-)
 _CLAUSE_BREAK = re.compile(
     r",? and (?=[A-Za-z' ]{0,40}\b(?:will|would|has|have|had|said)\b)|;|\bwhile\b|\bwhereas\b|, but\b"
 )
@@ -167,21 +158,6 @@ class Reading:
     @property
     def growing(self) -> bool:
         return self.unit in GROWING
-
-
-def day_of_report(text: str, published: str | None) -> str | None:
-    """The day an article reports on: the first day its text names, else its date.
-
-    A day in a possessive ("Friday's quake") or naming when something began is not it.
-    """
-    day = _day_of_count(text[:600])
-    return day if day is not None else published
-
-
-def _day_of_count(text: str) -> str | None:
-    """The first day the text names that is not when something began (see `_BEGAN_BEFORE`)."""
-    days = (m for m in _DAY.finditer(text) if not _BEGAN_BEFORE.search(text[: m.start()]))
-    return next((m.group("d") for m in days), None)
 
 
 def _clause(sentence: str, start: int, end: int) -> tuple[int, int]:
@@ -395,7 +371,7 @@ def _fractions(sentence: str) -> list[tuple[int, int, str, FigureValue, str, str
     """Each share the sentence gives in words, read as a percentage: "a quarter of all jobs" is 25 percent.
 
     "Nearly seven in ten nurses" is 70 percent, "more than two-thirds" 66.7: two outlets'
-    wordings of one result are one value (see `same_amount`).
+    wordings of one result are one value (see `amounts.same_amount`).
     """
     out = []
     for m in _FRACTION.finditer(sentence):
@@ -537,7 +513,7 @@ def readings(
                 None,
             )
         clause_text = sentence[lo:hi]
-        day = _day_of_count(clause_text)
+        day = day_of_count(clause_text)
         period = _own_period(value) or _period(figures, value)
         whole = tokens if clause_text == sentence else None
         clause_tokens = whole if whole is not None else content_tokens(clause_text)
@@ -580,79 +556,9 @@ def _period(figures: Sequence[Figure], value: str) -> str | None:
     return None
 
 
-def _close(a: float, b: float) -> bool:
+def close(a: float, b: float) -> bool:
+    """Whether two values are one, up to float noise."""
     return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
-
-
-ROUNDING_SHARE = 0.05
-"""How far apart, as a share of the larger, a precise value and a round one may be and still be one report."""
-
-
-def same_amount(a: Reading, b: Reading) -> bool:
-    """One value, or a round figure and a precise one it rounds ("nearly 40,000" households, 39,200 homes).
-
-    A round figure is given at the precision of its last non-zero digit; the precise one
-    must round to it there and lie within `ROUNDING_SHARE` of it: 39,200 is 40,000 to the
-    nearest ten thousand, 2% away, while 2,400 is 2,000 to the nearest thousand but 17% away.
-    """
-    if _close(a.amount.low, b.amount.low) and _close(a.amount.high, b.amount.high):
-        return True
-    if _within_bound(a, b) or _within_bound(b, a):
-        return True
-    x, y = a.amount.low, b.amount.low
-    if a.amount.high != x or b.amount.high != y or abs(x - y) > ROUNDING_SHARE * max(abs(x), abs(y)):
-        return False
-    return _rounds_to(x, y) or _rounds_to(y, x)
-
-
-BOUND_SHARE = 0.15
-"""How far past a bound a value may lie and still be what the bound says: "more than 170" is 176, not 250."""
-_ABOVE = re.compile(r"\b(?:more than|over|at least|upwards of|in excess of)$", re.IGNORECASE)
-_ABOUT = re.compile(r"\b(?:about|around|some|roughly|approximately|close to|an estimated)$", re.IGNORECASE)
-_BELOW = re.compile(
-    r"\b(?:fewer than|less than|under|nearly|almost|up to|at most|just under)$", re.IGNORECASE
-)
-
-
-def is_bound(reading: Reading) -> bool:
-    """Whether a reading gives a bound ("more than 170", "nearly 200"), not an exact figure."""
-    before = " ".join(reading.before[-3:])
-    return bool(_ABOVE.search(before) or _BELOW.search(before))
-
-
-def _within_bound(bound: Reading, value: Reading) -> bool:
-    """Whether `bound` gives a bound ("more than 170", "nearly 200") that `value`'s exact figure keeps.
-
-    "More than 170 people were rescued" and "176 people had been rescued" are one report,
-    not two; so are "about 1,400 jobs" and 1,430: a round figure given as approximate, which
-    the exact one rounds to within `ROUNDING_SHARE` ("some 61.9 per cent" is exact).
-    """
-    x, y = bound.amount.low, value.amount.low
-    if bound.amount.high != x or value.amount.high != y or not x:
-        return False
-    before = " ".join(bound.before[-3:])
-    if _ABOVE.search(before):
-        return x < y <= x * (1 + BOUND_SHARE)
-    if _BELOW.search(before):
-        return x * (1 - BOUND_SHARE) <= y < x
-    if _ABOUT.search(before) and x == int(x) and int(x) % 10 == 0:
-        # A round figure given as approximate: the exact one rounds to it, within ROUNDING_SHARE.
-        digits = str(int(abs(x)))
-        step = 10 ** (len(digits) - len(digits.rstrip("0")))
-        return round(y / step) * step == x and abs(y - x) <= ROUNDING_SHARE * max(abs(x), abs(y))
-    return False
-
-
-def _rounds_to(value: float, rounded: float) -> bool:
-    """Whether `rounded`, a whole round figure of four digits or more, is `value` given at its precision."""
-    if rounded < 1000 or rounded != int(rounded) or value == rounded:
-        return False
-    step = 10 ** (len(str(int(rounded))) - len(str(int(rounded)).rstrip("0")))
-    if step < 1000:
-        return False
-    return round(value / step) * step == rounded and abs(value - rounded) <= ROUNDING_SHARE * max(
-        abs(value), abs(rounded)
-    )
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -679,7 +585,7 @@ def same_quantity(a: Reading, b: Reading, *, same_item: bool) -> bool:
     if not _compatible(a, b):
         return False
     if a.partner is not None and b.partner is not None:
-        return _close(a.partner, b.partner)
+        return close(a.partner, b.partner)
     if a.unit in NAMED_QUANTITIES or a.unit.startswith("ordinal: "):
         return True
     return same_item and _jaccard(a.tokens, b.tokens) >= 0.25
@@ -730,42 +636,3 @@ def common_phrase(phrases: Sequence[tuple[str, ...]]) -> str | None:
     if not shared:
         return None
     return max(shared, key=lambda t: (t[0], t[1], [-ord(c) for c in t[2]]))[2]
-
-
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-
-
-def in_time_order(whens: Sequence[str]) -> dict[str, int] | None:
-    """Each day's place in time, when the days are all weekdays or all dates; else None.
-
-    Weekdays are read as the days of one short span: Saturday, Sunday, Monday is the
-    order of a story that ran over a weekend, the rotation of the week that spans least.
-    """
-    folded = [w.casefold() for w in whens]
-    if all(w in _WEEKDAYS for w in folded):
-        index = [_WEEKDAYS.index(w) for w in folded]
-        start = min(range(7), key=lambda s: (max((i - s) % 7 for i in index), s))
-        return {w: (i - start) % 7 for w, i in zip(whens, index, strict=True)}
-    dates = [_date(w) for w in whens]
-    if all(d is not None for d in dates):
-        return {w: d.toordinal() for w, d in zip(whens, dates, strict=True) if d is not None}
-    return None
-
-
-def _date(when: str) -> datetime.date | None:
-    """An ISO date ("2025-01-15", a publication date) or "March 12" / "12 March" (in a leap year)."""
-    iso = _ISO_DAY.match(when)
-    if iso:
-        try:
-            return datetime.date(int(iso[1]), int(iso[2]), int(iso[3]))
-        except ValueError:
-            return None
-    for form in ("%B %d %Y", "%d %B %Y", "%b %d %Y", "%d %b %Y"):
-        try:
-            return datetime.datetime.strptime(
-                f"{when.replace('.', '').replace('Sept ', 'Sep ')} 2024", form
-            ).date()
-        except ValueError:
-            continue
-    return None
