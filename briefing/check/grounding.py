@@ -33,6 +33,7 @@ __all__ = [
     "check_extraction",
     "figure_in_text",
     "find_evidence",
+    "quotations",
     "quote_is_verbatim",
     "reads_as_instructions",
 ]
@@ -164,9 +165,14 @@ def links_in(text: str) -> list[str]:
     return [link.rstrip(".,;:)") for link in _LINK.findall(text)]
 
 
+def quotations(statement: str) -> list[str]:
+    """Text a statement presents inside quotation marks, in any of the marks news uses."""
+    return list(_QUOTED.findall(statement))
+
+
 def quoted_spans(statement: str) -> list[str]:
     """Text a statement presents inside quotation marks (two words or more: a real quotation)."""
-    return [q for q in _QUOTED.findall(statement) if len(q.split()) >= 2]
+    return [q for q in quotations(statement) if len(q.split()) >= 2]
 
 
 def names_in(statement: str) -> list[str]:

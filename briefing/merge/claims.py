@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from briefing.check.grounding import quotations
 from briefing.contracts import (
     Claim,
     ClaimCategory,
@@ -334,14 +335,13 @@ class _Values:
         return any(given.get(d, {g}) - {g} for d, g in self._item.get(item, {}).items())
 
 
-_QUOTATION = re.compile(r"[\"“]([^\"”“]+)[\"”]")
 QUOTE_SHARE = 0.6
 """How much of a quotation's words a source must carry to be cited for it."""
 
 
 def _quoted_tokens(statement: str) -> frozenset[str]:
     """The content words inside a statement's quotation marks; none when it quotes no one."""
-    return frozenset().union(*(content_tokens(q) for q in _QUOTATION.findall(statement)))
+    return frozenset().union(*(content_tokens(q) for q in quotations(statement)))
 
 
 def _carries(item: ClaimItem, quoted: frozenset[str]) -> bool:
