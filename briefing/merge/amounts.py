@@ -43,10 +43,19 @@ _BELOW = re.compile(
 )
 
 
+def _bound(reading: Reading) -> str | None:
+    """What the words before a figure make it: "above" or "below" a bound, "about" it, or exact (None)."""
+    before = " ".join(reading.before[-3:])
+    if _ABOVE.search(before):
+        return "above"
+    if _BELOW.search(before):
+        return "below"
+    return "about" if _ABOUT.search(before) else None
+
+
 def is_bound(reading: Reading) -> bool:
     """Whether a reading gives a bound ("more than 170", "nearly 200"), not an exact figure."""
-    before = " ".join(reading.before[-3:])
-    return bool(_ABOVE.search(before) or _BELOW.search(before))
+    return _bound(reading) in ("above", "below")
 
 
 def _within_bound(bound: Reading, value: Reading) -> bool:
@@ -59,15 +68,14 @@ def _within_bound(bound: Reading, value: Reading) -> bool:
     x, y = bound.amount.low, value.amount.low
     if bound.amount.high != x or value.amount.high != y or not x:
         return False
-    before = " ".join(bound.before[-3:])
-    if _ABOVE.search(before):
+    kind = _bound(bound)
+    if kind == "above":
         return x < y <= x * (1 + BOUND_SHARE)
-    if _BELOW.search(before):
+    if kind == "below":
         return x * (1 - BOUND_SHARE) <= y < x
-    if _ABOUT.search(before) and x == int(x) and int(x) % 10 == 0:
+    if kind == "about" and x == int(x) and int(x) % 10 == 0:
         # A round figure given as approximate: the exact one rounds to it, within ROUNDING_SHARE.
-        digits = str(int(abs(x)))
-        step = 10 ** (len(digits) - len(digits.rstrip("0")))
+        step = _step(x)
         return round(y / step) * step == x and abs(y - x) <= ROUNDING_SHARE * max(abs(x), abs(y))
     return False
 
@@ -76,9 +84,15 @@ def _rounds_to(value: float, rounded: float) -> bool:
     """Whether `rounded`, a whole round figure of four digits or more, is `value` given at its precision."""
     if rounded < 1000 or rounded != int(rounded) or value == rounded:
         return False
-    step = 10 ** (len(str(int(rounded))) - len(str(int(rounded)).rstrip("0")))
+    step = _step(rounded)
     if step < 1000:
         return False
     return round(value / step) * step == rounded and abs(value - rounded) <= ROUNDING_SHARE * max(
         abs(value), abs(rounded)
     )
+
+
+def _step(rounded: float) -> int:
+    """The precision a whole round figure is given at: 10,000 for 40,000, 100 for 1,400."""
+    digits = str(int(abs(rounded)))
+    return 10 ** (len(digits) - len(digits.rstrip("0")))
