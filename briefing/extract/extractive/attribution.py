@@ -258,18 +258,15 @@ def with_full_names(quotes: list[Quote], entities: list[Entity]) -> list[Quote]:
     return out
 
 
-_IN_QUOTES = re.compile(r"[\"“«][^\"“”«»]*[\"”»]")
-
-
 def speaker_surname(sentence: str) -> str | None:
     """The family name of the first person the sentence has speak ('Ian Bremmer ... stated' -> 'Bremmer').
 
     A speech verb inside the quotation is the speaker's words ('"Voters asked for change,"
     Varga said' is Varga's), not who speaks.
     """
-    quoted = [m.span() for m in _IN_QUOTES.finditer(sentence)]
+    quoted = quotation_spans(sentence)
     for verb in _SPEECH.finditer(sentence):
-        if any(start <= verb.start() < end for start, end in quoted):
+        if any(q.open <= verb.start() < q.close for q in quoted):
             continue
         name = _name_before(sentence[: verb.start()])
         if name:
