@@ -132,11 +132,11 @@ _PRONOUN_CLAUSE = re.compile(
     r"(?P<what>(?:an?|the|their|its|his|her)\s+[^,;]+)",
     re.IGNORECASE,
 )
-# First words that make a lead a verb phrase with no subject; participles and gerunds are refused by ending.
 # "Varga: who to become region's first": a relative clause torn from the name it describes.
 _RELATIVES = _terms("who whom whose which where")
 # Verbs after which what was said is a clause, not an object ("said the gains reflected ...").
 _SAYING = _terms("say says said stated noted")
+# First words that make a lead a verb phrase with no subject; participles and gerunds are refused by ending.
 _VERB_OPENERS = _terms(
     "said says say conveyed told added noted stated warned expects expect believes believe would will could "
     "may might can must should is are was were has have had be been being does do did remains remain holds "
