@@ -250,6 +250,15 @@ def holder_name(reading: Reading) -> str | None:
     return " ".join(words) or None
 
 
+def _qualifier_of(kind: str, sentence: str, lo: int, start: int, end: int) -> str:
+    """What tells one count of its kind from another: whose seats, which area's jobs, which shock."""
+    if kind in _HELD:
+        return _holder(sentence, lo, start)
+    if kind == JOBS_SHARE:
+        return _wider_area(sentence, end)
+    return _qualifier(sentence, lo, start)
+
+
 def _holder(sentence: str, lo: int, start: int) -> str:
     """Whose count it is: the last word of the last name before the figure in its clause ("alliance")."""
     runs = [m.group().split()[-1] for m in _NAME_RUN.finditer(sentence, lo, start)]
@@ -385,14 +394,29 @@ def _fractions(sentence: str) -> list[tuple[int, int, str, FigureValue, str, str
             if share >= 100:
                 continue  # "four in three" is no share
         amount = FigureValue(low=round(share, 6), high=round(share, 6), unit="percent")
-        kind = JOBS_SHARE if _OF_JOBS.match(sentence, m.end()) else "percent"
-        out.append((m.start(), m.end(), m.group(), amount, kind, "to", _clause(sentence, m.start(), m.end())))
+        lo, hi = _clause(sentence, m.start(), m.end())
+        kind = _share_of(sentence, lo, m.start(), m.end())
+        out.append((m.start(), m.end(), m.group(), amount, kind, "to", (lo, hi)))
     return out
 
 
-# Only a spelled number that counts no noun of its own: "rose to four on Wednesday", not "three factories".
+def _share_of(sentence: str, lo: int, start: int, end: int) -> str:
+    """What a percentage at `start:end` is a share of, when its words name it; else "percent".
+
+    "15 percent of employment in the town" is a place's share of jobs; "turnout stood at
+    61.9 percent" and "a 63 percent turnout" are a turnout.
+    """
+    if _OF_JOBS.match(sentence, end):
+        return JOBS_SHARE
+    if _TURNOUT_BEFORE.search(sentence, lo, start) or _TURNOUT_AFTER.match(sentence, end):
+        return TURNOUT
+    return "percent"
+
+
+# A whole after its part: "34 of the 81 seats", "39 of the assembly's 81 seats".
 _OF_A_TOTAL = re.compile(r"\bof (?:the|its|their) (?:[\w-]+['’]s )?$")
 _PART_OF = re.compile(r"\s+of (?:the |its |their )(?:[\w-]+['’]s )?")
+# Only a spelled number that counts no noun of its own: "rose to four on Wednesday", not "three factories".
 _SPELLED = re.compile(
     rf"\b(?:{WORD_NUMBER_PATTERN})\b(?=\s*[,.;]|\s+(?:on|in|at|by|after|before|as|and|from|when|while)\b)"
 )
@@ -483,12 +507,8 @@ def readings(
         if measure in GROWING and _FORECAST.search(" ".join(_WORD.findall(sentence[lo:start])[-4:])):
             continue
         kind = measure or canonical_unit(unit) or amount.unit
-        if kind == "percent" and _OF_JOBS.match(sentence, end):
-            kind = JOBS_SHARE  # "15 percent of employment in the town": how much a place lives on it
-        elif kind == "percent" and (
-            _TURNOUT_BEFORE.search(sentence, lo, start) or _TURNOUT_AFTER.match(sentence, end)
-        ):
-            kind = TURNOUT  # "turnout stood at 61.9 percent", "a 63 percent turnout"
+        if kind == "percent":
+            kind = _share_of(sentence, lo, start, end)
         found.append((start, end, value, amount, kind, _role(sentence, start, kind), (lo, hi)))
     for m in _ORDINAL.finditer(sentence):
         if m.group("what").casefold() in _TIME_NOUNS:
@@ -526,11 +546,7 @@ def readings(
                 partner=partner,
                 period=(period or "").casefold(),
                 period_label=period,
-                qualifier=_holder(sentence, lo, start)
-                if kind in _HELD
-                else _wider_area(sentence, end)
-                if kind == JOBS_SHARE
-                else _qualifier(sentence, lo, start),
+                qualifier=_qualifier_of(kind, sentence, lo, start, end),
                 places=_places(clause_text) or (report_places if kind in GROWING else frozenset()),
                 head=_head(sentence, end) if kind in _DURATIONS else None,
                 when=day or report_day,
