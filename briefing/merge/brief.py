@@ -36,7 +36,7 @@ from briefing.contracts import (
 )
 from briefing.extract.extractive.attribution import reported_speaker, speaker_surname
 from briefing.extract.extractive.leads import lead, reads_as_english
-from briefing.extract.extractive.names import is_role_word
+from briefing.extract.extractive.names import is_role_word, strip_possessive
 from briefing.ingest.language import DEFAULT_LANGUAGE, is_foreign
 from briefing.merge.claims import Thresholds, claim_items, merge_claims
 from briefing.merge.collector import without_cycle_collection
@@ -94,7 +94,6 @@ _LEANS_BACK = re.compile(
 )
 _NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
-_POSSESSIVE = re.compile(r"['’]s$")
 # Analysis is the sources' reading of events: it goes to Interpretation, never to Highlights.
 INTERPRETATION_CATEGORIES = (ClaimCategory.analysis,)
 
@@ -463,7 +462,7 @@ def _voices(claims: Sequence[MergedClaim], articles: Sequence[ExtractedArticle])
         return {}  # no quotation names its speaker: the articles need not be read
     named: dict[str, int] = {}
     for e in articles:
-        words = {_POSSESSIVE.sub("", w) for w in _WORD.findall(unidecode(e.article.text).casefold())}
+        words = {strip_possessive(w) for w in _WORD.findall(unidecode(e.article.text).casefold())}
         for speaker in wanted & words:
             named[speaker] = named.get(speaker, 0) + 1
     return {
